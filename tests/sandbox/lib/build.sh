@@ -30,23 +30,41 @@ k8s_ldflags() {
 }
 
 # build_one NAME MODULE_DIR PACKAGE [LDFLAGS]
+# Each binary is cached under the hash of its own module, so changing one
+# module (say the worker simulator) does not relink the others.
 build_one() {
-  local name=$1 dir=$2 pkg=$3 ldflags=${4:--s -w} out=$BIN_DIR/$1
-  [[ -x $out ]] && return 0
-  local t0=$SECONDS log=$SANDBOX_LOGS/build-$name.log
-  step "building $name (first run on this machine; cached in $BIN_DIR)"
-  if ! (cd "$SANDBOX_DIR/$dir" && go build -tags selinux,notest -ldflags "$ldflags" -o "$out.tmp" "$pkg") >"$log" 2>&1; then
-    rm -f "$out.tmp"
-    fail "build of $name failed; see $log" "$(tail -n 5 "$log")"
+  local name=$1 dir=$2 pkg=$3 ldflags=${4:--s -w}
+  local obj=$SANDBOX_CACHE/objs/$name-$K8S_VERSION-$(module_hash "$dir")
+  if [[ ! -x $obj ]]; then
+    local t0=$SECONDS log=$SANDBOX_BUILD_LOGS/build-$name.log
+    command -v go >/dev/null || fail "go is not installed (the sandbox builds Kubernetes from Go modules)"
+    step "building $name (cached in $SANDBOX_CACHE/objs; log $log)"
+    mkdir -p "$SANDBOX_CACHE/objs"
+    if ! (cd "$SANDBOX_DIR/$dir" && go build -tags selinux,notest -ldflags "$ldflags" -o "$obj.tmp" "$pkg") >"$log" 2>&1; then
+      rm -f "$obj.tmp"
+      fail "build of $name failed; see $log" "$(tail -n 5 "$log")"
+    fi
+    mv "$obj.tmp" "$obj"
+    ok "$name built in $((SECONDS - t0))s"
   fi
-  mv "$out.tmp" "$out"
-  ok "$name built in $((SECONDS - t0))s"
+  ln -sfn "$obj" "$BIN_DIR/$name"
+}
+
+# kwok's Logs CRD, from the kwok module the binary was built from.
+copy_crds() {
+  [[ -s $BIN_DIR/crds/kwok.x-k8s.io_logs.yaml ]] && return 0
+  local dir
+  dir=$(cd "$SANDBOX_DIR/kwok" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok) ||
+    fail "cannot locate the kwok module to copy its CRDs from"
+  mkdir -p "$BIN_DIR/crds"
+  cp "$dir/kustomize/crd/bases/kwok.x-k8s.io_logs.yaml" "$BIN_DIR/crds/"
 }
 
 build_all() {
-  command -v go >/dev/null || fail "go is not installed (the sandbox builds Kubernetes from Go modules)"
   BIN_DIR=$SANDBOX_CACHE/bin-$K8S_VERSION-$(module_hash k8s kwok etcd worker)
-  mkdir -p "$BIN_DIR" "$SANDBOX_LOGS"
+  SANDBOX_BUILD_LOGS=$SANDBOX_CACHE/build-logs
+  mkdir -p "$BIN_DIR" "$SANDBOX_BUILD_LOGS"
+  local t0=$SECONDS
   local ld; ld=$(k8s_ldflags)
   build_one etcd etcd .
   build_one kube-apiserver k8s k8s.io/kubernetes/cmd/kube-apiserver "$ld"
@@ -55,4 +73,6 @@ build_all() {
   build_one kubectl k8s k8s.io/kubernetes/cmd/kubectl "$ld"
   build_one kwok kwok sigs.k8s.io/kwok/cmd/kwok
   build_one worker-sim worker .
+  copy_crds
+  ok "binaries ready in $((SECONDS - t0))s ($BIN_DIR)"
 }

@@ -17,11 +17,12 @@ missing_packages() {
 
 ensure_packages() {
   local missing; missing=$(missing_packages)
+  mkdir -p "$SANDBOX_CACHE"
   if [[ -z $missing ]]; then
     ok "packages present (${SANDBOX_PACKAGES[*]:0:3})"
     return 0
   fi
-  local t0=$SECONDS log=$SANDBOX_LOGS/apt.log sudo=()
+  local t0=$SECONDS log=$SANDBOX_CACHE/apt.log sudo=()
   step "installing Debian packages: $missing"
   if [[ $(id -u) != 0 ]]; then
     command -v sudo >/dev/null && sudo -n true 2>/dev/null ||
