@@ -2,3 +2,6 @@
 //! end-to-end tests in `tests/` drive the same pieces against the sandbox.
 
 pub mod model;
+pub mod app;
+pub mod terminal;
+pub mod ui;

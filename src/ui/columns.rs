@@ -1,0 +1,98 @@
+//! Column layout for tables: narrow terminals drop low-priority columns first,
+//! wide ones give the spare width to the flexible columns (names, bars, messages).
+
+use ratatui::layout::Constraint;
+
+/// One column of a table.
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    pub title: &'static str,
+    /// The width it needs to be useful.
+    pub min: u16,
+    /// The width beyond which more space does not help (for flexible columns).
+    pub max: u16,
+    /// 0 is always shown; larger numbers are dropped first when space runs out.
+    pub priority: u8,
+}
+
+impl Column {
+    pub const fn fixed(title: &'static str, width: u16, priority: u8) -> Self {
+        Self { title, min: width, max: width, priority }
+    }
+
+    pub const fn flex(title: &'static str, min: u16, max: u16, priority: u8) -> Self {
+        Self { title, min, max, priority }
+    }
+}
+
+/// The columns that fit in `width` (as indexes into `columns`, in order) and the
+/// width each gets. `spacing` is the gap between columns.
+pub fn fit(columns: &[Column], width: u16, spacing: u16) -> Vec<(usize, u16)> {
+    let mut shown: Vec<usize> = (0..columns.len()).collect();
+    let needed = |shown: &[usize]| -> u32 {
+        shown.iter().map(|&i| columns[i].min as u32).sum::<u32>()
+            + spacing as u32 * shown.len().saturating_sub(1) as u32
+    };
+    while needed(&shown) > width as u32 && shown.len() > 1 {
+        // Drop the lowest-priority column; among equals, the rightmost.
+        let drop = shown.iter().enumerate().max_by_key(|(pos, i)| (columns[**i].priority, *pos)).map(|(pos, _)| pos);
+        match drop {
+            Some(pos) if columns[shown[pos]].priority > 0 => {
+                shown.remove(pos);
+            }
+            _ => break,
+        }
+    }
+    let mut widths: Vec<u16> = shown.iter().map(|&i| columns[i].min).collect();
+    let mut spare = (width as u32).saturating_sub(needed(&shown));
+    // Hand out spare cells one at a time to growable columns, left to right, so
+    // they grow together.
+    while spare > 0 {
+        let mut grew = false;
+        for (w, &i) in widths.iter_mut().zip(&shown) {
+            if spare > 0 && *w < columns[i].max {
+                *w += 1;
+                spare -= 1;
+                grew = true;
+            }
+        }
+        if !grew {
+            break;
+        }
+    }
+    shown.into_iter().zip(widths).collect()
+}
+
+/// Table constraints for a fitted layout.
+pub fn constraints(fitted: &[(usize, u16)]) -> Vec<Constraint> {
+    fitted.iter().map(|&(_, w)| Constraint::Length(w)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const COLS: [Column; 4] = [
+        Column::flex("NAME", 10, 30, 0),
+        Column::fixed("AGE", 5, 3),
+        Column::fixed("STATUS", 8, 1),
+        Column::fixed("NS", 6, 2),
+    ];
+
+    #[test]
+    fn drops_lowest_priority_first() {
+        let names = |w| fit(&COLS, w, 1).iter().map(|(i, _)| COLS[*i].title).collect::<Vec<_>>();
+        assert_eq!(names(100), ["NAME", "AGE", "STATUS", "NS"]);
+        assert_eq!(names(26), ["NAME", "STATUS", "NS"]);
+        assert_eq!(names(19), ["NAME", "STATUS"]);
+        assert_eq!(names(5), ["NAME"]);
+    }
+
+    #[test]
+    fn spare_width_goes_to_flexible_columns_up_to_their_max() {
+        let f = fit(&COLS, 60, 1);
+        assert_eq!(f[0], (0, 30));
+        let f = fit(&COLS, 35, 1);
+        assert_eq!(f[0], (0, 13));
+    }
+}

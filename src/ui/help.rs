@@ -1,0 +1,54 @@
+//! The `?` overlay: every key binding, grouped by where it applies, read from
+//! `keys::BINDINGS` so it can never disagree with what the keys do.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph};
+
+use super::keys::{BINDINGS, PROMPT_HELP, Scope};
+use super::theme::Theme;
+
+const SCOPES: [Scope; 4] = [Scope::Global, Scope::List, Scope::Jobs, Scope::Prompt];
+const KEY_WIDTH: usize = 18;
+
+/// The help text, one line per binding.
+pub fn lines(theme: &Theme) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    for scope in SCOPES {
+        if !out.is_empty() {
+            out.push(Line::raw(""));
+        }
+        out.push(Line::styled(scope.title(), theme.header));
+        let rows: Vec<(String, &str)> = if scope == Scope::Prompt {
+            PROMPT_HELP.iter().map(|(k, h)| (k.to_string(), *h)).collect()
+        } else {
+            BINDINGS
+                .iter()
+                .filter(|b| b.scope == scope)
+                .map(|b| (b.keys.iter().map(|k| k.label()).collect::<Vec<_>>().join(" "), b.help))
+                .collect()
+        };
+        for (keys, help) in rows {
+            out.push(Line::from(vec![
+                Span::styled(format!("  {keys:<KEY_WIDTH$}"), theme.key),
+                Span::styled(help.to_string(), theme.text),
+            ]));
+        }
+    }
+    out
+}
+
+pub fn render(frame: &mut Frame, area: Rect, theme: &Theme, scroll: u16) {
+    let lines = lines(theme);
+    let width = (lines.iter().map(|l| l.width()).max().unwrap_or(40) as u16 + 4).min(area.width);
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let popup = super::centered(area, width, height);
+    let max_scroll = (lines.len() as u16 + 2).saturating_sub(height);
+    let block = Block::bordered()
+        .border_style(theme.border)
+        .title(Span::styled(" Keys ", theme.title))
+        .title_bottom(Span::styled(" j/k scroll · any other key closes ", theme.dim));
+    frame.render_widget(Clear, popup);
+    frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll.min(max_scroll), 0)), popup);
+}

@@ -1,0 +1,383 @@
+//! One Job in full, as a scrollable page: the bar and counts, why it failed,
+//! the grid of indexes (Indexed Jobs), conditions, the pod failure policy with
+//! the rule that fired highlighted, its pods, and recent events.
+
+use std::collections::BTreeSet;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use super::theme::Theme;
+use super::{bar, format, jobs, pods};
+use crate::app::{App, View};
+use crate::model::failure_policy::{self, RuleMatch};
+use crate::model::indexes::{self, IndexState};
+use crate::model::{EventInfo, JobInfo, ObjKey, PodInfo, State, Time};
+
+/// Recent events shown at the bottom.
+const EVENTS: usize = 10;
+/// Up to this many indexes the grid shows numbers; above, one glyph each.
+const NUMBERED_INDEXES: usize = 64;
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, view: &mut View, key: &ObjKey) {
+    let theme = &app.theme;
+    let block = Block::new()
+        .borders(Borders::TOP)
+        .border_style(theme.border)
+        .title(Span::styled(format!(" Job {key} "), theme.title));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let lines = match app.state.jobs.get(key) {
+        Some(job) => lines(&app.state, job, app.now, theme, inner.width),
+        None => vec![Line::styled(format!(" Job {key} is gone (deleted, or outside the watched scope)."), theme.warn)],
+    };
+    // Keep the scroll within the page so `k` answers at once after `G`.
+    let max = (lines.len() as u16).saturating_sub(inner.height);
+    view.scroll = view.scroll.min(max);
+    view.page = inner.height.max(1) as usize;
+    frame.render_widget(Paragraph::new(lines).scroll((view.scroll, 0)), inner);
+}
+
+/// The whole page for a Job, `width` cells wide.
+pub fn lines(state: &State, job: &JobInfo, now: Time, theme: &Theme, width: u16) -> Vec<Line<'static>> {
+    let pods: Vec<&PodInfo> = state.pods_of_job(&job.key).collect();
+    let mut out = Vec::new();
+    out.extend(overview(job, now, theme, width));
+    if job.spec.indexed {
+        out.push(Line::raw(""));
+        out.extend(index_section(state, job, &pods, theme, width));
+    }
+    out.push(Line::raw(""));
+    out.extend(conditions(job, now, theme, width));
+    if !job.spec.failure_rules.is_empty() {
+        out.push(Line::raw(""));
+        out.extend(failure_policy_section(job, &pods, theme, width));
+    }
+    out.push(Line::raw(""));
+    out.extend(pods_section(&pods, now, theme, width));
+    out.push(Line::raw(""));
+    out.extend(events_section(state, job, &pods, now, theme, width));
+    out
+}
+
+fn heading(theme: &Theme, text: &str) -> Line<'static> {
+    Line::styled(text.to_string(), theme.header)
+}
+
+fn kv(theme: &Theme, pairs: &[(&str, String)]) -> Line<'static> {
+    let mut spans = vec![Span::raw(" ")];
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(" · ", theme.dim));
+        }
+        spans.push(Span::styled(format!("{k} "), theme.dim));
+        spans.push(Span::styled(v.clone(), theme.text));
+    }
+    Line::from(spans)
+}
+
+fn overview(job: &JobInfo, now: Time, theme: &Theme, width: u16) -> Vec<Line<'static>> {
+    let p = job.progress();
+    let mut out = vec![
+        Line::from([vec![Span::styled(" status ", theme.dim)], jobs::summary(theme, job).spans].concat()),
+        Line::from([vec![Span::raw(" ")], bar::bar_line(&p, width.saturating_sub(2).min(72), theme).spans].concat()),
+    ];
+    let mut counts = vec![
+        ("succeeded", p.succeeded.to_string()),
+        ("failed", p.failed.to_string()),
+        ("active", p.active.to_string()),
+    ];
+    if let Some(r) = p.ready {
+        counts.push(("ready", r.to_string()));
+    }
+    if let Some(t) = p.terminating.filter(|t| *t > 0) {
+        counts.push(("terminating", t.to_string()));
+    }
+    out.push(kv(theme, &counts));
+    let opt = |v: Option<i32>| v.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
+    let mut spec = vec![("completions", opt(job.spec.completions)), ("parallelism", opt(job.spec.parallelism))];
+    if let Some((failed, limit)) = job.backoff_usage() {
+        spec.push(("backoff", format!("{failed}/{limit}")));
+    }
+    if let Some(d) = job.spec.active_deadline_seconds {
+        spec.push(("deadline", format::duration(chrono::Duration::seconds(d))));
+    }
+    out.push(kv(theme, &spec));
+    let mut timing = vec![
+        ("elapsed", job.elapsed(now).map(format::duration).unwrap_or_else(|| "-".into())),
+        ("age", format::age(job.created, now)),
+    ];
+    if let Some(owner) = &job.owner {
+        timing.push(("owner", format!("{} {}", owner.kind, owner.name)));
+    }
+    out.push(kv(theme, &timing));
+    if let Some((reason, message)) = job.failure_reason() {
+        let text = format!(" why: {} {}", format::sanitize(reason), format::sanitize(message));
+        out.push(Line::styled(format::fit(&text, width as usize), theme.bad));
+    }
+    out
+}
+
+fn index_glyph(state: &IndexState) -> char {
+    match state {
+        IndexState::Succeeded => '✓',
+        IndexState::Failed => '✗',
+        IndexState::Running { .. } => '▶',
+        IndexState::Pending => '·',
+    }
+}
+
+fn index_style(theme: &Theme, state: &IndexState) -> ratatui::style::Style {
+    match state {
+        IndexState::Succeeded => theme.ok,
+        IndexState::Failed => theme.bad,
+        IndexState::Running { .. } => theme.busy,
+        IndexState::Pending => theme.dim,
+    }
+}
+
+fn index_section(state: &State, job: &JobInfo, pods: &[&PodInfo], theme: &Theme, width: u16) -> Vec<Line<'static>> {
+    let states = indexes::index_states(job, pods.iter().copied());
+    let mut out = vec![heading(theme, "Indexes")];
+    let count = |f: fn(&IndexState) -> bool| states.iter().filter(|s| f(s)).count();
+    out.push(kv(
+        theme,
+        &[
+            ("succeeded", count(|s| matches!(s, IndexState::Succeeded)).to_string()),
+            ("failed", count(|s| matches!(s, IndexState::Failed)).to_string()),
+            ("running", count(|s| matches!(s, IndexState::Running { .. })).to_string()),
+            ("pending", count(|s| matches!(s, IndexState::Pending)).to_string()),
+        ],
+    ));
+    out.extend(index_grid(&states, theme, width));
+    let mut extra = vec![
+        ("completed", job.status.completed_indexes.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| "-".into())),
+        ("failed", job.status.failed_indexes.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| "-".into())),
+    ];
+    if let Some(b) = job.spec.backoff_limit_per_index {
+        extra.push(("backoffLimitPerIndex", b.to_string()));
+    }
+    if let Some(m) = job.spec.max_failed_indexes {
+        extra.push(("maxFailedIndexes", m.to_string()));
+    }
+    out.push(kv(theme, &extra));
+    for e in indexes::JobIndexes::parse_errors(job) {
+        out.push(Line::styled(format!(" bad index string: {e}"), theme.bad));
+    }
+    let hostname = indexes::pod_hostname(&job.key.name, 0).trim_end_matches('0').to_string();
+    match (indexes::pod_dns_name(job, 0), indexes::headless_service_present(job, &state.services)) {
+        (Some(_), Some(present)) => {
+            let subdomain = job.spec.subdomain.clone().unwrap_or_default();
+            let (mark, style, note) = if present {
+                ("✓", theme.ok, "headless Service present")
+            } else {
+                ("✗", theme.bad, "headless Service missing: these names do not resolve")
+            };
+            out.push(Line::from(vec![
+                Span::styled(format!(" DNS {hostname}<i>.{subdomain} "), theme.text),
+                Span::styled(format!("{mark} {note}"), style),
+            ]));
+        }
+        _ => out.push(Line::styled(format!(" hostnames {hostname}<i> (no subdomain: no per-pod DNS)"), theme.dim)),
+    }
+    let running: Vec<String> = states
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| match s {
+            IndexState::Running { pod } => Some(format!("{i}→{pod}")),
+            _ => None,
+        })
+        .collect();
+    if !running.is_empty() {
+        let text = format!(" running {}", running.join("  "));
+        out.push(Line::styled(format::fit(&text, width as usize), theme.busy));
+    }
+    out
+}
+
+/// Small Jobs: "✓0 ✓1 ▶2 ·3" wrapped to the width. Large ones: a glyph per
+/// index, rows labelled with their first index.
+fn index_grid(states: &[IndexState], theme: &Theme, width: u16) -> Vec<Line<'static>> {
+    let width = width.max(10) as usize;
+    let mut out = Vec::new();
+    if states.len() <= NUMBERED_INDEXES {
+        let cell_width = format!("{}", states.len().saturating_sub(1)).len() + 2;
+        let per_row = ((width - 1) / cell_width).max(1);
+        for (row, chunk) in states.chunks(per_row).enumerate() {
+            let mut spans = vec![Span::raw(" ")];
+            for (j, s) in chunk.iter().enumerate() {
+                let i = row * per_row + j;
+                let text = format!("{}{:<w$}", index_glyph(s), i, w = cell_width - 1);
+                spans.push(Span::styled(text, index_style(theme, s)));
+            }
+            out.push(Line::from(spans));
+        }
+    } else {
+        let label = format!("{}", states.len()).len();
+        let per_row = (width.saturating_sub(label + 2)).max(8) / 10 * 10;
+        for (row, chunk) in states.chunks(per_row.max(10)).enumerate() {
+            let mut spans = vec![Span::styled(format!(" {:>label$} ", row * per_row), theme.dim)];
+            spans.extend(chunk.iter().map(|s| Span::styled(index_glyph(s).to_string(), index_style(theme, s))));
+            out.push(Line::from(spans));
+        }
+    }
+    out
+}
+
+fn conditions(job: &JobInfo, now: Time, theme: &Theme, width: u16) -> Vec<Line<'static>> {
+    let mut out = vec![heading(theme, "Conditions")];
+    if job.status.conditions.is_empty() {
+        out.push(Line::styled(" none yet", theme.dim));
+    }
+    for c in &job.status.conditions {
+        let style = match (c.type_.as_str(), c.is_true()) {
+            (_, false) => theme.dim,
+            ("Failed" | "FailureTarget", true) => theme.bad,
+            ("Complete" | "SuccessCriteriaMet", true) => theme.ok,
+            ("Suspended", true) => theme.warn,
+            _ => theme.text,
+        };
+        out.push(Line::from(vec![
+            Span::styled(format!(" {:<18}", c.type_), style),
+            Span::styled(format!("{:<6}", c.status), style),
+            Span::styled(format!("{:<24}", format::sanitize(c.reason.as_deref().unwrap_or("-"))), theme.text),
+            Span::styled(format::age(c.last_transition, now), theme.dim),
+        ]));
+        if let Some(m) = c.message.as_deref().filter(|m| !m.is_empty()) {
+            out.push(Line::styled(format::fit(&format!("   {}", format::sanitize(m)), width as usize), theme.dim));
+        }
+    }
+    out
+}
+
+fn failure_policy_section(job: &JobInfo, pods: &[&PodInfo], theme: &Theme, width: u16) -> Vec<Line<'static>> {
+    let matched: Option<RuleMatch> = failure_policy::matched_rule(job, pods.iter().copied());
+    let mut out = vec![heading(theme, "Pod failure policy")];
+    for (i, rule) in job.spec.failure_rules.iter().enumerate() {
+        let hit = matched.as_ref().is_some_and(|m| m.rule_index == i);
+        let text = format!("{} {i}  {}", if hit { "▶" } else { " " }, failure_policy::describe_rule(rule));
+        let style = if hit { theme.highlight } else { theme.text };
+        out.push(Line::styled(format::fit(&text, width as usize), style));
+        if let Some(m) = matched.as_ref().filter(|_| hit) {
+            out.push(Line::styled(format::fit(&format!("     matched: {}", describe_match(m)), width as usize), theme.warn));
+        }
+    }
+    if matched.is_none() {
+        out.push(Line::styled("   no rule has matched a failed pod", theme.dim));
+    }
+    out
+}
+
+/// "pod x-abc container main exit code 42" / "pod x-abc condition ConfigIssue".
+fn describe_match(m: &RuleMatch) -> String {
+    let mut parts = vec![format!("{}", m.action)];
+    if let Some(pod) = &m.pod {
+        parts.push(format!("pod {pod}"));
+    }
+    if let Some(c) = &m.container {
+        parts.push(format!("container {c}"));
+    }
+    if let Some(code) = m.exit_code {
+        parts.push(format!("exit code {code}"));
+    }
+    if let Some(cond) = &m.pod_condition {
+        parts.push(format!("condition {cond}"));
+    }
+    format::sanitize(&parts.join(" "))
+}
+
+/// Pod conditions that explain something: disruptions and custom ones (like
+/// the seed's ConfigIssue); the everyday readiness conditions are left out.
+fn notable_conditions(pod: &PodInfo) -> Vec<String> {
+    const EVERYDAY: [&str; 5] = ["PodScheduled", "Initialized", "ContainersReady", "Ready", "PodReadyToStartContainers"];
+    pod.conditions
+        .iter()
+        .filter(|c| c.is_true() && !EVERYDAY.contains(&c.type_.as_str()))
+        .map(|c| match &c.reason {
+            Some(r) => format!("{} ({})", c.type_, format::sanitize(r)),
+            None => c.type_.clone(),
+        })
+        .collect()
+}
+
+fn pods_section(pods: &[&PodInfo], now: Time, theme: &Theme, width: u16) -> Vec<Line<'static>> {
+    let mut out = vec![heading(theme, &format!("Pods ({})  p: pod table", pods.len()))];
+    if pods.is_empty() {
+        out.push(Line::styled(" none", theme.dim));
+    }
+    let name_width = pods.iter().map(|p| p.key.name.len()).max().unwrap_or(10).min(40);
+    for pod in pods {
+        let idx = pod.completion_index.map(|i| format!("#{i}")).unwrap_or_default();
+        let exit = match pod.exit_code() {
+            Some(code) => format!("exit {code}"),
+            None => String::new(),
+        };
+        let mut spans = vec![
+            Span::styled(format!(" {:<name_width$} ", format::fit(&pod.key.name, name_width)), theme.text),
+            Span::styled(format!("{idx:<4} "), theme.dim),
+            Span::styled(format!("{:<18} ", format::sanitize(&pod.status_text())), pods::status_style(theme, pod)),
+            Span::styled(format!("{exit:<8} "), if pod.exit_code().is_some_and(|c| c != 0) { theme.bad } else { theme.dim }),
+        ];
+        if pod.restarts() > 0 {
+            spans.push(Span::styled(format!("restarts {} ", pod.restarts()), theme.warn));
+        }
+        spans.push(Span::styled(format!("{} ", pod.node.as_deref().unwrap_or("-")), theme.dim));
+        spans.push(Span::styled(format::age(pod.created, now), theme.dim));
+        out.push(Line::from(spans));
+        let mut notes = notable_conditions(pod);
+        if let Some(reason) = pod.main_reason() {
+            if !notes.iter().any(|n| n.contains(&reason)) {
+                notes.insert(0, format::sanitize(&reason));
+            }
+        }
+        if !notes.is_empty() {
+            out.push(Line::styled(format::fit(&format!("   {}", notes.join(", ")), width as usize), theme.warn));
+        }
+    }
+    out
+}
+
+/// Events about the Job or its pods, newest first.
+pub fn events_of<'a>(state: &'a State, job: &'a JobInfo, pods: &[&PodInfo]) -> Vec<&'a EventInfo> {
+    let pod_names: BTreeSet<&str> = pods.iter().map(|p| p.key.name.as_str()).collect();
+    let mut events: Vec<&EventInfo> = state
+        .events
+        .in_namespace(&job.key.namespace)
+        .filter(|e| {
+            (e.involved_kind == "Job" && e.involved_name == job.key.name)
+                || (e.involved_kind == "Pod" && pod_names.contains(e.involved_name.as_str()))
+        })
+        .collect();
+    events.sort_by(|a, b| b.last_seen.cmp(&a.last_seen).then_with(|| a.key.cmp(&b.key)));
+    events.truncate(EVENTS);
+    events
+}
+
+fn events_section(
+    state: &State,
+    job: &JobInfo,
+    pods: &[&PodInfo],
+    now: Time,
+    theme: &Theme,
+    width: u16,
+) -> Vec<Line<'static>> {
+    let events = events_of(state, job, pods);
+    let mut out = vec![heading(theme, "Recent events")];
+    if events.is_empty() {
+        out.push(Line::styled(" none", theme.dim));
+    }
+    for e in events {
+        let style = if e.type_ == "Warning" { theme.warn } else { theme.text };
+        let count = if e.count > 1 { format!(" (x{})", e.count) } else { String::new() };
+        let text = format!(
+            " {:>5} {:<20} {}{count}",
+            format::age(e.last_seen, now),
+            format::fit(&format::sanitize(&e.reason), 20),
+            format::sanitize(&e.message)
+        );
+        out.push(Line::styled(format::fit(&text, width as usize), style));
+    }
+    out
+}

@@ -1,0 +1,205 @@
+//! The Jobs screen: one row per Job with its pattern, completion bar, status
+//! from conditions and timing; the label-group panel above it. The same table
+//! lists a CronJob's Jobs on the CronJob detail screen.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Cell;
+
+use super::columns::Column;
+use super::list::{self, ListTable};
+use super::theme::Theme;
+use super::{bar, cell, format};
+use crate::app::{App, Screen, View};
+use crate::model::job::{JobPhase, Pattern};
+use crate::model::{JobInfo, Kind, ObjKey, Time};
+use crate::source::kube::Namespaces;
+
+pub const SORTS: &[&str] = &["namespace", "name", "age", "status", "progress"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Col {
+    Namespace,
+    Name,
+    Pattern,
+    Completions,
+    Active,
+    Status,
+    Elapsed,
+    Age,
+}
+
+const ALL: [(Col, Column); 8] = [
+    (Col::Namespace, Column::flex("NAMESPACE", 10, 20, 2)),
+    (Col::Name, Column::flex("NAME", 16, 48, 0)),
+    (Col::Pattern, Column::flex("PATTERN", 7, 17, 3)),
+    (Col::Completions, Column::flex("COMPLETIONS", 10, 34, 0)),
+    (Col::Active, Column::fixed("ACTIVE", 6, 3)),
+    (Col::Status, Column::flex("STATUS", 10, 44, 1)),
+    (Col::Elapsed, Column::fixed("ELAPSED", 7, 2)),
+    (Col::Age, Column::fixed("AGE", 5, 4)),
+];
+
+/// The Jobs a screen lists, filtered and sorted as its view says.
+pub fn rows<'a>(app: &'a App, view: &View) -> Vec<&'a JobInfo> {
+    let mut rows: Vec<&JobInfo> = match &view.screen {
+        Screen::CronJobDetail(cronjob) => super::cronjob_detail::jobs_of(&app.state, cronjob),
+        _ => app.state.jobs.values().collect(),
+    };
+    rows.retain(|j| matches(j, view));
+    sort(&mut rows, view, app.now);
+    rows
+}
+
+fn matches(job: &JobInfo, view: &View) -> bool {
+    let labels_ok = view.labels.as_ref().is_none_or(|l| kube::core::SelectorExt::matches(&l.selector, &job.labels));
+    labels_ok
+        && list::text_matches(
+            &view.filter,
+            &[&job.key.namespace, &job.key.name, job.pattern().as_str(), job.status_text()],
+        )
+}
+
+/// Failed first, then work in progress, then what is parked, then what is done.
+fn status_rank(phase: JobPhase) -> u8 {
+    match phase {
+        JobPhase::Failed => 0,
+        JobPhase::Running => 1,
+        JobPhase::Pending => 2,
+        JobPhase::Suspended => 3,
+        JobPhase::Complete => 4,
+    }
+}
+
+fn sort(rows: &mut [&JobInfo], view: &View, _now: Time) {
+    match SORTS.get(view.sort).copied() {
+        Some("name") => rows.sort_by(|a, b| (&a.key.name, &a.key.namespace).cmp(&(&b.key.name, &b.key.namespace))),
+        // Newest first: ascending age.
+        Some("age") => rows.sort_by(|a, b| b.created.cmp(&a.created).then_with(|| a.key.cmp(&b.key))),
+        Some("status") => rows.sort_by_key(|j| (status_rank(j.phase()), j.key.clone())),
+        Some("progress") => rows.sort_by(|a, b| {
+            let f = |j: &JobInfo| j.progress().fraction().unwrap_or(0.0);
+            f(a).total_cmp(&f(b)).then_with(|| a.key.cmp(&b.key))
+        }),
+        _ => rows.sort_by(|a, b| a.key.cmp(&b.key)),
+    }
+    if view.descending {
+        rows.reverse();
+    }
+}
+
+pub fn key(j: &&JobInfo) -> ObjKey {
+    j.key.clone()
+}
+
+/// The short pattern names used when the column is narrow.
+fn short_pattern(p: Pattern) -> &'static str {
+    match p {
+        Pattern::NonParallel => "single",
+        Pattern::FixedCompletions => "fixed",
+        Pattern::Indexed => "indexed",
+        Pattern::WorkQueue => "queue",
+    }
+}
+
+pub fn phase_style(theme: &Theme, phase: JobPhase) -> ratatui::style::Style {
+    match phase {
+        JobPhase::Running => theme.busy,
+        JobPhase::Complete => theme.ok,
+        JobPhase::Failed => theme.bad,
+        JobPhase::Suspended => theme.warn,
+        JobPhase::Pending => theme.dim,
+    }
+}
+
+/// "Failed PodFailurePolicy", "Failing BackoffLimitExceeded", "Running".
+pub fn status_text(job: &JobInfo) -> String {
+    match job.failure_reason() {
+        Some((reason, _)) => format!("{} {}", job.status_text(), format::sanitize(reason)),
+        None => job.status_text().to_string(),
+    }
+}
+
+/// The style of a Job's status: a failing Job (FailureTarget set, pods still
+/// ending) is already shown as a failure.
+pub fn status_style(theme: &Theme, job: &JobInfo) -> ratatui::style::Style {
+    match job.terminal_pending() {
+        Some(JobPhase::Failed) => theme.bad,
+        _ => phase_style(theme, job.phase()),
+    }
+}
+
+fn job_cell(theme: &Theme, now: Time, job: &JobInfo, col: Col, width: u16) -> Cell<'static> {
+    let w = width as usize;
+    match col {
+        Col::Namespace => cell(format::fit(&job.key.namespace, w), theme.dim),
+        Col::Name => cell(format::fit(&job.key.name, w), theme.text),
+        Col::Pattern => {
+            let p = job.pattern();
+            let text = if w >= p.as_str().len() { p.as_str() } else { short_pattern(p) };
+            cell(text, theme.dim)
+        }
+        Col::Completions => Cell::from(bar::bar_line(&job.progress(), width, theme)),
+        Col::Active => {
+            let a = job.status.active;
+            cell(if a > 0 { a.to_string() } else { "-".into() }, if a > 0 { theme.busy } else { theme.dim })
+        }
+        Col::Status => cell(format::fit(&status_text(job), w), status_style(theme, job)),
+        Col::Elapsed => {
+            let style = if job.phase() == JobPhase::Running { theme.busy } else { theme.dim };
+            cell(job.elapsed(now).map(format::duration).unwrap_or_else(|| "-".into()), style)
+        }
+        Col::Age => cell(format::age(job.created, now), theme.dim),
+    }
+}
+
+/// The columns for this target: the namespace column only when several
+/// namespaces are watched.
+fn columns(app: &App) -> Vec<(Col, Column)> {
+    let single_ns = matches!(&app.target.namespaces, Namespaces::Only(list) if list.len() == 1);
+    ALL.iter().copied().filter(|(c, _)| !(single_ns && *c == Col::Namespace)).collect()
+}
+
+/// Renders a table of Jobs (the Jobs screen, or a CronJob's Jobs).
+pub fn render_table(frame: &mut Frame, area: Rect, app: &App, view: &mut View, name: &str, total: usize) {
+    let rows = rows(app, view);
+    let cols = columns(app);
+    let specs: Vec<Column> = cols.iter().map(|(_, c)| *c).collect();
+    let theme = &app.theme;
+    let now = app.now;
+    let cell_of = |j: &&JobInfo, col: usize, width: u16| job_cell(theme, now, j, cols[col].0, width);
+    let filtered = !view.filter.is_empty() || view.labels.is_some();
+    let table = ListTable {
+        title: list::title(theme, name, rows.len(), total, view, SORTS),
+        columns: &specs,
+        items: &rows,
+        key: &key,
+        cell: &cell_of,
+        empty: super::empty_text(app, Kind::Job, "jobs", filtered),
+    };
+    list::render(frame, area, view, theme, table);
+}
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, view: &mut View) {
+    let groups = super::groups::panel_lines(app, area.width);
+    let panel_height = if app.show_groups && !groups.is_empty() {
+        // Keep at least 8 rows for the table.
+        (groups.len() as u16 + 1).min(area.height.saturating_sub(8) / 2).min(6)
+    } else {
+        0
+    };
+    let [panel, table] = Layout::vertical([Constraint::Length(panel_height), Constraint::Fill(1)]).areas(area);
+    if panel_height > 0 {
+        super::groups::render(frame, panel, app, groups);
+    }
+    render_table(frame, table, app, view, "Jobs", app.state.jobs.len());
+}
+
+/// A one-line summary of a Job for headers: "Running · indexed · 3/5".
+pub fn summary(theme: &Theme, job: &JobInfo) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(status_text(job), status_style(theme, job)),
+        Span::styled(format!(" · {} · {}", job.pattern(), job.progress().label()), theme.dim),
+    ])
+}

@@ -1,0 +1,129 @@
+//! The table every list screen uses: fitted columns, a selection that follows
+//! its object, and only the visible rows built (2,000 Jobs cost 20 rows of work).
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
+
+use super::columns::{self, Column};
+use super::theme::Theme;
+use crate::app::View;
+use crate::model::ObjKey;
+
+/// Gap between columns.
+pub const SPACING: u16 = 1;
+
+/// A list screen's table: what to show and how to draw one cell.
+pub struct ListTable<'a, T> {
+    pub title: Line<'a>,
+    pub columns: &'a [Column],
+    pub items: &'a [T],
+    pub key: &'a dyn Fn(&T) -> ObjKey,
+    /// Draws column `col` (an index into `columns`) of an item at `width` cells.
+    pub cell: &'a dyn Fn(&T, usize, u16) -> Cell<'static>,
+    /// Shown instead of rows when there are none (loading, forbidden, no match).
+    pub empty: Text<'a>,
+}
+
+/// Renders the table into `area` and keeps `view`'s selection on the same
+/// object (or the same position when the object went away).
+pub fn render<T>(frame: &mut Frame, area: Rect, view: &mut View, theme: &Theme, table: ListTable<'_, T>) {
+    let block = Block::new().borders(Borders::TOP).border_style(theme.border).title(table.title);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.height == 0 || inner.width == 0 {
+        return;
+    }
+    let fitted = columns::fit(table.columns, inner.width, SPACING);
+    let header = Row::new(fitted.iter().map(|&(i, _)| Cell::from(table.columns[i].title))).style(theme.header);
+    let page = inner.height.saturating_sub(1) as usize;
+    view.page = page.max(1);
+    if table.items.is_empty() {
+        view.selected = None;
+        view.index = 0;
+        view.offset = 0;
+        let [head, rest] = ratatui::layout::Layout::vertical([
+            ratatui::layout::Constraint::Length(1),
+            ratatui::layout::Constraint::Fill(1),
+        ])
+        .areas(inner);
+        frame.render_widget(Table::new(Vec::<Row>::new(), columns::constraints(&fitted)).header(header), head);
+        frame.render_widget(Paragraph::new(table.empty).style(theme.dim), rest);
+        return;
+    }
+    let index = select(view, table.items, table.key);
+    view.offset = scrolled_offset(view.offset, index, page, table.items.len());
+    let end = (view.offset + page).min(table.items.len());
+    let rows: Vec<Row> = table.items[view.offset..end]
+        .iter()
+        .map(|item| Row::new(fitted.iter().map(|&(col, width)| (table.cell)(item, col, width))))
+        .collect();
+    let widget = Table::new(rows, columns::constraints(&fitted))
+        .header(header)
+        .column_spacing(SPACING)
+        .row_highlight_style(theme.selected);
+    let mut state = TableState::default().with_selected(Some(index - view.offset));
+    frame.render_stateful_widget(widget, inner, &mut state);
+}
+
+/// Resolves the selected row: the selected key if still present, else the same
+/// position clamped to the rows. Updates the view to match.
+fn select<T>(view: &mut View, items: &[T], key: &dyn Fn(&T) -> ObjKey) -> usize {
+    let found = view.selected.as_ref().and_then(|sel| items.iter().position(|i| key(i) == *sel));
+    let index = found.unwrap_or(view.index.min(items.len() - 1));
+    view.index = index;
+    view.selected = Some(key(&items[index]));
+    index
+}
+
+/// Keeps the selected row on screen, moving the window as little as possible.
+pub fn scrolled_offset(offset: usize, index: usize, page: usize, len: usize) -> usize {
+    let page = page.max(1);
+    let mut offset = offset.min(len.saturating_sub(page));
+    if index < offset {
+        offset = index;
+    } else if index >= offset + page {
+        offset = index + 1 - page;
+    }
+    offset
+}
+
+/// The title of a list pane: name, counts, sort and filters.
+pub fn title<'a>(theme: &Theme, name: &str, shown: usize, total: usize, view: &View, sorts: &[&str]) -> Line<'a> {
+    let mut spans = vec![Span::styled(format!(" {name} "), theme.title)];
+    let count = if shown == total { format!("{total}") } else { format!("{shown}/{total}") };
+    spans.push(Span::styled(format!("[{count}] "), theme.text));
+    if let Some(sort) = sorts.get(view.sort) {
+        spans.push(Span::styled(format!("sort:{sort}{} ", if view.descending { "↓" } else { "↑" }), theme.dim));
+    }
+    if !view.filter.is_empty() {
+        spans.push(Span::styled(format!("/{} ", view.filter), theme.warn));
+    }
+    if let Some(labels) = &view.labels {
+        spans.push(Span::styled(format!("-l {} ", labels.text), theme.warn));
+    }
+    Line::from(spans)
+}
+
+/// Case-insensitive substring match of the text filter against any of `fields`.
+pub fn text_matches(filter: &str, fields: &[&str]) -> bool {
+    if filter.is_empty() {
+        return true;
+    }
+    let needle = filter.to_lowercase();
+    fields.iter().any(|f| f.to_lowercase().contains(&needle))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offset_moves_only_to_keep_the_selection_visible() {
+        assert_eq!(scrolled_offset(0, 5, 10, 100), 0);
+        assert_eq!(scrolled_offset(0, 12, 10, 100), 3);
+        assert_eq!(scrolled_offset(20, 12, 10, 100), 12);
+        assert_eq!(scrolled_offset(95, 99, 10, 100), 90, "no blank space at the end");
+    }
+}

@@ -1,0 +1,149 @@
+//! Pods of Jobs (all of them, or one Job's): status as kubectl words it, the
+//! completion index, restarts, exit code, why it is stuck or failed, node.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::widgets::Cell;
+
+use super::columns::Column;
+use super::list::{self, ListTable};
+use super::theme::Theme;
+use super::{cell, format};
+use crate::app::{App, Screen, View};
+use crate::model::{Kind, ObjKey, PodInfo, Time};
+use crate::source::kube::Namespaces;
+
+pub const SORTS: &[&str] = &["namespace", "name", "age", "status", "restarts", "node"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Col {
+    Namespace,
+    Name,
+    Job,
+    Index,
+    Ready,
+    Status,
+    Restarts,
+    Exit,
+    Reason,
+    Node,
+    Age,
+}
+
+const ALL: [(Col, Column); 11] = [
+    (Col::Namespace, Column::flex("NAMESPACE", 10, 20, 3)),
+    (Col::Name, Column::flex("NAME", 16, 50, 0)),
+    (Col::Job, Column::flex("JOB", 10, 40, 4)),
+    (Col::Index, Column::fixed("IDX", 3, 2)),
+    (Col::Ready, Column::fixed("READY", 5, 6)),
+    (Col::Status, Column::flex("STATUS", 11, 24, 0)),
+    (Col::Restarts, Column::fixed("RESTARTS", 8, 4)),
+    (Col::Exit, Column::fixed("EXIT", 4, 1)),
+    (Col::Reason, Column::flex("REASON", 10, 40, 2)),
+    (Col::Node, Column::flex("NODE", 8, 24, 5)),
+    (Col::Age, Column::fixed("AGE", 5, 5)),
+];
+
+/// The pods a Pods screen lists: pods owned by a Job (or by the one Job).
+pub fn rows<'a>(app: &'a App, view: &View) -> Vec<&'a PodInfo> {
+    let mut rows: Vec<&PodInfo> = match &view.screen {
+        // Looked up again so the rows borrow the state, not the view's key.
+        Screen::Pods { job: Some(job) } => app.state.pods_of_job(job).filter_map(|p| app.state.pods.get(&p.key)).collect(),
+        _ => app.state.pods.values().filter(|p| p.job.is_some()).collect(),
+    };
+    rows.retain(|p| {
+        view.labels.as_ref().is_none_or(|l| kube::core::SelectorExt::matches(&l.selector, &p.labels))
+            && list::text_matches(
+                &view.filter,
+                &[&p.key.namespace, &p.key.name, p.job.as_deref().unwrap_or(""), &p.status_text()],
+            )
+    });
+    match SORTS.get(view.sort).copied() {
+        Some("name") => rows.sort_by(|a, b| (&a.key.name, &a.key.namespace).cmp(&(&b.key.name, &b.key.namespace))),
+        Some("age") => rows.sort_by(|a, b| b.created.cmp(&a.created).then_with(|| a.key.cmp(&b.key))),
+        Some("status") => rows.sort_by_key(|p| (p.status_text(), p.key.clone())),
+        Some("restarts") => rows.sort_by_key(|p| (std::cmp::Reverse(p.restarts()), p.key.clone())),
+        Some("node") => rows.sort_by(|a, b| (&a.node, &a.key).cmp(&(&b.node, &b.key))),
+        _ => rows.sort_by(|a, b| a.key.cmp(&b.key)),
+    }
+    if view.descending {
+        rows.reverse();
+    }
+    rows
+}
+
+pub fn key(p: &&PodInfo) -> ObjKey {
+    p.key.clone()
+}
+
+/// Green when done well, cyan while running, red when failed or stuck, yellow
+/// while waiting.
+pub fn status_style(theme: &Theme, pod: &PodInfo) -> Style {
+    match pod.phase.as_str() {
+        "Failed" => theme.bad,
+        "Succeeded" => theme.ok,
+        _ if pod.main_reason().is_some() => theme.bad,
+        "Running" => theme.busy,
+        _ => theme.warn,
+    }
+}
+
+fn pod_cell(theme: &Theme, now: Time, pod: &PodInfo, col: Col, width: u16) -> Cell<'static> {
+    let w = width as usize;
+    let dash = || "-".to_string();
+    match col {
+        Col::Namespace => cell(format::fit(&pod.key.namespace, w), theme.dim),
+        Col::Name => cell(format::fit(&pod.key.name, w), theme.text),
+        Col::Job => cell(format::fit(pod.job.as_deref().unwrap_or("-"), w), theme.dim),
+        Col::Index => cell(pod.completion_index.map(|i| i.to_string()).unwrap_or_else(dash), theme.text),
+        Col::Ready => cell(pod.ready_text(), theme.dim),
+        Col::Status => cell(format::fit(&format::sanitize(&pod.status_text()), w), status_style(theme, pod)),
+        Col::Restarts => {
+            let r = pod.restarts();
+            cell(r.to_string(), if r > 0 { theme.warn } else { theme.dim })
+        }
+        Col::Exit => match pod.exit_code() {
+            Some(0) => cell("0", theme.ok),
+            Some(code) => cell(code.to_string(), theme.bad),
+            None => cell("-", theme.dim),
+        },
+        Col::Reason => {
+            cell(format::fit(&format::sanitize(&pod.main_reason().unwrap_or_else(dash)), w), theme.warn)
+        }
+        Col::Node => cell(format::fit(pod.node.as_deref().unwrap_or("-"), w), theme.dim),
+        Col::Age => cell(format::age(pod.created, now), theme.dim),
+    }
+}
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, view: &mut View) {
+    let rows = rows(app, view);
+    let job = match &view.screen {
+        Screen::Pods { job } => job.clone(),
+        _ => None,
+    };
+    let single_ns = job.is_some() || matches!(&app.target.namespaces, Namespaces::Only(l) if l.len() == 1);
+    let cols: Vec<(Col, Column)> = ALL
+        .iter()
+        .copied()
+        .filter(|(c, _)| !(single_ns && *c == Col::Namespace) && !(job.is_some() && *c == Col::Job))
+        .collect();
+    let specs: Vec<Column> = cols.iter().map(|(_, c)| *c).collect();
+    let theme = &app.theme;
+    let now = app.now;
+    let cell_of = |p: &&PodInfo, col: usize, width: u16| pod_cell(theme, now, p, cols[col].0, width);
+    let (name, total) = match &job {
+        Some(job) => (format!("Pods of {job}"), app.state.pods_of_job(job).count()),
+        None => ("Pods".to_string(), app.state.pods.values().filter(|p| p.job.is_some()).count()),
+    };
+    let filtered = !view.filter.is_empty() || view.labels.is_some();
+    let table = ListTable {
+        title: list::title(theme, &name, rows.len(), total, view, SORTS),
+        columns: &specs,
+        items: &rows,
+        key: &key,
+        cell: &cell_of,
+        empty: super::empty_text(app, Kind::Pod, "pods of jobs", filtered),
+    };
+    list::render(frame, area, view, theme, table);
+}

@@ -1,0 +1,109 @@
+//! The bottom line: context, namespaces, the health of every watch, counts and
+//! the time of the last update. A flash message (sort changed, bad selector)
+//! takes the middle for a few seconds.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::format;
+use crate::app::{App, Connection};
+use crate::model::{Kind, WatchHealth, WatchId};
+use crate::source::kube::Namespaces;
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App) {
+    let theme = &app.theme;
+    let bar = theme.status_bar;
+    let sep = Span::styled(" │ ", bar);
+    let mut left = vec![
+        Span::styled(format!(" {}", app.target.context), bar.patch(theme.title)),
+        sep.clone(),
+        Span::styled(namespaces_label(&app.target.namespaces), bar),
+    ];
+    if let Some(sel) = &app.target.selector {
+        left.push(Span::styled(format!(" -l {sel}"), bar));
+    }
+    left.push(sep.clone());
+    let middle = match &app.flash {
+        Some(flash) => vec![Span::styled(flash.text.clone(), if flash.error { bar.patch(theme.bad) } else { bar })],
+        None => health_spans(app, bar),
+    };
+    let right = format!(
+        "{} jobs {} pods │ {} ",
+        app.state.jobs.len(),
+        app.state.pods.len(),
+        app.state.last_update.map(|t| format!("upd {} ago", format::duration(app.now - t))).unwrap_or("no data".into())
+    );
+    let right_width = right.chars().count() as u16;
+    let mut spans = left;
+    spans.extend(middle);
+    let line = Line::from(spans);
+    frame.render_widget(Paragraph::new(line).style(bar), area);
+    // The counts stay right-aligned when there is room; a long health message
+    // is cut first.
+    if area.width > right_width + 40 {
+        let r = Rect { x: area.x + area.width - right_width, width: right_width, ..area };
+        frame.render_widget(Paragraph::new(Span::styled(right, bar)), r);
+    }
+}
+
+pub fn namespaces_label(ns: &Namespaces) -> String {
+    match ns {
+        Namespaces::All => "all namespaces".into(),
+        Namespaces::Only(list) => list.join(","),
+    }
+}
+
+/// "watches ok", "listing 4/12", or the watches in trouble, worst first.
+fn health_spans(app: &App, bar: Style) -> Vec<Span<'static>> {
+    let theme = &app.theme;
+    match &app.connection {
+        Connection::Connecting => return vec![Span::styled("connecting…", bar.patch(theme.warn))],
+        Connection::Failed(e) => {
+            return vec![Span::styled(format!("✗ cannot connect: {}", format::sanitize(e)), bar.patch(theme.bad))];
+        }
+        Connection::Connected => {}
+    }
+    let watches = &app.state.watches;
+    let forbidden: Vec<String> = watches
+        .iter()
+        .filter(|(_, s)| matches!(s.health, WatchHealth::Forbidden { .. }))
+        .map(|(id, _)| watch_name(id))
+        .collect();
+    let retrying: Vec<(String, String)> = watches
+        .iter()
+        .filter_map(|(id, s)| match &s.health {
+            WatchHealth::Retrying { error } => Some((watch_name(id), error.clone())),
+            _ => None,
+        })
+        .collect();
+    let synced = watches.values().filter(|s| s.synced).count();
+    let mut spans = Vec::new();
+    if !forbidden.is_empty() {
+        spans.push(Span::styled(format!("✗ forbidden: {} ", forbidden.join(",")), bar.patch(theme.bad)));
+    }
+    if let Some((name, error)) = retrying.first() {
+        let more = if retrying.len() > 1 { format!(" +{}", retrying.len() - 1) } else { String::new() };
+        let text = format!("⟳ retrying {name}{more} ({}) ", format::sanitize(error));
+        spans.push(Span::styled(text, bar.patch(theme.warn)));
+    }
+    if spans.is_empty() {
+        if watches.is_empty() || synced < watches.len() {
+            spans.push(Span::styled(format!("listing {synced}/{}", watches.len()), bar.patch(theme.warn)));
+        } else {
+            spans.push(Span::styled(format!("✓ {} watches ok", watches.len()), bar));
+        }
+    }
+    spans
+}
+
+/// A watch as the status bar names it: "jobs" or "jobs@namespace".
+pub fn watch_name(id: &WatchId) -> String {
+    match (&id.namespace, id.kind) {
+        (Some(ns), _) => format!("{}@{ns}", id.kind.plural()),
+        (None, Kind::Node) => "nodes".into(),
+        (None, kind) => kind.plural().to_string(),
+    }
+}
