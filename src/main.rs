@@ -1,4 +1,79 @@
 //! batchtop: a terminal console for Kubernetes batch work. This file only wires
 //! the modes (console, `--once`) together.
 
-fn main() {}
+use std::process::ExitCode;
+use std::time::Duration;
+
+use batchtop::app::{self, AppOptions, ClientFactory};
+use batchtop::cli::Cli;
+use batchtop::kubeclient::{self, Connection};
+use batchtop::source::kube::{Namespaces, Scope};
+use batchtop::ui::theme::Theme;
+use batchtop::{logging, once};
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    logging::init(cli.log_file.as_deref());
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("batchtop: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let code = runtime.block_on(run(cli));
+    // Watch tasks may sit in a network read: do not wait for them.
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    ExitCode::from(u8::try_from(code).unwrap_or(1))
+}
+
+async fn run(cli: Cli) -> i32 {
+    // Connect before touching the terminal, so a bad kubeconfig, context or
+    // server is one line on stderr and exit code 2.
+    let conn = match kubeclient::connect(cli.kubeconfig.as_deref(), cli.context.as_deref()).await {
+        Ok(conn) => conn,
+        Err(e) => {
+            tracing::error!("{e}");
+            eprintln!("batchtop: {e}");
+            return e.exit_code();
+        }
+    };
+    tracing::info!(context = %conn.context, server = %conn.server, "connected");
+    let namespaces = Scope::resolve_namespaces(cli.all_namespaces, &cli.namespaces, conn.context_namespace.as_deref());
+    if cli.once {
+        let scope = Scope { namespaces, selector: cli.selector.clone(), kinds: Scope::ONCE_KINDS.to_vec() };
+        return once::run(&conn, &scope, cli.timeout, cli.output).await;
+    }
+    console(&cli, conn, namespaces).await
+}
+
+async fn console(cli: &Cli, conn: Connection, namespaces: Namespaces) -> i32 {
+    let kubeconfig = cli.kubeconfig.clone();
+    // Switching context at runtime builds a new client from the same kubeconfig.
+    let client_for: ClientFactory = Box::new(move |context: &str| {
+        let (kubeconfig, context) = (kubeconfig.clone(), context.to_string());
+        Box::pin(async move {
+            let conn = kubeclient::connect(kubeconfig.as_deref(), Some(&context)).await?;
+            Ok(conn.client)
+        })
+    });
+    let opts = AppOptions {
+        context: conn.context,
+        contexts: conn.contexts,
+        namespaces,
+        selector: cli.selector.clone(),
+        client: Some(conn.client),
+        client_for,
+        theme: Theme::from_env(),
+        max_fps: cli.max_fps,
+    };
+    match app::run(opts).await {
+        Ok(()) => 0,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("batchtop: {e:#}");
+            1
+        }
+    }
+}

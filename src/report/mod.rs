@@ -1,0 +1,304 @@
+//! The `--once` report: one serde structure (documented in docs/once-schema.md)
+//! built from the [`State`], printed as JSON or as plain-text tables.
+//!
+//! Every field is computed by the model (pattern, phase, progress, indexes,
+//! failure policy, schedules, groups, warnings), so `--once` and the console
+//! agree on every word. Later sources add their own top-level arrays (queues)
+//! to [`Report`]; keep the serde structs here, in one place.
+
+pub mod text;
+
+use serde::Serialize;
+
+use crate::model::failure_policy::{self, RuleMatch};
+use crate::model::indexes::{self, IndexState};
+use crate::model::job::{JobPhase, Pattern};
+use crate::model::{Condition, CronJobInfo, JobInfo, State, Time, WatchHealth, WatchId};
+use crate::source::kube::{Namespaces, Scope};
+
+/// The JSON schema version; bump it when a field changes meaning or goes away
+/// (adding fields does not bump it).
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    pub schema_version: u32,
+    /// The kubeconfig context.
+    pub context: String,
+    /// When the report was made (RFC 3339, UTC).
+    pub generated_at: Time,
+    /// The namespaces watched; `null` for all namespaces.
+    pub namespaces: Option<Vec<String>>,
+    /// The label selector applied to Jobs and Pods, if any.
+    pub selector: Option<String>,
+    pub jobs: Vec<JobReport>,
+    pub cronjobs: Vec<CronJobReport>,
+    pub groups: Vec<GroupReport>,
+    pub warnings: Vec<WarningReport>,
+    pub watches: Vec<WatchReport>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobReport {
+    pub namespace: String,
+    pub name: String,
+    pub pattern: Pattern,
+    pub completions: Option<i32>,
+    pub parallelism: Option<i32>,
+    pub succeeded: i32,
+    pub failed: i32,
+    pub active: i32,
+    pub ready: Option<i32>,
+    pub terminating: Option<i32>,
+    pub status: JobPhase,
+    /// Failing / Completing while the terminal condition waits for pods; else the status.
+    pub status_text: String,
+    /// Reason of the True Failed (or FailureTarget) condition.
+    pub reason: Option<String>,
+    pub completed_indexes: Option<String>,
+    pub failed_indexes: Option<String>,
+    /// Every index of an Indexed Job; `null` for other patterns.
+    pub indexes: Option<Vec<IndexReport>>,
+    pub conditions: Vec<Condition>,
+    pub failure_policy: Option<FailurePolicyReport>,
+    pub backoff_limit: Option<i32>,
+    pub suspend: bool,
+    /// The label group (`jobgroup` label value), if any.
+    pub group: Option<String>,
+    /// The CronJob that created it, if any.
+    pub cronjob: Option<String>,
+    pub created: Option<Time>,
+    pub start_time: Option<Time>,
+    pub completion_time: Option<Time>,
+    /// Running time so far, or the duration once finished, in seconds.
+    pub elapsed_seconds: Option<i64>,
+    /// For the text table's bar (the JSON has the same numbers above).
+    #[serde(skip)]
+    pub progress: crate::model::job::Progress,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IndexReport {
+    pub index: u32,
+    /// succeeded | failed | running | pending
+    pub state: &'static str,
+    /// The pod working on a running index.
+    pub pod: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FailurePolicyReport {
+    pub matched_rule: usize,
+    pub action: String,
+    pub exit_code: Option<i32>,
+    pub pod_condition: Option<String>,
+    pub pod: Option<String>,
+    pub container: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CronJobReport {
+    pub namespace: String,
+    pub name: String,
+    pub schedule: String,
+    pub time_zone: Option<String>,
+    /// The schedule in words.
+    pub description: Option<String>,
+    pub suspend: bool,
+    pub concurrency_policy: String,
+    /// How many of its Jobs are active.
+    pub active: usize,
+    pub active_jobs: Vec<String>,
+    pub last_schedule_time: Option<Time>,
+    pub last_successful_time: Option<Time>,
+    /// The next scheduled run (`null` when suspended or the schedule cannot be read).
+    pub next_run_time: Option<Time>,
+    /// Its Jobs still in the cluster, oldest first: their status.
+    pub history: Vec<HistoryReport>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryReport {
+    pub name: String,
+    pub status: JobPhase,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupReport {
+    pub namespace: String,
+    /// The label key and value that make the group, e.g. `jobgroup=jobexample`.
+    pub label: String,
+    pub jobs: usize,
+    pub complete: usize,
+    pub failed: usize,
+    pub running: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WarningReport {
+    pub severity: String,
+    pub object: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WatchReport {
+    /// jobs | pods | cronjobs | nodes | services | events
+    pub kind: &'static str,
+    /// `null` for a cluster-wide watch.
+    pub namespace: Option<String>,
+    /// Ok | Starting | Retrying | Forbidden
+    pub health: &'static str,
+    /// Whether its first complete list arrived.
+    pub synced: bool,
+    /// The error or RBAC message, when not Ok.
+    pub message: Option<String>,
+}
+
+impl Report {
+    /// Builds the report from the state at `now`.
+    pub fn build(state: &State, context: &str, scope: &Scope, now: Time) -> Report {
+        Report {
+            schema_version: SCHEMA_VERSION,
+            context: context.to_string(),
+            generated_at: now,
+            namespaces: match &scope.namespaces {
+                Namespaces::All => None,
+                Namespaces::Only(list) => Some(list.clone()),
+            },
+            selector: scope.selector.clone(),
+            jobs: state.jobs.values().map(|j| job_report(state, j, now)).collect(),
+            cronjobs: state.cronjobs.values().map(|c| cronjob_report(state, c, now)).collect(),
+            groups: group_reports(state),
+            warnings: warning_reports(state, now),
+            watches: state.watches.iter().map(|(id, s)| watch_report(id, &s.health, s.synced)).collect(),
+        }
+    }
+
+    /// Exit code for scripts: 1 when any listed Job failed, else 0. (2, for
+    /// "could not reach or list", is decided before a report exists.)
+    pub fn exit_code(&self) -> i32 {
+        if self.jobs.iter().any(|j| j.status == JobPhase::Failed) { 1 } else { 0 }
+    }
+}
+
+fn job_report(state: &State, job: &JobInfo, now: Time) -> JobReport {
+    let pods: Vec<_> = state.pods_of_job(&job.key).collect();
+    let progress = job.progress();
+    let indexes = job.spec.indexed.then(|| {
+        indexes::index_states(job, pods.iter().copied())
+            .into_iter()
+            .enumerate()
+            .map(|(i, s)| IndexReport {
+                index: i as u32,
+                state: s.as_str(),
+                pod: match s {
+                    IndexState::Running { pod } => Some(pod),
+                    _ => None,
+                },
+            })
+            .collect()
+    });
+    JobReport {
+        namespace: job.key.namespace.clone(),
+        name: job.key.name.clone(),
+        pattern: job.pattern(),
+        completions: job.spec.completions,
+        parallelism: job.spec.parallelism,
+        succeeded: progress.succeeded,
+        failed: progress.failed,
+        active: progress.active,
+        ready: progress.ready,
+        terminating: progress.terminating,
+        status: job.phase(),
+        status_text: job.status_text().to_string(),
+        reason: job.failure_reason().map(|(reason, _)| reason.to_string()),
+        completed_indexes: job.status.completed_indexes.clone(),
+        failed_indexes: job.status.failed_indexes.clone(),
+        indexes,
+        conditions: job.status.conditions.clone(),
+        failure_policy: failure_policy::matched_rule(job, pods.iter().copied()).map(failure_policy_report),
+        backoff_limit: job.spec.backoff_limit,
+        suspend: job.spec.suspend,
+        group: crate::model::groups::group_of(job).map(|(_, value)| value.to_string()),
+        cronjob: job.owner.as_ref().filter(|o| o.kind == "CronJob").map(|o| o.name.clone()),
+        created: job.created,
+        start_time: job.status.start_time,
+        completion_time: job.status.completion_time,
+        elapsed_seconds: job.elapsed(now).map(|d| d.num_seconds()),
+        progress,
+    }
+}
+
+fn failure_policy_report(m: RuleMatch) -> FailurePolicyReport {
+    FailurePolicyReport {
+        matched_rule: m.rule_index,
+        action: m.action,
+        exit_code: m.exit_code,
+        pod_condition: m.pod_condition,
+        pod: m.pod,
+        container: m.container,
+    }
+}
+
+fn cronjob_report(state: &State, cj: &CronJobInfo, now: Time) -> CronJobReport {
+    use crate::model::cronjob;
+    CronJobReport {
+        namespace: cj.key.namespace.clone(),
+        name: cj.key.name.clone(),
+        schedule: cj.schedule.clone(),
+        time_zone: cj.time_zone.clone(),
+        description: cronjob::describe_schedule(cj).ok(),
+        suspend: cj.suspend,
+        concurrency_policy: cj.concurrency_policy.clone(),
+        active: cj.active.len(),
+        active_jobs: cj.active.clone(),
+        last_schedule_time: cj.last_schedule,
+        last_successful_time: cj.last_successful,
+        next_run_time: cronjob::next_run(cj, now).ok().flatten(),
+        history: cronjob::history(cj, state.jobs.values())
+            .into_iter()
+            .map(|j| HistoryReport { name: j.key.name.clone(), status: j.phase() })
+            .collect(),
+    }
+}
+
+fn group_reports(state: &State) -> Vec<GroupReport> {
+    crate::model::groups::job_groups(state.jobs.values())
+        .into_iter()
+        .map(|g| GroupReport {
+            namespace: g.namespace.clone(),
+            label: format!("{}={}", g.key, g.value),
+            jobs: g.jobs.len(),
+            complete: g.complete,
+            failed: g.failed,
+            running: g.running,
+        })
+        .collect()
+}
+
+fn warning_reports(state: &State, now: Time) -> Vec<WarningReport> {
+    crate::model::warnings::job_warnings(state, now)
+        .into_iter()
+        .map(|w| WarningReport { severity: w.severity.to_string(), object: w.object.to_string(), message: w.message })
+        .collect()
+}
+
+fn watch_report(id: &WatchId, health: &WatchHealth, synced: bool) -> WatchReport {
+    let (word, message) = match health {
+        WatchHealth::Ok => ("Ok", None),
+        WatchHealth::Starting => ("Starting", None),
+        WatchHealth::Retrying { error } => ("Retrying", Some(error.clone())),
+        WatchHealth::Forbidden { message } => ("Forbidden", Some(message.clone())),
+    };
+    WatchReport { kind: id.kind.plural(), namespace: id.namespace.clone(), health: word, synced, message }
+}

@@ -1,0 +1,4 @@
+//! Everything that talks to the outside world. Each source sends updates over
+//! a tokio mpsc channel; none of them touches the UI.
+
+pub mod kube;
