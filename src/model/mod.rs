@@ -1,6 +1,9 @@
 //! Pure state and domain logic. No I/O and no ratatui here: sources send
 //! [`Update`]s, [`State::apply`] folds them in, screens read the state.
 
+pub mod log_explain;
+pub mod logbuf;
+pub mod sanitize;
 pub mod store;
 pub mod types;
 
