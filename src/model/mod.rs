@@ -1,10 +1,17 @@
 //! Pure state and domain logic. No I/O and no ratatui here: sources send
 //! [`Update`]s, [`State::apply`] folds them in, screens read the state.
 
+pub mod cronjob;
+pub mod failure_policy;
+pub mod indexes;
+pub mod job;
 pub mod log_explain;
 pub mod logbuf;
+pub mod pod;
 pub mod sanitize;
 pub mod store;
+#[cfg(test)]
+pub mod test_fixtures;
 pub mod types;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
