@@ -408,7 +408,8 @@ mod tests {
             p.conditions = conditions;
             p
         };
-        let cases: Vec<(&str, PodInfo, Option<(usize, Cause)>)> = vec![
+        type Case = (&'static str, PodInfo, Option<(usize, Cause)>);
+        let cases: Vec<Case> = vec![
             (
                 "exit 42 in main",
                 p(vec![container("main", terminated(42, "Error"))], vec![]),

@@ -322,8 +322,9 @@ mod tests {
 
     #[test]
     fn pattern_follows_the_seed_table() {
-        // (completions, parallelism, indexed, expected); the seed's Jobs as the API stores them.
-        let cases: &[(&str, Option<i32>, Option<i32>, bool, Pattern)] = &[
+        // (case, completions, parallelism, indexed, expected); the seed's Jobs as the API stores them.
+        type Case = (&'static str, Option<i32>, Option<i32>, bool, Pattern);
+        let cases: &[Case] = &[
             (
                 "process-item-apple (both unset, API defaults 1/1)",
                 Some(1),
@@ -432,158 +433,160 @@ mod tests {
         );
     }
 
+    /// A Job in some state, for the phase table below.
+    fn job_in(
+        start: Option<Time>,
+        active: i32,
+        suspend: bool,
+        conditions: Vec<Condition>,
+    ) -> JobInfo {
+        let mut j = job("ns", "j");
+        j.status.start_time = start;
+        j.status.active = active;
+        j.spec.suspend = suspend;
+        j.status.conditions = conditions;
+        j
+    }
+
     #[test]
     fn phase_and_terminal_pending_from_conditions() {
-        let started = Some(t0());
-        // (name, start time, active, suspend, conditions, phase, heading to, status text)
-        let cases: Vec<(
-            &str,
-            Option<Time>,
-            i32,
-            bool,
-            Vec<Condition>,
-            JobPhase,
-            Option<JobPhase>,
-            &str,
-        )> = vec![
+        use JobPhase::*;
+        let s = Some(t0());
+        let failjob_msg = "Container main for pod failure-policy/x failed with exit code 42 matching FailJob rule at index 0";
+        // (case, job, phase, heading to, status text)
+        let cases = [
             (
                 "just created",
-                None,
-                0,
-                false,
-                vec![],
-                JobPhase::Pending,
+                job_in(None, 0, false, vec![]),
+                Pending,
                 None,
                 "Pending",
             ),
             (
-                "pods created, start time not yet written",
-                None,
-                2,
-                false,
-                vec![],
-                JobPhase::Running,
+                "pods created, no start time yet",
+                job_in(None, 2, false, vec![]),
+                Running,
                 None,
                 "Running",
             ),
             (
                 "running",
-                started,
-                2,
-                false,
-                vec![],
-                JobPhase::Running,
+                job_in(s, 2, false, vec![]),
+                Running,
                 None,
                 "Running",
             ),
             (
                 "complete",
-                started,
-                0,
-                false,
-                vec![
-                    cond("SuccessCriteriaMet", "True", "CompletionsReached", ""),
-                    cond("Complete", "True", "CompletionsReached", ""),
-                ],
-                JobPhase::Complete,
+                job_in(
+                    s,
+                    0,
+                    false,
+                    vec![
+                        cond("SuccessCriteriaMet", "True", "CompletionsReached", ""),
+                        cond("Complete", "True", "CompletionsReached", ""),
+                    ],
+                ),
+                Complete,
                 None,
                 "Complete",
             ),
             (
                 "failjob while its pods terminate",
-                started,
-                1,
-                false,
-                vec![cond(
-                    "FailureTarget",
-                    "True",
-                    "PodFailurePolicy",
-                    "Container main ... at index 0",
-                )],
-                JobPhase::Running,
-                Some(JobPhase::Failed),
+                job_in(
+                    s,
+                    1,
+                    false,
+                    vec![cond(
+                        "FailureTarget",
+                        "True",
+                        "PodFailurePolicy",
+                        failjob_msg,
+                    )],
+                ),
+                Running,
+                Some(Failed),
                 "Failing",
             ),
             (
                 "failjob failed",
-                started,
-                0,
-                false,
-                vec![
-                    cond("FailureTarget", "True", "PodFailurePolicy", "m"),
-                    cond("Failed", "True", "PodFailurePolicy", "m"),
-                ],
-                JobPhase::Failed,
+                job_in(
+                    s,
+                    0,
+                    false,
+                    vec![
+                        cond("FailureTarget", "True", "PodFailurePolicy", failjob_msg),
+                        cond("Failed", "True", "PodFailurePolicy", failjob_msg),
+                    ],
+                ),
+                Failed,
                 None,
                 "Failed",
             ),
             (
                 "success policy met, pods still ending",
-                started,
-                1,
-                false,
-                vec![cond("SuccessCriteriaMet", "True", "SuccessPolicy", "")],
-                JobPhase::Running,
-                Some(JobPhase::Complete),
+                job_in(
+                    s,
+                    1,
+                    false,
+                    vec![cond("SuccessCriteriaMet", "True", "SuccessPolicy", "")],
+                ),
+                Running,
+                Some(Complete),
                 "Completing",
             ),
             (
                 "suspended by spec",
-                None,
-                0,
-                true,
-                vec![],
-                JobPhase::Suspended,
+                job_in(None, 0, true, vec![]),
+                Suspended,
                 None,
                 "Suspended",
             ),
             (
                 "suspended condition",
-                started,
-                0,
-                false,
-                vec![cond("Suspended", "True", "JobSuspended", "")],
-                JobPhase::Suspended,
+                job_in(
+                    s,
+                    0,
+                    false,
+                    vec![cond("Suspended", "True", "JobSuspended", "")],
+                ),
+                Suspended,
                 None,
                 "Suspended",
             ),
             (
-                "resumed (Suspended False)",
-                started,
-                1,
-                false,
-                vec![cond("Suspended", "False", "JobResumed", "")],
-                JobPhase::Running,
+                "resumed",
+                job_in(
+                    s,
+                    1,
+                    false,
+                    vec![cond("Suspended", "False", "JobResumed", "")],
+                ),
+                Running,
                 None,
                 "Running",
             ),
             (
                 "failed wins over suspend",
-                started,
-                0,
-                true,
-                vec![cond("Failed", "True", "DeadlineExceeded", "")],
-                JobPhase::Failed,
+                job_in(
+                    s,
+                    0,
+                    true,
+                    vec![cond("Failed", "True", "DeadlineExceeded", "")],
+                ),
+                Failed,
                 None,
                 "Failed",
             ),
             (
-                "a False Failed condition is not a failure",
-                started,
-                1,
-                false,
-                vec![cond("Failed", "False", "", "")],
-                JobPhase::Running,
+                "a False Failed condition is no failure",
+                job_in(s, 1, false, vec![cond("Failed", "False", "", "")]),
+                Running,
                 None,
                 "Running",
             ),
         ];
-        for (name, start, active, suspend, conditions, phase, heading, text) in cases {
-            let mut j = job("ns", "j");
-            j.status.start_time = start;
-            j.status.active = active;
-            j.spec.suspend = suspend;
-            j.status.conditions = conditions;
+        for (name, j, phase, heading, text) in cases {
             assert_eq!(j.phase(), phase, "{name}: phase");
             assert_eq!(j.terminal_pending(), heading, "{name}: heading to");
             assert_eq!(j.status_text(), text, "{name}: status text");

@@ -3,6 +3,7 @@
 
 pub mod cronjob;
 pub mod failure_policy;
+pub mod groups;
 pub mod indexes;
 pub mod job;
 pub mod log_explain;
@@ -13,6 +14,7 @@ pub mod store;
 #[cfg(test)]
 pub mod test_fixtures;
 pub mod types;
+pub mod warnings;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 

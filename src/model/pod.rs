@@ -31,10 +31,11 @@ impl PodInfo {
             }
             None => false,
         };
-        if !initializing || self.condition_true("Initialized") {
-            if let Some(main) = self.main_containers_status() {
-                text = main;
-            }
+        // Once initialised, the regular containers say more than any init status.
+        if (!initializing || self.condition_true("Initialized"))
+            && let Some(main) = self.main_containers_status()
+        {
+            text = main;
         }
         if self.deleting && !self.is_terminal() {
             text = "Terminating".into();
@@ -166,6 +167,36 @@ impl PodInfo {
             })
         };
         waiting.or_else(failed).or_else(|| self.condition_reason())
+    }
+
+    /// What keeps a live pod from running until someone acts: a container
+    /// waiting for a reason that is not progress (ImagePullBackOff,
+    /// CreateContainerConfigError, CrashLoopBackOff, ...), init containers
+    /// first, or the scheduler finding no node. `None` for terminal pods.
+    pub fn blocking_reason(&self) -> Option<String> {
+        if self.is_terminal() {
+            return None;
+        }
+        let init_first = self
+            .containers
+            .iter()
+            .filter(|c| c.init)
+            .chain(self.containers.iter().filter(|c| !c.init));
+        let waiting = init_first.filter_map(|c| match &c.state {
+            ContainerState::Waiting {
+                reason: Some(r), ..
+            } if !r.is_empty() && !waiting_reason_is_progress(r) => Some(r.clone()),
+            _ => None,
+        });
+        let unschedulable = self
+            .conditions
+            .iter()
+            .find(|c| c.type_ == "PodScheduled" && c.status == "False");
+        waiting
+            .chain(
+                unschedulable.map(|c| c.reason.clone().unwrap_or_else(|| "Unschedulable".into())),
+            )
+            .next()
     }
 
     /// A disruption (eviction, preemption, taint) or an unschedulable pod,
@@ -521,6 +552,70 @@ mod tests {
         ];
         for (name, pod, expected) in cases {
             assert_eq!(pod.main_reason().as_deref(), expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn blocking_reasons() {
+        let mut unschedulable = with("Pending", vec![]);
+        unschedulable.conditions.push(cond(
+            "PodScheduled",
+            "False",
+            "Unschedulable",
+            "0/1 nodes are available",
+        ));
+        let mut crashloop = container("main", waiting("CrashLoopBackOff"));
+        crashloop.restarts = 3;
+        let cases: Vec<(&str, PodInfo, Option<&str>)> = vec![
+            (
+                "config-issue",
+                with(
+                    "Pending",
+                    vec![container("main", waiting("ImagePullBackOff"))],
+                ),
+                Some("ImagePullBackOff"),
+            ),
+            (
+                "creating",
+                with(
+                    "Pending",
+                    vec![container("main", waiting("ContainerCreating"))],
+                ),
+                None,
+            ),
+            (
+                "crash loop",
+                with("Running", vec![crashloop]),
+                Some("CrashLoopBackOff"),
+            ),
+            (
+                "init first",
+                with(
+                    "Pending",
+                    vec![
+                        init_container("i", waiting("ErrImagePull")),
+                        container("m", waiting("CreateContainerConfigError")),
+                    ],
+                ),
+                Some("ErrImagePull"),
+            ),
+            ("unschedulable", unschedulable, Some("Unschedulable")),
+            (
+                "running",
+                with("Running", vec![container("main", running())]),
+                None,
+            ),
+            (
+                "terminal",
+                with(
+                    "Failed",
+                    vec![container("main", waiting("ImagePullBackOff"))],
+                ),
+                None,
+            ),
+        ];
+        for (name, pod, expected) in cases {
+            assert_eq!(pod.blocking_reason().as_deref(), expected, "{name}");
         }
     }
 
