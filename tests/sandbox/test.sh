@@ -169,7 +169,7 @@ check "example-job index 0 pinged all peers (logs)" eventually 20 ping_logs
 check "job-wq-1 Complete" kc wait -n wq-coarse --for=condition=complete job/job-wq-1 --timeout=180s
 check "job-wq-1 8/8 succeeded" bash -c "[[ \$('$SANDBOX_KUBECTL' get job -n wq-coarse job-wq-1 -o jsonpath='{.status.succeeded}') == 8 ]]"
 job1_empty() {
-  local q; q=$(mgmt /api/queues/%2F/job1) || return 1
+  local q; q=$(mgmt /queues/%2F/job1) || return 1
   jq -c '{messages, messages_ready, messages_unacknowledged, consumers}' <<<"$q"
   jq -e '.messages == 0 and .messages_ready == 0 and .messages_unacknowledged == 0' <<<"$q" >/dev/null
 }
