@@ -1,6 +1,7 @@
 //! Pure state and domain logic. No I/O and no ratatui here: sources send
 //! [`Update`]s, [`State::apply`] folds them in, screens read the state.
 
+pub mod conditions;
 pub mod cronjob;
 pub mod failure_policy;
 pub mod groups;
