@@ -4,7 +4,8 @@
 //! `FailureTarget`/`Failed` condition message; that text is authoritative and
 //! read first. Other actions (Ignore, Count, FailIndex) leave no trace on the
 //! Job, so for those the rules are evaluated against the Job's failed pods
-//! exactly as the controller does (pkg/controller/job/pod_failure_policy.go):
+//! (and pods being deleted, which end Failed) exactly as the controller does
+//! (pkg/controller/job/pod_failure_policy.go):
 //! rules in order, first match wins; exit-code rules look at terminated
 //! containers (regular containers, then init containers), never at exit code
 //! 0; condition rules match a pod condition's type and status.
@@ -100,10 +101,9 @@ fn from_failed_pods<'a>(
     rules: &[FailureRule],
     pods: impl IntoIterator<Item = &'a PodInfo>,
 ) -> Option<RuleMatch> {
-    // The controller only applies the policy to pods that reached phase Failed.
     let (pod, (rule_index, cause)) = pods
         .into_iter()
-        .filter(|p| p.phase == "Failed")
+        .filter(|p| counts_as_failed(p))
         .filter_map(|p| evaluate_pod(rules, p).map(|m| (p, m)))
         .max_by_key(|(p, _)| (failed_at(p), p.key.name.clone()))?;
     let mut m = RuleMatch {
@@ -122,6 +122,15 @@ fn from_failed_pods<'a>(
         Cause::PodCondition { type_ } => m.pod_condition = Some(type_),
     }
     Some(m)
+}
+
+/// The pods the policy applies to. The controller evaluates a pod once it
+/// reaches phase Failed; a pod being deleted before it finished (an eviction
+/// by `kubectl drain`) always ends Failed, so it is evaluated already. That
+/// matters because such a pod disappears soon after it turns Failed: the
+/// ignore scenario's DisruptionTarget match is visible only in that window.
+fn counts_as_failed(pod: &PodInfo) -> bool {
+    pod.phase == "Failed" || (pod.deleting && pod.phase != "Succeeded")
 }
 
 /// When a pod failed, as near as the projection tells: its last container
@@ -357,18 +366,27 @@ mod tests {
     }
 
     #[test]
-    fn only_failed_pods_are_evaluated() {
+    fn failed_and_evicted_pods_are_evaluated_running_ones_not() {
         let mut j = job("failure-policy", "j");
         j.spec.failure_rules = vec![condition_rule("Ignore", "DisruptionTarget", "True")];
-        // Being evicted but not Failed yet: the controller has not applied the policy.
-        let mut dying = job_pod(&j, "a", "Running", running());
-        dying.conditions.push(cond(
-            "DisruptionTarget",
-            "True",
-            "EvictionByEvictionAPI",
-            "",
-        ));
-        assert_eq!(matched_rule(&j, [&dying]), None);
+        let disruption = cond("DisruptionTarget", "True", "EvictionByEvictionAPI", "");
+        // Marked for eviction but neither deleted nor Failed: nothing has happened yet.
+        let mut marked = job_pod(&j, "a", "Running", running());
+        marked.conditions.push(disruption.clone());
+        assert_eq!(matched_rule(&j, [&marked]), None);
+        // Being deleted by the drain: it will end Failed, so the rule already applies.
+        let mut evicted = marked.clone();
+        evicted.deleting = true;
+        let m = matched_rule(&j, [&evicted]).unwrap();
+        assert_eq!(
+            (m.rule_index, m.action.as_str(), m.pod_condition.as_deref()),
+            (0, "Ignore", Some("DisruptionTarget"))
+        );
+        // A pod that succeeded before its deletion is not a failure.
+        let mut done = job_pod(&j, "b", "Succeeded", terminated(0, "Completed"));
+        done.deleting = true;
+        done.conditions.push(disruption);
+        assert_eq!(matched_rule(&j, [&done]), None);
     }
 
     #[test]
