@@ -260,12 +260,19 @@ pub fn index_states<'a>(
         .collect()
 }
 
-/// `completions` of an Indexed Job, as a count of indexes.
+/// The API refuses Indexed Jobs with more completions than this; a larger
+/// value (an old or odd server) is capped so the grid cannot exhaust memory.
+pub const MAX_INDEXES: u32 = 100_000;
+
+/// `completions` of an Indexed Job, as a count of indexes (at most [`MAX_INDEXES`]).
 fn indexed_completions(job: &JobInfo) -> Option<u32> {
     if !job.spec.indexed {
         return None;
     }
-    job.spec.completions.and_then(|c| u32::try_from(c).ok())
+    job.spec
+        .completions
+        .and_then(|c| u32::try_from(c).ok())
+        .map(|c| c.min(MAX_INDEXES))
 }
 
 /// The hostname the Job controller gives the pod of an index: `<job>-<index>`.
@@ -416,6 +423,17 @@ mod tests {
     fn non_indexed_jobs_have_no_index_states() {
         let mut job = indexed_job("default", "job-wq-1", 8);
         job.spec.indexed = false;
+        assert!(index_states(&job, std::iter::empty()).is_empty());
+    }
+
+    #[test]
+    fn absurd_completions_are_capped() {
+        let mut job = indexed_job("indexed", "huge", i32::MAX);
+        job.status.completed_indexes = Some("0-2147483646".into());
+        let states = index_states(&job, std::iter::empty());
+        assert_eq!(states.len(), MAX_INDEXES as usize);
+        assert!(states.iter().all(|s| *s == IndexState::Succeeded));
+        job.spec.completions = Some(-1);
         assert!(index_states(&job, std::iter::empty()).is_empty());
     }
 
