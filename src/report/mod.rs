@@ -11,8 +11,10 @@ pub mod text;
 use serde::Serialize;
 
 use crate::model::failure_policy::{self, RuleMatch};
+use crate::model::groups::{self, JobGroup};
 use crate::model::indexes::{self, IndexState};
 use crate::model::job::{JobPhase, Pattern};
+use crate::model::warnings::{self, Warning};
 use crate::model::{Condition, CronJobInfo, JobInfo, State, Time, WatchHealth, WatchId};
 use crate::source::kube::{Namespaces, Scope};
 
@@ -35,7 +37,7 @@ pub struct Report {
     pub jobs: Vec<JobReport>,
     pub cronjobs: Vec<CronJobReport>,
     pub groups: Vec<GroupReport>,
-    pub warnings: Vec<WarningReport>,
+    pub warnings: Vec<Warning>,
     pub watches: Vec<WatchReport>,
 }
 
@@ -65,8 +67,8 @@ pub struct JobReport {
     pub failure_policy: Option<FailurePolicyReport>,
     pub backoff_limit: Option<i32>,
     pub suspend: bool,
-    /// The label group (`jobgroup` label value), if any.
-    pub group: Option<String>,
+    /// The label groups it belongs to (`key=value` of each shared label).
+    pub groups: Vec<String>,
     /// The CronJob that created it, if any.
     pub cronjob: Option<String>,
     pub created: Option<Time>,
@@ -107,8 +109,8 @@ pub struct CronJobReport {
     pub name: String,
     pub schedule: String,
     pub time_zone: Option<String>,
-    /// The schedule in words.
-    pub description: Option<String>,
+    /// The schedule in words ("every minute"; as written when it cannot be parsed).
+    pub description: String,
     pub suspend: bool,
     pub concurrency_policy: String,
     /// How many of its Jobs are active.
@@ -132,21 +134,15 @@ pub struct HistoryReport {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GroupReport {
-    pub namespace: String,
-    /// The label key and value that make the group, e.g. `jobgroup=jobexample`.
+    /// The shared label, `key=value` (usable as a selector).
     pub label: String,
-    pub jobs: usize,
+    /// Member Jobs as `namespace/name`.
+    pub jobs: Vec<String>,
+    pub total: usize,
+    /// Complete Jobs; with `total` this is the group's `3/3`.
     pub complete: usize,
     pub failed: usize,
     pub running: usize,
-}
-
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct WarningReport {
-    pub severity: String,
-    pub object: String,
-    pub message: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -167,6 +163,7 @@ pub struct WatchReport {
 impl Report {
     /// Builds the report from the state at `now`.
     pub fn build(state: &State, context: &str, scope: &Scope, now: Time) -> Report {
+        let groups = groups::job_groups(&state.jobs);
         Report {
             schema_version: SCHEMA_VERSION,
             context: context.to_string(),
@@ -176,10 +173,10 @@ impl Report {
                 Namespaces::Only(list) => Some(list.clone()),
             },
             selector: scope.selector.clone(),
-            jobs: state.jobs.values().map(|j| job_report(state, j, now)).collect(),
+            jobs: state.jobs.values().map(|j| job_report(state, j, &groups, now)).collect(),
             cronjobs: state.cronjobs.values().map(|c| cronjob_report(state, c, now)).collect(),
-            groups: group_reports(state),
-            warnings: warning_reports(state, now),
+            groups: groups.iter().map(group_report).collect(),
+            warnings: warnings::job_warnings(state, now),
             watches: state.watches.iter().map(|(id, s)| watch_report(id, &s.health, s.synced)).collect(),
         }
     }
@@ -191,7 +188,7 @@ impl Report {
     }
 }
 
-fn job_report(state: &State, job: &JobInfo, now: Time) -> JobReport {
+fn job_report(state: &State, job: &JobInfo, groups: &[JobGroup], now: Time) -> JobReport {
     let pods: Vec<_> = state.pods_of_job(&job.key).collect();
     let progress = job.progress();
     let indexes = job.spec.indexed.then(|| {
@@ -229,7 +226,7 @@ fn job_report(state: &State, job: &JobInfo, now: Time) -> JobReport {
         failure_policy: failure_policy::matched_rule(job, pods.iter().copied()).map(failure_policy_report),
         backoff_limit: job.spec.backoff_limit,
         suspend: job.spec.suspend,
-        group: crate::model::groups::group_of(job).map(|(_, value)| value.to_string()),
+        groups: groups.iter().filter(|g| g.jobs.contains(&job.key)).map(|g| g.label.clone()).collect(),
         cronjob: job.owner.as_ref().filter(|o| o.kind == "CronJob").map(|o| o.name.clone()),
         created: job.created,
         start_time: job.status.start_time,
@@ -257,40 +254,30 @@ fn cronjob_report(state: &State, cj: &CronJobInfo, now: Time) -> CronJobReport {
         name: cj.key.name.clone(),
         schedule: cj.schedule.clone(),
         time_zone: cj.time_zone.clone(),
-        description: cronjob::describe_schedule(cj).ok(),
+        description: cronjob::describe_schedule(&cj.schedule, cj.time_zone.as_deref()),
         suspend: cj.suspend,
         concurrency_policy: cj.concurrency_policy.clone(),
         active: cj.active.len(),
         active_jobs: cj.active.clone(),
         last_schedule_time: cj.last_schedule,
         last_successful_time: cj.last_successful,
-        next_run_time: cronjob::next_run(cj, now).ok().flatten(),
-        history: cronjob::history(cj, state.jobs.values())
+        next_run_time: cronjob::next_run(cj, now),
+        history: cronjob::history(cj, &state.jobs)
             .into_iter()
-            .map(|j| HistoryReport { name: j.key.name.clone(), status: j.phase() })
+            .map(|(name, status, _created)| HistoryReport { name, status })
             .collect(),
     }
 }
 
-fn group_reports(state: &State) -> Vec<GroupReport> {
-    crate::model::groups::job_groups(state.jobs.values())
-        .into_iter()
-        .map(|g| GroupReport {
-            namespace: g.namespace.clone(),
-            label: format!("{}={}", g.key, g.value),
-            jobs: g.jobs.len(),
-            complete: g.complete,
-            failed: g.failed,
-            running: g.running,
-        })
-        .collect()
-}
-
-fn warning_reports(state: &State, now: Time) -> Vec<WarningReport> {
-    crate::model::warnings::job_warnings(state, now)
-        .into_iter()
-        .map(|w| WarningReport { severity: w.severity.to_string(), object: w.object.to_string(), message: w.message })
-        .collect()
+fn group_report(g: &JobGroup) -> GroupReport {
+    GroupReport {
+        label: g.label.clone(),
+        jobs: g.jobs.iter().map(ToString::to_string).collect(),
+        total: g.total,
+        complete: g.succeeded,
+        failed: g.failed,
+        running: g.running,
+    }
 }
 
 fn watch_report(id: &WatchId, health: &WatchHealth, synced: bool) -> WatchReport {

@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use super::{CronJobReport, JobReport, Report};
 use crate::model::Time;
 use crate::model::job::{JobPhase, Progress};
+use crate::model::warnings::Severity;
 use crate::ui::format;
 
 /// Width of the text completion bar, in cells.
@@ -128,7 +129,7 @@ fn cronjob_row(c: &CronJobReport, now: Time) -> Vec<Cell> {
         plain(&c.namespace),
         plain(&c.name),
         plain(schedule),
-        plain(c.description.clone().unwrap_or_else(|| "-".into())),
+        plain(&c.description),
         plain(if c.suspend { "True" } else { "False" }),
         plain(c.active.to_string()),
         plain(c.last_schedule_time.map(|t| format::age(Some(t), now) + " ago").unwrap_or_else(|| "-".into())),
@@ -178,9 +179,8 @@ pub fn render(report: &Report, color: bool) -> String {
             .groups
             .iter()
             .map(|g| {
-                let done = format!("{}/{}", g.complete, g.jobs);
+                let done = format!("{}/{}", g.complete, g.total);
                 vec![
-                    plain(&g.namespace),
                     plain(&g.label),
                     plain(done),
                     plain(g.running.to_string()),
@@ -188,37 +188,23 @@ pub fn render(report: &Report, color: bool) -> String {
                 ]
             })
             .collect();
-        table(&mut out, &["NAMESPACE", "GROUP", "COMPLETE", "RUNNING", "FAILED"], rows, color);
+        table(&mut out, &["GROUP", "COMPLETE", "RUNNING", "FAILED"], rows, color);
     }
 
+    // Watches refused by RBAC or retrying are among the model's warnings.
     if !report.warnings.is_empty() {
         out.push('\n');
         let rows = report
             .warnings
             .iter()
-            .map(|w| vec![colored(&w.severity, YELLOW), plain(&w.object), plain(&w.message)])
+            .map(|w| {
+                let color = if w.severity == Severity::Error { RED } else { YELLOW };
+                vec![colored(w.severity.as_str(), color), plain(&w.object), plain(&w.message)]
+            })
             .collect();
         table(&mut out, &["SEVERITY", "OBJECT", "WARNING"], rows, color);
     }
 
-    let troubled: Vec<_> = report.watches.iter().filter(|w| w.health != "Ok").collect();
-    if !troubled.is_empty() {
-        out.push('\n');
-        let rows = troubled
-            .iter()
-            .map(|w| {
-                let health =
-                    if w.health == "Forbidden" { colored("forbidden", RED) } else { colored(w.health, YELLOW) };
-                vec![
-                    plain(w.kind),
-                    plain(w.namespace.clone().unwrap_or_else(|| "(all)".into())),
-                    health,
-                    plain(w.message.clone().unwrap_or_default()),
-                ]
-            })
-            .collect();
-        table(&mut out, &["WATCH", "NAMESPACE", "HEALTH", "MESSAGE"], rows, color);
-    }
     out
 }
 
