@@ -101,13 +101,24 @@ func amqpPublishCmd(ctx context.Context, args []string) error {
 	addr := fs.String("url", "", "AMQP URL")
 	queue := fs.String("queue", "", "queue name")
 	purge := fs.Bool("purge", false, "purge the queue first")
+	wait := fs.Duration("wait", 120*time.Second, "how long to wait for the broker to accept connections")
 	_ = fs.Parse(args)
 	if *addr == "" || *queue == "" {
 		return errors.New("--url and --queue are required")
 	}
-	conn, err := amqp.Dial(*addr)
-	if err != nil {
-		return err
+	var conn *amqp.Connection
+	var err error
+	deadline := time.Now().Add(*wait)
+	for {
+		if conn, err = amqp.Dial(*addr); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("broker not reachable after %v: %w", *wait, err)
+		}
+		if !sleepCtx(ctx, time.Second) {
+			return ctx.Err()
+		}
 	}
 	defer conn.Close()
 	ch, err := conn.Channel()
