@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod kubeclient;
 pub mod logging;
+pub mod logs_cmd;
 pub mod model;
 pub mod once;
 pub mod report;

@@ -272,6 +272,30 @@ pub fn explain_failure(
     Explanation::new(Problem::Other, format!("cannot read the logs of {target}{code}")).detail(msg)
 }
 
+/// Explains why the object a log view is about could not be looked up (or
+/// its pods listed): `what` is e.g. "Job" or "pods of Job".
+pub fn explain_lookup(failure: &LogFailure, what: &str, namespace: &str, name: &str) -> Explanation {
+    let msg = failure.message.as_str();
+    match failure.code {
+        Some(404) => Explanation::new(Problem::NotFound, format!("no {what} named {name} in namespace {namespace}"))
+            .hint("check the name and the namespace (-n)"),
+        Some(403) => Explanation::new(
+            Problem::Forbidden,
+            format!("not allowed to read {what} {name} in namespace {namespace}: RBAC forbids it"),
+        )
+        .hint("ask for a Role granting get/list/watch on jobs and pods, and get on pods/log")
+        .detail(msg),
+        Some(code) => Explanation::new(
+            Problem::Other,
+            format!("cannot read {what} {name} in namespace {namespace} (HTTP {code})"),
+        )
+        .detail(msg),
+        None => Explanation::new(Problem::Other, format!("cannot reach the API server to read {what} {name}"))
+            .hint("check the kubeconfig's server address and that the cluster is up")
+            .detail(msg),
+    }
+}
+
 /// The node host from an API server message like
 /// `Get "https://10.0.0.5:10250/containerLogs/...": ...`, used when the pod is
 /// not known. Gives the address, which is what the message names.
@@ -452,6 +476,14 @@ mod tests {
         );
         assert_eq!(e.problem, Problem::Other);
         assert!(e.summary.contains("cannot reach the API server"));
+    }
+
+    #[test]
+    fn lookup_failures() {
+        let f = |code| LogFailure { code, message: "m".into() };
+        assert_eq!(explain_lookup(&f(Some(404)), "Job", "ns", "j").summary, "no Job named j in namespace ns");
+        assert_eq!(explain_lookup(&f(Some(403)), "Job", "ns", "j").problem, Problem::Forbidden);
+        assert!(explain_lookup(&f(None), "Job", "ns", "j").summary.contains("cannot reach the API server"));
     }
 
     #[test]

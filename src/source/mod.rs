@@ -2,3 +2,4 @@
 //! a tokio mpsc channel; none of them touches the UI.
 
 pub mod kube;
+pub mod logs;
