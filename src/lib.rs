@@ -2,6 +2,7 @@
 //! end-to-end tests in `tests/` drive the same pieces against the sandbox.
 
 pub mod cli;
+pub mod config;
 pub mod kubeclient;
 pub mod logging;
 pub mod logs_cmd;

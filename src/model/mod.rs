@@ -10,6 +10,7 @@ pub mod job;
 pub mod log_explain;
 pub mod logbuf;
 pub mod pod;
+pub mod queue;
 pub mod sanitize;
 pub mod store;
 #[cfg(test)]

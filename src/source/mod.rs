@@ -3,3 +3,6 @@
 
 pub mod kube;
 pub mod logs;
+pub mod queues;
+pub mod rabbitmq;
+pub mod redis;

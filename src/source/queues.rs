@@ -1,0 +1,252 @@
+//! Runs the queue sources: one tokio task per broker, polling at the refresh
+//! interval (queues have no watch API; each poll is a few cheap read-only
+//! commands), with its own backoff, and recovering by itself when the broker
+//! comes back. A broker that hangs or goes away only delays its own task.
+//!
+//! The app computes a [`Plan`] from the config and the Jobs
+//! ([`crate::model::queue::plan`]) whenever Jobs change, and hands it to
+//! [`QueueSources::apply`]: new brokers get a task, running ones get their new
+//! queue list without reconnecting, brokers no longer needed are stopped.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+use crate::model::queue::{BrokerKind, Plan, QueueReading, QueueUpdate, Queues, SourceSpec};
+use crate::model::{JobInfo, Store};
+
+/// Longest wait between retries of a failing broker.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// A poll that takes longer than this counts as failed (and the connection is rebuilt).
+pub const POLL_TIMEOUT: Duration = Duration::from_secs(5);
+/// Connecting to a broker gives up after this long.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// What one successful poll returns: a reading per queue, and the management
+/// API's error if only that part failed.
+pub type PollResult = Result<(Vec<QueueReading>, Option<String>), String>;
+
+/// A broker client that can read its queues. Implementations keep their
+/// connection between polls and rebuild it after `reset`.
+pub trait Poller: Send + 'static {
+    fn poll(&mut self, queues: &BTreeSet<String>) -> impl Future<Output = PollResult> + Send;
+    /// Drops the connection after a failure, so the next poll reconnects from scratch.
+    fn reset(&mut self);
+}
+
+/// Delay before the next poll after `failures` failed polls in a row:
+/// the refresh interval, doubling per failure, at most [`MAX_BACKOFF`].
+pub fn backoff(refresh: Duration, failures: u32) -> Duration {
+    if failures == 0 {
+        return refresh;
+    }
+    let factor = 1u32 << failures.saturating_sub(1).min(16);
+    refresh.saturating_mul(factor).min(MAX_BACKOFF.max(refresh))
+}
+
+/// Polls one queue and maps a timeout to an error.
+async fn poll_with_timeout<P: Poller>(p: &mut P, queues: &BTreeSet<String>) -> PollResult {
+    match tokio::time::timeout(POLL_TIMEOUT, p.poll(queues)).await {
+        Ok(r) => r,
+        Err(_) => Err(format!("no answer within {}s", POLL_TIMEOUT.as_secs())),
+    }
+}
+
+/// The task of one source: poll, report, wait (refresh or backoff), repeat;
+/// polls at once when the queue list changes. Ends when the app drops the
+/// receiver or the target sender.
+pub async fn run<P: Poller>(
+    mut poller: P,
+    source: String,
+    mut targets: watch::Receiver<BTreeSet<String>>,
+    tx: mpsc::Sender<QueueUpdate>,
+    refresh: Duration,
+) {
+    let mut failures = 0u32;
+    loop {
+        let queues = targets.borrow_and_update().clone();
+        let result = poll_with_timeout(&mut poller, &queues).await;
+        let at = chrono::Utc::now();
+        let update = match result {
+            Ok((readings, management_error)) => {
+                failures = 0;
+                QueueUpdate::Polled { source: source.clone(), at, readings, management_error }
+            }
+            Err(error) => {
+                failures += 1;
+                poller.reset();
+                tracing::warn!(source = %source, failures, "queue poll failed: {error}");
+                QueueUpdate::Failed { source: source.clone(), at, error }
+            }
+        };
+        if tx.send(update).await.is_err() {
+            return;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(backoff(refresh, failures)) => {}
+            changed = targets.changed() => if changed.is_err() { return },
+        }
+    }
+}
+
+/// Builds the poller for a spec.
+fn spawn_source(spec: &SourceSpec, targets: watch::Receiver<BTreeSet<String>>, tx: mpsc::Sender<QueueUpdate>, refresh: Duration) -> JoinHandle<()> {
+    let name = spec.name.clone();
+    match spec.kind {
+        BrokerKind::Redis => tokio::spawn(run(super::redis::RedisPoller::new(spec.clone()), name, targets, tx, refresh)),
+        BrokerKind::RabbitMq => tokio::spawn(run(super::rabbitmq::RabbitPoller::new(spec.clone()), name, targets, tx, refresh)),
+    }
+}
+
+struct Running {
+    /// The spec with its queue list emptied: a change here means reconnecting.
+    connection: SourceSpec,
+    targets: watch::Sender<BTreeSet<String>>,
+    task: JoinHandle<()>,
+}
+
+/// The running source tasks. Dropping it stops them all.
+pub struct QueueSources {
+    tx: mpsc::Sender<QueueUpdate>,
+    refresh: Duration,
+    running: BTreeMap<String, Running>,
+}
+
+impl QueueSources {
+    /// Sources will send their updates on `tx`, polling every `refresh`.
+    pub fn new(tx: mpsc::Sender<QueueUpdate>, refresh: Duration) -> Self {
+        Self { tx, refresh, running: BTreeMap::new() }
+    }
+
+    /// Brings the running tasks in line with `plan`. Must run inside a tokio
+    /// runtime. Returns the `Started`/`Stopped` updates for the state to apply
+    /// now (sources report their polls themselves).
+    pub fn apply(&mut self, plan: &Plan) -> Vec<QueueUpdate> {
+        let mut out = Vec::new();
+        let wanted: BTreeSet<&str> = plan.sources.iter().map(|s| s.name.as_str()).collect();
+        let gone: Vec<String> = self.running.keys().filter(|n| !wanted.contains(n.as_str())).cloned().collect();
+        for name in gone {
+            if let Some(r) = self.running.remove(&name) {
+                r.task.abort();
+            }
+            out.push(QueueUpdate::Stopped { source: name });
+        }
+        for spec in &plan.sources {
+            let connection = SourceSpec { queues: BTreeSet::new(), ..spec.clone() };
+            match self.running.get(&spec.name) {
+                Some(r) if r.connection == connection && !r.task.is_finished() => {
+                    r.targets.send_if_modified(|q| {
+                        let changed = *q != spec.queues;
+                        if changed {
+                            q.clone_from(&spec.queues);
+                        }
+                        changed
+                    });
+                }
+                _ => {
+                    if let Some(old) = self.running.remove(&spec.name) {
+                        old.task.abort();
+                    }
+                    let (targets, rx) = watch::channel(spec.queues.clone());
+                    let task = spawn_source(spec, rx, self.tx.clone(), self.refresh);
+                    self.running.insert(spec.name.clone(), Running { connection, targets, task });
+                    out.push(QueueUpdate::Started { source: spec.name.clone(), kind: spec.kind, display: spec.display.clone() });
+                }
+            }
+        }
+        out
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.running.is_empty()
+    }
+}
+
+impl Drop for QueueSources {
+    fn drop(&mut self) {
+        for r in self.running.values() {
+            r.task.abort();
+        }
+    }
+}
+
+/// For `--once`: polls every planned source `polls` times, `gap` apart (two
+/// polls give rates and confirm orphaned leases), all sources at once, and
+/// returns the resulting state with links and warning counts. A source that
+/// fails is shown with its error; nothing here waits longer than
+/// `polls * (POLL_TIMEOUT + gap)`.
+pub async fn snapshot(plan: &Plan, queues: Queues, jobs: &Store<JobInfo>, polls: u32, gap: Duration) -> Queues {
+    let mut state = queues;
+    state.set_links(plan.links.clone());
+    for spec in &plan.sources {
+        state.apply(QueueUpdate::Started { source: spec.name.clone(), kind: spec.kind, display: spec.display.clone() });
+    }
+    let tasks: Vec<_> = plan
+        .sources
+        .iter()
+        .map(|spec| {
+            let spec = spec.clone();
+            tokio::spawn(async move {
+                let mut results = Vec::new();
+                match spec.kind {
+                    BrokerKind::Redis => poll_n(super::redis::RedisPoller::new(spec.clone()), &spec, polls, gap, &mut results).await,
+                    BrokerKind::RabbitMq => poll_n(super::rabbitmq::RabbitPoller::new(spec.clone()), &spec, polls, gap, &mut results).await,
+                }
+                (spec.name, results)
+            })
+        })
+        .collect();
+    let mut per_source = Vec::new();
+    for t in tasks {
+        if let Ok(r) = t.await {
+            per_source.push(r);
+        }
+    }
+    for round in 0..polls as usize {
+        for (name, results) in &per_source {
+            if let Some((at, result)) = results.get(round) {
+                let update = match result.clone() {
+                    Ok((readings, management_error)) => QueueUpdate::Polled { source: name.clone(), at: *at, readings, management_error },
+                    Err(error) => QueueUpdate::Failed { source: name.clone(), at: *at, error },
+                };
+                state.apply(update);
+                state.note_poll(name, jobs);
+            }
+        }
+    }
+    state
+}
+
+async fn poll_n<P: Poller>(mut p: P, spec: &SourceSpec, polls: u32, gap: Duration, out: &mut Vec<(crate::model::Time, PollResult)>) {
+    for i in 0..polls {
+        if i > 0 {
+            tokio::time::sleep(gap).await;
+        }
+        let r = poll_with_timeout(&mut p, &spec.queues).await;
+        let failed = r.is_err();
+        out.push((chrono::Utc::now(), r));
+        if failed {
+            p.reset();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_refresh_and_is_capped() {
+        let r = Duration::from_secs(2);
+        assert_eq!(backoff(r, 0), r);
+        assert_eq!(backoff(r, 1), Duration::from_secs(2));
+        assert_eq!(backoff(r, 2), Duration::from_secs(4));
+        assert_eq!(backoff(r, 4), Duration::from_secs(16));
+        assert_eq!(backoff(r, 9), MAX_BACKOFF);
+        assert_eq!(backoff(r, u32::MAX), MAX_BACKOFF);
+        assert_eq!(backoff(Duration::from_secs(60), 3), Duration::from_secs(60));
+    }
+}
