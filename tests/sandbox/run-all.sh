@@ -30,6 +30,10 @@ take_down() {
   tests/sandbox/test.sh --after-down | tee "$OUT/after-down.txt"
   ((PIPESTATUS[0] == 0)) || rc=1
   count "$OUT/after-down.txt"
+  phase "bad input: unknown scenario, port in use, failed build, missing package"
+  tests/sandbox/test.sh --bad-input | tee "$OUT/bad-input.txt"
+  ((PIPESTATUS[0] == 0)) || rc=1
+  count "$OUT/bad-input.txt"
 }
 trap 'echo "interrupted"; take_down; exit 130' INT TERM
 

@@ -4,6 +4,8 @@
 #
 #   tests/sandbox/test.sh               checks against the running sandbox
 #   tests/sandbox/test.sh --after-down  checks that `sandbox down` left no process and no port
+#   tests/sandbox/test.sh --bad-input   (sandbox down) unknown scenario, port in use, failed
+#                                       build, missing package: clear message, nothing started
 #
 # Every wait is bounded. The last line is "N passed, N failed"; the exit
 # status is non-zero when anything failed.
@@ -81,6 +83,66 @@ after_down() {
   finish
 }
 [[ ${1:-} == --after-down ]] && after_down
+
+# ------------------------------------------------------------- bad input (sandbox down)
+
+sandbox_ports() { sed -n 's/.*\${SANDBOX_PORT_[A-Z_]*:-\([0-9]*\)}.*/\1/p' "$SANDBOX" | sort -u; }
+nothing_started() { # EXCEPT_PORT: no sandbox port listening but that one, no live pid file
+  local p f
+  for p in $(sandbox_ports); do
+    [[ $p == "${1:-}" ]] && continue
+    [[ -z $(ss -Hltn "sport = :$p") ]] || { echo "port $p listening: $(ss -Hltnp "sport = :$p")"; return 1; }
+  done
+  for f in "$RUN"/pids/*.pid; do
+    [[ -e $f ]] || continue
+    kill -0 "$(cat "$f")" 2>/dev/null && { echo "$(basename "$f") still alive"; return 1; }
+  done
+  return 0
+}
+# bad_input NAME EXPECTED_REGEX EXCEPT_PORT COMMAND...: fails cleanly with that message
+bad_input() {
+  local name=$1 want=$2 except=$3 out rc; shift 3
+  out=$("$@" 2>&1); rc=$?
+  if ((rc == 0)); then failed "$name: exits non-zero" "$out"; return; fi
+  if ! grep -Eq "$want" <<<"$out"; then failed "$name: says /$want/" "$out"; return; fi
+  local left; if ! left=$(nothing_started "$except"); then failed "$name: nothing left running" "$left"; return; fi
+  pass "$name: clear message, exit $rc, nothing left running"
+}
+
+bad_inputs() {
+  local apiport; apiport=$(sed -n 's/.*PORT_APISERVER=\${SANDBOX_PORT_APISERVER:-\([0-9]*\)}.*/\1/p' "$SANDBOX")
+  if ! nothing_started; then failed "bad input: the sandbox must be down first" "$(nothing_started)"; finish; fi
+
+  bad_input "unknown scenario" "unknown scenario\(s\): nope" "" "$SANDBOX" up --scenarios indexed,nope
+
+  python3 -c 'import socket,sys,time
+s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(); time.sleep(120)' "$apiport" &
+  local holder=$!
+  wait_port() { local i; for i in $(seq 50); do [[ -n $(ss -Hltn "sport = :$1") ]] && return 0; sleep 0.1; done; return 1; }
+  wait_port "$apiport"
+  bad_input "port in use" "port $apiport \(kube-apiserver\) is in use by python" "$apiport" "$SANDBOX" up --scenarios indexed
+  kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+
+  local cache; cache=$(mktemp -d)
+  bad_input "failed build" "build of [a-z-]+ failed; see .*build-.*\.log" "" \
+    env BATCHTOP_SANDBOX_CACHE="$cache" GOPROXY=off "$SANDBOX" up
+  rm -rf "$cache"
+
+  local fake; fake=$(mktemp -d)
+  printf '#!/bin/sh\nexit 1\n' >"$fake/dpkg-query"
+  printf '#!/bin/sh\necho "E: Unable to locate package (simulated)" >&2\nexit 100\n' >"$fake/apt-get"
+  printf '#!/bin/sh\nexit 1\n' >"$fake/sudo"
+  chmod +x "$fake"/*
+  bad_input "missing package that cannot be installed" "missing packages|apt-get install of .* failed" "" \
+    env PATH="$fake:$PATH" "$SANDBOX" up
+  rm -rf "$fake"
+  if [[ -e /usr/sbin/policy-rc.d ]] && grep -q 'batchtop sandbox' /usr/sbin/policy-rc.d; then
+    failed "missing package: the temporary policy-rc.d was removed" "$(cat /usr/sbin/policy-rc.d)"
+  fi
+  finish
+}
+[[ ${1:-} == --bad-input ]] && bad_inputs
 
 # ------------------------------------------------------------- checks
 
