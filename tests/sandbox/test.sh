@@ -58,6 +58,8 @@ mgmt() { # mgmt PATH -> JSON from the RabbitMQ management API
 
 # ------------------------------------------------------------- after down
 
+sandbox_ports() { "$SANDBOX" ports | cut -d' ' -f2- | tr ' ' '\n' | sort -u; }
+
 after_down() {
   local pidfile pid comm ports p
   for pidfile in "$RUN"/pids.last/*.pid "$RUN"/pids/*.pid; do
@@ -71,9 +73,9 @@ after_down() {
   done
   # Any process still running one of the sandbox's binaries or configs.
   local left
-  left=$(ps -eo pid=,stat=,args= | awk '$2 !~ /^Z/' | grep -E "batchtop-sandbox|$RUN" | grep -vE "grep|test.sh|make" || true)
+  left=$(ps -eo pid=,stat=,args= | awk '$2 !~ /^Z/' | grep -F "$RUN/" | grep -vE "grep|test.sh|make" || true)
   if [[ -z $left ]]; then pass "after down: no sandbox process left"; else failed "after down: no sandbox process left" "$left"; fi
-  ports=$(sed -n 's/.*\${SANDBOX_PORT_[A-Z_]*:-\([0-9]*\)}.*/\1/p' "$SANDBOX" | sort -u)
+  ports=$(sandbox_ports)
   left=""
   for p in $ports; do
     [[ -n $(ss -Hltn "sport = :$p") ]] && left+="$p: $(ss -Hltnp "sport = :$p")"$'\n'
@@ -86,7 +88,6 @@ after_down() {
 
 # ------------------------------------------------------------- bad input (sandbox down)
 
-sandbox_ports() { sed -n 's/.*\${SANDBOX_PORT_[A-Z_]*:-\([0-9]*\)}.*/\1/p' "$SANDBOX" | sort -u; }
 nothing_started() { # EXCEPT_PORT: no sandbox port listening but that one, no live pid file
   local p f
   for p in $(sandbox_ports); do
@@ -110,7 +111,7 @@ bad_input() {
 }
 
 bad_inputs() {
-  local apiport; apiport=$(sed -n 's/.*PORT_APISERVER=\${SANDBOX_PORT_APISERVER:-\([0-9]*\)}.*/\1/p' "$SANDBOX")
+  local apiport; apiport=$("$SANDBOX" ports | awk '$1 == "kube-apiserver" {print $2}')
   if ! nothing_started; then failed "bad input: the sandbox must be down first" "$(nothing_started)"; finish; fi
 
   bad_input "unknown scenario" "unknown scenario\(s\): nope" "" "$SANDBOX" up --scenarios indexed,nope
