@@ -16,8 +16,8 @@ pub enum Pattern {
     FixedCompletions,
     /// `completionMode: Indexed`: one success per index 0..completions.
     Indexed,
-    /// `completions` unset, `parallelism` > 1: the workers drain a queue and the
-    /// Job is done once any worker succeeds and all have ended.
+    /// `completions` unset, `parallelism` set: the workers drain a queue and
+    /// the Job is done once any worker succeeds and all have ended.
     WorkQueue,
 }
 
@@ -137,22 +137,24 @@ impl Progress {
 }
 
 impl JobInfo {
-    /// The Job's pattern. The API server defaults `completions` and
-    /// `parallelism` to 1 when both are unset, so a Job written without either
-    /// arrives with completions=1, parallelism=1: that is non-parallel, not a
-    /// fixed count of one. Edge cases: completions unset with parallelism 0 or
-    /// 1 is a work queue of at most one worker, which behaves exactly like a
-    /// non-parallel Job and is shown as one; completions=1 with parallelism>1 is
-    /// a fixed count (the controller caps active pods at the remaining count).
+    /// The Job's pattern, by the seed's table. The API server defaults both
+    /// `completions` and `parallelism` to 1 when both are unset, and never
+    /// defaults `completions` alone. So as stored: completions=1 with
+    /// parallelism unset or 1 is non-parallel (not a fixed count of one); a
+    /// set `completions` otherwise is a fixed count; unset `completions` means
+    /// the author wrote `parallelism` alone, which is the work-queue pattern
+    /// whatever its value (the wq-orphan scenario's job-wq-3 is a queue of one
+    /// worker, and a queue scaled to 0 is still a queue). Both unset only
+    /// comes from an undefaulted object and is non-parallel. Indexed wins
+    /// over everything.
     pub fn pattern(&self) -> Pattern {
         let spec = &self.spec;
-        let parallel = spec.parallelism.is_some_and(|p| p > 1);
-        match spec.completions {
+        match (spec.completions, spec.parallelism) {
             _ if spec.indexed => Pattern::Indexed,
-            None if parallel => Pattern::WorkQueue,
-            None => Pattern::NonParallel,
-            Some(1) if !parallel => Pattern::NonParallel,
-            Some(_) => Pattern::FixedCompletions,
+            (None, Some(_)) => Pattern::WorkQueue,
+            (None, None) => Pattern::NonParallel,
+            (Some(1), p) if p.is_none_or(|p| p <= 1) => Pattern::NonParallel,
+            (Some(_), _) => Pattern::FixedCompletions,
         }
     }
 
@@ -322,111 +324,87 @@ mod tests {
 
     #[test]
     fn pattern_follows_the_seed_table() {
-        // (case, completions, parallelism, indexed, expected); the seed's Jobs as the API stores them.
-        type Case = (&'static str, Option<i32>, Option<i32>, bool, Pattern);
-        let cases: &[Case] = &[
+        use Pattern::*;
+        let pattern = |completions, parallelism, indexed| {
+            let mut j = job("ns", "j");
+            (j.spec.completions, j.spec.parallelism, j.spec.indexed) =
+                (completions, parallelism, indexed);
+            j.pattern()
+        };
+        // The seed's Jobs as the API stores them, and the edge cases around them.
+        let cases = [
             (
-                "process-item-apple (both unset, API defaults 1/1)",
-                Some(1),
-                Some(1),
-                false,
-                Pattern::NonParallel,
+                "process-item-apple: both unset, API defaults 1/1",
+                pattern(Some(1), Some(1), false),
+                NonParallel,
             ),
             (
-                "hello (CronJob template)",
-                Some(1),
-                Some(1),
-                false,
-                Pattern::NonParallel,
+                "hello's template",
+                pattern(Some(1), Some(1), false),
+                NonParallel,
             ),
             (
-                "unset and undefaulted",
-                None,
-                None,
-                false,
-                Pattern::NonParallel,
-            ),
-            (
-                "work queue of one",
-                None,
-                Some(1),
-                false,
-                Pattern::NonParallel,
-            ),
-            (
-                "work queue scaled to zero",
-                None,
-                Some(0),
-                false,
-                Pattern::NonParallel,
+                "both unset, not defaulted",
+                pattern(None, None, false),
+                NonParallel,
             ),
             (
                 "job-wq-1",
-                Some(8),
-                Some(2),
-                false,
-                Pattern::FixedCompletions,
+                pattern(Some(8), Some(2), false),
+                FixedCompletions,
             ),
             (
                 "failjob",
-                Some(8),
-                Some(2),
-                false,
-                Pattern::FixedCompletions,
+                pattern(Some(8), Some(2), false),
+                FixedCompletions,
             ),
             (
                 "fixed count, serial",
-                Some(3),
-                Some(1),
-                false,
-                Pattern::FixedCompletions,
+                pattern(Some(3), Some(1), false),
+                FixedCompletions,
+            ),
+            (
+                "fixed count, parallelism unset",
+                pattern(Some(3), None, false),
+                FixedCompletions,
             ),
             (
                 "one completion, several pods",
-                Some(1),
-                Some(3),
-                false,
-                Pattern::FixedCompletions,
+                pattern(Some(1), Some(3), false),
+                FixedCompletions,
             ),
             (
                 "zero completions",
-                Some(0),
-                Some(1),
-                false,
-                Pattern::FixedCompletions,
+                pattern(Some(0), Some(1), false),
+                FixedCompletions,
             ),
-            ("job-wq-2", None, Some(2), false, Pattern::WorkQueue),
-            ("indexed-job", Some(5), Some(3), true, Pattern::Indexed),
+            ("job-wq-2", pattern(None, Some(2), false), WorkQueue),
+            (
+                "job-wq-3 (wq-orphan): a queue of one worker",
+                pattern(None, Some(1), false),
+                WorkQueue,
+            ),
+            (
+                "a work queue scaled to zero",
+                pattern(None, Some(0), false),
+                WorkQueue,
+            ),
+            ("indexed-job", pattern(Some(5), Some(3), true), Indexed),
             (
                 "example-job (pod-to-pod)",
-                Some(3),
-                Some(3),
-                true,
-                Pattern::Indexed,
+                pattern(Some(3), Some(3), true),
+                Indexed,
             ),
             (
                 "indexed with one index",
-                Some(1),
-                Some(1),
-                true,
-                Pattern::Indexed,
+                pattern(Some(1), Some(1), true),
+                Indexed,
             ),
         ];
-        for (name, completions, parallelism, indexed, expected) in cases {
-            let mut j = job("ns", "j");
-            j.spec.completions = *completions;
-            j.spec.parallelism = *parallelism;
-            j.spec.indexed = *indexed;
-            assert_eq!(j.pattern(), *expected, "{name}");
+        for (name, got, expected) in cases {
+            assert_eq!(got, expected, "{name}");
         }
-        let names: Vec<_> = [
-            Pattern::NonParallel,
-            Pattern::FixedCompletions,
-            Pattern::Indexed,
-            Pattern::WorkQueue,
-        ]
-        .map(Pattern::as_str)
-        .into();
+        let names = [NonParallel, FixedCompletions, Indexed, WorkQueue].map(Pattern::as_str);
         assert_eq!(
             names,
             ["non-parallel", "fixed-completions", "indexed", "work-queue"]
