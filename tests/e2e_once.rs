@@ -230,3 +230,30 @@ fn unusable_cluster_access_is_one_line_and_exit_2() {
 fn tempfile_path(name: &str) -> std::path::PathBuf {
     std::env::temp_dir().join(format!("batchtop-e2e-{}-{name}", std::process::id()))
 }
+
+#[test]
+fn jobexample_grouped_3_of_3() {
+    env();
+    let group_of = |r: &Value| -> Option<Value> {
+        r["groups"].as_array()?.iter().find(|g| g["label"] == "jobgroup=jobexample").cloned()
+    };
+    let (code, report) = once_until(&["-n", "expansion"], "jobgroup=jobexample 3/3", |r| {
+        group_of(r).is_some_and(|g| g["complete"] == 3)
+    });
+    let group = group_of(&report).unwrap();
+    assert_eq!(group["total"], 3);
+    assert_eq!(group["failed"], 0);
+    assert_eq!(
+        group["jobs"],
+        serde_json::json!([
+            "expansion/process-item-apple",
+            "expansion/process-item-banana",
+            "expansion/process-item-cherry"
+        ])
+    );
+    for item in ["apple", "banana", "cherry"] {
+        let job = report_job(&report, "expansion", &format!("process-item-{item}")).unwrap();
+        assert_eq!(job["groups"], serde_json::json!(["jobgroup=jobexample"]));
+    }
+    assert_eq!(code, 0, "nothing failed in the group");
+}

@@ -187,3 +187,19 @@ async fn limited_user_sees_its_namespace_and_forbidden_elsewhere() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobexample_jobs_are_one_group_of_three_complete() {
+    let (mut live, _) = Live::start(&env().context, scope(&["expansion"], &[Kind::Job])).await;
+    let group = live
+        .until("jobgroup=jobexample 3/3", |s| {
+            batchtop::model::groups::job_groups(&s.jobs)
+                .into_iter()
+                .find(|g| g.label == "jobgroup=jobexample" && g.succeeded == 3)
+        })
+        .await;
+    assert_eq!(group.total, 3);
+    assert_eq!(group.progress_label(), "3/3");
+    let names: Vec<String> = group.jobs.iter().map(|k| k.name.clone()).collect();
+    assert_eq!(names, ["process-item-apple", "process-item-banana", "process-item-cherry"]);
+}

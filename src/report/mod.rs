@@ -14,6 +14,7 @@ use crate::model::failure_policy::{self, RuleMatch};
 use crate::model::groups::{self, JobGroup};
 use crate::model::indexes::{self, IndexState};
 use crate::model::job::{JobPhase, Pattern};
+use crate::model::queue::{self, QueueSummary, Queues};
 use crate::model::warnings::{self, Warning};
 use crate::model::{Condition, CronJobInfo, JobInfo, State, Time, WatchHealth, WatchId};
 use crate::source::kube::{Namespaces, Scope};
@@ -39,6 +40,8 @@ pub struct Report {
     pub groups: Vec<GroupReport>,
     pub warnings: Vec<Warning>,
     pub watches: Vec<WatchReport>,
+    /// Work queues (Redis, RabbitMQ) and the Jobs they feed; see docs/once-schema.md.
+    pub queues: Vec<QueueSummary>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -178,7 +181,17 @@ impl Report {
             groups: groups.iter().map(group_report).collect(),
             warnings: warnings::job_warnings(state, now),
             watches: state.watches.iter().map(|(id, s)| watch_report(id, &s.health, s.synced)).collect(),
+            queues: Vec::new(),
         }
+    }
+
+    /// Adds the queues and their warnings (on the Jobs they feed, or on the queue).
+    pub fn add_queues(&mut self, queues: &Queues, state: &State) {
+        self.queues = queues.summaries();
+        self.warnings.extend(queue::as_warnings(&queues.warnings(&state.jobs)));
+        self.warnings.sort_by(|a, b| {
+            b.severity.cmp(&a.severity).then_with(|| a.object.cmp(&b.object)).then_with(|| a.message.cmp(&b.message))
+        });
     }
 
     /// Exit code for scripts: 1 when any listed Job failed, else 0. (2, for

@@ -191,6 +191,11 @@ pub fn render(report: &Report, color: bool) -> String {
         table(&mut out, &["GROUP", "COMPLETE", "RUNNING", "FAILED"], rows, color);
     }
 
+    if !report.queues.is_empty() {
+        out.push('\n');
+        table(&mut out, &QUEUE_HEADER, report.queues.iter().map(queue_row).collect(), color);
+    }
+
     // Watches refused by RBAC or retrying are among the model's warnings.
     if !report.warnings.is_empty() {
         out.push('\n');
@@ -206,6 +211,36 @@ pub fn render(report: &Report, color: bool) -> String {
     }
 
     out
+}
+
+const QUEUE_HEADER: [&str; 10] =
+    ["SOURCE", "QUEUE", "READY", "IN-FLIGHT", "CONSUMERS", "IN", "OUT", "ORPHANED", "JOBS", "HEALTH"];
+
+fn queue_row(q: &crate::model::queue::QueueSummary) -> Vec<Cell> {
+    let n = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
+    let r = |v: Option<f64>| v.map(crate::ui::queues::rate).unwrap_or_else(|| "-".into());
+    let health = match &q.error {
+        Some(e) => format!("{}: {e}", q.health),
+        None => q.health.clone(),
+    };
+    let health = match q.health.as_str() {
+        "ok" if q.orphaned > 0 => colored(format!("stuck: {} orphaned", q.orphaned), RED),
+        "ok" => colored(health, GREEN),
+        "reconnecting" | "pending" | "connecting" => colored(health, YELLOW),
+        _ => colored(health, RED),
+    };
+    vec![
+        plain(&q.source),
+        plain(&q.name),
+        plain(n(q.ready)),
+        plain(n(q.in_flight)),
+        plain(n(q.consumers)),
+        plain(r(q.rate_in)),
+        plain(r(q.rate_out)),
+        if q.orphaned > 0 { colored(q.orphaned.to_string(), RED) } else { plain("0") },
+        plain(if q.linked_jobs.is_empty() { "-".to_string() } else { q.linked_jobs.join(",") }),
+        health,
+    ]
 }
 
 #[cfg(test)]

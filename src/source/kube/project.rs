@@ -342,3 +342,174 @@ pub fn service(svc: &Service) -> ServiceInfo {
         headless: svc.spec.as_ref().and_then(|s| s.cluster_ip.as_deref()) == Some("None"),
     }
 }
+
+/// Projections of real objects captured from the sandbox
+/// (`tests/fixtures/capture.sh`). Pod names are random: pods are found by
+/// their Job.
+#[cfg(test)]
+mod tests {
+    use serde::de::DeserializeOwned;
+
+    use super::*;
+
+    fn items() -> &'static [serde_json::Value] {
+        static ITEMS: std::sync::OnceLock<Vec<serde_json::Value>> = std::sync::OnceLock::new();
+        ITEMS.get_or_init(|| {
+            let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sandbox.json");
+            let text = std::fs::read_to_string(path).expect("tests/fixtures/sandbox.json (tests/fixtures/capture.sh)");
+            let list: serde_json::Value = serde_json::from_str(&text).unwrap();
+            list["items"].as_array().unwrap().clone()
+        })
+    }
+
+    fn all<K: DeserializeOwned>(kind: &str) -> Vec<K> {
+        items().iter().filter(|i| i["kind"] == kind).map(|i| serde_json::from_value(i.clone()).unwrap()).collect()
+    }
+
+    fn one<K: DeserializeOwned>(kind: &str, namespace: &str, name: &str) -> K {
+        let found = items()
+            .iter()
+            .find(|i| i["kind"] == kind && i["metadata"]["namespace"] == namespace && i["metadata"]["name"] == name);
+        serde_json::from_value(found.unwrap_or_else(|| panic!("{kind} {namespace}/{name} in the fixture")).clone())
+            .unwrap()
+    }
+
+    fn pods_of(job: &str) -> Vec<PodInfo> {
+        all::<Pod>("Pod").iter().map(pod).filter(|p| p.job.as_deref() == Some(job)).collect()
+    }
+
+    #[test]
+    fn indexed_job_keeps_what_the_screens_need() {
+        let j = job(&one::<Job>("Job", "indexed", "indexed-job"));
+        assert_eq!(j.key, ObjKey::new("indexed", "indexed-job"));
+        assert!(j.spec.indexed);
+        assert_eq!((j.spec.completions, j.spec.parallelism), (Some(5), Some(3)));
+        assert_eq!(j.spec.init_containers, ["input"]);
+        assert_eq!(j.spec.containers, ["worker"]);
+        assert_eq!(j.status.completed_indexes.as_deref(), Some("0-4"));
+        assert_eq!(j.status.succeeded, 5);
+        assert!(j.status.conditions.iter().any(|c| c.type_ == "Complete" && c.is_true()));
+        assert!(j.status.start_time.is_some() && j.status.completion_time.is_some());
+        assert!(j.status.failed_indexes.is_none(), "an empty index string is no index");
+    }
+
+    #[test]
+    fn indexed_pods_carry_index_owner_hostname_and_both_container_kinds() {
+        let pods = pods_of("indexed-job");
+        let mut indexes: Vec<u32> = pods.iter().filter_map(|p| p.completion_index).collect();
+        indexes.sort();
+        assert_eq!(indexes, [0, 1, 2, 3, 4]);
+        for p in &pods {
+            let i = p.completion_index.unwrap();
+            assert_eq!(p.hostname.as_deref(), Some(format!("indexed-job-{i}").as_str()));
+            assert_eq!(p.phase, "Succeeded");
+            assert!(p.node.as_deref().is_some_and(|n| n.starts_with("kwok-node-")));
+            let names: Vec<(&str, bool)> = p.containers.iter().map(|c| (c.name.as_str(), c.init)).collect();
+            assert_eq!(names, [("input", true), ("worker", false)], "init containers first");
+            for c in &p.containers {
+                assert!(matches!(c.state, ContainerState::Terminated { exit_code: 0, .. }), "{c:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn failure_policy_rules_are_kept_in_order_with_defaults() {
+        let failjob = job(&one::<Job>("Job", "failure-policy", "job-pod-failure-policy-failjob"));
+        let rule = &failjob.spec.failure_rules[0];
+        assert_eq!(rule.action, "FailJob");
+        let codes = rule.on_exit_codes.as_ref().unwrap();
+        assert_eq!(
+            (codes.container.as_deref(), codes.operator.as_str(), codes.values.as_slice()),
+            (Some("main"), "In", &[42][..])
+        );
+        assert!(failjob.status.conditions.iter().any(|c| c.type_ == "Failed"
+            && c.is_true()
+            && c.reason.as_deref() == Some("PodFailurePolicy")
+            && c.message.as_deref().is_some_and(|m| m.contains("exit code 42"))));
+        let failed = pods_of("job-pod-failure-policy-failjob");
+        assert!(failed.iter().any(|p| p.phase == "Failed"
+            && p.containers.iter().any(|c| matches!(c.state, ContainerState::Terminated { exit_code: 42, .. }))));
+
+        let ignore = job(&one::<Job>("Job", "failure-policy", "job-pod-failure-policy-ignore"));
+        let pattern = &ignore.spec.failure_rules[0].on_pod_conditions;
+        assert_eq!(ignore.spec.failure_rules[0].action, "Ignore");
+        assert_eq!(pattern, &[PodConditionPattern { type_: "DisruptionTarget".into(), status: "True".into() }]);
+        assert_eq!(ignore.spec.backoff_limit, Some(0));
+        assert_eq!(
+            ignore.spec.template_annotations.get("sandbox.batchtop.dev/run-duration").map(String::as_str),
+            Some("30s")
+        );
+    }
+
+    #[test]
+    fn pending_pods_show_why_they_wait() {
+        let pods = pods_of("job-pod-failure-policy-config-issue");
+        assert!(!pods.is_empty());
+        for p in pods.iter().filter(|p| p.phase == "Pending") {
+            let main = &p.containers[0];
+            assert!(
+                matches!(&main.state, ContainerState::Waiting { reason: Some(r), .. } if r == "ImagePullBackOff" || r == "ErrImagePull"),
+                "{main:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn work_queue_jobs_keep_literal_env_only() {
+        let wq1 = job(&one::<Job>("Job", "wq-coarse", "job-wq-1"));
+        let env: Vec<(&str, &str)> = wq1.spec.env.iter().map(|e| (e.name.as_str(), e.value.as_str())).collect();
+        assert!(env.iter().any(|(n, _)| *n == "BROKER_URL"), "{env:?}");
+        assert!(env.contains(&("QUEUE", "job1")), "{env:?}");
+        assert!(wq1.spec.env.iter().all(|e| e.container == "c"));
+        let wq2 = job(&one::<Job>("Job", "wq-fine", "job-wq-2"));
+        assert_eq!((wq2.spec.completions, wq2.spec.parallelism), (None, Some(2)));
+    }
+
+    #[test]
+    fn cronjob_and_its_jobs() {
+        let hello = cronjob(&one::<CronJob>("CronJob", "cronjob", "hello"));
+        assert_eq!(hello.schedule, "* * * * *");
+        assert_eq!((hello.time_zone.as_deref(), hello.suspend), (None, false));
+        assert_eq!(hello.concurrency_policy, "Allow");
+        assert!(hello.last_schedule.is_some());
+        let jobs: Vec<JobInfo> = all::<Job>("Job").iter().map(job).filter(|j| j.key.namespace == "cronjob").collect();
+        assert!(!jobs.is_empty());
+        for j in jobs {
+            let owner = j.owner.expect("a CronJob's Job has its owner");
+            assert_eq!(
+                (owner.kind.as_str(), owner.name.as_str(), owner.uid.as_str()),
+                ("CronJob", "hello", hello.uid.as_str())
+            );
+        }
+    }
+
+    #[test]
+    fn nodes_services_and_events() {
+        let nodes: Vec<NodeInfo> = all::<Node>("Node").iter().map(node).collect();
+        assert!(nodes.iter().filter(|n| n.name.starts_with("kwok-node-")).all(|n| n.ready == Some(true)), "{nodes:?}");
+        let svc = service(&one::<Service>("Service", "pod-to-pod", "headless-svc"));
+        assert!(svc.headless);
+        assert!(!service(&one::<Service>("Service", "default", "kubernetes")).headless);
+        let events: Vec<Event> = all("Event");
+        let kept: Vec<EventInfo> = events.iter().filter_map(event).collect();
+        assert!(!kept.is_empty());
+        assert!(kept.iter().all(|e| EVENT_KINDS.contains(&e.involved_kind.as_str()) && e.last_seen.is_some()));
+        assert!(kept.iter().any(|e| e.involved_kind == "Job" && e.reason == "SuccessfulCreate"));
+    }
+
+    #[test]
+    fn fixture_loads_into_a_state() {
+        let path = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sandbox.json"));
+        let (state, now) = super::super::fixtures::load_state(path).unwrap();
+        let captured = items();
+        let count = |kind: &str| captured.iter().filter(|i| i["kind"] == kind).count();
+        assert_eq!(state.jobs.len(), count("Job"));
+        assert_eq!(state.pods.len(), count("Pod"));
+        assert_eq!(state.cronjobs.len(), count("CronJob"));
+        assert_eq!(state.nodes.len(), count("Node"));
+        assert_eq!(state.services.len(), count("Service"));
+        assert!(state.synced(crate::model::Kind::Job));
+        assert_eq!(state.pods_of_job(&ObjKey::new("indexed", "indexed-job")).count(), 5);
+        assert!(state.jobs.values().all(|j| j.created.is_some_and(|c| c <= now)), "now is the capture time");
+    }
+}
