@@ -350,16 +350,24 @@ impl App {
     pub fn apply(&mut self, updates: Vec<Update>) -> bool {
         let mut changed = false;
         for update in updates {
-            if let Update::Applied(_, object) = &update {
-                if let Some(ns) = namespace_of(object) {
-                    if !self.known_namespaces.contains(ns) {
-                        self.known_namespaces.insert(ns.to_string());
-                    }
-                }
-            }
             changed |= self.state.apply(update, self.now);
         }
         changed
+    }
+
+    /// Remembers the namespaces of what is on screen, for the picker (they
+    /// stay known after switching to one of them).
+    fn learn_namespaces(&mut self) {
+        let state = &self.state;
+        let seen = state.jobs.keys().chain(state.cronjobs.keys()).chain(state.pods.keys()).map(|k| &k.namespace);
+        let mut last: Option<&String> = None;
+        for ns in seen {
+            // Keys come sorted per store, so most repeats are adjacent.
+            if last != Some(ns) && !ns.is_empty() && !self.known_namespaces.contains(ns) {
+                self.known_namespaces.insert(ns.clone());
+            }
+            last = Some(ns);
+        }
     }
 
     fn tick(&mut self, now: Time) -> Outcome {
@@ -527,6 +535,7 @@ impl App {
         let items = match kind {
             PickerKind::Context => self.contexts.clone(),
             PickerKind::Namespace => {
+                self.learn_namespaces();
                 let mut items = vec![ALL_NAMESPACES.to_string()];
                 items.extend(self.known_namespaces.iter().cloned());
                 items
@@ -701,19 +710,6 @@ impl App {
             view.offset = 0;
         }
     }
-}
-
-fn namespace_of(object: &crate::model::Object) -> Option<&str> {
-    use crate::model::Object as O;
-    let ns = match object {
-        O::Job(j) => &j.key.namespace,
-        O::Pod(p) => &p.key.namespace,
-        O::CronJob(c) => &c.key.namespace,
-        O::Service(s) => &s.key.namespace,
-        O::Event(e) => &e.key.namespace,
-        O::Node(_) => return None,
-    };
-    Some(ns.as_str()).filter(|n| !n.is_empty())
 }
 
 /// Owns what `App` must not: the terminal, the channels and the watch tasks.

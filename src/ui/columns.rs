@@ -23,6 +23,13 @@ impl Column {
     pub const fn flex(title: &'static str, min: u16, max: u16, priority: u8) -> Self {
         Self { title, min, max, priority }
     }
+
+    /// Caps a flexible column at its widest content, so spare width goes
+    /// where it shows something.
+    pub fn fit_content(mut self, widest: usize) -> Self {
+        self.max = self.max.min((widest as u16).max(self.min).max(self.title.len() as u16));
+        self
+    }
 }
 
 /// The columns that fit in `width` (as indexes into `columns`, in order) and the
@@ -45,19 +52,24 @@ pub fn fit(columns: &[Column], width: u16, spacing: u16) -> Vec<(usize, u16)> {
     }
     let mut widths: Vec<u16> = shown.iter().map(|&i| columns[i].min).collect();
     let mut spare = (width as u32).saturating_sub(needed(&shown));
-    // Hand out spare cells one at a time to growable columns, left to right, so
-    // they grow together.
-    while spare > 0 {
-        let mut grew = false;
-        for (w, &i) in widths.iter_mut().zip(&shown) {
-            if spare > 0 && *w < columns[i].max {
-                *w += 1;
-                spare -= 1;
-                grew = true;
+    // Spare cells go to the most important growable columns first (names
+    // before messages), one at a time among equals so they grow together.
+    let mut priorities: Vec<u8> = shown.iter().map(|&i| columns[i].priority).collect();
+    priorities.sort_unstable();
+    priorities.dedup();
+    for p in priorities {
+        loop {
+            let mut grew = false;
+            for (w, &i) in widths.iter_mut().zip(&shown) {
+                if spare > 0 && columns[i].priority == p && *w < columns[i].max {
+                    *w += 1;
+                    spare -= 1;
+                    grew = true;
+                }
             }
-        }
-        if !grew {
-            break;
+            if !grew || spare == 0 {
+                break;
+            }
         }
     }
     shown.into_iter().zip(widths).collect()
@@ -89,10 +101,19 @@ mod tests {
     }
 
     #[test]
-    fn spare_width_goes_to_flexible_columns_up_to_their_max() {
+    fn spare_width_goes_to_important_flexible_columns_up_to_their_max() {
         let f = fit(&COLS, 60, 1);
         assert_eq!(f[0], (0, 30));
         let f = fit(&COLS, 35, 1);
         assert_eq!(f[0], (0, 13));
+        let cols = [Column::flex("MSG", 5, 50, 3), Column::flex("NAME", 5, 8, 0)];
+        assert_eq!(fit(&cols, 20, 1), vec![(0, 11), (1, 8)], "NAME fills up first");
+    }
+
+    #[test]
+    fn fit_content_caps_at_the_widest_value_but_not_below_min_or_title() {
+        assert_eq!(Column::flex("NAME", 10, 40, 0).fit_content(25).max, 25);
+        assert_eq!(Column::flex("NAME", 10, 40, 0).fit_content(3).max, 10);
+        assert_eq!(Column::flex("NAMESPACE", 5, 40, 0).fit_content(3).max, 9);
     }
 }

@@ -45,6 +45,23 @@ pub fn fit(s: &str, width: usize) -> String {
     out
 }
 
+/// Cuts `s` to `width` cells in the middle ("job-pod-fa…config-issue"):
+/// Kubernetes names often differ only at the end (a suffix, an index, a hash).
+pub fn fit_middle(s: &str, width: usize) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let total: usize = chars.iter().map(|c| c.width().unwrap_or(0)).sum();
+    if total <= width || width < 8 || chars.len() != total {
+        // Short cells, or wide characters: cut at the end.
+        return fit(s, width);
+    }
+    let tail = (width - 1) / 2;
+    let head = width - 1 - tail;
+    let mut out: String = chars[..head].iter().collect();
+    out.push('…');
+    out.extend(&chars[chars.len() - tail..]);
+    out
+}
+
 /// Text from the cluster (condition messages, event messages, errors) made safe
 /// for the terminal by the model's sanitiser: no escape sequences, no control
 /// characters, one line.
@@ -61,6 +78,14 @@ mod tests {
         assert_eq!(fit("indexed-job", 20), "indexed-job");
         assert_eq!(fit("indexed-job", 8), "indexed…");
         assert_eq!(fit("abc", 0), "");
+    }
+
+    #[test]
+    fn fit_middle_keeps_both_ends() {
+        assert_eq!(fit_middle("job-pod-failure-policy-config-issue", 20), "job-pod-fa…fig-issue");
+        assert_eq!(fit_middle("job-pod-failure-policy-config-issue", 20).chars().count(), 20);
+        assert_eq!(fit_middle("short", 20), "short");
+        assert_eq!(fit_middle("abcdefghij", 5), "abcd…");
     }
 
     #[test]

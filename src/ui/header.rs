@@ -19,9 +19,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         spans.push(Span::styled(" › ", theme.dim));
         spans.push(Span::styled(breadcrumb(&detail.screen), theme.text));
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    let line = Line::from(spans);
+    let used = line.width() as u16;
+    frame.render_widget(Paragraph::new(line), area);
     let help = Span::styled(" ? help ", theme.key);
-    if area.width > 60 {
+    if used + 9 <= area.width {
         let r = Rect { x: area.x + area.width - 8, width: 8, ..area };
         frame.render_widget(Paragraph::new(help), r);
     }
@@ -35,6 +37,8 @@ pub fn tab_name(screen: &Screen) -> &'static str {
         Screen::Nodes => "Nodes",
         Screen::JobDetail(_) => "Job",
         Screen::CronJobDetail(_) => "CronJob",
+        Screen::Queues => "Queues",
+        Screen::QueueDetail(_) => "Queue",
     }
 }
 
@@ -43,6 +47,7 @@ fn breadcrumb(screen: &Screen) -> String {
         Screen::JobDetail(key) => format!("job {}", key.name),
         Screen::CronJobDetail(key) => format!("cronjob {}", key.name),
         Screen::Pods { job: Some(key) } => format!("pods of {}", key.name),
+        Screen::QueueDetail(key) => format!("queue {}", key.name),
         other => tab_name(other).to_string(),
     }
 }

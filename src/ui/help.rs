@@ -10,10 +10,10 @@ use super::keys::{BINDINGS, PROMPT_HELP, Scope};
 use super::theme::Theme;
 
 const SCOPES: [Scope; 4] = [Scope::Global, Scope::List, Scope::Jobs, Scope::Prompt];
-const KEY_WIDTH: usize = 18;
 
 /// The help text, one line per binding.
 pub fn lines(theme: &Theme) -> Vec<Line<'static>> {
+    let key_width = BINDINGS.iter().map(|b| keys_text(b.keys).chars().count()).max().unwrap_or(10) + 2;
     let mut out = Vec::new();
     for scope in SCOPES {
         if !out.is_empty() {
@@ -26,17 +26,21 @@ pub fn lines(theme: &Theme) -> Vec<Line<'static>> {
             BINDINGS
                 .iter()
                 .filter(|b| b.scope == scope)
-                .map(|b| (b.keys.iter().map(|k| k.label()).collect::<Vec<_>>().join(" "), b.help))
+                .map(|b| (keys_text(b.keys), b.help))
                 .collect()
         };
         for (keys, help) in rows {
             out.push(Line::from(vec![
-                Span::styled(format!("  {keys:<KEY_WIDTH$}"), theme.key),
+                Span::styled(format!("  {keys:<key_width$}"), theme.key),
                 Span::styled(help.to_string(), theme.text),
             ]));
         }
     }
     out
+}
+
+fn keys_text(keys: &[super::keys::Key]) -> String {
+    keys.iter().map(|k| k.label()).collect::<Vec<_>>().join(" ")
 }
 
 pub fn render(frame: &mut Frame, area: Rect, theme: &Theme, scroll: u16) {

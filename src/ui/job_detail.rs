@@ -30,7 +30,16 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, view: &mut View, key: &O
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let lines = match app.state.jobs.get(key) {
-        Some(job) => lines(&app.state, job, app.now, theme, inner.width),
+        Some(job) => {
+            let mut page = lines(&app.state, job, app.now, theme, inner.width);
+            // The queue this Job works goes right under the overview (which ends at the first blank line).
+            let queue = super::queues::job_section(&app.queues, &app.state.jobs, key, theme, inner.width, app.now);
+            if !queue.is_empty() {
+                let at = page.iter().position(|l| l.spans.is_empty() || l.width() == 0).unwrap_or(page.len());
+                page.splice(at..at, std::iter::once(Line::raw("")).chain(queue));
+            }
+            page
+        }
         None => vec![Line::styled(format!(" Job {key} is gone (deleted, or outside the watched scope)."), theme.warn)],
     };
     // Keep the scroll within the page so `k` answers at once after `G`.
@@ -240,7 +249,7 @@ fn conditions(job: &JobInfo, now: Time, theme: &Theme, width: u16) -> Vec<Line<'
             _ => theme.text,
         };
         out.push(Line::from(vec![
-            Span::styled(format!(" {:<18}", c.type_), style),
+            Span::styled(format!(" {:<19}", c.type_), style),
             Span::styled(format!("{:<6}", c.status), style),
             Span::styled(format!("{:<24}", format::sanitize(c.reason.as_deref().unwrap_or("-"))), theme.text),
             Span::styled(format::age(c.last_transition, now), theme.dim),
@@ -315,7 +324,7 @@ fn pods_section(pods: &[&PodInfo], now: Time, theme: &Theme, width: u16) -> Vec<
             None => String::new(),
         };
         let mut spans = vec![
-            Span::styled(format!(" {:<name_width$} ", format::fit(&pod.key.name, name_width)), theme.text),
+            Span::styled(format!(" {:<name_width$} ", format::fit_middle(&pod.key.name, name_width)), theme.text),
             Span::styled(format!("{idx:<4} "), theme.dim),
             Span::styled(format!("{:<18} ", format::sanitize(&pod.status_text())), pods::status_style(theme, pod)),
             Span::styled(format!("{exit:<8} "), if pod.exit_code().is_some_and(|c| c != 0) { theme.bad } else { theme.dim }),
@@ -327,7 +336,7 @@ fn pods_section(pods: &[&PodInfo], now: Time, theme: &Theme, width: u16) -> Vec<
         spans.push(Span::styled(format::age(pod.created, now), theme.dim));
         out.push(Line::from(spans));
         let mut notes = notable_conditions(pod);
-        if let Some(reason) = pod.main_reason() {
+        if let Some(reason) = pods::reason(pod) {
             if !notes.iter().any(|n| n.contains(&reason)) {
                 notes.insert(0, format::sanitize(&reason));
             }

@@ -30,13 +30,15 @@ enum Col {
     Age,
 }
 
+/// Priorities: 0 is always shown and shares spare width; higher numbers are
+/// dropped first on narrow terminals (ACTIVE first: the bar shows active pods).
 const ALL: [(Col, Column); 8] = [
     (Col::Namespace, Column::flex("NAMESPACE", 10, 20, 2)),
     (Col::Name, Column::flex("NAME", 16, 48, 0)),
-    (Col::Pattern, Column::flex("PATTERN", 7, 17, 3)),
-    (Col::Completions, Column::flex("COMPLETIONS", 10, 34, 0)),
-    (Col::Active, Column::fixed("ACTIVE", 6, 3)),
-    (Col::Status, Column::flex("STATUS", 10, 44, 1)),
+    (Col::Pattern, Column::flex("PATTERN", 7, 17, 2)),
+    (Col::Completions, Column::flex("COMPLETIONS", 10, 22, 0)),
+    (Col::Active, Column::fixed("ACTIVE", 6, 5)),
+    (Col::Status, Column::flex("STATUS", 14, 28, 0)),
     (Col::Elapsed, Column::fixed("ELAPSED", 7, 2)),
     (Col::Age, Column::fixed("AGE", 5, 4)),
 ];
@@ -134,10 +136,11 @@ fn job_cell(theme: &Theme, now: Time, job: &JobInfo, col: Col, width: u16) -> Ce
     let w = width as usize;
     match col {
         Col::Namespace => cell(format::fit(&job.key.namespace, w), theme.dim),
-        Col::Name => cell(format::fit(&job.key.name, w), theme.text),
+        Col::Name => cell(format::fit_middle(&job.key.name, w), theme.text),
         Col::Pattern => {
             let p = job.pattern();
-            let text = if w >= p.as_str().len() { p.as_str() } else { short_pattern(p) };
+            // All rows use the same form, so the column reads as one vocabulary.
+            let text = if w >= Pattern::FixedCompletions.as_str().len() { p.as_str() } else { short_pattern(p) };
             cell(text, theme.dim)
         }
         Col::Completions => Cell::from(bar::bar_line(&job.progress(), width, theme)),
@@ -154,17 +157,27 @@ fn job_cell(theme: &Theme, now: Time, job: &JobInfo, col: Col, width: u16) -> Ce
     }
 }
 
-/// The columns for this target: the namespace column only when several
-/// namespaces are watched.
-fn columns(app: &App) -> Vec<(Col, Column)> {
+/// The columns for this target and these rows: the namespace column only when
+/// several namespaces are watched; names no wider than the longest.
+fn columns(app: &App, rows: &[&JobInfo]) -> Vec<(Col, Column)> {
     let single_ns = matches!(&app.target.namespaces, Namespaces::Only(list) if list.len() == 1);
-    ALL.iter().copied().filter(|(c, _)| !(single_ns && *c == Col::Namespace)).collect()
+    let widest = |f: fn(&JobInfo) -> usize| rows.iter().map(|j| f(j)).max().unwrap_or(0);
+    ALL.iter()
+        .copied()
+        .filter(|(c, _)| !(single_ns && *c == Col::Namespace))
+        .map(|(c, spec)| match c {
+            Col::Namespace => (c, spec.fit_content(widest(|j| j.key.namespace.len()))),
+            Col::Name => (c, spec.fit_content(widest(|j| j.key.name.len()))),
+            Col::Pattern => (c, spec.fit_content(widest(|j| j.pattern().as_str().len()))),
+            _ => (c, spec),
+        })
+        .collect()
 }
 
 /// Renders a table of Jobs (the Jobs screen, or a CronJob's Jobs).
 pub fn render_table(frame: &mut Frame, area: Rect, app: &App, view: &mut View, name: &str, total: usize) {
     let rows = rows(app, view);
-    let cols = columns(app);
+    let cols = columns(app, &rows);
     let specs: Vec<Column> = cols.iter().map(|(_, c)| *c).collect();
     let theme = &app.theme;
     let now = app.now;

@@ -149,3 +149,8 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let h = height.min(area.height);
     Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
 }
+
+#[cfg(test)]
+mod snapshots;
+#[cfg(test)]
+pub mod test_state;

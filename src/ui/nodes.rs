@@ -16,11 +16,11 @@ pub const SORTS: &[&str] = &["name", "age", "pods"];
 
 const COLUMNS: [Column; 7] = [
     Column::flex("NAME", 12, 40, 0),
-    Column::fixed("READY", 7, 0),
+    Column::fixed("READY", 8, 0),
     Column::fixed("SCHEDULING", 10, 1),
     Column::fixed("PODS", 5, 1),
     Column::flex("TAINTS", 10, 50, 3),
-    Column::fixed("VERSION", 9, 4),
+    Column::flex("VERSION", 9, 16, 4),
     Column::fixed("AGE", 5, 2),
 ];
 
@@ -82,9 +82,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, view: &mut View) {
             _ => cell(format::age(n.created, now), theme.dim),
         }
     };
+    let mut columns = COLUMNS;
+    columns[0] = columns[0].fit_content(rows.iter().map(|n| n.name.len()).max().unwrap_or(0));
+    columns[4] = columns[4].fit_content(rows.iter().map(|n| n.taints.join(",").len()).max().unwrap_or(0));
     let table = ListTable {
         title: list::title(theme, "Nodes", rows.len(), app_ref.state.nodes.len(), view, SORTS),
-        columns: &COLUMNS,
+        columns: &columns,
         items: &rows,
         key: &key,
         cell: &cell_of,

@@ -31,10 +31,12 @@ enum Col {
     Age,
 }
 
+/// Higher priorities are dropped first on narrow terminals: READY and JOB
+/// (the pod name starts with the Job's) go before the exit code and reason.
 const ALL: [(Col, Column); 11] = [
     (Col::Namespace, Column::flex("NAMESPACE", 10, 20, 3)),
     (Col::Name, Column::flex("NAME", 16, 50, 0)),
-    (Col::Job, Column::flex("JOB", 10, 40, 4)),
+    (Col::Job, Column::flex("JOB", 10, 40, 6)),
     (Col::Index, Column::fixed("IDX", 3, 2)),
     (Col::Ready, Column::fixed("READY", 5, 6)),
     (Col::Status, Column::flex("STATUS", 11, 24, 0)),
@@ -89,13 +91,18 @@ pub fn status_style(theme: &Theme, pod: &PodInfo) -> Style {
     }
 }
 
+/// Why the pod is stuck or failed, when its status does not already say it.
+pub fn reason(pod: &PodInfo) -> Option<String> {
+    pod.main_reason().filter(|r| *r != pod.status_text())
+}
+
 fn pod_cell(theme: &Theme, now: Time, pod: &PodInfo, col: Col, width: u16) -> Cell<'static> {
     let w = width as usize;
     let dash = || "-".to_string();
     match col {
         Col::Namespace => cell(format::fit(&pod.key.namespace, w), theme.dim),
-        Col::Name => cell(format::fit(&pod.key.name, w), theme.text),
-        Col::Job => cell(format::fit(pod.job.as_deref().unwrap_or("-"), w), theme.dim),
+        Col::Name => cell(format::fit_middle(&pod.key.name, w), theme.text),
+        Col::Job => cell(format::fit_middle(pod.job.as_deref().unwrap_or("-"), w), theme.dim),
         Col::Index => cell(pod.completion_index.map(|i| i.to_string()).unwrap_or_else(dash), theme.text),
         Col::Ready => cell(pod.ready_text(), theme.dim),
         Col::Status => cell(format::fit(&format::sanitize(&pod.status_text()), w), status_style(theme, pod)),
@@ -108,9 +115,7 @@ fn pod_cell(theme: &Theme, now: Time, pod: &PodInfo, col: Col, width: u16) -> Ce
             Some(code) => cell(code.to_string(), theme.bad),
             None => cell("-", theme.dim),
         },
-        Col::Reason => {
-            cell(format::fit(&format::sanitize(&pod.main_reason().unwrap_or_else(dash)), w), theme.warn)
-        }
+        Col::Reason => cell(format::fit(&format::sanitize(&reason(pod).unwrap_or_else(dash)), w), theme.warn),
         Col::Node => cell(format::fit(pod.node.as_deref().unwrap_or("-"), w), theme.dim),
         Col::Age => cell(format::age(pod.created, now), theme.dim),
     }
@@ -127,6 +132,16 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, view: &mut View) {
         .iter()
         .copied()
         .filter(|(c, _)| !(single_ns && *c == Col::Namespace) && !(job.is_some() && *c == Col::Job))
+        .map(|(c, spec)| {
+            let widest = |f: fn(&PodInfo) -> usize| rows.iter().map(|p| f(p)).max().unwrap_or(0);
+            match c {
+                Col::Namespace => (c, spec.fit_content(widest(|p| p.key.namespace.len()))),
+                Col::Name => (c, spec.fit_content(widest(|p| p.key.name.len()))),
+                Col::Job => (c, spec.fit_content(widest(|p| p.job.as_deref().map_or(1, str::len)))),
+                Col::Node => (c, spec.fit_content(widest(|p| p.node.as_deref().map_or(1, str::len)))),
+                _ => (c, spec),
+            }
+        })
         .collect();
     let specs: Vec<Column> = cols.iter().map(|(_, c)| *c).collect();
     let theme = &app.theme;

@@ -32,16 +32,17 @@ pub fn render_prompt(frame: &mut Frame, area: Rect, theme: &Theme, prompt: &Prom
 /// A picker is a centred box: the typed text on top, the choices below.
 pub fn render_picker(frame: &mut Frame, area: Rect, theme: &Theme, picker: &Picker, current: &str) {
     let choices = picker.choices();
-    let width = (choices.iter().map(|c| c.chars().count()).max().unwrap_or(20).max(30) as u16 + 6).min(area.width);
+    let hint = match picker.kind {
+        PickerKind::Namespace => " type to narrow or name one (a,b for several) ",
+        PickerKind::Context => " type to narrow · Enter switch ",
+    };
+    let widest = choices.iter().map(|c| c.chars().count()).max().unwrap_or(20).max(hint.chars().count());
+    let width = (widest as u16 + 6).min(area.width);
     let height = (choices.len() as u16 + 4).clamp(5, area.height.min(16));
     let rect = super::centered(area, width, height);
     let title = match picker.kind {
         PickerKind::Namespace => " Namespace ",
         PickerKind::Context => " Context ",
-    };
-    let hint = match picker.kind {
-        PickerKind::Namespace => " type to narrow or name one (a,b for several) ",
-        PickerKind::Context => " type to narrow · Enter switch ",
     };
     let block = Block::bordered()
         .border_style(theme.border)

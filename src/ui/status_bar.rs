@@ -36,17 +36,38 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         app.state.pods.len(),
         app.state.last_update.map(|t| format!("upd {} ago", format::duration(app.now - t))).unwrap_or("no data".into())
     );
-    let right_width = right.chars().count() as u16;
+    let right_width = right.chars().count();
+    let left_width: usize = left.iter().map(|s| s.width()).sum();
+    // The health message gets what is left between the two; the counts go
+    // first when that would leave it less than 30 cells.
+    let room = (area.width as usize).saturating_sub(left_width);
+    let show_right = room >= right_width + 30;
+    let middle_room = if show_right { room - right_width - 1 } else { room };
     let mut spans = left;
-    spans.extend(middle);
-    let line = Line::from(spans);
-    frame.render_widget(Paragraph::new(line).style(bar), area);
-    // The counts stay right-aligned when there is room; a long health message
-    // is cut first.
-    if area.width > right_width + 40 {
-        let r = Rect { x: area.x + area.width - right_width, width: right_width, ..area };
+    spans.extend(truncate(middle, middle_room));
+    frame.render_widget(Paragraph::new(Line::from(spans)).style(bar), area);
+    if show_right {
+        let r = Rect { x: area.x + area.width - right_width as u16, width: right_width as u16, ..area };
         frame.render_widget(Paragraph::new(Span::styled(right, bar)), r);
     }
+}
+
+/// Cuts spans to `width` cells, marking the cut with "…".
+fn truncate(spans: Vec<Span<'static>>, width: usize) -> Vec<Span<'static>> {
+    let mut out = Vec::new();
+    let mut used = 0;
+    for span in spans {
+        let w = span.width();
+        if used + w <= width {
+            used += w;
+            out.push(span);
+        } else {
+            let text = format::fit(&span.content, width - used);
+            out.push(Span::styled(text, span.style));
+            break;
+        }
+    }
+    out
 }
 
 pub fn namespaces_label(ns: &Namespaces) -> String {

@@ -1,0 +1,251 @@
+//! Snapshot tests of every screen, rendered with ratatui's TestBackend at
+//! 80x24 (the bastion minimum) and a wider size, at a fixed `now`.
+//! Review changes by reading the `.snap` files under `src/ui/snapshots/`.
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::Color;
+
+use super::keys::Action;
+use super::test_state;
+use super::theme::Theme;
+use crate::app::{App, Connection, Screen, Target, View};
+use crate::model::{Kind, ObjKey, Update, WatchHealth, WatchId};
+use crate::source::kube::Namespaces;
+
+fn app_with(theme: Theme, namespaces: Namespaces) -> App {
+    let target = Target { context: "sandbox".into(), namespaces, selector: None };
+    let contexts = vec!["sandbox".into(), "sandbox-limited".into()];
+    let mut app = App::new(target, contexts, theme, test_state::now());
+    app.state = test_state::state();
+    app.connection = Connection::Connected;
+    app
+}
+
+fn app() -> App {
+    app_with(Theme::default_16(), Namespaces::All)
+}
+
+fn render(app: &mut App, width: u16, height: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| super::draw(f, app)).unwrap();
+    terminal
+}
+
+/// Renders at 80x24 and at 140x40 and snapshots both.
+macro_rules! snap {
+    ($name:literal, $app:expr) => {{
+        let mut app = $app;
+        insta::assert_snapshot!(concat!($name, "_80x24"), render(&mut app, 80, 24).backend());
+        insta::assert_snapshot!(concat!($name, "_140x40"), render(&mut app, 140, 40).backend());
+    }};
+}
+
+fn open(mut app: App, screen: Screen) -> App {
+    app.details.push(View::new(screen));
+    app
+}
+
+fn key(ns: &str, name: &str) -> ObjKey {
+    ObjKey::new(ns, name)
+}
+
+#[test]
+fn jobs() {
+    snap!("jobs", app());
+}
+
+#[test]
+fn jobs_selected_row_follows_moves() {
+    let mut a = app();
+    a.action(Action::Down);
+    a.action(Action::Down);
+    snap!("jobs_third_row_selected", a);
+}
+
+#[test]
+fn jobs_filtered_by_label_selector() {
+    let mut a = app();
+    a.tabs[0].labels = Some(crate::app::LabelFilter {
+        text: "jobgroup=jobexample".into(),
+        selector: super::selector::parse("jobgroup=jobexample").unwrap(),
+    });
+    snap!("jobs_selector", a);
+}
+
+#[test]
+fn jobs_sorted_by_status() {
+    let mut a = app();
+    a.tabs[0].sort = super::jobs::SORTS.iter().position(|s| *s == "status").unwrap();
+    snap!("jobs_by_status", a);
+}
+
+#[test]
+fn jobs_in_one_namespace_drop_the_namespace_column() {
+    let mut a = app_with(Theme::default_16(), Namespaces::Only(vec!["failure-policy".into()]));
+    a.state = test_state::state();
+    snap!("jobs_one_namespace", a);
+}
+
+#[test]
+fn job_detail_failjob() {
+    snap!("job_failjob", open(app(), Screen::JobDetail(key("failure-policy", "job-pod-failure-policy-failjob"))));
+}
+
+#[test]
+fn job_detail_ignore() {
+    snap!("job_ignore", open(app(), Screen::JobDetail(key("failure-policy", "job-pod-failure-policy-ignore"))));
+}
+
+#[test]
+fn job_detail_config_issue() {
+    snap!(
+        "job_config_issue",
+        open(app(), Screen::JobDetail(key("failure-policy", "job-pod-failure-policy-config-issue")))
+    );
+}
+
+#[test]
+fn job_detail_indexed() {
+    snap!("job_indexed", open(app(), Screen::JobDetail(key("indexed", "indexed-job"))));
+}
+
+#[test]
+fn job_detail_pod_to_pod() {
+    snap!("job_pod_to_pod", open(app(), Screen::JobDetail(key("pod-to-pod", "example-job"))));
+}
+
+#[test]
+fn job_detail_of_a_deleted_job() {
+    snap!("job_gone", open(app(), Screen::JobDetail(key("indexed", "no-such-job"))));
+}
+
+#[test]
+fn cronjobs() {
+    let mut a = app();
+    a.tab = 1;
+    snap!("cronjobs", a);
+}
+
+#[test]
+fn cronjob_detail() {
+    let mut a = app();
+    a.tab = 1;
+    snap!("cronjob_hello", open(a, Screen::CronJobDetail(key("cronjob", "hello"))));
+}
+
+#[test]
+fn pods() {
+    let mut a = app();
+    a.tab = 2;
+    snap!("pods", a);
+}
+
+#[test]
+fn pods_of_a_job() {
+    snap!(
+        "pods_of_ignore",
+        open(app(), Screen::Pods { job: Some(key("failure-policy", "job-pod-failure-policy-ignore")) })
+    );
+}
+
+#[test]
+fn nodes() {
+    let mut a = app();
+    a.tab = 3;
+    snap!("nodes", a);
+}
+
+#[test]
+fn help_overlay() {
+    let mut a = app();
+    a.action(Action::Help);
+    snap!("help", a);
+}
+
+#[test]
+fn namespace_picker() {
+    let mut a = app();
+    a.action(Action::Namespace);
+    snap!("namespace_picker", a);
+}
+
+#[test]
+fn filter_prompt() {
+    let mut a = app();
+    a.action(Action::Filter);
+    for c in "wq".chars() {
+        a.update(crate::app::Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char(c))));
+    }
+    snap!("filter_prompt", a);
+}
+
+#[test]
+fn forbidden_and_retrying_watches() {
+    let mut a = app();
+    let now = a.now;
+    let forbidden = WatchHealth::Forbidden {
+        message: "nodes is forbidden: User \"limited\" cannot list resource \"nodes\" at the cluster scope".into(),
+    };
+    a.state.apply(Update::Health(WatchId { kind: Kind::Node, namespace: None }, forbidden), now);
+    let retrying = WatchHealth::Retrying { error: "connection refused (127.0.0.1:16443)".into() };
+    a.state.apply(Update::Health(WatchId { kind: Kind::Event, namespace: None }, retrying), now);
+    a.tab = 3;
+    snap!("nodes_forbidden", a);
+}
+
+#[test]
+fn cannot_connect() {
+    let mut a = app();
+    a.state = Default::default();
+    a.connection = Connection::Failed("context \"nope\" not found in kubeconfig /root/.kube/config".into());
+    snap!("cannot_connect", a);
+}
+
+#[test]
+fn loading() {
+    let mut a = app();
+    a.state = Default::default();
+    a.connection = Connection::Connecting;
+    snap!("connecting", a);
+}
+
+#[test]
+fn no_color_theme_renders_without_any_colour() {
+    let mut a = app_with(Theme::no_color(), Namespaces::All);
+    let terminal = render(&mut a, 100, 30);
+    for cell in terminal.backend().buffer().content() {
+        assert_eq!((cell.fg, cell.bg), (Color::Reset, Color::Reset), "coloured cell {cell:?}");
+    }
+    insta::assert_snapshot!("jobs_no_color_100x30", terminal.backend());
+}
+
+#[test]
+fn default_theme_uses_only_the_16_ansi_colours_on_screen() {
+    let mut a = app();
+    for screen in 0..4 {
+        a.tab = screen;
+        let terminal = render(&mut a, 120, 40);
+        for cell in terminal.backend().buffer().content() {
+            for c in [cell.fg, cell.bg] {
+                assert!(!matches!(c, Color::Rgb(..) | Color::Indexed(_)), "{c:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn tiny_terminals_do_not_panic() {
+    let mut a = open(app(), Screen::JobDetail(key("indexed", "indexed-job")));
+    a.action(Action::Help);
+    for (w, h) in [(1, 1), (10, 3), (20, 5), (40, 10), (80, 2)] {
+        render(&mut a, w, h);
+    }
+    let mut a = app();
+    for tab in 0..4 {
+        a.tab = tab;
+        for (w, h) in [(1, 1), (12, 4), (30, 6)] {
+            render(&mut a, w, h);
+        }
+    }
+}
