@@ -66,6 +66,15 @@ pub struct Cli {
     /// Redraw at most this many times per second (lower it on slow links).
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=60))]
     pub max_fps: u32,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum Command {
+    /// Print the logs of a Job (all its pods, merged and prefixed) or of a Pod, like stern.
+    Logs(crate::logs_cmd::LogsArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -5,11 +5,11 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use batchtop::app::{self, AppOptions, ClientFactory};
-use batchtop::cli::Cli;
+use batchtop::cli::{Cli, Command};
 use batchtop::kubeclient::{self, Connection};
 use batchtop::source::kube::{Namespaces, Scope};
 use batchtop::ui::theme::Theme;
-use batchtop::{logging, once};
+use batchtop::{logging, logs_cmd, once};
 use clap::Parser;
 
 fn main() -> ExitCode {
@@ -40,6 +40,16 @@ async fn run(cli: Cli) -> i32 {
         }
     };
     tracing::info!(context = %conn.context, server = %conn.server, "connected");
+    if let Some(Command::Logs(args)) = &cli.command {
+        let namespace = match logs_cmd::namespace_for(cli.all_namespaces, &cli.namespaces, conn.context_namespace.as_deref()) {
+            Ok(ns) => ns,
+            Err(e) => {
+                eprintln!("batchtop: {e}");
+                return 2;
+            }
+        };
+        return logs_cmd::run(conn.client, &namespace, args).await;
+    }
     let namespaces = Scope::resolve_namespaces(cli.all_namespaces, &cli.namespaces, conn.context_namespace.as_deref());
     if cli.once {
         let scope = Scope { namespaces, selector: cli.selector.clone(), kinds: Scope::ONCE_KINDS.to_vec() };

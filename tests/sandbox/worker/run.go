@@ -195,6 +195,11 @@ func (s *sim) play(ctx context.Context, p *corev1.Pod) {
 	case "":
 		err = s.script(ctx, p, lw)
 		return
+	case workerLogger:
+		if err := s.logger(ctx, p, lw); err != nil {
+			log.Printf("%s: logger: %v", key, err)
+		}
+		return
 	default:
 		err = fmt.Errorf("unknown %s %q", labelWorker, p.Labels[labelWorker])
 	}
