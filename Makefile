@@ -12,7 +12,7 @@ test:
 demo:
 	@$(SANDBOX) up --scenarios all
 	@eval "$$($(SANDBOX) env)"; \
-	if cargo build --release --bin batchtop >/dev/null 2>&1; then \
+	if cargo build --release --bin batchtop; then \
 	  cargo run --release --bin batchtop --; \
 	else \
 	  echo "batchtop does not build yet; the sandbox is up. Point kubectl or batchtop at it with:"; \
