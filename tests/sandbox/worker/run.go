@@ -109,7 +109,7 @@ func runCmd(ctx context.Context, args []string) error {
 				o = t.Obj
 			}
 			if p, ok := o.(*corev1.Pod); ok {
-				s.stop(p.UID)
+				s.forget(p.UID)
 			}
 		},
 	})
@@ -168,6 +168,16 @@ func (s *sim) sync(ctx context.Context, o any) {
 		defer close(r.done)
 		s.play(pctx, p.DeepCopy())
 	}()
+}
+
+// forget ends a deleted pod's program and drops its record.
+func (s *sim) forget(uid types.UID) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r, ok := s.runs[uid]; ok {
+		r.cancel()
+		delete(s.runs, uid)
+	}
 }
 
 // stop ends the pod's program; the record stays so a pod is played once.
