@@ -40,8 +40,11 @@ use kube::core::Selector;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use crate::config::{Config, Problem};
+use crate::model::queue::{QueueKey, QueueUpdate, Queues};
 use crate::model::{Kind, ObjKey, State, Time, Update};
 use crate::source::kube::{Namespaces, Scope, WatchHandles, spawn_watches};
+use crate::source::queues::QueueSources;
 use crate::terminal::{self, ExitSignals, Tui};
 use crate::ui;
 use crate::ui::keys::{self, Action};
@@ -68,6 +71,9 @@ pub struct AppOptions {
     pub theme: Theme,
     /// Upper bound on redraws per second (updates arriving faster are batched).
     pub max_fps: u32,
+    /// The batchtop config (queue sources, host map, links) and what was wrong with it.
+    pub config: Config,
+    pub config_problems: Vec<Problem>,
 }
 
 /// Runs the console until the operator quits, a signal arrives, or the
@@ -97,6 +103,8 @@ pub enum Msg {
     Kube(Vec<Update>),
     /// The client for connection `generation` is ready (or could not be built).
     Connected { generation: u64, result: Result<kube::Client, String> },
+    /// A poll (or failed poll) of a queue source.
+    Queue(QueueUpdate),
 }
 
 /// Side effects `update` asks for; the [`Runner`] carries them out.
@@ -108,7 +116,8 @@ pub enum Effect {
 }
 
 /// The top-level screens, in tab order (keys 1..n).
-pub const TABS: [Screen; 4] = [Screen::Jobs, Screen::CronJobs, Screen::Pods { job: None }, Screen::Nodes];
+pub const TABS: [Screen; 5] =
+    [Screen::Jobs, Screen::CronJobs, Screen::Pods { job: None }, Screen::Nodes, Screen::Queues];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Screen {
@@ -120,6 +129,10 @@ pub enum Screen {
     JobDetail(ObjKey),
     /// A CronJob and its Jobs.
     CronJobDetail(ObjKey),
+    /// Work queues (Redis, RabbitMQ) and the Jobs they feed.
+    Queues,
+    /// One queue: history, rediswq leases, linked Jobs.
+    QueueDetail(QueueKey),
 }
 
 impl Screen {
@@ -139,7 +152,7 @@ impl Screen {
 
     /// Screens that are a table of selectable rows (the rest scroll).
     pub fn is_list(&self) -> bool {
-        !matches!(self, Screen::JobDetail(_))
+        !matches!(self, Screen::JobDetail(_) | Screen::QueueDetail(_))
     }
 }
 
@@ -280,6 +293,12 @@ pub struct App {
     pub flash: Option<Flash>,
     /// Namespaces seen so far (for the picker), across switches.
     pub known_namespaces: BTreeSet<String>,
+    /// Work queues, their sources and the Jobs they feed.
+    pub queues: Queues,
+    pub config: Config,
+    pub config_problems: Vec<Problem>,
+    /// Jobs were added, changed or removed since the queue plan was last made.
+    pub jobs_changed: bool,
 }
 
 /// What an update did.
@@ -320,7 +339,36 @@ impl App {
             show_groups: true,
             flash: None,
             known_namespaces,
+            queues: Queues::default(),
+            config: Config::default(),
+            config_problems: Vec::new(),
+            jobs_changed: true,
         }
+    }
+
+    /// Uses `config` for queues (sources, links, refresh, rate window).
+    pub fn with_config(mut self, config: Config, problems: Vec<Problem>) -> Self {
+        self.queues = Queues::from_config(&config);
+        self.config = config;
+        if let Some(first) = problems.first() {
+            let more = if problems.len() > 1 { format!(" (+{} more on the Queues screen)", problems.len() - 1) } else { String::new() };
+            self.flash(format!("config: {first}{more}"), true);
+        }
+        self.config_problems = problems;
+        self
+    }
+
+    /// Folds a queue source's update; counts warnings after each poll.
+    pub fn apply_queue(&mut self, update: QueueUpdate) -> bool {
+        let polled = match &update {
+            QueueUpdate::Polled { source, .. } => Some(source.clone()),
+            _ => None,
+        };
+        let changed = self.queues.apply(update);
+        if let Some(source) = polled {
+            self.queues.note_poll(&source, &self.state.jobs);
+        }
+        changed
     }
 
     /// The view on screen: the top detail, else the current tab.
@@ -343,6 +391,7 @@ impl App {
             Msg::Kube(updates) => Outcome { redraw: self.apply(updates), effect: None },
             // The runner handles connections; it reports the result here.
             Msg::Connected { .. } => Outcome::default(),
+            Msg::Queue(update) => Outcome { redraw: self.apply_queue(update), effect: None },
         }
     }
 
@@ -350,6 +399,11 @@ impl App {
     pub fn apply(&mut self, updates: Vec<Update>) -> bool {
         let mut changed = false;
         for update in updates {
+            let id = match &update {
+                Update::ListStarted(id) | Update::Applied(id, _) | Update::Deleted(id, _) | Update::ListDone(id) => Some(id),
+                Update::Health(..) => None,
+            };
+            self.jobs_changed |= id.is_some_and(|id| id.kind == Kind::Job);
             changed |= self.state.apply(update, self.now);
         }
         changed
@@ -416,6 +470,7 @@ impl App {
             Action::ShowCronJobs => self.show_tab(1),
             Action::ShowPods => self.show_tab(2),
             Action::ShowNodes => self.show_tab(3),
+            Action::ShowQueues => self.show_tab(4),
             Action::NextTab => self.show_tab((self.tab + 1) % TABS.len()),
             Action::PrevTab => self.show_tab((self.tab + TABS.len() - 1) % TABS.len()),
             Action::Filter => self.open_prompt(PromptKind::Filter),
@@ -476,6 +531,7 @@ impl App {
         let screen = match &self.view().screen {
             Screen::Jobs | Screen::CronJobDetail(_) => Screen::JobDetail(key),
             Screen::CronJobs => Screen::CronJobDetail(key),
+            Screen::Queues => Screen::QueueDetail(crate::ui::queues::queue_key(&key)),
             _ => return,
         };
         self.details.push(View::new(screen));
@@ -702,6 +758,7 @@ impl App {
         }
         self.target = target;
         self.state = State::default();
+        self.jobs_changed = true;
         self.connection = Connection::Connecting;
         self.details.clear();
         for view in &mut self.tabs {
@@ -726,6 +783,9 @@ pub struct Runner {
     kube_rx: mpsc::Receiver<Update>,
     msg_tx: mpsc::UnboundedSender<Msg>,
     msg_rx: mpsc::UnboundedReceiver<Msg>,
+    /// Polls of the queue sources (one task per broker).
+    queue_rx: mpsc::Receiver<QueueUpdate>,
+    queue_sources: QueueSources,
 }
 
 /// Room for a burst of relist updates before watchers wait for the UI.
@@ -733,11 +793,16 @@ const UPDATE_BUFFER: usize = 4096;
 /// Updates applied per wake-up before the loop looks at input again, so a
 /// 10,000-pod relist cannot make the keyboard feel dead.
 const MAX_BATCH: usize = 2048;
+/// Queue polls waiting for the UI; sources wait beyond that (they poll every few seconds).
+const QUEUE_BUFFER: usize = 64;
 
 impl Runner {
     pub fn new(opts: AppOptions) -> Self {
         let target = Target { context: opts.context, namespaces: opts.namespaces, selector: opts.selector };
-        let app = App::new(target, opts.contexts, opts.theme, chrono::Utc::now());
+        let refresh = opts.config.refresh;
+        let app = App::new(target, opts.contexts, opts.theme, chrono::Utc::now())
+            .with_config(opts.config, opts.config_problems);
+        let (queue_tx, queue_rx) = mpsc::channel(QUEUE_BUFFER);
         let (msg_tx, msg_rx) = mpsc::unbounded_channel();
         let (_, kube_rx) = mpsc::channel(1);
         Self {
@@ -750,7 +815,19 @@ impl Runner {
             kube_rx,
             msg_tx,
             msg_rx,
+            queue_rx,
+            queue_sources: QueueSources::new(queue_tx, refresh),
         }
+    }
+
+    /// Starts, updates or stops queue sources to match the config and the Jobs.
+    fn replan_queues(&mut self) {
+        self.app.jobs_changed = false;
+        let plan = crate::model::queue::plan(&self.app.config, self.app.state.jobs.values());
+        for update in self.queue_sources.apply(&plan) {
+            self.app.queues.apply(update);
+        }
+        self.app.queues.set_links(plan.links);
     }
 
     pub async fn event_loop(mut self, term: &mut Tui) -> Result<()> {
@@ -762,6 +839,7 @@ impl Runner {
         let mut last_draw: Option<Instant> = None;
         let mut dirty = true;
         self.connect();
+        self.replan_queues();
 
         loop {
             if dirty && last_draw.is_none_or(|t| t.elapsed() >= frame_gap) {
@@ -785,6 +863,7 @@ impl Runner {
                 },
                 Some(first) = self.kube_rx.recv() => Msg::Kube(self.drain(first)),
                 Some(msg) = self.msg_rx.recv() => msg,
+                Some(update) = self.queue_rx.recv() => Msg::Queue(update),
                 _ = tick.tick() => Msg::Tick(chrono::Utc::now()),
                 name = signals.recv() => {
                     tracing::info!("{name}: exiting");
@@ -795,6 +874,10 @@ impl Runner {
             if let Msg::Connected { generation, result } = msg {
                 dirty |= self.connected(generation, result);
                 continue;
+            }
+            // Re-link queues at most once per tick: a relist of 2,000 Jobs is one plan.
+            if matches!(msg, Msg::Tick(_)) && self.app.jobs_changed {
+                self.replan_queues();
             }
             let outcome = self.app.update(msg);
             dirty |= outcome.redraw;
@@ -871,5 +954,7 @@ pub fn screen_kind(screen: &Screen) -> Kind {
         Screen::CronJobs => Kind::CronJob,
         Screen::Pods { .. } => Kind::Pod,
         Screen::Nodes => Kind::Node,
+        // Queues come from brokers, not watches; their health is on the screen itself.
+        Screen::Queues | Screen::QueueDetail(_) => Kind::Job,
     }
 }

@@ -304,7 +304,8 @@ pub fn load(cli: Option<&Path>) -> (Config, Vec<Problem>) {
         Ok(text) => parse(&text, &path, &|name| std::env::var(name).ok()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => (Config::default(), Vec::new()),
         Err(e) => {
-            let problem = Problem { file: path.clone(), line: 0, field: String::new(), message: format!("cannot read: {e}") };
+            let problem =
+                Problem { file: path.clone(), line: 0, field: String::new(), message: format!("cannot read: {e}") };
             (Config::default(), vec![problem])
         }
     }
@@ -321,7 +322,8 @@ pub fn parse(text: &str, path: &Path, env: &dyn Fn(&str) -> Option<String>) -> (
                 None => (0, String::new()),
             };
             let message = e.message().trim().to_string();
-            let problem = Problem { file: path.to_path_buf(), line, field, message: format!("{message} (config ignored)") };
+            let problem =
+                Problem { file: path.to_path_buf(), line, field, message: format!("{message} (config ignored)") };
             return (Config { path: Some(path.to_path_buf()), ..Config::default() }, vec![problem]);
         }
     };
@@ -501,7 +503,8 @@ impl Validator<'_> {
 
     /// Two sources with one name would make links ambiguous: say so (the first one wins for links).
     fn push_unique_name(&mut self, c: &Config, name: String, line: usize, field: String) {
-        let count = c.redis.iter().map(|s| &s.name).chain(c.rabbitmq.iter().map(|s| &s.name)).filter(|n| **n == name).count();
+        let count =
+            c.redis.iter().map(|s| &s.name).chain(c.rabbitmq.iter().map(|s| &s.name)).filter(|n| **n == name).count();
         if count > 0 {
             self.problems.push(Problem {
                 file: self.path.to_path_buf(),
@@ -521,7 +524,11 @@ impl Validator<'_> {
                 default
             }
             Err(e) => {
-                self.problem(raw.span(), field, format!("{:?} is not a duration like \"2s\" or \"1m\": {e}", raw.get_ref()));
+                self.problem(
+                    raw.span(),
+                    field,
+                    format!("{:?} is not a duration like \"2s\" or \"1m\": {e}", raw.get_ref()),
+                );
                 default
             }
         }
@@ -542,17 +549,34 @@ impl Validator<'_> {
     }
 
     /// A literal, or the value of the environment variable named by `<field>_env`.
-    fn secret_or_env(&mut self, literal: Option<String>, env_name: Option<Spanned<String>>, field: &str) -> Result<Option<String>, ()> {
+    fn secret_or_env(
+        &mut self,
+        literal: Option<String>,
+        env_name: Option<Spanned<String>>,
+        field: &str,
+    ) -> Result<Option<String>, ()> {
         match (literal, env_name) {
             (Some(_), Some(e)) => {
-                self.problem(e.span(), field, format!("give {} or {}_env, not both", field.rsplit('.').next().unwrap_or(field), field.rsplit('.').next().unwrap_or(field)));
+                self.problem(
+                    e.span(),
+                    field,
+                    format!(
+                        "give {} or {}_env, not both",
+                        field.rsplit('.').next().unwrap_or(field),
+                        field.rsplit('.').next().unwrap_or(field)
+                    ),
+                );
                 Err(())
             }
             (Some(v), None) => Ok(Some(v)),
             (None, Some(e)) => match (self.env)(e.get_ref()) {
                 Some(v) if !v.is_empty() => Ok(Some(v)),
                 _ => {
-                    self.problem(e.span(), format!("{field}_env"), format!("environment variable {} is not set", e.get_ref()));
+                    self.problem(
+                        e.span(),
+                        format!("{field}_env"),
+                        format!("environment variable {} is not set", e.get_ref()),
+                    );
                     Err(())
                 }
             },
@@ -577,7 +601,11 @@ impl Validator<'_> {
         let mut parsed = match url::Url::parse(&url) {
             Ok(u) if matches!(u.scheme(), "redis" | "rediss") && u.host_str().is_some() => u,
             _ => {
-                self.problem(url_span, f("url"), format!("{} is not a redis:// URL (source skipped)", crate::model::queue::mask_url(&url)));
+                self.problem(
+                    url_span,
+                    f("url"),
+                    format!("{} is not a redis:// URL (source skipped)", crate::model::queue::mask_url(&url)),
+                );
                 return None;
             }
         };
@@ -623,7 +651,11 @@ impl Validator<'_> {
         let mut parsed = match url::Url::parse(&url) {
             Ok(u) if matches!(u.scheme(), "amqp" | "amqps") && u.host_str().is_some() => u,
             _ => {
-                self.problem(url_span, f("url"), format!("{} is not an amqp:// URL (source skipped)", crate::model::queue::mask_url(&url)));
+                self.problem(
+                    url_span,
+                    f("url"),
+                    format!("{} is not an amqp:// URL (source skipped)", crate::model::queue::mask_url(&url)),
+                );
                 return None;
             }
         };
@@ -646,11 +678,19 @@ impl Validator<'_> {
             },
         };
         let mgmt_span = r.management_url.as_ref().map(|u| u.span());
-        let management = match self.secret_or_env(r.management_url.map(Spanned::into_inner), r.management_url_env, &f("management_url")) {
+        let management = match self.secret_or_env(
+            r.management_url.map(Spanned::into_inner),
+            r.management_url_env,
+            &f("management_url"),
+        ) {
             Ok(Some(m)) => match url::Url::parse(&m) {
                 Ok(u) if matches!(u.scheme(), "http" | "https") => Some(management_of(u, &parsed)),
                 _ => {
-                    self.problem(mgmt_span.unwrap_or(span.clone()), f("management_url"), format!("{} is not an http(s) URL", crate::model::queue::mask_url(&m)));
+                    self.problem(
+                        mgmt_span.unwrap_or(span.clone()),
+                        f("management_url"),
+                        format!("{} is not an http(s) URL", crate::model::queue::mask_url(&m)),
+                    );
                     None
                 }
             },
@@ -665,9 +705,14 @@ impl Validator<'_> {
 
     fn link(&mut self, i: usize, raw: Spanned<RawLink>, c: &Config) -> Option<Link> {
         let r = raw.into_inner();
-        let known = c.redis.iter().any(|s| s.name == *r.source.get_ref()) || c.rabbitmq.iter().any(|s| s.name == *r.source.get_ref());
+        let known = c.redis.iter().any(|s| s.name == *r.source.get_ref())
+            || c.rabbitmq.iter().any(|s| s.name == *r.source.get_ref());
         if !known {
-            self.problem(r.source.span(), format!("link[{i}].source"), format!("no [[redis]] or [[rabbitmq]] source is named {:?}", r.source.get_ref()));
+            self.problem(
+                r.source.span(),
+                format!("link[{i}].source"),
+                format!("no [[redis]] or [[rabbitmq]] source is named {:?}", r.source.get_ref()),
+            );
             return None;
         }
         if r.job.get_ref().is_empty() {
@@ -704,7 +749,11 @@ fn management_of(mut u: url::Url, amqp: &url::Url) -> Management {
     };
     let _ = u.set_username("");
     let _ = u.set_password(None);
-    Management { url: u.to_string().trim_end_matches('/').to_string(), username: user, password: pass }
+    // Accept the base URL or the API root (`http://host:15672/api`): requests add `/api/...` themselves.
+    let base = u.to_string();
+    let base = base.trim_end_matches('/');
+    let base = base.strip_suffix("/api").unwrap_or(base);
+    Management { url: base.to_string(), username: user, password: pass }
 }
 
 /// The vhost an AMQP URL names: its path without the leading `/`, decoded; `/` when absent.
@@ -794,14 +843,17 @@ mod tests {
 
     #[test]
     fn credentials_from_environment_variables() {
-        let text = "[[rabbitmq]]\nurl_env = \"AMQP\"\npassword_env = \"RABBIT_PASS\"\nmanagement_url = \"http://127.0.0.1:15672/\"\n[[rabbitmq]]\nname = \"x\"\nurl_env = \"NOPE\"\n";
+        let text = "[[rabbitmq]]\nurl_env = \"AMQP\"\npassword_env = \"RABBIT_PASS\"\nmanagement_url = \"http://127.0.0.1:15672/api/\"\n[[rabbitmq]]\nname = \"x\"\nurl_env = \"NOPE\"\n";
         let (c, problems) = p(text);
         assert_eq!(c.rabbitmq.len(), 1);
         let r = &c.rabbitmq[0];
         assert_eq!(r.url, "amqp://u:s3cret@127.0.0.1:5673/");
         assert_eq!(r.vhost, "/");
         let m = r.management.as_ref().unwrap();
-        assert_eq!((m.url.as_str(), m.username.as_str(), m.password.as_str()), ("http://127.0.0.1:15672", "u", "s3cret"));
+        assert_eq!(
+            (m.url.as_str(), m.username.as_str(), m.password.as_str()),
+            ("http://127.0.0.1:15672", "u", "s3cret")
+        );
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].field, "rabbitmq[1].url_env");
         assert!(problems[0].message.contains("NOPE"));

@@ -53,12 +53,21 @@ async fn run(cli: Cli) -> i32 {
     let namespaces = Scope::resolve_namespaces(cli.all_namespaces, &cli.namespaces, conn.context_namespace.as_deref());
     if cli.once {
         let scope = Scope { namespaces, selector: cli.selector.clone(), kinds: Scope::ONCE_KINDS.to_vec() };
-        return once::run(&conn, &scope, cli.timeout, cli.output).await;
+        let (config, problems) = batchtop::config::load(cli.config.as_deref());
+        for p in &problems {
+            eprintln!("batchtop: config: {p}");
+        }
+        return once::run(&conn, &scope, cli.timeout, cli.output, &config).await;
     }
     console(&cli, conn, namespaces).await
 }
 
 async fn console(cli: &Cli, conn: Connection, namespaces: Namespaces) -> i32 {
+    // A bad config is reported in the console (and the log); batchtop runs on without it.
+    let (config, config_problems) = batchtop::config::load(cli.config.as_deref());
+    for p in &config_problems {
+        tracing::warn!("config: {p}");
+    }
     let kubeconfig = cli.kubeconfig.clone();
     // Switching context at runtime builds a new client from the same kubeconfig.
     let client_for: ClientFactory = Box::new(move |context: &str| {
@@ -77,6 +86,8 @@ async fn console(cli: &Cli, conn: Connection, namespaces: Namespaces) -> i32 {
         client_for,
         theme: Theme::from_env(),
         max_fps: cli.max_fps,
+        config,
+        config_problems,
     };
     match app::run(opts).await {
         Ok(()) => 0,

@@ -13,6 +13,9 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use crate::cli::Output;
+use crate::config::Config;
+use crate::model::queue::{self, Queues};
+use crate::source::queues::snapshot;
 use crate::kubeclient::Connection;
 use crate::model::{Kind, State, WatchHealth, WatchId};
 use crate::report::{self, Report};
@@ -46,6 +49,21 @@ pub async fn collect(conn: &Connection, scope: &Scope, timeout: Duration) -> Res
     drop(handles);
     Ok(state)
 }
+
+/// Polls the queues the config and the Jobs name: twice, a second apart, so
+/// rates exist and an orphaned rediswq lease is confirmed (as the console
+/// does). A broker that does not answer shows as unreachable; nothing here
+/// waits longer than a few seconds.
+pub async fn collect_queues(config: &Config, state: &State) -> Queues {
+    let plan = queue::plan(config, state.jobs.values());
+    if plan.sources.is_empty() {
+        return Queues::from_config(config);
+    }
+    snapshot(&plan, Queues::from_config(config), &state.jobs, ONCE_QUEUE_POLLS, Duration::from_secs(1)).await
+}
+
+/// Polls per queue source in `--once`.
+pub const ONCE_QUEUE_POLLS: u32 = 2;
 
 /// Listed once, or refused for good.
 fn settled(state: &State, id: &WatchId) -> bool {
@@ -82,7 +100,7 @@ pub fn use_color() -> bool {
 }
 
 /// Runs `--once` on a connected client; prints the report and returns the exit code.
-pub async fn run(conn: &Connection, scope: &Scope, timeout: Duration, output: Output) -> i32 {
+pub async fn run(conn: &Connection, scope: &Scope, timeout: Duration, output: Output, config: &Config) -> i32 {
     let state = match collect(conn, scope, timeout).await {
         Ok(state) => state,
         Err(e) => {
@@ -90,7 +108,9 @@ pub async fn run(conn: &Connection, scope: &Scope, timeout: Duration, output: Ou
             return 2;
         }
     };
-    let report = Report::build(&state, &conn.context, scope, chrono::Utc::now());
+    let mut report = Report::build(&state, &conn.context, scope, chrono::Utc::now());
+    let queues = collect_queues(config, &state).await;
+    report.add_queues(&queues, &state);
     let printed = match output {
         Output::Json => serde_json::to_string_pretty(&report).map(|mut s| {
             s.push('\n');

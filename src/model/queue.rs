@@ -172,9 +172,15 @@ pub enum SourceHealth {
     Connecting,
     Ok,
     /// A poll failed; retrying with backoff. The figures shown are the last known.
-    Reconnecting { error: String, failures: u32 },
+    Reconnecting {
+        error: String,
+        failures: u32,
+    },
     /// Several polls in a row failed.
-    Unreachable { error: String, failures: u32 },
+    Unreachable {
+        error: String,
+        failures: u32,
+    },
 }
 
 impl SourceHealth {
@@ -386,6 +392,8 @@ pub struct Queues {
     pub capacity: usize,
     /// Consecutive polls each instantaneous warning has held for.
     held: BTreeMap<WarningId, u32>,
+    /// Show warnings as soon as they hold (`--once`: one look, no history to wait for).
+    pub instant_warnings: bool,
 }
 
 impl Default for Queues {
@@ -405,6 +413,7 @@ impl Queues {
             rate_window,
             capacity,
             held: BTreeMap::new(),
+            instant_warnings: false,
         }
     }
 
@@ -438,14 +447,19 @@ impl Queues {
                 for r in readings {
                     let key = QueueKey::new(source.clone(), r.name.clone());
                     let capacity = self.capacity;
-                    self.queues.entry(key.clone()).or_insert_with(|| QueueState::new(key, kind)).apply_reading(r, at, capacity);
+                    self.queues
+                        .entry(key.clone())
+                        .or_insert_with(|| QueueState::new(key, kind))
+                        .apply_reading(r, at, capacity);
                 }
                 true
             }
             QueueUpdate::Failed { source, error, .. } => {
                 let Some(s) = self.sources.get_mut(&source) else { return false };
                 let failures = match &s.health {
-                    SourceHealth::Reconnecting { failures, .. } | SourceHealth::Unreachable { failures, .. } => failures + 1,
+                    SourceHealth::Reconnecting { failures, .. } | SourceHealth::Unreachable { failures, .. } => {
+                        failures + 1
+                    }
                     _ => 1,
                 };
                 let error = mask_url(&error);
@@ -537,18 +551,28 @@ pub fn env_queue_refs(job: &JobInfo, rules: &crate::config::Discovery) -> Vec<En
     let mut out = Vec::new();
     for c in containers {
         let get = |names: &[String]| {
-            names.iter().find_map(|n| job.spec.env.iter().find(|e| e.container == c && e.name == *n && !e.value.is_empty()))
+            names
+                .iter()
+                .find_map(|n| job.spec.env.iter().find(|e| e.container == c && e.name == *n && !e.value.is_empty()))
         };
         let Some(queue) = get(&rules.queue_env) else { continue };
         let url = rules.url_env.iter().find_map(|n| {
-            job.spec.env.iter().filter(|e| e.container == c && e.name == *n).find_map(|e| broker_kind(&e.value).map(|k| (k, e.value.clone())))
+            job.spec
+                .env
+                .iter()
+                .filter(|e| e.container == c && e.name == *n)
+                .find_map(|e| broker_kind(&e.value).map(|k| (k, e.value.clone())))
         });
         let r = match url {
             Some((kind, url)) => EnvQueueRef { kind, url, queue: queue.value.clone() },
             None => {
                 let Some(host) = get(&rules.redis_host_env) else { continue };
                 let port = get(&rules.redis_port_env).and_then(|p| p.value.parse::<u16>().ok()).unwrap_or(6379);
-                EnvQueueRef { kind: BrokerKind::Redis, url: format!("redis://{}:{port}", host.value), queue: queue.value.clone() }
+                EnvQueueRef {
+                    kind: BrokerKind::Redis,
+                    url: format!("redis://{}:{port}", host.value),
+                    queue: queue.value.clone(),
+                }
             }
         };
         if !out.contains(&r) {
@@ -578,7 +602,12 @@ struct Endpoint {
 }
 
 /// Parses a broker URL, applies the host map. Returns the endpoint and the URL to connect to.
-fn resolve(kind: BrokerKind, raw: &str, hosts: &crate::config::HostMap, db: Option<i64>) -> Option<(Endpoint, url::Url)> {
+fn resolve(
+    kind: BrokerKind,
+    raw: &str,
+    hosts: &crate::config::HostMap,
+    db: Option<i64>,
+) -> Option<(Endpoint, url::Url)> {
     let mut u = url::Url::parse(raw).ok()?;
     let default_port = match u.scheme() {
         "amqp" => 5672,
@@ -625,7 +654,8 @@ pub fn plan<'a>(config: &Config, jobs: impl IntoIterator<Item = &'a JobInfo>) ->
     }
     for r in &config.rabbitmq {
         if let Some((ep, url)) = resolve(BrokerKind::RabbitMq, &r.url, &config.hosts, None) {
-            let management = r.management.as_ref().map(|m| Management { url: map_http_url(&m.url, &config.hosts), ..m.clone() });
+            let management =
+                r.management.as_ref().map(|m| Management { url: map_http_url(&m.url, &config.hosts), ..m.clone() });
             let spec = SourceSpec {
                 name: r.name.clone(),
                 kind: BrokerKind::RabbitMq,
@@ -672,7 +702,12 @@ fn discovered_spec(r: &EnvQueueRef, url: url::Url, config: &Config) -> SourceSpe
     let shown = url::Url::parse(&r.url).ok();
     let host_port = shown
         .as_ref()
-        .and_then(|u| Some(match u.port() { Some(p) => format!("{}:{p}", u.host_str()?), None => u.host_str()?.to_string() }))
+        .and_then(|u| {
+            Some(match u.port() {
+                Some(p) => format!("{}:{p}", u.host_str()?),
+                None => u.host_str()?.to_string(),
+            })
+        })
         .unwrap_or_default();
     SourceSpec {
         name: format!("{}@{host_port}", r.kind.label()),
@@ -736,12 +771,11 @@ pub struct QueueWarning {
 impl QueueWarning {
     /// "stuck" for warnings that mean the work can never finish by itself.
     pub fn is_stuck(&self) -> bool {
-        matches!(self.kind, WarningKind::OrphanedLease | WarningKind::CompletionsAboveItems | WarningKind::EmptyButRunning)
+        matches!(
+            self.kind,
+            WarningKind::OrphanedLease | WarningKind::CompletionsAboveItems | WarningKind::EmptyButRunning
+        )
     }
-}
-
-fn job_finished(j: &JobInfo) -> bool {
-    j.status.conditions.iter().any(|c| (c.type_ == "Complete" || c.type_ == "Failed") && c.is_true())
 }
 
 /// The warnings that hold right now for one queue, without hysteresis.
@@ -768,7 +802,7 @@ fn instant_warnings(q: &QueueState, jobs: &[&JobInfo]) -> Vec<QueueWarning> {
         return out;
     }
     let Some(ready) = q.ready else { return out };
-    let running: Vec<&&JobInfo> = jobs.iter().filter(|j| !job_finished(j)).collect();
+    let running: Vec<&&JobInfo> = jobs.iter().filter(|j| !j.phase().is_finished()).collect();
     if running.is_empty() {
         return out;
     }
@@ -782,7 +816,8 @@ fn instant_warnings(q: &QueueState, jobs: &[&JobInfo]) -> Vec<QueueWarning> {
     };
     let counted: Vec<&&&JobInfo> = running.iter().filter(|j| j.spec.completions.is_some() && !j.spec.indexed).collect();
     if !counted.is_empty() {
-        let remaining: u64 = counted.iter().map(|j| (j.spec.completions.unwrap_or(0) - j.status.succeeded).max(0) as u64).sum();
+        let remaining: u64 =
+            counted.iter().map(|j| (j.spec.completions.unwrap_or(0) - j.status.succeeded).max(0) as u64).sum();
         let keys: Vec<ObjKey> = counted.iter().map(|j| j.key.clone()).collect();
         if remaining < left_lo {
             out.push(QueueWarning {
@@ -861,13 +896,35 @@ impl Queues {
         for (key, q) in &self.queues {
             for w in instant_warnings(q, &self.jobs_of(key, jobs)) {
                 let held = self.held.get(&WarningId { kind: w.kind, queue: key.clone() }).copied().unwrap_or(0);
-                if held >= hold_needed(w.kind) {
+                if self.instant_warnings || held >= hold_needed(w.kind) {
                     out.push(w);
                 }
             }
         }
         out
     }
+}
+
+/// Queue warnings as the report's warnings: one per Job concerned (object
+/// `Job ns/name`), or one on the queue (`Queue source/name`) when no Job is.
+/// Orphaned leases are errors (the Job can never finish), the rest warnings.
+pub fn as_warnings(ws: &[QueueWarning]) -> Vec<super::warnings::Warning> {
+    use super::warnings::{Severity, Warning};
+    let mut out = Vec::new();
+    for w in ws {
+        let severity = if w.kind == WarningKind::OrphanedLease { Severity::Error } else { Severity::Warn };
+        let message = format!("queue {}: {}", w.queue, w.message);
+        if w.jobs.is_empty() {
+            out.push(Warning { severity, object: format!("Queue {}", w.queue), message });
+        } else {
+            out.extend(w.jobs.iter().map(|j| Warning {
+                severity,
+                object: format!("Job {j}"),
+                message: message.clone(),
+            }));
+        }
+    }
+    out
 }
 
 // ---- summaries for screens and --once ---------------------------------------------
@@ -961,7 +1018,10 @@ mod tests {
             spec: JobSpecInfo {
                 completions,
                 parallelism: Some(2),
-                env: env.iter().map(|(n, v)| EnvVar { container: "c".into(), name: n.to_string(), value: v.to_string() }).collect(),
+                env: env
+                    .iter()
+                    .map(|(n, v)| EnvVar { container: "c".into(), name: n.to_string(), value: v.to_string() })
+                    .collect(),
                 ..Default::default()
             },
             status: JobStatusInfo::default(),
@@ -1008,7 +1068,12 @@ mod tests {
 
     #[test]
     fn job1_links_from_env_to_the_configured_source() {
-        let j1 = job("wq-coarse", "job-wq-1", &[("BROKER_URL", "amqp://guest:guest@rabbitmq-service:5672"), ("QUEUE", "job1")], Some(8));
+        let j1 = job(
+            "wq-coarse",
+            "job-wq-1",
+            &[("BROKER_URL", "amqp://guest:guest@rabbitmq-service:5672"), ("QUEUE", "job1")],
+            Some(8),
+        );
         let j2 = job("wq-fine", "job-wq-2", &[], None);
         let p = plan(&sandbox_config(), [&j1, &j2]);
         assert_eq!(p.sources.len(), 2, "{:#?}", p.sources);
@@ -1026,7 +1091,10 @@ mod tests {
         let p = plan(&Config { hosts: sandbox_config().hosts, ..Config::default() }, [&j]);
         assert_eq!(p.sources.len(), 1);
         let s = &p.sources[0];
-        assert_eq!((s.name.as_str(), s.kind, s.url.as_str()), ("redis@redis:6379", BrokerKind::Redis, "redis://127.0.0.1:16379/0"));
+        assert_eq!(
+            (s.name.as_str(), s.kind, s.url.as_str()),
+            ("redis@redis:6379", BrokerKind::Redis, "redis://127.0.0.1:16379/0")
+        );
         assert!(s.rediswq);
         let j = job("a", "w", &[("BROKER_URL", "amqp://u:pw@mq:5672/%2f"), ("QUEUE", "q")], None);
         let p = plan(&Config::default(), [&j]);
@@ -1038,7 +1106,10 @@ mod tests {
     fn env_names_are_configurable_and_need_a_queue() {
         let j = job("a", "w", &[("MY_AMQP", "amqp://h"), ("MY_Q", "q"), ("QUEUE", "other")], None);
         let d = Discovery { url_env: vec!["MY_AMQP".into()], queue_env: vec!["MY_Q".into()], ..Discovery::default() };
-        assert_eq!(env_queue_refs(&j, &d), vec![EnvQueueRef { kind: BrokerKind::RabbitMq, url: "amqp://h".into(), queue: "q".into() }]);
+        assert_eq!(
+            env_queue_refs(&j, &d),
+            vec![EnvQueueRef { kind: BrokerKind::RabbitMq, url: "amqp://h".into(), queue: "q".into() }]
+        );
         let j = job("a", "w", &[("BROKER_URL", "amqp://h")], None);
         assert!(env_queue_refs(&j, &Discovery::default()).is_empty());
         let off = Discovery { enabled: false, ..Discovery::default() };
@@ -1047,7 +1118,12 @@ mod tests {
     }
 
     fn reading(name: &str, ready: u64, in_flight: Option<u64>) -> QueueReading {
-        QueueReading { ready: Some(ready), in_flight, consumers: Some(1), ..QueueReading::with_status(name, QueueStatus::Ok) }
+        QueueReading {
+            ready: Some(ready),
+            in_flight,
+            consumers: Some(1),
+            ..QueueReading::with_status(name, QueueStatus::Ok)
+        }
     }
 
     fn started(qs: &mut Queues, source: &str) {
@@ -1059,7 +1135,12 @@ mod tests {
         let mut qs = Queues::new(Duration::from_secs(60), Duration::from_secs(600), Duration::from_secs(2));
         started(&mut qs, "r");
         for (i, depth) in [9u64, 8, 7, 6].iter().enumerate() {
-            qs.apply(QueueUpdate::Polled { source: "r".into(), at: t(2 * i as i64), readings: vec![reading("q", *depth, Some(1))], management_error: None });
+            qs.apply(QueueUpdate::Polled {
+                source: "r".into(),
+                at: t(2 * i as i64),
+                readings: vec![reading("q", *depth, Some(1))],
+                management_error: None,
+            });
         }
         let q = &qs.queues[&QueueKey::new("r", "q")];
         let r = q.rates(qs.rate_window).unwrap();
@@ -1071,9 +1152,14 @@ mod tests {
     fn one_failure_is_reconnecting_three_unreachable_and_a_poll_recovers() {
         let mut qs = Queues::default();
         started(&mut qs, "r");
-        let fail = |qs: &mut Queues| qs.apply(QueueUpdate::Failed { source: "r".into(), at: t(0), error: "refused redis://:pw@h".into() });
+        let fail = |qs: &mut Queues| {
+            qs.apply(QueueUpdate::Failed { source: "r".into(), at: t(0), error: "refused redis://:pw@h".into() })
+        };
         fail(&mut qs);
-        assert_eq!(qs.sources["r"].health, SourceHealth::Reconnecting { error: "refused redis://:***@h".into(), failures: 1 });
+        assert_eq!(
+            qs.sources["r"].health,
+            SourceHealth::Reconnecting { error: "refused redis://:***@h".into(), failures: 1 }
+        );
         fail(&mut qs);
         fail(&mut qs);
         assert_eq!(qs.sources["r"].health.label(), "unreachable");
@@ -1086,13 +1172,23 @@ mod tests {
         let mut qs = Queues::new(Duration::from_secs(60), Duration::from_secs(20), Duration::from_secs(2));
         started(&mut qs, "r");
         for i in 0..50 {
-            qs.apply(QueueUpdate::Polled { source: "r".into(), at: t(i), readings: vec![reading("q", 1, None)], management_error: None });
+            qs.apply(QueueUpdate::Polled {
+                source: "r".into(),
+                at: t(i),
+                readings: vec![reading("q", 1, None)],
+                management_error: None,
+            });
         }
         assert_eq!(qs.queues[&QueueKey::new("r", "q")].history.len(), 10);
     }
 
     fn lease_poll(qs: &mut Queues, at: i64, owner: Option<&str>) {
-        let items = vec![LeaseItem { item: "pear".into(), hash: "h1".into(), owner: owner.map(str::to_string), ttl_ms: owner.map(|_| 5000) }];
+        let items = vec![LeaseItem {
+            item: "pear".into(),
+            hash: "h1".into(),
+            owner: owner.map(str::to_string),
+            ttl_ms: owner.map(|_| 5000),
+        }];
         let r = QueueReading { leases: Some(LeaseReading { processing: 1, items }), ..reading("job2", 0, Some(1)) };
         qs.apply(QueueUpdate::Polled { source: "r".into(), at: t(at), readings: vec![r], management_error: None });
     }
@@ -1124,7 +1220,12 @@ mod tests {
         jobs.upsert(j.key.clone(), j.clone(), 1);
         qs.set_links([(QueueKey::new("r", "q"), [j.key.clone()].into())].into());
         for at in 0..3 {
-            qs.apply(QueueUpdate::Polled { source: "r".into(), at: t(at), readings: vec![reading("q", items, in_flight)], management_error: None });
+            qs.apply(QueueUpdate::Polled {
+                source: "r".into(),
+                at: t(at),
+                readings: vec![reading("q", items, in_flight)],
+                management_error: None,
+            });
             qs.note_poll("r", &jobs);
         }
         qs.warnings(&jobs).into_iter().map(|w| w.kind).collect()
@@ -1145,12 +1246,23 @@ mod tests {
         let mut qs = Queues::default();
         started(&mut qs, "r");
         let mut j = job("ns", "j", &[], Some(5));
-        j.status.conditions.push(Condition { type_: "Complete".into(), status: "True".into(), reason: None, message: None, last_transition: None });
+        j.status.conditions.push(Condition {
+            type_: "Complete".into(),
+            status: "True".into(),
+            reason: None,
+            message: None,
+            last_transition: None,
+        });
         let mut jobs = super::super::Store::default();
         jobs.upsert(j.key.clone(), j.clone(), 1);
         qs.set_links([(QueueKey::new("r", "q"), [j.key.clone()].into())].into());
         for at in 0..3 {
-            qs.apply(QueueUpdate::Polled { source: "r".into(), at: t(at), readings: vec![reading("q", 8, Some(0))], management_error: None });
+            qs.apply(QueueUpdate::Polled {
+                source: "r".into(),
+                at: t(at),
+                readings: vec![reading("q", 8, Some(0))],
+                management_error: None,
+            });
             qs.note_poll("r", &jobs);
         }
         assert!(qs.warnings(&jobs).is_empty());
@@ -1160,9 +1272,17 @@ mod tests {
     fn missing_queue_is_not_found_and_others_update() {
         let mut qs = Queues::default();
         started(&mut qs, "r");
-        qs.apply(QueueUpdate::Polled { source: "r".into(), at: t(0), readings: vec![QueueReading::not_found("nope"), reading("q", 3, None)], management_error: None });
+        qs.apply(QueueUpdate::Polled {
+            source: "r".into(),
+            at: t(0),
+            readings: vec![QueueReading::not_found("nope"), reading("q", 3, None)],
+            management_error: None,
+        });
         let s = qs.summaries();
-        assert_eq!(s.iter().map(|s| (s.name.as_str(), s.health.as_str())).collect::<Vec<_>>(), vec![("nope", "not found"), ("q", "ok")]);
+        assert_eq!(
+            s.iter().map(|s| (s.name.as_str(), s.health.as_str())).collect::<Vec<_>>(),
+            vec![("nope", "not found"), ("q", "ok")]
+        );
     }
 
     proptest! {

@@ -93,11 +93,20 @@ pub async fn run<P: Poller>(
 }
 
 /// Builds the poller for a spec.
-fn spawn_source(spec: &SourceSpec, targets: watch::Receiver<BTreeSet<String>>, tx: mpsc::Sender<QueueUpdate>, refresh: Duration) -> JoinHandle<()> {
+fn spawn_source(
+    spec: &SourceSpec,
+    targets: watch::Receiver<BTreeSet<String>>,
+    tx: mpsc::Sender<QueueUpdate>,
+    refresh: Duration,
+) -> JoinHandle<()> {
     let name = spec.name.clone();
     match spec.kind {
-        BrokerKind::Redis => tokio::spawn(run(super::redis::RedisPoller::new(spec.clone()), name, targets, tx, refresh)),
-        BrokerKind::RabbitMq => tokio::spawn(run(super::rabbitmq::RabbitPoller::new(spec.clone()), name, targets, tx, refresh)),
+        BrokerKind::Redis => {
+            tokio::spawn(run(super::redis::RedisPoller::new(spec.clone()), name, targets, tx, refresh))
+        }
+        BrokerKind::RabbitMq => {
+            tokio::spawn(run(super::rabbitmq::RabbitPoller::new(spec.clone()), name, targets, tx, refresh))
+        }
     }
 }
 
@@ -153,7 +162,11 @@ impl QueueSources {
                     let (targets, rx) = watch::channel(spec.queues.clone());
                     let task = spawn_source(spec, rx, self.tx.clone(), self.refresh);
                     self.running.insert(spec.name.clone(), Running { connection, targets, task });
-                    out.push(QueueUpdate::Started { source: spec.name.clone(), kind: spec.kind, display: spec.display.clone() });
+                    out.push(QueueUpdate::Started {
+                        source: spec.name.clone(),
+                        kind: spec.kind,
+                        display: spec.display.clone(),
+                    });
                 }
             }
         }
@@ -180,6 +193,7 @@ impl Drop for QueueSources {
 /// `polls * (POLL_TIMEOUT + gap)`.
 pub async fn snapshot(plan: &Plan, queues: Queues, jobs: &Store<JobInfo>, polls: u32, gap: Duration) -> Queues {
     let mut state = queues;
+    state.instant_warnings = true;
     state.set_links(plan.links.clone());
     for spec in &plan.sources {
         state.apply(QueueUpdate::Started { source: spec.name.clone(), kind: spec.kind, display: spec.display.clone() });
@@ -192,8 +206,12 @@ pub async fn snapshot(plan: &Plan, queues: Queues, jobs: &Store<JobInfo>, polls:
             tokio::spawn(async move {
                 let mut results = Vec::new();
                 match spec.kind {
-                    BrokerKind::Redis => poll_n(super::redis::RedisPoller::new(spec.clone()), &spec, polls, gap, &mut results).await,
-                    BrokerKind::RabbitMq => poll_n(super::rabbitmq::RabbitPoller::new(spec.clone()), &spec, polls, gap, &mut results).await,
+                    BrokerKind::Redis => {
+                        poll_n(super::redis::RedisPoller::new(spec.clone()), &spec, polls, gap, &mut results).await
+                    }
+                    BrokerKind::RabbitMq => {
+                        poll_n(super::rabbitmq::RabbitPoller::new(spec.clone()), &spec, polls, gap, &mut results).await
+                    }
                 }
                 (spec.name, results)
             })
@@ -209,7 +227,9 @@ pub async fn snapshot(plan: &Plan, queues: Queues, jobs: &Store<JobInfo>, polls:
         for (name, results) in &per_source {
             if let Some((at, result)) = results.get(round) {
                 let update = match result.clone() {
-                    Ok((readings, management_error)) => QueueUpdate::Polled { source: name.clone(), at: *at, readings, management_error },
+                    Ok((readings, management_error)) => {
+                        QueueUpdate::Polled { source: name.clone(), at: *at, readings, management_error }
+                    }
                     Err(error) => QueueUpdate::Failed { source: name.clone(), at: *at, error },
                 };
                 state.apply(update);
@@ -220,7 +240,13 @@ pub async fn snapshot(plan: &Plan, queues: Queues, jobs: &Store<JobInfo>, polls:
     state
 }
 
-async fn poll_n<P: Poller>(mut p: P, spec: &SourceSpec, polls: u32, gap: Duration, out: &mut Vec<(crate::model::Time, PollResult)>) {
+async fn poll_n<P: Poller>(
+    mut p: P,
+    spec: &SourceSpec,
+    polls: u32,
+    gap: Duration,
+    out: &mut Vec<(crate::model::Time, PollResult)>,
+) {
     for i in 0..polls {
         if i > 0 {
             tokio::time::sleep(gap).await;

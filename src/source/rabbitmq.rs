@@ -112,7 +112,8 @@ impl RabbitPoller {
         if !status.is_success() {
             return Err(format!("management API {}: HTTP {status}", m.url));
         }
-        let body: serde_json::Value = resp.json().await.map_err(|e| format!("management API {}: {}", m.url, without_url(&e)))?;
+        let body: serde_json::Value =
+            resp.json().await.map_err(|e| format!("management API {}: {}", m.url, without_url(&e)))?;
         Ok(parse_management(&body))
     }
 
@@ -172,11 +173,14 @@ pub struct ManagementQueue {
 
 /// Parses `GET /api/queues/<vhost>?columns=...` (an array of queue objects).
 pub fn parse_management(body: &serde_json::Value) -> BTreeMap<String, ManagementQueue> {
-    let rate = |q: &serde_json::Value, field: &str| q.pointer(&format!("/message_stats/{field}/rate")).and_then(|v| v.as_f64());
+    let rate = |q: &serde_json::Value, field: &str| {
+        q.pointer(&format!("/message_stats/{field}/rate")).and_then(|v| v.as_f64())
+    };
     let mut out = BTreeMap::new();
     for q in body.as_array().into_iter().flatten() {
         let Some(name) = q.get("name").and_then(|n| n.as_str()) else { continue };
-        let acked: Vec<f64> = ["ack_details", "deliver_no_ack_details", "get_no_ack_details"].iter().filter_map(|f| rate(q, f)).collect();
+        let acked: Vec<f64> =
+            ["ack_details", "deliver_no_ack_details", "get_no_ack_details"].iter().filter_map(|f| rate(q, f)).collect();
         let stats = BrokerStats {
             publish_rate: rate(q, "publish_details").or(q.get("message_stats").map(|_| 0.0)),
             out_rate: if acked.is_empty() { q.get("message_stats").map(|_| 0.0) } else { Some(acked.iter().sum()) },

@@ -78,11 +78,12 @@ impl RedisPoller {
             .set_response_timeout(Some(Duration::from_secs(3)))
             .set_number_of_retries(2)
             .set_max_delay(Duration::from_secs(2));
-        let conn = match tokio::time::timeout(CONNECT_TIMEOUT * 2, ConnectionManager::new_with_config(client, config)).await {
-            Ok(Ok(c)) => c,
-            Ok(Err(e)) => return Err(self.describe(&e)),
-            Err(_) => return Err(format!("connecting to {}: timed out", self.spec.display)),
-        };
+        let conn =
+            match tokio::time::timeout(CONNECT_TIMEOUT * 2, ConnectionManager::new_with_config(client, config)).await {
+                Ok(Ok(c)) => c,
+                Ok(Err(e)) => return Err(self.describe(&e)),
+                Err(_) => return Err(format!("connecting to {}: timed out", self.spec.display)),
+            };
         self.conn = Some(conn.clone());
         Ok(conn)
     }
@@ -106,7 +107,8 @@ impl RedisPoller {
                 .map_err(|e| self.describe(&e))?;
             for key in keys {
                 let Ok(key) = String::from_utf8(key) else { continue };
-                let queue = if self.spec.rediswq { key.strip_suffix(":processing").unwrap_or(&key).to_string() } else { key };
+                let queue =
+                    if self.spec.rediswq { key.strip_suffix(":processing").unwrap_or(&key).to_string() } else { key };
                 if self.scan_seen.len() < MAX_DISCOVERED && !queue.contains(":leased_by_session:") {
                     self.scan_seen.insert(queue);
                 }
@@ -123,7 +125,13 @@ impl RedisPoller {
     async fn read(&mut self, queues: &BTreeSet<String>) -> PollResult {
         let mut conn = self.connection().await?;
         self.discover(&mut conn).await?;
-        let names: Vec<String> = queues.iter().chain(self.discovered.iter().chain(self.scan_seen.iter())).cloned().collect::<BTreeSet<_>>().into_iter().collect();
+        let names: Vec<String> = queues
+            .iter()
+            .chain(self.discovered.iter().chain(self.scan_seen.iter()))
+            .cloned()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
         let mut pipe = redis::pipe();
         pipe.ignore_errors();
         for q in &names {
@@ -134,7 +142,11 @@ impl RedisPoller {
                 pipe.cmd("LRANGE").arg(&p).arg(0).arg(self.spec.max_leases.max(1) as i64 - 1);
             }
         }
-        let values: Vec<Value> = if names.is_empty() { Vec::new() } else { pipe.query_async(&mut conn).await.map_err(|e| self.describe(&e))? };
+        let values: Vec<Value> = if names.is_empty() {
+            Vec::new()
+        } else {
+            pipe.query_async(&mut conn).await.map_err(|e| self.describe(&e))?
+        };
         let per = if self.spec.rediswq { 3 } else { 1 };
         let mut readings = Vec::with_capacity(names.len());
         let mut leases_wanted: Vec<(usize, Vec<Vec<u8>>)> = Vec::new();
@@ -149,7 +161,10 @@ impl RedisPoller {
             };
             let mut r = QueueReading { ready: Some(ready), ..QueueReading::with_status(q, QueueStatus::Ok) };
             if self.spec.rediswq {
-                match (redis::from_redis_value::<u64>(chunk[1].clone()), redis::from_redis_value::<Vec<Vec<u8>>>(chunk[2].clone())) {
+                match (
+                    redis::from_redis_value::<u64>(chunk[1].clone()),
+                    redis::from_redis_value::<Vec<Vec<u8>>>(chunk[2].clone()),
+                ) {
                     (Ok(processing), Ok(items)) => {
                         r.in_flight = Some(processing);
                         r.leases = Some(LeaseReading { processing, items: Vec::new() });
@@ -157,7 +172,9 @@ impl RedisPoller {
                             leases_wanted.push((readings.len(), items));
                         }
                     }
-                    (Err(e), _) | (_, Err(e)) => r.status = QueueStatus::Error(format!("{}: {}", processing_key(q), wrong_type(&e))),
+                    (Err(e), _) | (_, Err(e)) => {
+                        r.status = QueueStatus::Error(format!("{}: {}", processing_key(q), wrong_type(&e)))
+                    }
                 }
             }
             readings.push(r);
@@ -167,7 +184,12 @@ impl RedisPoller {
     }
 
     /// One pipeline of GET + PTTL for every processing item of every queue.
-    async fn read_leases(&self, conn: &mut ConnectionManager, readings: &mut [QueueReading], wanted: Vec<(usize, Vec<Vec<u8>>)>) -> Result<(), String> {
+    async fn read_leases(
+        &self,
+        conn: &mut ConnectionManager,
+        readings: &mut [QueueReading],
+        wanted: Vec<(usize, Vec<Vec<u8>>)>,
+    ) -> Result<(), String> {
         if wanted.is_empty() {
             return Ok(());
         }

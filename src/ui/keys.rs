@@ -27,6 +27,7 @@ pub enum Action {
     ShowCronJobs,
     ShowPods,
     ShowNodes,
+    ShowQueues,
     NextTab,
     PrevTab,
     /// Text filter prompt (`-l sel` in it sets a label selector instead).
@@ -135,6 +136,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding { keys: &[ch('2')], action: Action::ShowCronJobs, scope: Scope::Global, help: "CronJobs" },
     Binding { keys: &[ch('3')], action: Action::ShowPods, scope: Scope::Global, help: "Pods (of Jobs)" },
     Binding { keys: &[ch('4')], action: Action::ShowNodes, scope: Scope::Global, help: "Nodes" },
+    Binding { keys: &[ch('5')], action: Action::ShowQueues, scope: Scope::Global, help: "Queues (Redis, RabbitMQ)" },
     Binding { keys: &[code(KeyCode::Tab)], action: Action::NextTab, scope: Scope::Global, help: "next screen" },
     Binding {
         keys: &[code(KeyCode::BackTab)],

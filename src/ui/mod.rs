@@ -23,6 +23,7 @@ pub mod list;
 pub mod nodes;
 pub mod pods;
 pub mod popup;
+pub mod queues;
 pub mod selector;
 pub mod status_bar;
 pub mod theme;
@@ -69,6 +70,8 @@ fn draw_screen(frame: &mut Frame, area: Rect, app: &App, view: &mut View) {
         Screen::CronJobDetail(key) => cronjob_detail::render(frame, area, app, view, &key),
         Screen::Pods { .. } => pods::render(frame, area, app, view),
         Screen::Nodes => nodes::render(frame, area, app, view),
+        Screen::Queues => queues::render(frame, area, app, view),
+        Screen::QueueDetail(key) => queues::render_detail(frame, area, app, view, &key),
     }
 }
 
@@ -82,7 +85,8 @@ pub fn row_keys(app: &App, view: &View) -> Vec<ObjKey> {
             let counts = nodes::pod_counts(&app.state);
             nodes::rows(app, view, &counts).iter().map(nodes::key).collect()
         }
-        Screen::JobDetail(_) => Vec::new(),
+        Screen::Queues => queues::rows(app, view).iter().map(queues::key).collect(),
+        Screen::JobDetail(_) | Screen::QueueDetail(_) => Vec::new(),
     }
 }
 
@@ -93,7 +97,8 @@ pub fn sort_columns(screen: &Screen) -> &'static [&'static str] {
         Screen::CronJobs => cronjobs::SORTS,
         Screen::Pods { .. } => pods::SORTS,
         Screen::Nodes => nodes::SORTS,
-        Screen::JobDetail(_) => &[],
+        Screen::Queues => queues::SORTS,
+        Screen::JobDetail(_) | Screen::QueueDetail(_) => &[],
     }
 }
 
