@@ -13,7 +13,12 @@ const SCOPES: [Scope; 4] = [Scope::Global, Scope::List, Scope::Jobs, Scope::Prom
 
 /// The help text, one line per binding.
 pub fn lines(theme: &Theme) -> Vec<Line<'static>> {
-    let key_width = BINDINGS.iter().map(|b| keys_text(b.keys).chars().count()).max().unwrap_or(10) + 2;
+    let key_width = BINDINGS
+        .iter()
+        .map(|b| keys_text(b.keys).chars().count())
+        .max()
+        .unwrap_or(10)
+        + 2;
     let mut out = Vec::new();
     for scope in SCOPES {
         if !out.is_empty() {
@@ -21,7 +26,10 @@ pub fn lines(theme: &Theme) -> Vec<Line<'static>> {
         }
         out.push(Line::styled(scope.title(), theme.header));
         let rows: Vec<(String, &str)> = if scope == Scope::Prompt {
-            PROMPT_HELP.iter().map(|(k, h)| (k.to_string(), *h)).collect()
+            PROMPT_HELP
+                .iter()
+                .map(|(k, h)| (k.to_string(), *h))
+                .collect()
         } else {
             BINDINGS
                 .iter()
@@ -52,7 +60,15 @@ pub fn render(frame: &mut Frame, area: Rect, theme: &Theme, scroll: u16) {
     let block = Block::bordered()
         .border_style(theme.border)
         .title(Span::styled(" Keys ", theme.title))
-        .title_bottom(Span::styled(" j/k scroll · any other key closes ", theme.dim));
+        .title_bottom(Span::styled(
+            " j/k scroll · any other key closes ",
+            theme.dim,
+        ));
     frame.render_widget(Clear, popup);
-    frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll.min(max_scroll), 0)), popup);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .scroll((scroll.min(max_scroll), 0)),
+        popup,
+    );
 }

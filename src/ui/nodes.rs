@@ -38,8 +38,12 @@ pub fn pod_counts(state: &State) -> HashMap<&str, usize> {
 }
 
 pub fn rows<'a>(app: &'a App, view: &View, counts: &HashMap<&str, usize>) -> Vec<&'a NodeInfo> {
-    let mut rows: Vec<&NodeInfo> =
-        app.state.nodes.values().filter(|n| list::text_matches(&view.filter, &[&n.name])).collect();
+    let mut rows: Vec<&NodeInfo> = app
+        .state
+        .nodes
+        .values()
+        .filter(|n| list::text_matches(&view.filter, &[&n.name]))
+        .collect();
     match SORTS.get(view.sort).copied() {
         Some("age") => rows.sort_by_key(|n| std::cmp::Reverse(n.created)),
         Some("pods") => rows.sort_by_key(|n| counts.get(n.name.as_str()).copied().unwrap_or(0)),
@@ -76,7 +80,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, view: &mut View) {
                     cell("enabled", theme.text)
                 }
             }
-            3 => cell(counts.get(n.name.as_str()).copied().unwrap_or(0).to_string(), theme.text),
+            3 => cell(
+                counts
+                    .get(n.name.as_str())
+                    .copied()
+                    .unwrap_or(0)
+                    .to_string(),
+                theme.text,
+            ),
             4 => cell(format::fit(&n.taints.join(","), width as usize), theme.dim),
             5 => cell(n.kubelet_version.clone().unwrap_or_default(), theme.dim),
             _ => cell(format::age(n.created, now), theme.dim),
@@ -84,9 +95,21 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, view: &mut View) {
     };
     let mut columns = COLUMNS;
     columns[0] = columns[0].fit_content(rows.iter().map(|n| n.name.len()).max().unwrap_or(0));
-    columns[4] = columns[4].fit_content(rows.iter().map(|n| n.taints.join(",").len()).max().unwrap_or(0));
+    columns[4] = columns[4].fit_content(
+        rows.iter()
+            .map(|n| n.taints.join(",").len())
+            .max()
+            .unwrap_or(0),
+    );
     let table = ListTable {
-        title: list::title(theme, "Nodes", rows.len(), app_ref.state.nodes.len(), view, SORTS),
+        title: list::title(
+            theme,
+            "Nodes",
+            rows.len(),
+            app_ref.state.nodes.len(),
+            view,
+            SORTS,
+        ),
         columns: &columns,
         items: &rows,
         key: &key,

@@ -110,8 +110,23 @@ mod tests {
 
     fn styles(t: &Theme) -> Vec<Style> {
         vec![
-            t.text, t.dim, t.title, t.header, t.border, t.selected, t.ok, t.busy, t.warn, t.bad, t.key,
-            t.highlight, t.bar_succeeded, t.bar_failed, t.bar_active, t.bar_empty, t.status_bar,
+            t.text,
+            t.dim,
+            t.title,
+            t.header,
+            t.border,
+            t.selected,
+            t.ok,
+            t.busy,
+            t.warn,
+            t.bad,
+            t.key,
+            t.highlight,
+            t.bar_succeeded,
+            t.bar_failed,
+            t.bar_active,
+            t.bar_empty,
+            t.status_bar,
         ]
     }
 
@@ -119,7 +134,10 @@ mod tests {
     fn default_theme_uses_only_named_ansi_colours() {
         for s in styles(&Theme::default_16()) {
             for c in [s.fg, s.bg].into_iter().flatten() {
-                assert!(!matches!(c, Color::Rgb(..) | Color::Indexed(_)), "{c:?} is not one of the 16 colours");
+                assert!(
+                    !matches!(c, Color::Rgb(..) | Color::Indexed(_)),
+                    "{c:?} is not one of the 16 colours"
+                );
             }
         }
     }
