@@ -427,9 +427,10 @@ pub fn stream_label(pod: &str, index: Option<u32>) -> String {
     }
 }
 
-/// Readable foreground colours (256-colour palette) for prefixes: no black,
-/// white or greys, nothing too dark on a dark background.
-const PREFIX_PALETTE: [u8; 12] = [2, 3, 4, 5, 6, 9, 10, 11, 12, 13, 14, 208];
+/// Readable foreground colours for prefixes, from the 16 ANSI colours (they
+/// look the same on every terminal): no black, white or greys, and no red,
+/// which reads as an error.
+const PREFIX_PALETTE: [u8; 10] = [2, 3, 4, 5, 6, 10, 11, 12, 13, 14];
 
 /// A stable colour for a prefix: consecutive indexes get different colours,
 /// pod names are hashed, so the same pod has the same colour in every view

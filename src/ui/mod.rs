@@ -20,6 +20,7 @@ pub mod job_detail;
 pub mod jobs;
 pub mod keys;
 pub mod list;
+pub mod logs;
 pub mod nodes;
 pub mod pods;
 pub mod popup;
