@@ -24,7 +24,7 @@ use crate::source::kube::{Scope, spawn_watches};
 /// Why `--once` could not produce a trustworthy report.
 #[derive(Debug, thiserror::Error)]
 pub enum OnceError {
-    #[error("timed out after {}s waiting for the first list of {pending}", timeout.as_secs())]
+    #[error("timed out after {} waiting for the first list of {pending}", humantime::format_duration(*timeout))]
     Timeout { timeout: Duration, pending: String },
     #[error("the watches stopped before listing (internal error)")]
     Closed,

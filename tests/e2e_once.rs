@@ -199,6 +199,8 @@ fn unusable_cluster_access_is_one_line_and_exit_2() {
         "kubeconfig /nonexistent/kubeconfig does not exist",
     );
     assert_one_line_exit_2(&["--once", "--context", "no-such-context"], "context \"no-such-context\" not found");
+    // Lists that cannot finish within --timeout: exit 2, naming what was pending.
+    assert_one_line_exit_2(&["--once", "-A", "--timeout", "1ms"], "timed out after");
     // The console checks the same before touching the terminal.
     assert_one_line_exit_2(&["--context", "no-such-context"], "context \"no-such-context\" not found");
 

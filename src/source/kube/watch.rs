@@ -43,11 +43,7 @@ where
     while let Some(item) = stream.next().await {
         let sent = match item {
             Ok(event) => sink.event(event, project).await,
-            Err(err) => {
-                tracing::warn!(watch = ?sink.id, error = %err, "watch error");
-                sink.errored = true;
-                sink.send(Update::Health(sink.id.clone(), health_of(&err))).await
-            }
+            Err(err) => sink.error(&err).await,
         };
         if !sent {
             return; // the app is gone
@@ -66,6 +62,12 @@ struct Sink {
 impl Sink {
     async fn send(&self, update: Update) -> bool {
         self.tx.send(update).await.is_ok()
+    }
+
+    async fn error(&mut self, err: &watcher::Error) -> bool {
+        tracing::warn!(watch = ?self.id, error = %err, "watch error");
+        self.errored = true;
+        self.send(Update::Health(self.id.clone(), health_of(err))).await
     }
 
     async fn event<K: Resource>(&mut self, event: Event<K>, project: Projector<K>) -> bool {
@@ -269,6 +271,63 @@ mod tests {
         assert_eq!(b.admit(&ev("e1", "p", 58)), Admit::Keep);
         b.forget(&ObjKey::new("ns", "e2"));
         assert_eq!(b.admit(&ev("late", "p", 2)), Admit::Keep, "a forgotten event frees its slot");
+    }
+
+    fn k8s_job(name: &str) -> k8s_openapi::api::batch::v1::Job {
+        serde_json::from_value(serde_json::json!({
+            "apiVersion": "batch/v1", "kind": "Job",
+            "metadata": {"name": name, "namespace": "ns", "uid": name, "resourceVersion": "1"},
+        }))
+        .unwrap()
+    }
+
+    /// The watcher's events, as the state sees them: a relist after an error
+    /// (a 410 Gone, an apiserver restart) drops what vanished meanwhile, and
+    /// health goes Retrying then Ok.
+    #[tokio::test]
+    async fn relist_after_an_error_leaves_no_stale_rows() {
+        let (tx, mut rx) = mpsc::channel(64);
+        let id = WatchId { kind: crate::model::Kind::Job, namespace: Some("ns".into()) };
+        let mut sink = Sink { id: id.clone(), tx, errored: false, budget: None };
+        let mut state = crate::model::State::default();
+        let fold = |rx: &mut mpsc::Receiver<Update>, state: &mut crate::model::State| {
+            while let Ok(u) = rx.try_recv() {
+                state.apply(u, chrono::Utc::now());
+            }
+        };
+        for e in [Event::Init, Event::InitApply(k8s_job("a")), Event::InitApply(k8s_job("b")), Event::InitDone] {
+            assert!(sink.event(e, job).await);
+        }
+        fold(&mut rx, &mut state);
+        assert_eq!(state.jobs.len(), 2);
+        assert!(state.watches[&id].synced && state.watches[&id].health == WatchHealth::Ok);
+
+        assert!(
+            sink.error(&watcher::Error::WatchError(Box::new(kube::core::Status {
+                code: 410,
+                reason: "Expired".into(),
+                message: "too old resource version".into(),
+                ..Default::default()
+            })))
+            .await
+        );
+        fold(&mut rx, &mut state);
+        assert!(matches!(&state.watches[&id].health, WatchHealth::Retrying { error } if error.contains("410")));
+
+        // b was deleted while the watch was down; the relist does not see it.
+        for e in [Event::Init, Event::InitApply(k8s_job("a")), Event::InitDone] {
+            assert!(sink.event(e, job).await);
+        }
+        fold(&mut rx, &mut state);
+        assert_eq!(state.jobs.keys().map(|k| k.name.as_str()).collect::<Vec<_>>(), ["a"]);
+        assert_eq!(state.watches[&id].health, WatchHealth::Ok);
+
+        // A resumed watch (no relist) reports Ok at its next event; deletes remove.
+        assert!(sink.error(&watcher::Error::NoResourceVersion).await);
+        assert!(sink.event(Event::Delete(k8s_job("a")), job).await);
+        fold(&mut rx, &mut state);
+        assert!(state.jobs.is_empty());
+        assert_eq!(state.watches[&id].health, WatchHealth::Ok);
     }
 
     #[test]
