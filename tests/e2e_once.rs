@@ -88,6 +88,8 @@ fn ignore_job_eviction_is_matched_by_the_ignore_rule_and_not_failed() {
             {
                 seen = Some(job.clone());
             }
+            // The evicted pod lasts a second or more; a short pause keeps this loop light.
+            std::thread::sleep(std::time::Duration::from_millis(100));
         }
         drain.join().expect("sandbox drain-ignore");
         if let Some(job) = seen {
