@@ -14,6 +14,8 @@ size=${1:-120x34}
 cols=${size%x*}
 rows=${size#*x}
 session=batchtop-screenshots-$$
+# A private tmux server, so other tmux sessions on the machine are never touched.
+tmux() { command tmux -L "$session" "$@"; }
 
 need_packages() {
   local missing=()
@@ -38,7 +40,7 @@ fi
 (cd "$repo" && cargo build --quiet --bin batchtop)
 bin=$repo/target/debug/batchtop
 tmp=$(mktemp -d)
-trap 'tmux kill-session -t "$session" 2>/dev/null || true; rm -rf "$tmp"' EXIT
+trap 'tmux kill-server 2>/dev/null || true; rm -rf "$tmp"' EXIT
 
 tmux new-session -d -s "$session" -x "$cols" -y "$rows" \
   "env TERM=xterm-256color KUBECONFIG='$KUBECONFIG' '$bin' -A --log-file '$tmp/batchtop.log'"
@@ -62,7 +64,14 @@ shot() {
   echo "screenshots/$1.png"
 }
 
-keys() { tmux send-keys -t "$session" "$@"; }
+# keys K...: one key at a time, with a pause, so Esc followed by a key is not
+# read as Alt+key (the terminal's escape-sequence timeout).
+keys() {
+  for k in "$@"; do
+    tmux send-keys -t "$session" "$k"
+    sleep 0.3
+  done
+}
 
 wait_for "watches ok"
 wait_for "indexed-job"
@@ -70,7 +79,7 @@ shot jobs
 
 # Job detail of the failjob: failure policy with the matched rule.
 keys / failjob Enter
-wait_for "job-pod-failure-policy-failjob"
+wait_for "/failjob"
 keys Enter
 wait_for "Pod failure policy"
 shot job-detail-failjob

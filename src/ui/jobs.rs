@@ -30,15 +30,16 @@ enum Col {
     Age,
 }
 
-/// Priorities: 0 is always shown and shares spare width; higher numbers are
-/// dropped first on narrow terminals (ACTIVE first: the bar shows active pods).
+/// Priorities: 0 is always shown; higher numbers are dropped first on narrow
+/// terminals (ACTIVE first: the bar shows active pods) and get spare width
+/// last, so names are shown whole before bars and statuses grow.
 const ALL: [(Col, Column); 8] = [
     (Col::Namespace, Column::flex("NAMESPACE", 10, 20, 2)),
     (Col::Name, Column::flex("NAME", 16, 48, 0)),
     (Col::Pattern, Column::flex("PATTERN", 7, 17, 2)),
-    (Col::Completions, Column::flex("COMPLETIONS", 10, 22, 0)),
+    (Col::Completions, Column::flex("COMPLETIONS", 10, 22, 1)),
     (Col::Active, Column::fixed("ACTIVE", 6, 5)),
-    (Col::Status, Column::flex("STATUS", 14, 28, 0)),
+    (Col::Status, Column::flex("STATUS", 14, 28, 1)),
     (Col::Elapsed, Column::fixed("ELAPSED", 7, 2)),
     (Col::Age, Column::fixed("AGE", 5, 4)),
 ];

@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span, Text};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
 
 use super::columns::{self, Column};
 use super::theme::Theme;
@@ -66,7 +66,13 @@ pub fn render<T>(
             Table::new(Vec::<Row>::new(), columns::constraints(&fitted)).header(header),
             head,
         );
-        frame.render_widget(Paragraph::new(table.empty).style(theme.dim), rest);
+        // Wrapped: a forbidden or connection error is long and all of it matters.
+        frame.render_widget(
+            Paragraph::new(table.empty)
+                .style(theme.dim)
+                .wrap(Wrap { trim: false }),
+            rest,
+        );
         return;
     }
     let index = select(view, table.items, table.key);
