@@ -11,7 +11,7 @@ mod kube_support;
 use batchtop::model::failure_policy::matched_rule;
 use batchtop::model::indexes::{IndexState, index_states};
 use batchtop::model::job::{JobPhase, Pattern};
-use batchtop::model::{Kind, ObjKey, State, WatchHealth, WatchId};
+use batchtop::model::{Kind, ObjKey, WatchHealth, WatchId};
 use batchtop::source::kube::{Namespaces, Scope};
 use kube_support::*;
 
@@ -29,10 +29,6 @@ fn scope(namespaces: &[&str], kinds: &[Kind]) -> Scope {
 
 fn job_pods_kinds() -> Vec<Kind> {
     vec![Kind::Job, Kind::Pod]
-}
-
-fn phase_of(state: &State, key: &ObjKey) -> Option<JobPhase> {
-    state.jobs.get(key).map(|j| j.phase())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -68,10 +68,10 @@ impl Scope {
                 chosen.push(ns.to_string());
             }
         }
-        if chosen.is_empty() {
-            if let Some(ns) = context_namespace.filter(|n| !n.is_empty()) {
-                chosen.push(ns.to_string());
-            }
+        if chosen.is_empty()
+            && let Some(ns) = context_namespace.filter(|n| !n.is_empty())
+        {
+            chosen.push(ns.to_string());
         }
         if chosen.is_empty() { Namespaces::All } else { Namespaces::Only(chosen) }
     }

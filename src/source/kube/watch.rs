@@ -164,9 +164,12 @@ fn one_line(s: &str) -> String {
 /// so a noisy object cannot fill memory. Reset at every relist.
 #[derive(Default)]
 pub struct EventBudget {
-    per_object: HashMap<(String, String, String), Vec<(Option<Time>, ObjKey)>>,
-    owner_of: HashMap<ObjKey, (String, String, String)>,
+    per_object: HashMap<Involved, Vec<(Option<Time>, ObjKey)>>,
+    owner_of: HashMap<ObjKey, Involved>,
 }
+
+/// The object an event is about: namespace, kind, name.
+type Involved = (String, String, String);
 
 #[derive(Debug, PartialEq)]
 pub enum Admit {
