@@ -157,6 +157,8 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
 }
 
 #[cfg(test)]
+mod app_tests;
+#[cfg(test)]
 mod snapshots;
 #[cfg(test)]
 pub mod test_state;
