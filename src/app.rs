@@ -44,6 +44,7 @@ use crate::config::{Config, Problem};
 use crate::model::queue::{QueueKey, QueueUpdate, Queues};
 use crate::model::{Kind, ObjKey, State, Time, Update};
 use crate::source::kube::{Namespaces, Scope, WatchHandles, spawn_watches};
+use crate::source::logs::{Follower, save_lines};
 use crate::source::queues::QueueSources;
 use crate::terminal::{self, ExitSignals, Tui};
 use crate::ui;
@@ -105,6 +106,8 @@ pub enum Msg {
     Connected { generation: u64, result: Result<kube::Client, String> },
     /// A poll (or failed poll) of a queue source.
     Queue(QueueUpdate),
+    /// Lines and stream news for the log screen; `generation` is the stream set they belong to.
+    Logs { generation: u64, events: Vec<crate::model::logbuf::LogEvent> },
 }
 
 /// Side effects `update` asks for; the [`Runner`] carries them out.
@@ -133,6 +136,8 @@ pub enum Screen {
     Queues,
     /// One queue: history, rediswq leases, linked Jobs.
     QueueDetail(QueueKey),
+    /// A pod's or a Job's logs (the state is `App::logs`).
+    Logs,
 }
 
 impl Screen {
@@ -141,6 +146,7 @@ impl Screen {
         use keys::Scope as S;
         match self {
             Screen::Jobs | Screen::JobDetail(_) | Screen::CronJobDetail(_) => &[S::Jobs, S::List, S::Global],
+            Screen::Logs => &[S::Logs, S::Global],
             _ => &[S::List, S::Global],
         }
     }
@@ -152,7 +158,7 @@ impl Screen {
 
     /// Screens that are a table of selectable rows (the rest scroll).
     pub fn is_list(&self) -> bool {
-        !matches!(self, Screen::JobDetail(_) | Screen::QueueDetail(_))
+        !matches!(self, Screen::JobDetail(_) | Screen::QueueDetail(_) | Screen::Logs)
     }
 }
 
@@ -299,6 +305,10 @@ pub struct App {
     pub config_problems: Vec<Problem>,
     /// Jobs were added, changed or removed since the queue plan was last made.
     pub jobs_changed: bool,
+    /// The log screen's state while it is open.
+    pub logs: Option<ui::logs::LogView>,
+    /// Line and byte bounds of a log view.
+    pub log_limits: crate::model::logbuf::Limits,
 }
 
 /// What an update did.
@@ -343,6 +353,8 @@ impl App {
             config: Config::default(),
             config_problems: Vec::new(),
             jobs_changed: true,
+            logs: None,
+            log_limits: Default::default(),
         }
     }
 
@@ -392,6 +404,9 @@ impl App {
             // The runner handles connections; it reports the result here.
             Msg::Connected { .. } => Outcome::default(),
             Msg::Queue(update) => Outcome { redraw: self.apply_queue(update), effect: None },
+            Msg::Logs { generation, events } => {
+                Outcome { redraw: ui::logs::apply_events(self, generation, events), effect: None }
+            }
         }
     }
 
@@ -446,6 +461,9 @@ impl App {
         if self.popup.is_some() {
             return self.popup_key(key);
         }
+        if let Some(redraw) = ui::logs::capture_key(self, &key) {
+            return Outcome { redraw, effect: None };
+        }
         let scopes = self.view().screen.key_scopes();
         match keys::action_for(&key, scopes) {
             Some(action) => self.action(action),
@@ -486,6 +504,9 @@ impl App {
             Action::Context => self.open_picker(PickerKind::Context),
             Action::ToggleGroups => self.show_groups = !self.show_groups,
             Action::JobPods => self.open_job_pods(),
+            Action::Logs => ui::logs::open(self, false),
+            Action::IndexLogs => ui::logs::open(self, true),
+            Action::Log(a) => ui::logs::act(self, a),
         }
         Outcome::redraw()
     }
@@ -786,6 +807,10 @@ pub struct Runner {
     /// Polls of the queue sources (one task per broker).
     queue_rx: mpsc::Receiver<QueueUpdate>,
     queue_sources: QueueSources,
+    /// The current connection's client, for log streams.
+    client: Option<kube::Client>,
+    /// The log screen's streams.
+    logs: Follower,
 }
 
 /// Room for a burst of relist updates before watchers wait for the UI.
@@ -817,6 +842,8 @@ impl Runner {
             msg_rx,
             queue_rx,
             queue_sources: QueueSources::new(queue_tx, refresh),
+            client: None,
+            logs: Follower::default(),
         }
     }
 
@@ -864,6 +891,7 @@ impl Runner {
                 Some(first) = self.kube_rx.recv() => Msg::Kube(self.drain(first)),
                 Some(msg) = self.msg_rx.recv() => msg,
                 Some(update) = self.queue_rx.recv() => Msg::Queue(update),
+                (generation, events) = self.logs.next() => Msg::Logs { generation, events },
                 _ = tick.tick() => Msg::Tick(chrono::Utc::now()),
                 name = signals.recv() => {
                     tracing::info!("{name}: exiting");
@@ -881,12 +909,26 @@ impl Runner {
             }
             let outcome = self.app.update(msg);
             dirty |= outcome.redraw;
+            dirty |= self.sync_logs();
             match outcome.effect {
                 Some(Effect::Quit) => return Ok(()),
                 Some(Effect::Reconnect) => self.connect(),
                 None => {}
             }
         }
+    }
+
+    /// Keeps the log streams in step with the log screen (open, restarted,
+    /// closed) and carries out a save it asked for. True when the screen changed.
+    fn sync_logs(&mut self) -> bool {
+        ui::logs::close_if_hidden(&mut self.app);
+        let want = self.app.logs.as_ref().map(|v| (v.generation, &v.request));
+        self.logs.sync(self.client.as_ref(), want);
+        let Some(view) = self.app.logs.as_mut() else { return false };
+        let Some(path) = view.pending_save.take() else { return false };
+        let result = save_lines(&path, &view.lines_to_save());
+        view.saved(&path, result);
+        true
     }
 
     /// Takes every update already waiting (up to a bound) after `first`.
@@ -935,7 +977,9 @@ impl Runner {
                 };
                 let (tx, rx) = mpsc::channel(UPDATE_BUFFER);
                 self.kube_rx = rx;
+                self.client = Some(client.clone());
                 self.watches = Some(spawn_watches(client, &scope, tx));
+                self.sync_logs();
                 self.app.connection = Connection::Connected;
             }
             Err(e) => {
@@ -956,5 +1000,6 @@ pub fn screen_kind(screen: &Screen) -> Kind {
         Screen::Nodes => Kind::Node,
         // Queues come from brokers, not watches; their health is on the screen itself.
         Screen::Queues | Screen::QueueDetail(_) => Kind::Job,
+        Screen::Logs => Kind::Pod,
     }
 }

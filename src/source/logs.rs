@@ -176,6 +176,57 @@ pub fn spawn(client: Client, request: LogRequest) -> LogSession {
     LogSession { request, events, task }
 }
 
+/// The console's log session, kept in step with what the log screen asks
+/// for: at most one stream set at a time, restarted when the screen's
+/// generation changes (another container, previous, range), stopped when the
+/// screen closes.
+#[derive(Default)]
+pub struct Follower {
+    session: Option<(u64, LogSession)>,
+    ended: bool,
+}
+
+impl Follower {
+    /// Starts, restarts or stops the session so it reads `want` = (generation, request).
+    pub fn sync(&mut self, client: Option<&Client>, want: Option<(u64, &LogRequest)>) {
+        let current = self.session.as_ref().map(|(g, s)| (*g, &s.request));
+        if current == want {
+            return;
+        }
+        self.session = None;
+        self.ended = false;
+        if let (Some(client), Some((generation, request))) = (client, want) {
+            self.session = Some((generation, spawn(client.clone(), request.clone())));
+        }
+    }
+
+    /// The next batch of events with the generation they belong to. Never
+    /// returns while there is no session (or it has ended): a `select!` branch.
+    pub async fn next(&mut self) -> (u64, Vec<LogEvent>) {
+        loop {
+            match &mut self.session {
+                Some((generation, session)) if !self.ended => match session.next_batch(1024).await {
+                    Some(batch) => return (*generation, batch),
+                    None => self.ended = true,
+                },
+                _ => std::future::pending::<()>().await,
+            }
+        }
+    }
+}
+
+/// Writes lines to a file (the log screen's save). Returns how many.
+pub fn save_lines(path: &std::path::Path, lines: &[String]) -> Result<usize, String> {
+    use std::io::Write;
+    let file = std::fs::File::create(path).map_err(|e| e.to_string())?;
+    let mut out = std::io::BufWriter::new(file);
+    for l in lines {
+        writeln!(out, "{l}").map_err(|e| e.to_string())?;
+    }
+    out.flush().map_err(|e| e.to_string())?;
+    Ok(lines.len())
+}
+
 /// Finds what a name given on the command line is: `job/NAME` or `pod/NAME`
 /// (kubectl's forms), or a bare name, tried as a Job first, then as a Pod.
 pub async fn resolve_target(client: &Client, namespace: &str, spec: &str) -> Result<LogTarget, Explanation> {

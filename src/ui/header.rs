@@ -47,6 +47,7 @@ pub fn tab_name(screen: &Screen) -> &'static str {
         Screen::CronJobDetail(_) => "CronJob",
         Screen::Queues => "Queues",
         Screen::QueueDetail(_) => "Queue",
+        Screen::Logs => "Logs",
     }
 }
 

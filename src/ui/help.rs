@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 use super::keys::{BINDINGS, PROMPT_HELP, Scope};
 use super::theme::Theme;
 
-const SCOPES: [Scope; 4] = [Scope::Global, Scope::List, Scope::Jobs, Scope::Prompt];
+const SCOPES: [Scope; 5] = [Scope::Global, Scope::List, Scope::Jobs, Scope::Logs, Scope::Prompt];
 
 /// The help text, one line per binding.
 pub fn lines(theme: &Theme) -> Vec<Line<'static>> {

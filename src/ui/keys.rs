@@ -8,6 +8,8 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
+use super::logs::LogAction;
+
 /// What a key does. The app's `update` interprets these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
@@ -44,6 +46,12 @@ pub enum Action {
     ToggleGroups,
     /// The pods of the selected Job.
     JobPods,
+    /// Logs of the selected pod, or of the selected Job's pods merged.
+    Logs,
+    /// Logs of every pod of the selected pod's completion index.
+    IndexLogs,
+    /// A key of the log screen.
+    Log(LogAction),
 }
 
 /// Where a binding applies. Shown as the section titles of the help overlay.
@@ -55,6 +63,8 @@ pub enum Scope {
     Jobs,
     /// Text prompts (filter, selector) and pickers (namespace, context).
     Prompt,
+    /// The log screen.
+    Logs,
 }
 
 impl Scope {
@@ -64,6 +74,7 @@ impl Scope {
             Scope::List => "Tables",
             Scope::Jobs => "Jobs",
             Scope::Prompt => "Prompts and pickers",
+            Scope::Logs => "Logs",
         }
     }
 }
@@ -124,6 +135,99 @@ pub struct Binding {
 
 /// The single table of key bindings.
 pub const BINDINGS: &[Binding] = &[
+    // The log screen first: its n, c, f, p... take precedence over the global keys there.
+    Binding {
+        keys: &[ch('k'), code(KeyCode::Up)],
+        action: Action::Log(LogAction::LineUp),
+        scope: Scope::Logs,
+        help: "scroll up (pauses following)",
+    },
+    Binding {
+        keys: &[ch('j'), code(KeyCode::Down)],
+        action: Action::Log(LogAction::LineDown),
+        scope: Scope::Logs,
+        help: "scroll down (at the end: follow again)",
+    },
+    Binding {
+        keys: &[code(KeyCode::PageUp), ctrl('u'), ctrl('b')],
+        action: Action::Log(LogAction::PageUp),
+        scope: Scope::Logs,
+        help: "page up",
+    },
+    Binding {
+        keys: &[code(KeyCode::PageDown), ctrl('d'), ctrl('f')],
+        action: Action::Log(LogAction::PageDown),
+        scope: Scope::Logs,
+        help: "page down",
+    },
+    Binding {
+        keys: &[ch('g'), code(KeyCode::Home)],
+        action: Action::Log(LogAction::Top),
+        scope: Scope::Logs,
+        help: "oldest line kept",
+    },
+    Binding {
+        keys: &[ch('G'), code(KeyCode::End)],
+        action: Action::Log(LogAction::End),
+        scope: Scope::Logs,
+        help: "newest line, follow again",
+    },
+    Binding {
+        keys: &[ch('f')],
+        action: Action::Log(LogAction::ToggleFollow),
+        scope: Scope::Logs,
+        help: "pause or resume following",
+    },
+    Binding {
+        keys: &[ch('/')],
+        action: Action::Log(LogAction::Search),
+        scope: Scope::Logs,
+        help: "search (highlights matches)",
+    },
+    Binding { keys: &[ch('n')], action: Action::Log(LogAction::NextMatch), scope: Scope::Logs, help: "next match" },
+    Binding { keys: &[ch('N')], action: Action::Log(LogAction::PrevMatch), scope: Scope::Logs, help: "previous match" },
+    Binding {
+        keys: &[ch('&')],
+        action: Action::Log(LogAction::Filter),
+        scope: Scope::Logs,
+        help: "filter by regex (!re: lines not matching)",
+    },
+    Binding {
+        keys: &[ch('t')],
+        action: Action::Log(LogAction::ToggleTimestamps),
+        scope: Scope::Logs,
+        help: "timestamps on/off",
+    },
+    Binding {
+        keys: &[ch('w')],
+        action: Action::Log(LogAction::ToggleWrap),
+        scope: Scope::Logs,
+        help: "wrap long lines on/off",
+    },
+    Binding {
+        keys: &[ch('c')],
+        action: Action::Log(LogAction::ChooseContainer),
+        scope: Scope::Logs,
+        help: "choose the container (init too)",
+    },
+    Binding {
+        keys: &[ch('p')],
+        action: Action::Log(LogAction::TogglePrevious),
+        scope: Scope::Logs,
+        help: "previous run of the container on/off",
+    },
+    Binding {
+        keys: &[ch('r')],
+        action: Action::Log(LogAction::Range),
+        scope: Scope::Logs,
+        help: "how much: last N lines, since 10m, or all",
+    },
+    Binding {
+        keys: &[ch('s')],
+        action: Action::Log(LogAction::Save),
+        scope: Scope::Logs,
+        help: "save the lines shown to a file",
+    },
     Binding { keys: &[ch('?')], action: Action::Help, scope: Scope::Global, help: "show or hide this help" },
     Binding { keys: &[ch('q'), ctrl('c')], action: Action::Quit, scope: Scope::Global, help: "quit" },
     Binding {
@@ -194,6 +298,18 @@ pub const BINDINGS: &[Binding] = &[
     Binding { keys: &[ch('o')], action: Action::SortNext, scope: Scope::List, help: "sort by the next column" },
     Binding { keys: &[ch('O')], action: Action::SortReverse, scope: Scope::List, help: "reverse the sort order" },
     Binding { keys: &[ch('p')], action: Action::JobPods, scope: Scope::Jobs, help: "pods of the selected Job" },
+    Binding {
+        keys: &[ch('l')],
+        action: Action::Logs,
+        scope: Scope::List,
+        help: "logs: the pod, or the Job's pods merged",
+    },
+    Binding {
+        keys: &[ch('i')],
+        action: Action::IndexLogs,
+        scope: Scope::List,
+        help: "logs of the pod's completion index (all pods)",
+    },
     Binding {
         keys: &[ch('b')],
         action: Action::ToggleGroups,

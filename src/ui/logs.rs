@@ -23,10 +23,11 @@ use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragra
 use unicode_width::UnicodeWidthChar;
 
 use super::theme::Theme;
+use crate::app::{App, Screen, View};
 use crate::model::log_explain::Explanation;
 use crate::model::logbuf::{Limits, LogBuffer, LogEvent, LogLine, StreamStatus, format_timestamp};
 use crate::model::sanitize::{Colour, SgrStyle};
-use crate::model::{JobInfo, PodInfo};
+use crate::model::{JobInfo, ObjKey, PodInfo};
 use crate::source::logs::{LogRequest, LogTarget};
 
 /// What a key does on the log screen (bound in `ui/keys.rs`).
@@ -384,6 +385,95 @@ impl LogView {
             Ok(n) => self.note(format!("saved {n} lines to {}", path.display()), false),
             Err(e) => self.note(format!("cannot save to {}: {e}", path.display()), true),
         }
+    }
+}
+
+// ---------------------------------------------------------------- the console's side
+
+/// Opens the log screen for what is selected: a pod, a Job (merged), or with
+/// `by_index` all pods of the selected pod's completion index.
+pub fn open(app: &mut App, by_index: bool) {
+    match request_for_selection(app, by_index) {
+        Ok((request, containers)) => {
+            app.logs = Some(LogView::new(request, app.log_limits, containers));
+            app.details.push(View::new(Screen::Logs));
+        }
+        Err(e) => app.flash(e, true),
+    }
+}
+
+fn request_for_selection(app: &App, by_index: bool) -> Result<(LogRequest, Vec<ContainerChoice>), String> {
+    let screen = app.view().screen.clone();
+    let selected = match &screen {
+        Screen::JobDetail(key) => Some(key.clone()),
+        _ => app.selected_key(),
+    };
+    let job_request = |key: &ObjKey, index: Option<u32>| -> Result<(LogRequest, Vec<ContainerChoice>), String> {
+        let containers = app.state.jobs.get(key).map(containers_of_job).unwrap_or_default();
+        Ok((LogRequest::new(key.namespace.clone(), LogTarget::Job { name: key.name.clone(), index }), containers))
+    };
+    match (&screen, selected) {
+        (Screen::Pods { .. }, Some(key)) => {
+            let pod = app.state.pods.get(&key).ok_or("the pod is gone")?;
+            match (by_index, &pod.job, pod.completion_index) {
+                (true, Some(job), Some(index)) => {
+                    job_request(&ObjKey::new(key.namespace.clone(), job.clone()), Some(index))
+                }
+                (true, _, _) => {
+                    Err("this pod has no completion index (not an Indexed Job's pod); l shows its logs".into())
+                }
+                (false, _, _) => Ok((
+                    LogRequest::new(key.namespace.clone(), LogTarget::Pod(key.name.clone())),
+                    containers_of_pod(pod),
+                )),
+            }
+        }
+        (Screen::Jobs | Screen::JobDetail(_) | Screen::CronJobDetail(_), Some(key)) if !by_index => {
+            job_request(&key, None)
+        }
+        (Screen::Jobs | Screen::JobDetail(_) | Screen::CronJobDetail(_), Some(_)) => {
+            Err("i shows one completion index: open the Job's pods (p) and select a pod of that index".into())
+        }
+        _ => Err("logs: select a Job or a Pod first".into()),
+    }
+}
+
+/// Keys for the log screen's input line or container chooser, when open.
+pub fn capture_key(app: &mut App, key: &KeyEvent) -> Option<bool> {
+    if app.view().screen != Screen::Logs {
+        return None;
+    }
+    let view = app.logs.as_mut().filter(|v| v.captures_keys())?;
+    Some(view.input_key(*key))
+}
+
+/// A log screen key.
+pub fn act(app: &mut App, action: LogAction) {
+    if let Some(view) = app.logs.as_mut() {
+        view.action(action);
+    }
+}
+
+/// Folds a batch of the log source's events, unless they belong to an older stream.
+pub fn apply_events(app: &mut App, generation: u64, events: Vec<LogEvent>) -> bool {
+    match app.logs.as_mut() {
+        Some(view) if view.generation == generation => view.apply(events),
+        _ => false,
+    }
+}
+
+/// Drops the log view once its screen is closed (Esc, another tab, a new context).
+pub fn close_if_hidden(app: &mut App) {
+    if app.logs.is_some() && !app.details.iter().any(|v| v.screen == Screen::Logs) {
+        app.logs = None;
+    }
+}
+
+/// Draws the log screen from the app.
+pub fn render(frame: &mut Frame, area: Rect, app: &App) {
+    match &app.logs {
+        Some(view) => render_view(frame, area, view, &app.theme),
+        None => frame.render_widget(Paragraph::new(Line::styled(" no log open", app.theme.dim)), area),
     }
 }
 

@@ -73,6 +73,7 @@ fn draw_screen(frame: &mut Frame, area: Rect, app: &App, view: &mut View) {
         Screen::Nodes => nodes::render(frame, area, app, view),
         Screen::Queues => queues::render(frame, area, app, view),
         Screen::QueueDetail(key) => queues::render_detail(frame, area, app, view, &key),
+        Screen::Logs => logs::render(frame, area, app),
     }
 }
 
@@ -87,7 +88,7 @@ pub fn row_keys(app: &App, view: &View) -> Vec<ObjKey> {
             nodes::rows(app, view, &counts).iter().map(nodes::key).collect()
         }
         Screen::Queues => queues::rows(app, view).iter().map(queues::key).collect(),
-        Screen::JobDetail(_) | Screen::QueueDetail(_) => Vec::new(),
+        Screen::JobDetail(_) | Screen::QueueDetail(_) | Screen::Logs => Vec::new(),
     }
 }
 
@@ -99,7 +100,7 @@ pub fn sort_columns(screen: &Screen) -> &'static [&'static str] {
         Screen::Pods { .. } => pods::SORTS,
         Screen::Nodes => nodes::SORTS,
         Screen::Queues => queues::SORTS,
-        Screen::JobDetail(_) | Screen::QueueDetail(_) => &[],
+        Screen::JobDetail(_) | Screen::QueueDetail(_) | Screen::Logs => &[],
     }
 }
 
