@@ -11,7 +11,7 @@ OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 
 rc=0 passed=0 failed=0
-phase() { printf '\n\033[1m######## %s\033[0m\n' "$*"; }
+phase() { printf '\n\033[1m######## %s (%s)\033[0m\n' "$*" "$(date -u +%T)"; }
 # count FILE: add a suite's "N passed, N failed" / cargo "test result" figures
 count() {
   local p f
