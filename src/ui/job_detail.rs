@@ -33,27 +33,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, view: &mut View, key: &O
         Some(job) => {
             let mut page = lines(&app.state, job, app.now, theme, inner.width);
             // The queue this Job works goes right under the overview (which ends at the first blank line).
-            let queue = super::queues::job_section(
-                &app.queues,
-                &app.state.jobs,
-                key,
-                theme,
-                inner.width,
-                app.now,
-            );
+            let queue = super::queues::job_section(&app.queues, &app.state.jobs, key, theme, inner.width, app.now);
             if !queue.is_empty() {
-                let at = page
-                    .iter()
-                    .position(|l| l.spans.is_empty() || l.width() == 0)
-                    .unwrap_or(page.len());
+                let at = page.iter().position(|l| l.spans.is_empty() || l.width() == 0).unwrap_or(page.len());
                 page.splice(at..at, std::iter::once(Line::raw("")).chain(queue));
             }
             page
         }
-        None => vec![Line::styled(
-            format!(" Job {key} is gone (deleted, or outside the watched scope)."),
-            theme.warn,
-        )],
+        None => vec![Line::styled(format!(" Job {key} is gone (deleted, or outside the watched scope)."), theme.warn)],
     };
     // Keep the scroll within the page so `k` answers at once after `G`.
     let max = (lines.len() as u16).saturating_sub(inner.height);
@@ -63,13 +50,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, view: &mut View, key: &O
 }
 
 /// The whole page for a Job, `width` cells wide.
-pub fn lines(
-    state: &State,
-    job: &JobInfo,
-    now: Time,
-    theme: &Theme,
-    width: u16,
-) -> Vec<Line<'static>> {
+pub fn lines(state: &State, job: &JobInfo, now: Time, theme: &Theme, width: u16) -> Vec<Line<'static>> {
     let pods: Vec<&PodInfo> = state.pods_of_job(&job.key).collect();
     let mut out = Vec::new();
     out.extend(overview(job, now, theme, width));
@@ -109,20 +90,8 @@ fn kv(theme: &Theme, pairs: &[(&str, String)]) -> Line<'static> {
 fn overview(job: &JobInfo, now: Time, theme: &Theme, width: u16) -> Vec<Line<'static>> {
     let p = job.progress();
     let mut out = vec![
-        Line::from(
-            [
-                vec![Span::styled(" status ", theme.dim)],
-                jobs::summary(theme, job).spans,
-            ]
-            .concat(),
-        ),
-        Line::from(
-            [
-                vec![Span::raw(" ")],
-                bar::bar_line(&p, width.saturating_sub(2).min(72), theme).spans,
-            ]
-            .concat(),
-        ),
+        Line::from([vec![Span::styled(" status ", theme.dim)], jobs::summary(theme, job).spans].concat()),
+        Line::from([vec![Span::raw(" ")], bar::bar_line(&p, width.saturating_sub(2).min(72), theme).spans].concat()),
     ];
     let mut counts = vec![
         ("succeeded", p.succeeded.to_string()),
@@ -137,10 +106,7 @@ fn overview(job: &JobInfo, now: Time, theme: &Theme, width: u16) -> Vec<Line<'st
     }
     out.push(kv(theme, &counts));
     let opt = |v: Option<i32>| v.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
-    let mut spec = vec![
-        ("completions", opt(job.spec.completions)),
-        ("parallelism", opt(job.spec.parallelism)),
-    ];
+    let mut spec = vec![("completions", opt(job.spec.completions)), ("parallelism", opt(job.spec.parallelism))];
     if let Some((failed, limit)) = job.backoff_usage() {
         spec.push(("backoff", format!("{failed}/{limit}")));
     }
@@ -149,12 +115,7 @@ fn overview(job: &JobInfo, now: Time, theme: &Theme, width: u16) -> Vec<Line<'st
     }
     out.push(kv(theme, &spec));
     let mut timing = vec![
-        (
-            "elapsed",
-            job.elapsed(now)
-                .map(format::duration)
-                .unwrap_or_else(|| "-".into()),
-        ),
+        ("elapsed", job.elapsed(now).map(format::duration).unwrap_or_else(|| "-".into())),
         ("age", format::age(job.created, now)),
     ];
     if let Some(owner) = &job.owner {
@@ -162,11 +123,7 @@ fn overview(job: &JobInfo, now: Time, theme: &Theme, width: u16) -> Vec<Line<'st
     }
     out.push(kv(theme, &timing));
     if let Some((reason, message)) = job.failure_reason() {
-        let text = format!(
-            " why: {} {}",
-            format::sanitize(reason),
-            format::sanitize(message)
-        );
+        let text = format!(" why: {} {}", format::sanitize(reason), format::sanitize(message));
         out.push(Line::styled(format::fit(&text, width as usize), theme.bad));
     }
     out
@@ -190,55 +147,23 @@ fn index_style(theme: &Theme, state: &IndexState) -> ratatui::style::Style {
     }
 }
 
-fn index_section(
-    state: &State,
-    job: &JobInfo,
-    pods: &[&PodInfo],
-    theme: &Theme,
-    width: u16,
-) -> Vec<Line<'static>> {
+fn index_section(state: &State, job: &JobInfo, pods: &[&PodInfo], theme: &Theme, width: u16) -> Vec<Line<'static>> {
     let states = indexes::index_states(job, pods.iter().copied());
     let mut out = vec![heading(theme, "Indexes")];
     let count = |f: fn(&IndexState) -> bool| states.iter().filter(|s| f(s)).count();
     out.push(kv(
         theme,
         &[
-            (
-                "succeeded",
-                count(|s| matches!(s, IndexState::Succeeded)).to_string(),
-            ),
-            (
-                "failed",
-                count(|s| matches!(s, IndexState::Failed)).to_string(),
-            ),
-            (
-                "running",
-                count(|s| matches!(s, IndexState::Running { .. })).to_string(),
-            ),
-            (
-                "pending",
-                count(|s| matches!(s, IndexState::Pending)).to_string(),
-            ),
+            ("succeeded", count(|s| matches!(s, IndexState::Succeeded)).to_string()),
+            ("failed", count(|s| matches!(s, IndexState::Failed)).to_string()),
+            ("running", count(|s| matches!(s, IndexState::Running { .. })).to_string()),
+            ("pending", count(|s| matches!(s, IndexState::Pending)).to_string()),
         ],
     ));
     out.extend(index_grid(&states, theme, width));
     let mut extra = vec![
-        (
-            "completed",
-            job.status
-                .completed_indexes
-                .clone()
-                .filter(|s| !s.is_empty())
-                .unwrap_or_else(|| "-".into()),
-        ),
-        (
-            "failed",
-            job.status
-                .failed_indexes
-                .clone()
-                .filter(|s| !s.is_empty())
-                .unwrap_or_else(|| "-".into()),
-        ),
+        ("completed", job.status.completed_indexes.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| "-".into())),
+        ("failed", job.status.failed_indexes.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| "-".into())),
     ];
     if let Some(b) = job.spec.backoff_limit_per_index {
         extra.push(("backoffLimitPerIndex", b.to_string()));
@@ -250,33 +175,21 @@ fn index_section(
     for e in indexes::JobIndexes::parse_errors(job) {
         out.push(Line::styled(format!(" bad index string: {e}"), theme.bad));
     }
-    let hostname = indexes::pod_hostname(&job.key.name, 0)
-        .trim_end_matches('0')
-        .to_string();
-    match (
-        indexes::pod_dns_name(job, 0),
-        indexes::headless_service_present(job, &state.services),
-    ) {
+    let hostname = indexes::pod_hostname(&job.key.name, 0).trim_end_matches('0').to_string();
+    match (indexes::pod_dns_name(job, 0), indexes::headless_service_present(job, &state.services)) {
         (Some(_), Some(present)) => {
             let subdomain = job.spec.subdomain.clone().unwrap_or_default();
             let (mark, style, note) = if present {
                 ("✓", theme.ok, "headless Service present")
             } else {
-                (
-                    "✗",
-                    theme.bad,
-                    "headless Service missing: these names do not resolve",
-                )
+                ("✗", theme.bad, "headless Service missing: these names do not resolve")
             };
             out.push(Line::from(vec![
                 Span::styled(format!(" DNS {hostname}<i>.{subdomain} "), theme.text),
                 Span::styled(format!("{mark} {note}"), style),
             ]));
         }
-        _ => out.push(Line::styled(
-            format!(" hostnames {hostname}<i> (no subdomain: no per-pod DNS)"),
-            theme.dim,
-        )),
+        _ => out.push(Line::styled(format!(" hostnames {hostname}<i> (no subdomain: no per-pod DNS)"), theme.dim)),
     }
     let running: Vec<String> = states
         .iter()
@@ -314,15 +227,8 @@ fn index_grid(states: &[IndexState], theme: &Theme, width: u16) -> Vec<Line<'sta
         let label = format!("{}", states.len()).len();
         let per_row = (width.saturating_sub(label + 2)).max(8) / 10 * 10;
         for (row, chunk) in states.chunks(per_row.max(10)).enumerate() {
-            let mut spans = vec![Span::styled(
-                format!(" {:>label$} ", row * per_row),
-                theme.dim,
-            )];
-            spans.extend(
-                chunk
-                    .iter()
-                    .map(|s| Span::styled(index_glyph(s).to_string(), index_style(theme, s))),
-            );
+            let mut spans = vec![Span::styled(format!(" {:>label$} ", row * per_row), theme.dim)];
+            spans.extend(chunk.iter().map(|s| Span::styled(index_glyph(s).to_string(), index_style(theme, s))));
             out.push(Line::from(spans));
         }
     }
@@ -345,57 +251,33 @@ fn conditions(job: &JobInfo, now: Time, theme: &Theme, width: u16) -> Vec<Line<'
         out.push(Line::from(vec![
             Span::styled(format!(" {:<19}", c.type_), style),
             Span::styled(format!("{:<6}", c.status), style),
-            Span::styled(
-                format!(
-                    "{:<24}",
-                    format::sanitize(c.reason.as_deref().unwrap_or("-"))
-                ),
-                theme.text,
-            ),
+            Span::styled(format!("{:<24}", format::sanitize(c.reason.as_deref().unwrap_or("-"))), theme.text),
             Span::styled(format::age(c.last_transition, now), theme.dim),
         ]));
         if let Some(m) = c.message.as_deref().filter(|m| !m.is_empty()) {
-            out.push(Line::styled(
-                format::fit(&format!("   {}", format::sanitize(m)), width as usize),
-                theme.dim,
-            ));
+            out.push(Line::styled(format::fit(&format!("   {}", format::sanitize(m)), width as usize), theme.dim));
         }
     }
     out
 }
 
-fn failure_policy_section(
-    job: &JobInfo,
-    pods: &[&PodInfo],
-    theme: &Theme,
-    width: u16,
-) -> Vec<Line<'static>> {
+fn failure_policy_section(job: &JobInfo, pods: &[&PodInfo], theme: &Theme, width: u16) -> Vec<Line<'static>> {
     let matched: Option<RuleMatch> = failure_policy::matched_rule(job, pods.iter().copied());
     let mut out = vec![heading(theme, "Pod failure policy")];
     for (i, rule) in job.spec.failure_rules.iter().enumerate() {
         let hit = matched.as_ref().is_some_and(|m| m.rule_index == i);
-        let text = format!(
-            "{} {i}  {}",
-            if hit { "▶" } else { " " },
-            failure_policy::describe_rule(rule)
-        );
+        let text = format!("{} {i}  {}", if hit { "▶" } else { " " }, failure_policy::describe_rule(rule));
         let style = if hit { theme.highlight } else { theme.text };
         out.push(Line::styled(format::fit(&text, width as usize), style));
         if let Some(m) = matched.as_ref().filter(|_| hit) {
             out.push(Line::styled(
-                format::fit(
-                    &format!("     matched: {}", describe_match(m)),
-                    width as usize,
-                ),
+                format::fit(&format!("     matched: {}", describe_match(m)), width as usize),
                 theme.warn,
             ));
         }
     }
     if matched.is_none() {
-        out.push(Line::styled(
-            "   no rule has matched a failed pod",
-            theme.dim,
-        ));
+        out.push(Line::styled("   no rule has matched a failed pod", theme.dim));
     }
     out
 }
@@ -421,13 +303,8 @@ fn describe_match(m: &RuleMatch) -> String {
 /// Pod conditions that explain something: disruptions and custom ones (like
 /// the seed's ConfigIssue); the everyday readiness conditions are left out.
 fn notable_conditions(pod: &PodInfo) -> Vec<String> {
-    const EVERYDAY: [&str; 5] = [
-        "PodScheduled",
-        "Initialized",
-        "ContainersReady",
-        "Ready",
-        "PodReadyToStartContainers",
-    ];
+    const EVERYDAY: [&str; 5] =
+        ["PodScheduled", "Initialized", "ContainersReady", "Ready", "PodReadyToStartContainers"];
     pod.conditions
         .iter()
         .filter(|c| c.is_true() && !EVERYDAY.contains(&c.type_.as_str()))
@@ -439,73 +316,38 @@ fn notable_conditions(pod: &PodInfo) -> Vec<String> {
 }
 
 fn pods_section(pods: &[&PodInfo], now: Time, theme: &Theme, width: u16) -> Vec<Line<'static>> {
-    let mut out = vec![heading(
-        theme,
-        &format!("Pods ({})  p: pod table", pods.len()),
-    )];
+    let mut out = vec![heading(theme, &format!("Pods ({})  p: pod table", pods.len()))];
     if pods.is_empty() {
         out.push(Line::styled(" none", theme.dim));
     }
-    let name_width = pods
-        .iter()
-        .map(|p| p.key.name.len())
-        .max()
-        .unwrap_or(10)
-        .min(40);
+    let name_width = pods.iter().map(|p| p.key.name.len()).max().unwrap_or(10).min(40);
     for pod in pods {
-        let idx = pod
-            .completion_index
-            .map(|i| format!("#{i}"))
-            .unwrap_or_default();
+        let idx = pod.completion_index.map(|i| format!("#{i}")).unwrap_or_default();
         let exit = match pod.exit_code() {
             Some(code) => format!("exit {code}"),
             None => String::new(),
         };
         let mut spans = vec![
-            Span::styled(
-                format!(
-                    " {:<name_width$} ",
-                    format::fit_middle(&pod.key.name, name_width)
-                ),
-                theme.text,
-            ),
+            Span::styled(format!(" {:<name_width$} ", format::fit_middle(&pod.key.name, name_width)), theme.text),
             Span::styled(format!("{idx:<4} "), theme.dim),
-            Span::styled(
-                format!("{:<18} ", format::sanitize(&pod.status_text())),
-                pods::status_style(theme, pod),
-            ),
+            Span::styled(format!("{:<18} ", format::sanitize(&pod.status_text())), pods::status_style(theme, pod)),
             Span::styled(
                 format!("{exit:<8} "),
-                if pod.exit_code().is_some_and(|c| c != 0) {
-                    theme.bad
-                } else {
-                    theme.dim
-                },
+                if pod.exit_code().is_some_and(|c| c != 0) { theme.bad } else { theme.dim },
             ),
         ];
         if pod.restarts() > 0 {
-            spans.push(Span::styled(
-                format!("restarts {} ", pod.restarts()),
-                theme.warn,
-            ));
+            spans.push(Span::styled(format!("restarts {} ", pod.restarts()), theme.warn));
         }
-        spans.push(Span::styled(
-            format!("{} ", pod.node.as_deref().unwrap_or("-")),
-            theme.dim,
-        ));
+        spans.push(Span::styled(format!("{} ", pod.node.as_deref().unwrap_or("-")), theme.dim));
         spans.push(Span::styled(format::age(pod.created, now), theme.dim));
         out.push(Line::from(spans));
         let mut notes = notable_conditions(pod);
-        if let Some(reason) = pods::reason(pod) {
-            if !notes.iter().any(|n| n.contains(&reason)) {
-                notes.insert(0, format::sanitize(&reason));
-            }
+        if let Some(reason) = pods::reason(pod).filter(|r| !notes.iter().any(|n| n.contains(r))) {
+            notes.insert(0, format::sanitize(&reason));
         }
         if !notes.is_empty() {
-            out.push(Line::styled(
-                format::fit(&format!("   {}", notes.join(", ")), width as usize),
-                theme.warn,
-            ));
+            out.push(Line::styled(format::fit(&format!("   {}", notes.join(", ")), width as usize), theme.warn));
         }
     }
     out
@@ -522,11 +364,7 @@ pub fn events_of<'a>(state: &'a State, job: &'a JobInfo, pods: &[&PodInfo]) -> V
                 || (e.involved_kind == "Pod" && pod_names.contains(e.involved_name.as_str()))
         })
         .collect();
-    events.sort_by(|a, b| {
-        b.last_seen
-            .cmp(&a.last_seen)
-            .then_with(|| a.key.cmp(&b.key))
-    });
+    events.sort_by(|a, b| b.last_seen.cmp(&a.last_seen).then_with(|| a.key.cmp(&b.key)));
     events.truncate(EVENTS);
     events
 }
@@ -545,22 +383,10 @@ fn events_section(
         out.push(Line::styled(" none", theme.dim));
     }
     for e in events {
-        let style = if e.type_ == "Warning" {
-            theme.warn
-        } else {
-            theme.text
-        };
-        let count = if e.count > 1 {
-            format!(" (x{})", e.count)
-        } else {
-            String::new()
-        };
+        let style = if e.type_ == "Warning" { theme.warn } else { theme.text };
+        let count = if e.count > 1 { format!(" (x{})", e.count) } else { String::new() };
         // Pod events name their pod: "Container completed" alone says little.
-        let about = if e.involved_kind == "Job" {
-            "job".to_string()
-        } else {
-            format::fit_middle(&e.involved_name, 16)
-        };
+        let about = if e.involved_kind == "Job" { "job".to_string() } else { format::fit_middle(&e.involved_name, 16) };
         let text = format!(
             " {:>5} {:<16} {:<18} {}{count}",
             format::age(e.last_seen, now),

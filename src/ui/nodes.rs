@@ -28,22 +28,16 @@ const COLUMNS: [Column; 7] = [
 pub fn pod_counts(state: &State) -> HashMap<&str, usize> {
     let mut counts = HashMap::new();
     for pod in state.pods.values() {
-        if let Some(node) = pod.node.as_deref() {
-            if pod.phase != "Succeeded" && pod.phase != "Failed" {
-                *counts.entry(node).or_insert(0) += 1;
-            }
+        if let Some(node) = pod.node.as_deref().filter(|_| !pod.is_terminal()) {
+            *counts.entry(node).or_insert(0) += 1;
         }
     }
     counts
 }
 
 pub fn rows<'a>(app: &'a App, view: &View, counts: &HashMap<&str, usize>) -> Vec<&'a NodeInfo> {
-    let mut rows: Vec<&NodeInfo> = app
-        .state
-        .nodes
-        .values()
-        .filter(|n| list::text_matches(&view.filter, &[&n.name]))
-        .collect();
+    let mut rows: Vec<&NodeInfo> =
+        app.state.nodes.values().filter(|n| list::text_matches(&view.filter, &[&n.name])).collect();
     match SORTS.get(view.sort).copied() {
         Some("age") => rows.sort_by_key(|n| std::cmp::Reverse(n.created)),
         Some("pods") => rows.sort_by_key(|n| counts.get(n.name.as_str()).copied().unwrap_or(0)),
@@ -80,14 +74,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, view: &mut View) {
                     cell("enabled", theme.text)
                 }
             }
-            3 => cell(
-                counts
-                    .get(n.name.as_str())
-                    .copied()
-                    .unwrap_or(0)
-                    .to_string(),
-                theme.text,
-            ),
+            3 => cell(counts.get(n.name.as_str()).copied().unwrap_or(0).to_string(), theme.text),
             4 => cell(format::fit(&n.taints.join(","), width as usize), theme.dim),
             5 => cell(n.kubelet_version.clone().unwrap_or_default(), theme.dim),
             _ => cell(format::age(n.created, now), theme.dim),
@@ -95,21 +82,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, view: &mut View) {
     };
     let mut columns = COLUMNS;
     columns[0] = columns[0].fit_content(rows.iter().map(|n| n.name.len()).max().unwrap_or(0));
-    columns[4] = columns[4].fit_content(
-        rows.iter()
-            .map(|n| n.taints.join(",").len())
-            .max()
-            .unwrap_or(0),
-    );
+    columns[4] = columns[4].fit_content(rows.iter().map(|n| n.taints.join(",").len()).max().unwrap_or(0));
     let table = ListTable {
-        title: list::title(
-            theme,
-            "Nodes",
-            rows.len(),
-            app_ref.state.nodes.len(),
-            view,
-            SORTS,
-        ),
+        title: list::title(theme, "Nodes", rows.len(), app_ref.state.nodes.len(), view, SORTS),
         columns: &columns,
         items: &rows,
         key: &key,

@@ -51,38 +51,21 @@ const ALL: [(Col, Column); 11] = [
 pub fn rows<'a>(app: &'a App, view: &View) -> Vec<&'a PodInfo> {
     let mut rows: Vec<&PodInfo> = match &view.screen {
         // Looked up again so the rows borrow the state, not the view's key.
-        Screen::Pods { job: Some(job) } => app
-            .state
-            .pods_of_job(job)
-            .filter_map(|p| app.state.pods.get(&p.key))
-            .collect(),
-        _ => app
-            .state
-            .pods
-            .values()
-            .filter(|p| p.job.is_some())
-            .collect(),
+        Screen::Pods { job: Some(job) } => {
+            app.state.pods_of_job(job).filter_map(|p| app.state.pods.get(&p.key)).collect()
+        }
+        _ => app.state.pods.values().filter(|p| p.job.is_some()).collect(),
     };
     rows.retain(|p| {
-        view.labels
-            .as_ref()
-            .is_none_or(|l| kube::core::SelectorExt::matches(&l.selector, &p.labels))
+        view.labels.as_ref().is_none_or(|l| kube::core::SelectorExt::matches(&l.selector, &p.labels))
             && list::text_matches(
                 &view.filter,
-                &[
-                    &p.key.namespace,
-                    &p.key.name,
-                    p.job.as_deref().unwrap_or(""),
-                    &p.status_text(),
-                ],
+                &[&p.key.namespace, &p.key.name, p.job.as_deref().unwrap_or(""), &p.status_text()],
             )
     });
     match SORTS.get(view.sort).copied() {
-        Some("name") => rows
-            .sort_by(|a, b| (&a.key.name, &a.key.namespace).cmp(&(&b.key.name, &b.key.namespace))),
-        Some("age") => {
-            rows.sort_by(|a, b| b.created.cmp(&a.created).then_with(|| a.key.cmp(&b.key)))
-        }
+        Some("name") => rows.sort_by(|a, b| (&a.key.name, &a.key.namespace).cmp(&(&b.key.name, &b.key.namespace))),
+        Some("age") => rows.sort_by(|a, b| b.created.cmp(&a.created).then_with(|| a.key.cmp(&b.key))),
         Some("status") => rows.sort_by_key(|p| (p.status_text(), p.key.clone())),
         Some("restarts") => rows.sort_by_key(|p| (std::cmp::Reverse(p.restarts()), p.key.clone())),
         Some("node") => rows.sort_by(|a, b| (&a.node, &a.key).cmp(&(&b.node, &b.key))),
@@ -121,21 +104,10 @@ fn pod_cell(theme: &Theme, now: Time, pod: &PodInfo, col: Col, width: u16) -> Ce
     match col {
         Col::Namespace => cell(format::fit(&pod.key.namespace, w), theme.dim),
         Col::Name => cell(format::fit_middle(&pod.key.name, w), theme.text),
-        Col::Job => cell(
-            format::fit_middle(pod.job.as_deref().unwrap_or("-"), w),
-            theme.dim,
-        ),
-        Col::Index => cell(
-            pod.completion_index
-                .map(|i| i.to_string())
-                .unwrap_or_else(dash),
-            theme.text,
-        ),
+        Col::Job => cell(format::fit_middle(pod.job.as_deref().unwrap_or("-"), w), theme.dim),
+        Col::Index => cell(pod.completion_index.map(|i| i.to_string()).unwrap_or_else(dash), theme.text),
         Col::Ready => cell(pod.ready_text(), theme.dim),
-        Col::Status => cell(
-            format::fit(&format::sanitize(&pod.status_text()), w),
-            status_style(theme, pod),
-        ),
+        Col::Status => cell(format::fit(&format::sanitize(&pod.status_text()), w), status_style(theme, pod)),
         Col::Restarts => {
             let r = pod.restarts();
             cell(r.to_string(), if r > 0 { theme.warn } else { theme.dim })
@@ -145,14 +117,8 @@ fn pod_cell(theme: &Theme, now: Time, pod: &PodInfo, col: Col, width: u16) -> Ce
             Some(code) => cell(code.to_string(), theme.bad),
             None => cell("-", theme.dim),
         },
-        Col::Reason => cell(
-            format::fit(&format::sanitize(&reason(pod).unwrap_or_else(dash)), w),
-            theme.warn,
-        ),
-        Col::Node => cell(
-            format::fit(pod.node.as_deref().unwrap_or("-"), w),
-            theme.dim,
-        ),
+        Col::Reason => cell(format::fit(&format::sanitize(&reason(pod).unwrap_or_else(dash)), w), theme.warn),
+        Col::Node => cell(format::fit(pod.node.as_deref().unwrap_or("-"), w), theme.dim),
         Col::Age => cell(format::age(pod.created, now), theme.dim),
     }
 }
@@ -163,25 +129,18 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, view: &mut View) {
         Screen::Pods { job } => job.clone(),
         _ => None,
     };
-    let single_ns =
-        job.is_some() || matches!(&app.target.namespaces, Namespaces::Only(l) if l.len() == 1);
+    let single_ns = job.is_some() || matches!(&app.target.namespaces, Namespaces::Only(l) if l.len() == 1);
     let cols: Vec<(Col, Column)> = ALL
         .iter()
         .copied()
-        .filter(|(c, _)| !(single_ns && *c == Col::Namespace) && !(job.is_some() && *c == Col::Job))
+        .filter(|(c, _)| !((single_ns && *c == Col::Namespace) || (job.is_some() && *c == Col::Job)))
         .map(|(c, spec)| {
             let widest = |f: fn(&PodInfo) -> usize| rows.iter().map(|p| f(p)).max().unwrap_or(0);
             match c {
                 Col::Namespace => (c, spec.fit_content(widest(|p| p.key.namespace.len()))),
                 Col::Name => (c, spec.fit_content(widest(|p| p.key.name.len()))),
-                Col::Job => (
-                    c,
-                    spec.fit_content(widest(|p| p.job.as_deref().map_or(1, str::len))),
-                ),
-                Col::Node => (
-                    c,
-                    spec.fit_content(widest(|p| p.node.as_deref().map_or(1, str::len))),
-                ),
+                Col::Job => (c, spec.fit_content(widest(|p| p.job.as_deref().map_or(1, str::len)))),
+                Col::Node => (c, spec.fit_content(widest(|p| p.node.as_deref().map_or(1, str::len)))),
                 _ => (c, spec),
             }
         })
@@ -189,14 +148,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, view: &mut View) {
     let specs: Vec<Column> = cols.iter().map(|(_, c)| *c).collect();
     let theme = &app.theme;
     let now = app.now;
-    let cell_of =
-        |p: &&PodInfo, col: usize, width: u16| pod_cell(theme, now, p, cols[col].0, width);
+    let cell_of = |p: &&PodInfo, col: usize, width: u16| pod_cell(theme, now, p, cols[col].0, width);
     let (name, total) = match &job {
         Some(job) => (format!("Pods of {job}"), app.state.pods_of_job(job).count()),
-        None => (
-            "Pods".to_string(),
-            app.state.pods.values().filter(|p| p.job.is_some()).count(),
-        ),
+        None => ("Pods".to_string(), app.state.pods.values().filter(|p| p.job.is_some()).count()),
     };
     let filtered = !view.filter.is_empty() || view.labels.is_some();
     let table = ListTable {
