@@ -150,6 +150,11 @@ pub async fn client_for(kubeconfig: Option<&Path>, context: Option<&str>) -> Res
     };
     let mut config = Config::from_custom_kubeconfig(loaded.kubeconfig, &options).await.map_err(|e| bad(&e))?;
     config.connect_timeout = Some(CONNECT_TIMEOUT);
+    // kube retries 429/503/504 by default, up to 15 times over many minutes and
+    // without a word. batchtop retries nothing silently: watches back off and
+    // show Retrying, and a drain reports each eviction a disruption budget
+    // refuses (429) before trying again.
+    config.default_retry = false;
     let server = config.cluster_url.to_string();
     let client = Client::try_from(config).map_err(|e| bad(&e))?;
     Ok(Connection { client, context, context_namespace, server, contexts })
