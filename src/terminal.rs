@@ -76,8 +76,8 @@ fn install_panic_hook() {
     HOOK.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            let on_ui_thread = *UI_THREAD.lock().unwrap_or_else(|e| e.into_inner())
-                == Some(std::thread::current().id());
+            let on_ui_thread =
+                *UI_THREAD.lock().unwrap_or_else(|e| e.into_inner()) == Some(std::thread::current().id());
             if ACTIVE.load(Ordering::SeqCst) && !on_ui_thread {
                 tracing::error!("panic in a background task: {info}");
                 return;

@@ -18,19 +18,10 @@ use ratatui::backend::TestBackend;
 
 fn app() -> App {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sandbox.json");
-    let (state, now) = fixtures::load_state(&path)
-        .expect("tests/fixtures/sandbox.json (run tests/fixtures/capture.sh)");
-    let target = Target {
-        context: "sandbox".into(),
-        namespaces: Namespaces::All,
-        selector: None,
-    };
-    let mut app = App::new(
-        target,
-        vec!["sandbox".into(), "sandbox-limited".into()],
-        Theme::default_16(),
-        now,
-    );
+    let (state, now) =
+        fixtures::load_state(&path).expect("tests/fixtures/sandbox.json (run tests/fixtures/capture.sh)");
+    let target = Target { context: "sandbox".into(), namespaces: Namespaces::All, selector: None };
+    let mut app = App::new(target, vec!["sandbox".into(), "sandbox-limited".into()], Theme::default_16(), now);
     app.state = state;
     app.connection = Connection::Connected;
     app
@@ -46,10 +37,7 @@ macro_rules! snap {
     ($name:literal, $app:expr) => {{
         let mut app = $app;
         insta::assert_snapshot!(concat!($name, "_80x24"), render(&mut app, 80, 24).backend());
-        insta::assert_snapshot!(
-            concat!($name, "_140x40"),
-            render(&mut app, 140, 40).backend()
-        );
+        insta::assert_snapshot!(concat!($name, "_140x40"), render(&mut app, 140, 40).backend());
     }};
 }
 
@@ -84,51 +72,27 @@ fn jobs_by_status() {
 
 #[test]
 fn job_failjob() {
-    snap!(
-        "sandbox_job_failjob",
-        open(
-            app(),
-            job("failure-policy", "job-pod-failure-policy-failjob")
-        )
-    );
+    snap!("sandbox_job_failjob", open(app(), job("failure-policy", "job-pod-failure-policy-failjob")));
 }
 
 #[test]
 fn job_ignore() {
-    snap!(
-        "sandbox_job_ignore",
-        open(
-            app(),
-            job("failure-policy", "job-pod-failure-policy-ignore")
-        )
-    );
+    snap!("sandbox_job_ignore", open(app(), job("failure-policy", "job-pod-failure-policy-ignore")));
 }
 
 #[test]
 fn job_config_issue() {
-    snap!(
-        "sandbox_job_config_issue",
-        open(
-            app(),
-            job("failure-policy", "job-pod-failure-policy-config-issue")
-        )
-    );
+    snap!("sandbox_job_config_issue", open(app(), job("failure-policy", "job-pod-failure-policy-config-issue")));
 }
 
 #[test]
 fn job_indexed() {
-    snap!(
-        "sandbox_job_indexed",
-        open(app(), job("indexed", "indexed-job"))
-    );
+    snap!("sandbox_job_indexed", open(app(), job("indexed", "indexed-job")));
 }
 
 #[test]
 fn job_pod_to_pod() {
-    snap!(
-        "sandbox_job_pod_to_pod",
-        open(app(), job("pod-to-pod", "example-job"))
-    );
+    snap!("sandbox_job_pod_to_pod", open(app(), job("pod-to-pod", "example-job")));
 }
 
 #[test]
@@ -143,13 +107,7 @@ fn cronjobs() {
 
 #[test]
 fn cronjob_hello() {
-    snap!(
-        "sandbox_cronjob_hello",
-        open(
-            tab(app(), 1),
-            Screen::CronJobDetail(ObjKey::new("cronjob", "hello"))
-        )
-    );
+    snap!("sandbox_cronjob_hello", open(tab(app(), 1), Screen::CronJobDetail(ObjKey::new("cronjob", "hello"))));
 }
 
 #[test]

@@ -10,25 +10,16 @@ use crate::model::{Kind, ObjKey, Update, WatchId};
 use crate::source::kube::Namespaces;
 
 fn app() -> App {
-    let target = Target {
-        context: "sandbox".into(),
-        namespaces: Namespaces::All,
-        selector: None,
-    };
-    let mut app = App::new(
-        target,
-        vec!["sandbox".into(), "sandbox-limited".into()],
-        Theme::no_color(),
-        test_state::now(),
-    );
+    let target = Target { context: "sandbox".into(), namespaces: Namespaces::All, selector: None };
+    let mut app =
+        App::new(target, vec!["sandbox".into(), "sandbox-limited".into()], Theme::no_color(), test_state::now());
     app.state = test_state::state();
     app.connection = Connection::Connected;
     app
 }
 
 fn press(app: &mut App, code: KeyCode) -> Option<Effect> {
-    app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
-        .effect
+    app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))).effect
 }
 
 fn type_text(app: &mut App, text: &str) {
@@ -45,20 +36,10 @@ fn enter_opens_the_selected_job_and_esc_goes_back_then_clears_the_filter() {
     press(&mut a, KeyCode::Enter);
     assert_eq!(a.view().filter, "failjob");
     press(&mut a, KeyCode::Enter);
-    assert_eq!(
-        a.view().screen,
-        Screen::JobDetail(ObjKey::new(
-            "failure-policy",
-            "job-pod-failure-policy-failjob"
-        ))
-    );
+    assert_eq!(a.view().screen, Screen::JobDetail(ObjKey::new("failure-policy", "job-pod-failure-policy-failjob")));
     press(&mut a, KeyCode::Esc);
     assert_eq!(a.view().screen, Screen::Jobs);
-    assert_eq!(
-        a.view().filter,
-        "failjob",
-        "the first Esc only closes the detail"
-    );
+    assert_eq!(a.view().filter, "failjob", "the first Esc only closes the detail");
     press(&mut a, KeyCode::Esc);
     assert_eq!(a.view().filter, "");
 }
@@ -93,10 +74,7 @@ fn dash_l_in_the_text_prompt_sets_a_label_selector() {
     press(&mut a, KeyCode::Char('/'));
     type_text(&mut a, "-l jobgroup=jobexample");
     press(&mut a, KeyCode::Enter);
-    assert_eq!(
-        a.view().labels.as_ref().unwrap().text,
-        "jobgroup=jobexample"
-    );
+    assert_eq!(a.view().labels.as_ref().unwrap().text, "jobgroup=jobexample");
     assert_eq!(super::row_keys(&a, a.view()).len(), 3);
 }
 
@@ -110,10 +88,7 @@ fn selection_follows_the_object_when_rows_move() {
     let mut j = crate::model::test_fixtures::job("aaa", "first");
     j.created = Some(test_state::now());
     a.update(Msg::Kube(vec![Update::Applied(
-        WatchId {
-            kind: Kind::Job,
-            namespace: None,
-        },
+        WatchId { kind: Kind::Job, namespace: None },
         crate::model::Object::Job(j),
     )]));
     assert_eq!(a.selected_key().unwrap(), chosen);
@@ -138,10 +113,7 @@ fn choosing_a_namespace_reconnects_with_a_fresh_state() {
     type_text(&mut a, "indexed");
     let effect = press(&mut a, KeyCode::Enter);
     assert_eq!(effect, Some(Effect::Reconnect));
-    assert_eq!(
-        a.target.namespaces,
-        Namespaces::Only(vec!["indexed".into()])
-    );
+    assert_eq!(a.target.namespaces, Namespaces::Only(vec!["indexed".into()]));
     assert_eq!(a.state.jobs.len(), 0, "rows of the old watches are gone");
     assert_eq!(a.connection, Connection::Connecting);
     // The namespaces seen before stay in the picker.

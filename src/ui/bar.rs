@@ -16,11 +16,7 @@ pub const EMPTY: char = '░';
 /// Cells of each segment for a bar `width` cells wide: (succeeded, failed, active).
 pub fn segments(p: &Progress, width: u16) -> (u16, u16, u16) {
     let w = width as f64;
-    let (s, f, a) = (
-        p.succeeded.max(0) as f64,
-        p.failed.max(0) as f64,
-        p.active.max(0) as f64,
-    );
+    let (s, f, a) = (p.succeeded.max(0) as f64, p.failed.max(0) as f64, p.active.max(0) as f64);
     let (succeeded, failed, active) = match (p.fraction(), p.target) {
         (Some(done), Some(t)) if t > 0 => {
             let failed = p.failed_fraction().unwrap_or(0.0);
@@ -77,11 +73,7 @@ pub fn bar_line(p: &Progress, width: u16, theme: &Theme) -> Line<'static> {
     let label = p.label();
     let label_width = label.chars().count() as u16;
     let bar_width = width.saturating_sub(label_width + 1);
-    let label_style = if p.failed > 0 && p.target.is_some_and(|t| p.succeeded < t) {
-        theme.warn
-    } else {
-        theme.text
-    };
+    let label_style = if p.failed > 0 && p.target.is_some_and(|t| p.succeeded < t) { theme.warn } else { theme.text };
     if bar_width < 3 {
         return Line::from(Span::styled(label, label_style));
     }
@@ -95,21 +87,8 @@ pub fn bar_line(p: &Progress, width: u16, theme: &Theme) -> Line<'static> {
 mod tests {
     use super::*;
 
-    fn progress(
-        succeeded: i32,
-        failed: i32,
-        active: i32,
-        target: Option<i32>,
-        parallelism: Option<i32>,
-    ) -> Progress {
-        Progress {
-            succeeded,
-            failed,
-            active,
-            target,
-            parallelism,
-            ..Default::default()
-        }
+    fn progress(succeeded: i32, failed: i32, active: i32, target: Option<i32>, parallelism: Option<i32>) -> Progress {
+        Progress { succeeded, failed, active, target, parallelism, ..Default::default() }
     }
 
     #[test]
@@ -121,10 +100,7 @@ mod tests {
 
     #[test]
     fn almost_done_is_not_drawn_full_and_rare_failures_show() {
-        assert_eq!(
-            segments(&progress(999, 1, 0, Some(1000), None), 10),
-            (9, 1, 0)
-        );
+        assert_eq!(segments(&progress(999, 1, 0, Some(1000), None), 10), (9, 1, 0));
         assert_eq!(segments(&progress(1, 0, 0, Some(1000), None), 10).0, 1);
     }
 

@@ -17,29 +17,17 @@ pub struct Column {
 
 impl Column {
     pub const fn fixed(title: &'static str, width: u16, priority: u8) -> Self {
-        Self {
-            title,
-            min: width,
-            max: width,
-            priority,
-        }
+        Self { title, min: width, max: width, priority }
     }
 
     pub const fn flex(title: &'static str, min: u16, max: u16, priority: u8) -> Self {
-        Self {
-            title,
-            min,
-            max,
-            priority,
-        }
+        Self { title, min, max, priority }
     }
 
     /// Caps a flexible column at its widest content, so spare width goes
     /// where it shows something.
     pub fn fit_content(mut self, widest: usize) -> Self {
-        self.max = self
-            .max
-            .min((widest as u16).max(self.min).max(self.title.len() as u16));
+        self.max = self.max.min((widest as u16).max(self.min).max(self.title.len() as u16));
         self
     }
 }
@@ -54,11 +42,7 @@ pub fn fit(columns: &[Column], width: u16, spacing: u16) -> Vec<(usize, u16)> {
     };
     while needed(&shown) > width as u32 && shown.len() > 1 {
         // Drop the lowest-priority column; among equals, the rightmost.
-        let drop = shown
-            .iter()
-            .enumerate()
-            .max_by_key(|(pos, i)| (columns[**i].priority, *pos))
-            .map(|(pos, _)| pos);
+        let drop = shown.iter().enumerate().max_by_key(|(pos, i)| (columns[**i].priority, *pos)).map(|(pos, _)| pos);
         match drop {
             Some(pos) if columns[shown[pos]].priority > 0 => {
                 shown.remove(pos);
@@ -109,12 +93,7 @@ mod tests {
 
     #[test]
     fn drops_lowest_priority_first() {
-        let names = |w| {
-            fit(&COLS, w, 1)
-                .iter()
-                .map(|(i, _)| COLS[*i].title)
-                .collect::<Vec<_>>()
-        };
+        let names = |w| fit(&COLS, w, 1).iter().map(|(i, _)| COLS[*i].title).collect::<Vec<_>>();
         assert_eq!(names(100), ["NAME", "AGE", "STATUS", "NS"]);
         assert_eq!(names(26), ["NAME", "STATUS", "NS"]);
         assert_eq!(names(19), ["NAME", "STATUS"]);
@@ -128,11 +107,7 @@ mod tests {
         let f = fit(&COLS, 35, 1);
         assert_eq!(f[0], (0, 13));
         let cols = [Column::flex("MSG", 5, 50, 3), Column::flex("NAME", 5, 8, 0)];
-        assert_eq!(
-            fit(&cols, 20, 1),
-            vec![(0, 11), (1, 8)],
-            "NAME fills up first"
-        );
+        assert_eq!(fit(&cols, 20, 1), vec![(0, 11), (1, 8)], "NAME fills up first");
     }
 
     #[test]

@@ -18,11 +18,7 @@ pub fn jobs_of<'a>(state: &'a State, cronjob_key: &ObjKey) -> Vec<&'a JobInfo> {
     match state.cronjobs.get(cronjob_key) {
         Some(cj) => cronjob::history(cj, &state.jobs)
             .into_iter()
-            .filter_map(|(name, _, _)| {
-                state
-                    .jobs
-                    .get(&ObjKey::new(cronjob_key.namespace.clone(), name))
-            })
+            .filter_map(|(name, _, _)| state.jobs.get(&ObjKey::new(cronjob_key.namespace.clone(), name)))
             .collect(),
         None => Vec::new(),
     }
@@ -37,11 +33,7 @@ fn header_lines(app: &App, cj: &CronJobInfo) -> Vec<Line<'static>> {
         Some(e) => Span::styled(format::sanitize(&e), theme.bad),
     };
     let next = match cronjobs::next_run(cj, now) {
-        Some(t) => format!(
-            "{}  at {}",
-            format::countdown(t, now),
-            t.format("%Y-%m-%d %H:%M:%S UTC")
-        ),
+        Some(t) => format!("{}  at {}", format::countdown(t, now), t.format("%Y-%m-%d %H:%M:%S UTC")),
         None => cronjobs::next_text(cj, now),
     };
     let when = |t: Option<crate::model::Time>| match t {
@@ -54,10 +46,7 @@ fn header_lines(app: &App, cj: &CronJobInfo) -> Vec<Line<'static>> {
             Span::styled(format!("{}  ", format::sanitize(&cj.schedule)), theme.text),
             words,
         ]),
-        Line::from(vec![
-            label("next run"),
-            Span::styled(next, if cj.suspend { theme.warn } else { theme.busy }),
-        ]),
+        Line::from(vec![label("next run"), Span::styled(next, if cj.suspend { theme.warn } else { theme.busy })]),
         Line::from(vec![
             label("last run"),
             Span::styled(when(cj.last_schedule), theme.text),
@@ -71,12 +60,8 @@ fn header_lines(app: &App, cj: &CronJobInfo) -> Vec<Line<'static>> {
                     "concurrency {} · suspend {} · keep {} ok / {} failed",
                     cj.concurrency_policy,
                     if cj.suspend { "yes" } else { "no" },
-                    cj.successful_jobs_history_limit
-                        .map(|n| n.to_string())
-                        .unwrap_or("-".into()),
-                    cj.failed_jobs_history_limit
-                        .map(|n| n.to_string())
-                        .unwrap_or("-".into()),
+                    cj.successful_jobs_history_limit.map(|n| n.to_string()).unwrap_or("-".into()),
+                    cj.failed_jobs_history_limit.map(|n| n.to_string()).unwrap_or("-".into()),
                 ),
                 theme.text,
             ),
@@ -85,10 +70,7 @@ fn header_lines(app: &App, cj: &CronJobInfo) -> Vec<Line<'static>> {
             [
                 vec![label("history")],
                 cronjobs::history_strip(&app.state, cj, theme, 40).spans,
-                vec![Span::styled(
-                    format!("   active {}", cj.active.len()),
-                    theme.dim,
-                )],
+                vec![Span::styled(format!("   active {}", cj.active.len()), theme.dim)],
             ]
             .concat(),
         ),
@@ -104,12 +86,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, view: &mut View, key: &O
     };
     let header = header_lines(app, cj);
     let title = Line::from(vec![Span::styled(format!(" CronJob {key} "), theme.title)]);
-    let [top, head, table] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Length(header.len() as u16),
-        Constraint::Fill(1),
-    ])
-    .areas(area);
+    let [top, head, table] =
+        Layout::vertical([Constraint::Length(1), Constraint::Length(header.len() as u16), Constraint::Fill(1)])
+            .areas(area);
     frame.render_widget(Paragraph::new(title), top);
     frame.render_widget(Paragraph::new(header), head);
     let total = jobs_of(&app.state, key).len();

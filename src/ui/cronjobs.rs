@@ -57,17 +57,10 @@ pub fn rows<'a>(app: &'a App, view: &View) -> Vec<&'a CronJobInfo> {
         .collect();
     let now = app.now;
     match SORTS.get(view.sort).copied() {
-        Some("name") => rows
-            .sort_by(|a, b| (&a.key.name, &a.key.namespace).cmp(&(&b.key.name, &b.key.namespace))),
+        Some("name") => rows.sort_by(|a, b| (&a.key.name, &a.key.namespace).cmp(&(&b.key.name, &b.key.namespace))),
         // Soonest first; suspended (no next run) last.
-        Some("next run") => {
-            rows.sort_by_key(|c| (next_run(c, now).is_none(), next_run(c, now), c.key.clone()))
-        }
-        Some("last run") => rows.sort_by(|a, b| {
-            b.last_schedule
-                .cmp(&a.last_schedule)
-                .then_with(|| a.key.cmp(&b.key))
-        }),
+        Some("next run") => rows.sort_by_key(|c| (next_run(c, now).is_none(), next_run(c, now), c.key.clone())),
+        Some("last run") => rows.sort_by(|a, b| b.last_schedule.cmp(&a.last_schedule).then_with(|| a.key.cmp(&b.key))),
         _ => rows.sort_by(|a, b| a.key.cmp(&b.key)),
     }
     if view.descending {
@@ -101,16 +94,8 @@ pub fn next_text(cj: &CronJobInfo, now: Time) -> String {
 pub fn history_strip(state: &State, cj: &CronJobInfo, theme: &Theme, max: usize) -> Line<'static> {
     let jobs = cronjob::history(cj, &state.jobs);
     let skip = jobs.len().saturating_sub(max);
-    let spans: Vec<Span> = jobs
-        .iter()
-        .skip(skip)
-        .map(|(_, phase, _)| history_glyph(*phase, theme))
-        .collect();
-    if spans.is_empty() {
-        Line::styled("-", theme.dim)
-    } else {
-        Line::from(spans)
-    }
+    let spans: Vec<Span> = jobs.iter().skip(skip).map(|(_, phase, _)| history_glyph(*phase, theme)).collect();
+    if spans.is_empty() { Line::styled("-", theme.dim) } else { Line::from(spans) }
 }
 
 fn history_glyph(phase: JobPhase, theme: &Theme) -> Span<'static> {
@@ -125,10 +110,7 @@ fn history_glyph(phase: JobPhase, theme: &Theme) -> Span<'static> {
 
 /// The schedule in words, from the model, made safe for the terminal.
 pub fn schedule_words(cj: &CronJobInfo) -> String {
-    format::sanitize(&cronjob::describe_schedule(
-        &cj.schedule,
-        cj.time_zone.as_deref(),
-    ))
+    format::sanitize(&cronjob::describe_schedule(&cj.schedule, cj.time_zone.as_deref()))
 }
 
 fn cronjob_cell(app: &App, cj: &CronJobInfo, col: Col, width: u16) -> Cell<'static> {
@@ -152,10 +134,7 @@ fn cronjob_cell(app: &App, cj: &CronJobInfo, col: Col, width: u16) -> Cell<'stat
         }
         Col::Active => {
             let n = cj.active.len();
-            cell(
-                if n > 0 { n.to_string() } else { "-".into() },
-                if n > 0 { theme.busy } else { theme.dim },
-            )
+            cell(if n > 0 { n.to_string() } else { "-".into() }, if n > 0 { theme.busy } else { theme.dim })
         }
         Col::Last => cell(format::age(cj.last_schedule, now), theme.dim),
         Col::Next => {
@@ -175,8 +154,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, view: &mut View) {
         .copied()
         .filter(|(c, _)| !(single_ns && *c == Col::Namespace))
         .map(|(c, spec)| {
-            let widest =
-                |f: fn(&CronJobInfo) -> usize| rows.iter().map(|j| f(j)).max().unwrap_or(0);
+            let widest = |f: fn(&CronJobInfo) -> usize| rows.iter().map(|j| f(j)).max().unwrap_or(0);
             match c {
                 Col::Namespace => (c, spec.fit_content(widest(|j| j.key.namespace.len()))),
                 Col::Name => (c, spec.fit_content(widest(|j| j.key.name.len()))),
@@ -185,17 +163,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, view: &mut View) {
         })
         .collect();
     let specs: Vec<Column> = cols.iter().map(|(_, c)| *c).collect();
-    let cell_of =
-        |c: &&CronJobInfo, col: usize, width: u16| cronjob_cell(app, c, cols[col].0, width);
+    let cell_of = |c: &&CronJobInfo, col: usize, width: u16| cronjob_cell(app, c, cols[col].0, width);
     let table = ListTable {
-        title: list::title(
-            &app.theme,
-            "CronJobs",
-            rows.len(),
-            app.state.cronjobs.len(),
-            view,
-            SORTS,
-        ),
+        title: list::title(&app.theme, "CronJobs", rows.len(), app.state.cronjobs.len(), view, SORTS),
         columns: &specs,
         items: &rows,
         key: &key,

@@ -13,18 +13,13 @@ pub fn duration(d: chrono::Duration) -> String {
 
 /// Time since `t`, or "-" when unknown.
 pub fn age(t: Option<Time>, now: Time) -> String {
-    t.map(|t| human_duration(now - t))
-        .unwrap_or_else(|| "-".into())
+    t.map(|t| human_duration(now - t)).unwrap_or_else(|| "-".into())
 }
 
 /// Time until `t` ("in 42s"), or "now" when it is due.
 pub fn countdown(t: Time, now: Time) -> String {
     let d = t - now;
-    if d.num_seconds() <= 0 {
-        "now".into()
-    } else {
-        format!("in {}", human_duration(d))
-    }
+    if d.num_seconds() <= 0 { "now".into() } else { format!("in {}", human_duration(d)) }
 }
 
 /// Cuts `s` to `width` terminal cells, ending with "…" when cut.
@@ -87,16 +82,8 @@ mod tests {
 
     #[test]
     fn fit_middle_keeps_both_ends() {
-        assert_eq!(
-            fit_middle("job-pod-failure-policy-config-issue", 20),
-            "job-pod-fa…fig-issue"
-        );
-        assert_eq!(
-            fit_middle("job-pod-failure-policy-config-issue", 20)
-                .chars()
-                .count(),
-            20
-        );
+        assert_eq!(fit_middle("job-pod-failure-policy-config-issue", 20), "job-pod-fa…fig-issue");
+        assert_eq!(fit_middle("job-pod-failure-policy-config-issue", 20).chars().count(), 20);
         assert_eq!(fit_middle("short", 20), "short");
         assert_eq!(fit_middle("abcdefghij", 5), "abcd…");
     }

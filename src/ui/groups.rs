@@ -16,12 +16,7 @@ use crate::model::job::Progress;
 pub fn panel_lines(app: &App, width: u16) -> Vec<Line<'static>> {
     let theme = &app.theme;
     let groups = groups::job_groups(&app.state.jobs);
-    let sel_width = groups
-        .iter()
-        .map(|g| g.label.len())
-        .max()
-        .unwrap_or(0)
-        .min(36);
+    let sel_width = groups.iter().map(|g| g.label.len()).max().unwrap_or(0).min(36);
     groups
         .iter()
         .map(|g| {
@@ -34,18 +29,11 @@ pub fn panel_lines(app: &App, width: u16) -> Vec<Line<'static>> {
                 target: Some(total),
                 ..Default::default()
             };
-            let counts = format!(
-                " {} complete · {} failed · {} running",
-                g.progress_label(),
-                g.failed,
-                g.running
-            );
+            let counts = format!(" {} complete · {} failed · {} running", g.progress_label(), g.failed, g.running);
             let fixed = 1 + sel_width + 1 + counts.chars().count();
             let bar_width = (width as usize).saturating_sub(fixed).min(30) as u16;
-            let mut spans = vec![Span::styled(
-                format!(" {:<sel_width$} ", format::fit(&g.label, sel_width)),
-                theme.text,
-            )];
+            let mut spans =
+                vec![Span::styled(format!(" {:<sel_width$} ", format::fit(&g.label, sel_width)), theme.text)];
             if bar_width >= 4 {
                 spans.extend(bar::bar_spans(&p, bar_width, theme));
             }
@@ -68,9 +56,6 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, lines: Vec<Line<'static>
         Span::styled(" Groups ", theme.title),
         Span::styled(format!("[{}] b hides ", lines.len()), theme.dim),
     ]);
-    let block = Block::new()
-        .borders(Borders::TOP)
-        .border_style(theme.border)
-        .title(title);
+    let block = Block::new().borders(Borders::TOP).border_style(theme.border).title(title);
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }

@@ -56,19 +56,11 @@ pub fn rows<'a>(app: &'a App, view: &View) -> Vec<&'a JobInfo> {
 }
 
 fn matches(job: &JobInfo, view: &View) -> bool {
-    let labels_ok = view
-        .labels
-        .as_ref()
-        .is_none_or(|l| kube::core::SelectorExt::matches(&l.selector, &job.labels));
+    let labels_ok = view.labels.as_ref().is_none_or(|l| kube::core::SelectorExt::matches(&l.selector, &job.labels));
     labels_ok
         && list::text_matches(
             &view.filter,
-            &[
-                &job.key.namespace,
-                &job.key.name,
-                job.pattern().as_str(),
-                job.status_text(),
-            ],
+            &[&job.key.namespace, &job.key.name, job.pattern().as_str(), job.status_text()],
         )
 }
 
@@ -85,12 +77,9 @@ fn status_rank(phase: JobPhase) -> u8 {
 
 fn sort(rows: &mut [&JobInfo], view: &View, _now: Time) {
     match SORTS.get(view.sort).copied() {
-        Some("name") => rows
-            .sort_by(|a, b| (&a.key.name, &a.key.namespace).cmp(&(&b.key.name, &b.key.namespace))),
+        Some("name") => rows.sort_by(|a, b| (&a.key.name, &a.key.namespace).cmp(&(&b.key.name, &b.key.namespace))),
         // Newest first: ascending age.
-        Some("age") => {
-            rows.sort_by(|a, b| b.created.cmp(&a.created).then_with(|| a.key.cmp(&b.key)))
-        }
+        Some("age") => rows.sort_by(|a, b| b.created.cmp(&a.created).then_with(|| a.key.cmp(&b.key))),
         Some("status") => rows.sort_by_key(|j| (status_rank(j.phase()), j.key.clone())),
         Some("progress") => rows.sort_by(|a, b| {
             let f = |j: &JobInfo| j.progress().fraction().unwrap_or(0.0);
@@ -152,34 +141,18 @@ fn job_cell(theme: &Theme, now: Time, job: &JobInfo, col: Col, width: u16) -> Ce
         Col::Pattern => {
             let p = job.pattern();
             // All rows use the same form, so the column reads as one vocabulary.
-            let text = if w >= Pattern::FixedCompletions.as_str().len() {
-                p.as_str()
-            } else {
-                short_pattern(p)
-            };
+            let text = if w >= Pattern::FixedCompletions.as_str().len() { p.as_str() } else { short_pattern(p) };
             cell(text, theme.dim)
         }
         Col::Completions => Cell::from(bar::bar_line(&job.progress(), width, theme)),
         Col::Active => {
             let a = job.status.active;
-            cell(
-                if a > 0 { a.to_string() } else { "-".into() },
-                if a > 0 { theme.busy } else { theme.dim },
-            )
+            cell(if a > 0 { a.to_string() } else { "-".into() }, if a > 0 { theme.busy } else { theme.dim })
         }
         Col::Status => cell(format::fit(&status_text(job), w), status_style(theme, job)),
         Col::Elapsed => {
-            let style = if job.phase() == JobPhase::Running {
-                theme.busy
-            } else {
-                theme.dim
-            };
-            cell(
-                job.elapsed(now)
-                    .map(format::duration)
-                    .unwrap_or_else(|| "-".into()),
-                style,
-            )
+            let style = if job.phase() == JobPhase::Running { theme.busy } else { theme.dim };
+            cell(job.elapsed(now).map(format::duration).unwrap_or_else(|| "-".into()), style)
         }
         Col::Age => cell(format::age(job.created, now), theme.dim),
     }
@@ -203,21 +176,13 @@ fn columns(app: &App, rows: &[&JobInfo]) -> Vec<(Col, Column)> {
 }
 
 /// Renders a table of Jobs (the Jobs screen, or a CronJob's Jobs).
-pub fn render_table(
-    frame: &mut Frame,
-    area: Rect,
-    app: &App,
-    view: &mut View,
-    name: &str,
-    total: usize,
-) {
+pub fn render_table(frame: &mut Frame, area: Rect, app: &App, view: &mut View, name: &str, total: usize) {
     let rows = rows(app, view);
     let cols = columns(app, &rows);
     let specs: Vec<Column> = cols.iter().map(|(_, c)| *c).collect();
     let theme = &app.theme;
     let now = app.now;
-    let cell_of =
-        |j: &&JobInfo, col: usize, width: u16| job_cell(theme, now, j, cols[col].0, width);
+    let cell_of = |j: &&JobInfo, col: usize, width: u16| job_cell(theme, now, j, cols[col].0, width);
     let filtered = !view.filter.is_empty() || view.labels.is_some();
     let table = ListTable {
         title: list::title(theme, name, rows.len(), total, view, SORTS),
@@ -234,14 +199,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, view: &mut View) {
     let groups = super::groups::panel_lines(app, area.width);
     let panel_height = if app.show_groups && !groups.is_empty() {
         // Keep at least 8 rows for the table.
-        (groups.len() as u16 + 1)
-            .min(area.height.saturating_sub(8) / 2)
-            .min(6)
+        (groups.len() as u16 + 1).min(area.height.saturating_sub(8) / 2).min(6)
     } else {
         0
     };
-    let [panel, table] =
-        Layout::vertical([Constraint::Length(panel_height), Constraint::Fill(1)]).areas(area);
+    let [panel, table] = Layout::vertical([Constraint::Length(panel_height), Constraint::Fill(1)]).areas(area);
     if panel_height > 0 {
         super::groups::render(frame, panel, app, groups);
     }
@@ -252,9 +214,6 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, view: &mut View) {
 pub fn summary(theme: &Theme, job: &JobInfo) -> Line<'static> {
     Line::from(vec![
         Span::styled(status_text(job), status_style(theme, job)),
-        Span::styled(
-            format!(" · {} · {}", job.pattern(), job.progress().label()),
-            theme.dim,
-        ),
+        Span::styled(format!(" · {} · {}", job.pattern(), job.progress().label()), theme.dim),
     ])
 }

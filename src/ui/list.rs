@@ -28,29 +28,15 @@ pub struct ListTable<'a, T> {
 
 /// Renders the table into `area` and keeps `view`'s selection on the same
 /// object (or the same position when the object went away).
-pub fn render<T>(
-    frame: &mut Frame,
-    area: Rect,
-    view: &mut View,
-    theme: &Theme,
-    table: ListTable<'_, T>,
-) {
-    let block = Block::new()
-        .borders(Borders::TOP)
-        .border_style(theme.border)
-        .title(table.title);
+pub fn render<T>(frame: &mut Frame, area: Rect, view: &mut View, theme: &Theme, table: ListTable<'_, T>) {
+    let block = Block::new().borders(Borders::TOP).border_style(theme.border).title(table.title);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.height == 0 || inner.width == 0 {
         return;
     }
     let fitted = columns::fit(table.columns, inner.width, SPACING);
-    let header = Row::new(
-        fitted
-            .iter()
-            .map(|&(i, _)| Cell::from(table.columns[i].title)),
-    )
-    .style(theme.header);
+    let header = Row::new(fitted.iter().map(|&(i, _)| Cell::from(table.columns[i].title))).style(theme.header);
     let page = inner.height.saturating_sub(1) as usize;
     view.page = page.max(1);
     if table.items.is_empty() {
@@ -62,17 +48,9 @@ pub fn render<T>(
             ratatui::layout::Constraint::Fill(1),
         ])
         .areas(inner);
-        frame.render_widget(
-            Table::new(Vec::<Row>::new(), columns::constraints(&fitted)).header(header),
-            head,
-        );
+        frame.render_widget(Table::new(Vec::<Row>::new(), columns::constraints(&fitted)).header(header), head);
         // Wrapped: a forbidden or connection error is long and all of it matters.
-        frame.render_widget(
-            Paragraph::new(table.empty)
-                .style(theme.dim)
-                .wrap(Wrap { trim: false }),
-            rest,
-        );
+        frame.render_widget(Paragraph::new(table.empty).style(theme.dim).wrap(Wrap { trim: false }), rest);
         return;
     }
     let index = select(view, table.items, table.key);
@@ -80,13 +58,7 @@ pub fn render<T>(
     let end = (view.offset + page).min(table.items.len());
     let rows: Vec<Row> = table.items[view.offset..end]
         .iter()
-        .map(|item| {
-            Row::new(
-                fitted
-                    .iter()
-                    .map(|&(col, width)| (table.cell)(item, col, width)),
-            )
-        })
+        .map(|item| Row::new(fitted.iter().map(|&(col, width)| (table.cell)(item, col, width))))
         .collect();
     let widget = Table::new(rows, columns::constraints(&fitted))
         .header(header)
@@ -99,10 +71,7 @@ pub fn render<T>(
 /// Resolves the selected row: the selected key if still present, else the same
 /// position clamped to the rows. Updates the view to match.
 fn select<T>(view: &mut View, items: &[T], key: &dyn Fn(&T) -> ObjKey) -> usize {
-    let found = view
-        .selected
-        .as_ref()
-        .and_then(|sel| items.iter().position(|i| key(i) == *sel));
+    let found = view.selected.as_ref().and_then(|sel| items.iter().position(|i| key(i) == *sel));
     let index = found.unwrap_or(view.index.min(items.len() - 1));
     view.index = index;
     view.selected = Some(key(&items[index]));
@@ -122,26 +91,12 @@ pub fn scrolled_offset(offset: usize, index: usize, page: usize, len: usize) -> 
 }
 
 /// The title of a list pane: name, counts, sort and filters.
-pub fn title<'a>(
-    theme: &Theme,
-    name: &str,
-    shown: usize,
-    total: usize,
-    view: &View,
-    sorts: &[&str],
-) -> Line<'a> {
+pub fn title<'a>(theme: &Theme, name: &str, shown: usize, total: usize, view: &View, sorts: &[&str]) -> Line<'a> {
     let mut spans = vec![Span::styled(format!(" {name} "), theme.title)];
-    let count = if shown == total {
-        format!("{total}")
-    } else {
-        format!("{shown}/{total}")
-    };
+    let count = if shown == total { format!("{total}") } else { format!("{shown}/{total}") };
     spans.push(Span::styled(format!("[{count}] "), theme.text));
     if let Some(sort) = sorts.get(view.sort) {
-        spans.push(Span::styled(
-            format!("sort:{sort}{} ", if view.descending { "↓" } else { "↑" }),
-            theme.dim,
-        ));
+        spans.push(Span::styled(format!("sort:{sort}{} ", if view.descending { "↓" } else { "↑" }), theme.dim));
     }
     if !view.filter.is_empty() {
         spans.push(Span::styled(format!("/{} ", view.filter), theme.warn));
@@ -170,10 +125,6 @@ mod tests {
         assert_eq!(scrolled_offset(0, 5, 10, 100), 0);
         assert_eq!(scrolled_offset(0, 12, 10, 100), 3);
         assert_eq!(scrolled_offset(20, 12, 10, 100), 12);
-        assert_eq!(
-            scrolled_offset(95, 99, 10, 100),
-            90,
-            "no blank space at the end"
-        );
+        assert_eq!(scrolled_offset(95, 99, 10, 100), 90, "no blank space at the end");
     }
 }

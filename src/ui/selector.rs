@@ -51,11 +51,7 @@ fn parse_term(term: &str) -> Result<Expression, String> {
         if let Some(pos) = term.find(op) {
             let key = key_of(&term[..pos], term)?;
             let values = set_of(term[pos + op.len()..].trim(), term)?;
-            return Ok(if notin {
-                Expression::NotIn(key, values)
-            } else {
-                Expression::In(key, values)
-            });
+            return Ok(if notin { Expression::NotIn(key, values) } else { Expression::In(key, values) });
         }
     }
     for (op, equal) in [("!=", false), ("==", true), ("=", true)] {
@@ -64,11 +60,7 @@ fn parse_term(term: &str) -> Result<Expression, String> {
             let value = term[pos + op.len()..].trim();
             check_value(value, term)?;
             let value = value.to_string();
-            return Ok(if equal {
-                Expression::Equal(key, value)
-            } else {
-                Expression::NotEqual(key, value)
-            });
+            return Ok(if equal { Expression::Equal(key, value) } else { Expression::NotEqual(key, value) });
         }
     }
     Ok(Expression::Exists(key_of(term, term)?))
@@ -76,22 +68,12 @@ fn parse_term(term: &str) -> Result<Expression, String> {
 
 fn key_of(key: &str, term: &str) -> Result<String, String> {
     let key = key.trim();
-    let valid = !key.is_empty()
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c));
-    if valid {
-        Ok(key.to_string())
-    } else {
-        Err(format!("bad label key in {term:?}"))
-    }
+    let valid = !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c));
+    if valid { Ok(key.to_string()) } else { Err(format!("bad label key in {term:?}")) }
 }
 
 fn check_value(value: &str, term: &str) -> Result<(), String> {
-    if value
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-    {
+    if value.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
         Ok(())
     } else {
         Err(format!("bad label value in {term:?}"))
@@ -118,26 +100,16 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     #[test]
     fn parses_every_operator() {
         let s = parse("jobgroup=jobexample, tier!=db, env in (a, b),app,!debug").unwrap();
-        assert_eq!(
-            s.to_string(),
-            "jobgroup=jobexample,tier!=db,env in (a,b),app,!debug"
-        );
+        assert_eq!(s.to_string(), "jobgroup=jobexample,tier!=db,env in (a,b),app,!debug");
         let l = labels(&[("jobgroup", "jobexample"), ("env", "b"), ("app", "x")]);
         assert!(s.matches(&l));
-        assert!(!s.matches(&labels(&[
-            ("jobgroup", "jobexample"),
-            ("env", "c"),
-            ("app", "x")
-        ])));
+        assert!(!s.matches(&labels(&[("jobgroup", "jobexample"), ("env", "c"), ("app", "x")])));
     }
 
     #[test]

@@ -14,11 +14,7 @@ use crate::model::{Kind, ObjKey, Update, WatchHealth, WatchId};
 use crate::source::kube::Namespaces;
 
 fn app_with(theme: Theme, namespaces: Namespaces) -> App {
-    let target = Target {
-        context: "sandbox".into(),
-        namespaces,
-        selector: None,
-    };
+    let target = Target { context: "sandbox".into(), namespaces, selector: None };
     let contexts = vec!["sandbox".into(), "sandbox-limited".into()];
     let mut app = App::new(target, contexts, theme, test_state::now());
     app.state = test_state::state();
@@ -41,10 +37,7 @@ macro_rules! snap {
     ($name:literal, $app:expr) => {{
         let mut app = $app;
         insta::assert_snapshot!(concat!($name, "_80x24"), render(&mut app, 80, 24).backend());
-        insta::assert_snapshot!(
-            concat!($name, "_140x40"),
-            render(&mut app, 140, 40).backend()
-        );
+        insta::assert_snapshot!(concat!($name, "_140x40"), render(&mut app, 140, 40).backend());
     }};
 }
 
@@ -83,78 +76,48 @@ fn jobs_filtered_by_label_selector() {
 #[test]
 fn jobs_sorted_by_status() {
     let mut a = app();
-    a.tabs[0].sort = super::jobs::SORTS
-        .iter()
-        .position(|s| *s == "status")
-        .unwrap();
+    a.tabs[0].sort = super::jobs::SORTS.iter().position(|s| *s == "status").unwrap();
     snap!("jobs_by_status", a);
 }
 
 #[test]
 fn jobs_in_one_namespace_drop_the_namespace_column() {
-    let mut a = app_with(
-        Theme::default_16(),
-        Namespaces::Only(vec!["failure-policy".into()]),
-    );
+    let mut a = app_with(Theme::default_16(), Namespaces::Only(vec!["failure-policy".into()]));
     a.state = test_state::state();
     snap!("jobs_one_namespace", a);
 }
 
 #[test]
 fn job_detail_failjob() {
-    snap!(
-        "job_failjob",
-        open(
-            app(),
-            Screen::JobDetail(key("failure-policy", "job-pod-failure-policy-failjob"))
-        )
-    );
+    snap!("job_failjob", open(app(), Screen::JobDetail(key("failure-policy", "job-pod-failure-policy-failjob"))));
 }
 
 #[test]
 fn job_detail_ignore() {
-    snap!(
-        "job_ignore",
-        open(
-            app(),
-            Screen::JobDetail(key("failure-policy", "job-pod-failure-policy-ignore"))
-        )
-    );
+    snap!("job_ignore", open(app(), Screen::JobDetail(key("failure-policy", "job-pod-failure-policy-ignore"))));
 }
 
 #[test]
 fn job_detail_config_issue() {
     snap!(
         "job_config_issue",
-        open(
-            app(),
-            Screen::JobDetail(key("failure-policy", "job-pod-failure-policy-config-issue"))
-        )
+        open(app(), Screen::JobDetail(key("failure-policy", "job-pod-failure-policy-config-issue")))
     );
 }
 
 #[test]
 fn job_detail_indexed() {
-    snap!(
-        "job_indexed",
-        open(app(), Screen::JobDetail(key("indexed", "indexed-job")))
-    );
+    snap!("job_indexed", open(app(), Screen::JobDetail(key("indexed", "indexed-job"))));
 }
 
 #[test]
 fn job_detail_pod_to_pod() {
-    snap!(
-        "job_pod_to_pod",
-        open(app(), Screen::JobDetail(key("pod-to-pod", "example-job")))
-    );
+    snap!("job_pod_to_pod", open(app(), Screen::JobDetail(key("pod-to-pod", "example-job"))));
 }
 
 #[test]
 fn job_detail_of_a_deleted_job() {
-    snap!(
-        "job_gone",
-        open(app(), Screen::JobDetail(key("indexed", "no-such-job")))
-    );
+    snap!("job_gone", open(app(), Screen::JobDetail(key("indexed", "no-such-job"))));
 }
 
 #[test]
@@ -168,10 +131,7 @@ fn cronjobs() {
 fn cronjob_detail() {
     let mut a = app();
     a.tab = 1;
-    snap!(
-        "cronjob_hello",
-        open(a, Screen::CronJobDetail(key("cronjob", "hello")))
-    );
+    snap!("cronjob_hello", open(a, Screen::CronJobDetail(key("cronjob", "hello"))));
 }
 
 #[test]
@@ -185,12 +145,7 @@ fn pods() {
 fn pods_of_a_job() {
     snap!(
         "pods_of_ignore",
-        open(
-            app(),
-            Screen::Pods {
-                job: Some(key("failure-policy", "job-pod-failure-policy-ignore"))
-            }
-        )
+        open(app(), Screen::Pods { job: Some(key("failure-policy", "job-pod-failure-policy-ignore")) })
     );
 }
 
@@ -220,9 +175,7 @@ fn filter_prompt() {
     let mut a = app();
     a.action(Action::Filter);
     for c in "wq".chars() {
-        a.update(crate::app::Msg::Key(crossterm::event::KeyEvent::from(
-            crossterm::event::KeyCode::Char(c),
-        )));
+        a.update(crate::app::Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char(c))));
     }
     snap!("filter_prompt", a);
 }
@@ -234,29 +187,9 @@ fn forbidden_and_retrying_watches() {
     let forbidden = WatchHealth::Forbidden {
         message: "nodes is forbidden: User \"limited\" cannot list resource \"nodes\" at the cluster scope".into(),
     };
-    a.state.apply(
-        Update::Health(
-            WatchId {
-                kind: Kind::Node,
-                namespace: None,
-            },
-            forbidden,
-        ),
-        now,
-    );
-    let retrying = WatchHealth::Retrying {
-        error: "connection refused (127.0.0.1:16443)".into(),
-    };
-    a.state.apply(
-        Update::Health(
-            WatchId {
-                kind: Kind::Event,
-                namespace: None,
-            },
-            retrying,
-        ),
-        now,
-    );
+    a.state.apply(Update::Health(WatchId { kind: Kind::Node, namespace: None }, forbidden), now);
+    let retrying = WatchHealth::Retrying { error: "connection refused (127.0.0.1:16443)".into() };
+    a.state.apply(Update::Health(WatchId { kind: Kind::Event, namespace: None }, retrying), now);
     a.tab = 3;
     snap!("nodes_forbidden", a);
 }
@@ -265,8 +198,7 @@ fn forbidden_and_retrying_watches() {
 fn cannot_connect() {
     let mut a = app();
     a.state = Default::default();
-    a.connection =
-        Connection::Failed("context \"nope\" not found in kubeconfig /root/.kube/config".into());
+    a.connection = Connection::Failed("context \"nope\" not found in kubeconfig /root/.kube/config".into());
     snap!("cannot_connect", a);
 }
 
@@ -283,11 +215,7 @@ fn no_color_theme_renders_without_any_colour() {
     let mut a = app_with(Theme::no_color(), Namespaces::All);
     let terminal = render(&mut a, 100, 30);
     for cell in terminal.backend().buffer().content() {
-        assert_eq!(
-            (cell.fg, cell.bg),
-            (Color::Reset, Color::Reset),
-            "coloured cell {cell:?}"
-        );
+        assert_eq!((cell.fg, cell.bg), (Color::Reset, Color::Reset), "coloured cell {cell:?}");
     }
     insta::assert_snapshot!("jobs_no_color_100x30", terminal.backend());
 }

@@ -27,24 +27,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     }
     left.push(sep.clone());
     let middle = match &app.flash {
-        Some(flash) => vec![Span::styled(
-            flash.text.clone(),
-            if flash.error {
-                bar.patch(theme.bad)
-            } else {
-                bar
-            },
-        )],
+        Some(flash) => vec![Span::styled(flash.text.clone(), if flash.error { bar.patch(theme.bad) } else { bar })],
         None => health_spans(app, bar),
     };
     let right = format!(
         "{} jobs {} pods │ {} ",
         app.state.jobs.len(),
         app.state.pods.len(),
-        app.state
-            .last_update
-            .map(|t| format!("upd {} ago", format::duration(app.now - t)))
-            .unwrap_or("no data".into())
+        app.state.last_update.map(|t| format!("upd {} ago", format::duration(app.now - t))).unwrap_or("no data".into())
     );
     let right_width = right.chars().count();
     let left_width: usize = left.iter().map(|s| s.width()).sum();
@@ -53,20 +43,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let room = (area.width as usize).saturating_sub(left_width);
     let middle_width: usize = middle.iter().map(|s| s.width()).sum();
     let show_right = room >= right_width + 1 + middle_width.min(30);
-    let middle_room = if show_right {
-        room - right_width - 1
-    } else {
-        room
-    };
+    let middle_room = if show_right { room - right_width - 1 } else { room };
     let mut spans = left;
     spans.extend(truncate(middle, middle_room));
     frame.render_widget(Paragraph::new(Line::from(spans)).style(bar), area);
     if show_right {
-        let r = Rect {
-            x: area.x + area.width - right_width as u16,
-            width: right_width as u16,
-            ..area
-        };
+        let r = Rect { x: area.x + area.width - right_width as u16, width: right_width as u16, ..area };
         frame.render_widget(Paragraph::new(Span::styled(right, bar)), r);
     }
 }
@@ -102,10 +84,7 @@ fn health_spans(app: &App, bar: Style) -> Vec<Span<'static>> {
     match &app.connection {
         Connection::Connecting => return vec![Span::styled("connecting…", bar.patch(theme.warn))],
         Connection::Failed(e) => {
-            return vec![Span::styled(
-                format!("✗ cannot connect: {}", format::sanitize(e)),
-                bar.patch(theme.bad),
-            )];
+            return vec![Span::styled(format!("✗ cannot connect: {}", format::sanitize(e)), bar.patch(theme.bad))];
         }
         Connection::Connected => {}
     }
@@ -125,26 +104,16 @@ fn health_spans(app: &App, bar: Style) -> Vec<Span<'static>> {
     let synced = watches.values().filter(|s| s.synced).count();
     let mut spans = Vec::new();
     if !forbidden.is_empty() {
-        spans.push(Span::styled(
-            format!("✗ forbidden: {} ", forbidden.join(",")),
-            bar.patch(theme.bad),
-        ));
+        spans.push(Span::styled(format!("✗ forbidden: {} ", forbidden.join(",")), bar.patch(theme.bad)));
     }
     if let Some((name, error)) = retrying.first() {
-        let more = if retrying.len() > 1 {
-            format!(" +{}", retrying.len() - 1)
-        } else {
-            String::new()
-        };
+        let more = if retrying.len() > 1 { format!(" +{}", retrying.len() - 1) } else { String::new() };
         let text = format!("⟳ retrying {name}{more} ({}) ", format::sanitize(error));
         spans.push(Span::styled(text, bar.patch(theme.warn)));
     }
     if spans.is_empty() {
         if watches.is_empty() || synced < watches.len() {
-            spans.push(Span::styled(
-                format!("listing {synced}/{}", watches.len()),
-                bar.patch(theme.warn),
-            ));
+            spans.push(Span::styled(format!("listing {synced}/{}", watches.len()), bar.patch(theme.warn)));
         } else {
             spans.push(Span::styled(format!("✓ {} watches ok", watches.len()), bar));
         }

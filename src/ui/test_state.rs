@@ -36,10 +36,7 @@ fn owned(mut p: PodInfo, node: &str, index: Option<u32>) -> PodInfo {
 }
 
 fn applied(state: &mut State, kind: Kind, objects: Vec<Object>) {
-    let id = WatchId {
-        kind,
-        namespace: None,
-    };
+    let id = WatchId { kind, namespace: None };
     state.apply(Update::ListStarted(id.clone()), now());
     for o in objects {
         state.apply(Update::Applied(id.clone(), o), now());
@@ -61,31 +58,13 @@ pub fn jobs_and_pods() -> (Vec<JobInfo>, Vec<PodInfo>) {
     j.status.completion_time = at(40);
     j.status.conditions = vec![
         with_time(
-            cond(
-                "SuccessCriteriaMet",
-                "True",
-                "CompletionsReached",
-                "Reached expected number of succeeded pods",
-            ),
+            cond("SuccessCriteriaMet", "True", "CompletionsReached", "Reached expected number of succeeded pods"),
             40,
         ),
-        with_time(
-            cond(
-                "Complete",
-                "True",
-                "CompletionsReached",
-                "Reached expected number of succeeded pods",
-            ),
-            40,
-        ),
+        with_time(cond("Complete", "True", "CompletionsReached", "Reached expected number of succeeded pods"), 40),
     ];
     for i in 0..5u32 {
-        let p = job_pod(
-            &j,
-            &format!("{i}-x{i}k2p"),
-            "Succeeded",
-            terminated(0, "Completed"),
-        );
+        let p = job_pod(&j, &format!("{i}-x{i}k2p"), "Succeeded", terminated(0, "Completed"));
         pods.push(owned(p, &format!("kwok-node-{}", i % 3), Some(i)));
     }
     jobs.push(j);
@@ -97,11 +76,7 @@ pub fn jobs_and_pods() -> (Vec<JobInfo>, Vec<PodInfo>) {
     j.spec.backoff_limit = Some(6);
     j.spec.failure_rules = vec![FailureRule {
         action: "FailJob".into(),
-        on_exit_codes: Some(ExitCodeRule {
-            container: Some("main".into()),
-            operator: "In".into(),
-            values: vec![42],
-        }),
+        on_exit_codes: Some(ExitCodeRule { container: Some("main".into()), operator: "In".into(), values: vec![42] }),
         on_pod_conditions: vec![],
     }];
     let msg = "Container main for pod failure-policy/job-pod-failure-policy-failjob-xpbn6 failed with exit code 42 matching FailJob rule at index 0";
@@ -126,58 +101,31 @@ pub fn jobs_and_pods() -> (Vec<JobInfo>, Vec<PodInfo>) {
     j.spec.failure_rules = vec![FailureRule {
         action: "Ignore".into(),
         on_exit_codes: None,
-        on_pod_conditions: vec![PodConditionPattern {
-            type_: "DisruptionTarget".into(),
-            status: "True".into(),
-        }],
+        on_pod_conditions: vec![PodConditionPattern { type_: "DisruptionTarget".into(), status: "True".into() }],
     }];
     j.status.succeeded = 1;
     j.status.active = 2;
     j.status.ready = Some(2);
     j.status.terminating = Some(0);
     let mut evicted = job_pod(&j, "h2k9d", "Failed", terminated(137, "Error"));
-    evicted.conditions.push(with_time(
-        cond(
-            "DisruptionTarget",
-            "True",
-            "EvictionByEvictionAPI",
-            "Eviction API: evicting",
-        ),
-        60,
-    ));
+    evicted
+        .conditions
+        .push(with_time(cond("DisruptionTarget", "True", "EvictionByEvictionAPI", "Eviction API: evicting"), 60));
     pods.push(owned(evicted, "kwok-node-0", None));
-    pods.push(owned(
-        job_pod(&j, "m4v8r", "Succeeded", terminated(0, "Completed")),
-        "kwok-node-1",
-        None,
-    ));
-    pods.push(owned(
-        job_pod(&j, "p3j6t", "Running", running()),
-        "kwok-node-1",
-        None,
-    ));
-    pods.push(owned(
-        job_pod(&j, "z8c1n", "Running", running()),
-        "kwok-node-2",
-        None,
-    ));
+    pods.push(owned(job_pod(&j, "m4v8r", "Succeeded", terminated(0, "Completed")), "kwok-node-1", None));
+    pods.push(owned(job_pod(&j, "p3j6t", "Running", running()), "kwok-node-1", None));
+    pods.push(owned(job_pod(&j, "z8c1n", "Running", running()), "kwok-node-2", None));
     jobs.push(j);
 
     // failure-policy: config-issue, failed by a custom pod condition.
-    let mut j = started(
-        job("failure-policy", "job-pod-failure-policy-config-issue"),
-        9,
-    );
+    let mut j = started(job("failure-policy", "job-pod-failure-policy-config-issue"), 9);
     j.spec.completions = Some(8);
     j.spec.parallelism = Some(2);
     j.spec.backoff_limit = Some(6);
     j.spec.failure_rules = vec![FailureRule {
         action: "FailJob".into(),
         on_exit_codes: None,
-        on_pod_conditions: vec![PodConditionPattern {
-            type_: "ConfigIssue".into(),
-            status: "True".into(),
-        }],
+        on_pod_conditions: vec![PodConditionPattern { type_: "ConfigIssue".into(), status: "True".into() }],
     }];
     let msg = "Pod failure-policy/job-pod-failure-policy-config-issue-k6pvp has condition ConfigIssue matching FailJob rule at index 0";
     j.status.failed = 2;
@@ -186,8 +134,7 @@ pub fn jobs_and_pods() -> (Vec<JobInfo>, Vec<PodInfo>) {
         with_time(cond("Failed", "True", "PodFailurePolicy", msg), 121),
     ];
     let mut p = job_pod(&j, "k6pvp", "Failed", waiting("ImagePullBackOff"));
-    p.conditions
-        .push(with_time(cond("ConfigIssue", "True", "", ""), 110));
+    p.conditions.push(with_time(cond("ConfigIssue", "True", "", ""), 110));
     pods.push(owned(p, "kwok-node-2", None));
     jobs.push(j);
 
@@ -200,22 +147,10 @@ pub fn jobs_and_pods() -> (Vec<JobInfo>, Vec<PodInfo>) {
     j.status.active = 2;
     j.status.ready = Some(2);
     for (i, s) in ["a1", "b2", "c3"].iter().enumerate() {
-        pods.push(owned(
-            job_pod(&j, s, "Succeeded", terminated(0, "Completed")),
-            &format!("kwok-node-{i}"),
-            None,
-        ));
+        pods.push(owned(job_pod(&j, s, "Succeeded", terminated(0, "Completed")), &format!("kwok-node-{i}"), None));
     }
-    pods.push(owned(
-        job_pod(&j, "d4", "Running", running()),
-        "kwok-node-0",
-        None,
-    ));
-    pods.push(owned(
-        job_pod(&j, "e5", "Running", running()),
-        "kwok-node-1",
-        None,
-    ));
+    pods.push(owned(job_pod(&j, "d4", "Running", running()), "kwok-node-0", None));
+    pods.push(owned(job_pod(&j, "e5", "Running", running()), "kwok-node-1", None));
     jobs.push(j);
 
     // wq-fine: job-wq-2, work queue (parallelism 2, no completions).
@@ -225,33 +160,19 @@ pub fn jobs_and_pods() -> (Vec<JobInfo>, Vec<PodInfo>) {
     j.status.succeeded = 1;
     j.status.active = 1;
     j.status.ready = Some(1);
-    pods.push(owned(
-        job_pod(&j, "f6", "Succeeded", terminated(0, "Completed")),
-        "kwok-node-0",
-        None,
-    ));
-    pods.push(owned(
-        job_pod(&j, "g7", "Running", running()),
-        "kwok-node-2",
-        None,
-    ));
+    pods.push(owned(job_pod(&j, "f6", "Succeeded", terminated(0, "Completed")), "kwok-node-0", None));
+    pods.push(owned(job_pod(&j, "g7", "Running", running()), "kwok-node-2", None));
     jobs.push(j);
 
     // expansion: three Jobs from one template, grouped by jobgroup=jobexample.
     for (i, item) in ["apple", "banana", "cherry"].iter().enumerate() {
-        let mut j = started(
-            job("expansion", &format!("process-item-{item}")),
-            50 + i as i64,
-        );
+        let mut j = started(job("expansion", &format!("process-item-{item}")), 50 + i as i64);
         j.labels.insert("jobgroup".into(), "jobexample".into());
         j.spec.completions = Some(1);
         j.spec.parallelism = Some(1);
         j.status.succeeded = 1;
         j.status.completion_time = at(70 + i as i64);
-        j.status.conditions = vec![with_time(
-            cond("Complete", "True", "CompletionsReached", ""),
-            70 + i as i64,
-        )];
+        j.status.conditions = vec![with_time(cond("Complete", "True", "CompletionsReached", ""), 70 + i as i64)];
         let mut p = job_pod(&j, "w9", "Succeeded", terminated(0, "Completed"));
         p.labels = BTreeMap::from([("jobgroup".into(), "jobexample".into())]);
         pods.push(owned(p, "kwok-node-0", None));
@@ -264,53 +185,26 @@ pub fn jobs_and_pods() -> (Vec<JobInfo>, Vec<PodInfo>) {
     j.status.succeeded = 1;
     j.status.active = 2;
     j.status.completed_indexes = Some("0".into());
-    pods.push(owned(
-        job_pod(&j, "0-a1b2c", "Succeeded", terminated(0, "Completed")),
-        "kwok-node-0",
-        Some(0),
-    ));
-    pods.push(owned(
-        job_pod(&j, "1-d3e4f", "Running", running()),
-        "kwok-node-1",
-        Some(1),
-    ));
-    pods.push(owned(
-        job_pod(&j, "2-g5h6i", "Pending", waiting("ContainerCreating")),
-        "kwok-node-2",
-        Some(2),
-    ));
+    pods.push(owned(job_pod(&j, "0-a1b2c", "Succeeded", terminated(0, "Completed")), "kwok-node-0", Some(0)));
+    pods.push(owned(job_pod(&j, "1-d3e4f", "Running", running()), "kwok-node-1", Some(1)));
+    pods.push(owned(job_pod(&j, "2-g5h6i", "Pending", waiting("ContainerCreating")), "kwok-node-2", Some(2)));
     jobs.push(j);
 
     // cronjob: hello, one finished run and one running.
     for (n, secs, done) in [(28_894_120u64, 480i64, true), (28_894_121, 540, false)] {
         let mut j = started(job("cronjob", &format!("hello-{n}")), secs);
-        j.owner = Some(Owner {
-            kind: "CronJob".into(),
-            name: "hello".into(),
-            uid: "uid-hello".into(),
-        });
+        j.owner = Some(Owner { kind: "CronJob".into(), name: "hello".into(), uid: "uid-hello".into() });
         j.created = at(secs);
         j.spec.completions = Some(1);
         j.spec.parallelism = Some(1);
         if done {
             j.status.succeeded = 1;
             j.status.completion_time = at(secs + 5);
-            j.status.conditions = vec![with_time(
-                cond("Complete", "True", "CompletionsReached", ""),
-                secs + 5,
-            )];
-            pods.push(owned(
-                job_pod(&j, "r2d2", "Succeeded", terminated(0, "Completed")),
-                "kwok-node-1",
-                None,
-            ));
+            j.status.conditions = vec![with_time(cond("Complete", "True", "CompletionsReached", ""), secs + 5)];
+            pods.push(owned(job_pod(&j, "r2d2", "Succeeded", terminated(0, "Completed")), "kwok-node-1", None));
         } else {
             j.status.active = 1;
-            pods.push(owned(
-                job_pod(&j, "c3po", "Running", running()),
-                "kwok-node-0",
-                None,
-            ));
+            pods.push(owned(job_pod(&j, "c3po", "Running", running()), "kwok-node-0", None));
         }
         jobs.push(j);
     }
@@ -335,11 +229,7 @@ pub fn nodes() -> Vec<NodeInfo> {
             name: format!("kwok-node-{i}"),
             ready: Some(i != 2),
             unschedulable: i == 1,
-            taints: if i == 1 {
-                vec!["node.kubernetes.io/unschedulable:NoSchedule".into()]
-            } else {
-                vec![]
-            },
+            taints: if i == 1 { vec!["node.kubernetes.io/unschedulable:NoSchedule".into()] } else { vec![] },
             created: Some(t0() - Duration::hours(2)),
             kubelet_version: Some("v1.36.3".into()),
         })
@@ -347,14 +237,7 @@ pub fn nodes() -> Vec<NodeInfo> {
 }
 
 pub fn events() -> Vec<EventInfo> {
-    let ev = |ns: &str,
-              name: &str,
-              kind: &str,
-              obj: &str,
-              type_: &str,
-              reason: &str,
-              message: &str,
-              secs| EventInfo {
+    let ev = |ns: &str, name: &str, kind: &str, obj: &str, type_: &str, reason: &str, message: &str, secs| EventInfo {
         key: ObjKey::new(ns, name),
         involved_kind: kind.into(),
         involved_name: obj.into(),
@@ -385,16 +268,7 @@ pub fn events() -> Vec<EventInfo> {
             "Container main for pod failure-policy/job-pod-failure-policy-failjob-xpbn6 failed with exit code 42 matching FailJob rule at index 0",
             41,
         ),
-        ev(
-            "indexed",
-            "e3",
-            "Job",
-            "indexed-job",
-            "Normal",
-            "Completed",
-            "Job completed",
-            40,
-        ),
+        ev("indexed", "e3", "Job", "indexed-job", "Normal", "Completed", "Job completed", 40),
         ev(
             "pod-to-pod",
             "e4",
@@ -412,35 +286,12 @@ pub fn events() -> Vec<EventInfo> {
 pub fn state() -> State {
     let mut state = State::default();
     let (jobs, pods) = jobs_and_pods();
-    applied(
-        &mut state,
-        Kind::Job,
-        jobs.into_iter().map(Object::Job).collect(),
-    );
-    applied(
-        &mut state,
-        Kind::Pod,
-        pods.into_iter().map(Object::Pod).collect(),
-    );
-    applied(
-        &mut state,
-        Kind::CronJob,
-        cronjobs().into_iter().map(Object::CronJob).collect(),
-    );
-    applied(
-        &mut state,
-        Kind::Node,
-        nodes().into_iter().map(Object::Node).collect(),
-    );
-    applied(
-        &mut state,
-        Kind::Event,
-        events().into_iter().map(Object::Event).collect(),
-    );
-    let svc = ServiceInfo {
-        key: ObjKey::new("pod-to-pod", "headless-svc"),
-        headless: true,
-    };
+    applied(&mut state, Kind::Job, jobs.into_iter().map(Object::Job).collect());
+    applied(&mut state, Kind::Pod, pods.into_iter().map(Object::Pod).collect());
+    applied(&mut state, Kind::CronJob, cronjobs().into_iter().map(Object::CronJob).collect());
+    applied(&mut state, Kind::Node, nodes().into_iter().map(Object::Node).collect());
+    applied(&mut state, Kind::Event, events().into_iter().map(Object::Event).collect());
+    let svc = ServiceInfo { key: ObjKey::new("pod-to-pod", "headless-svc"), headless: true };
     applied(&mut state, Kind::Service, vec![Object::Service(svc)]);
     state
 }

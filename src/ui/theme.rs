@@ -134,10 +134,7 @@ mod tests {
     fn default_theme_uses_only_named_ansi_colours() {
         for s in styles(&Theme::default_16()) {
             for c in [s.fg, s.bg].into_iter().flatten() {
-                assert!(
-                    !matches!(c, Color::Rgb(..) | Color::Indexed(_)),
-                    "{c:?} is not one of the 16 colours"
-                );
+                assert!(!matches!(c, Color::Rgb(..) | Color::Indexed(_)), "{c:?} is not one of the 16 colours");
             }
         }
     }
