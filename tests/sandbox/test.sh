@@ -324,10 +324,15 @@ check "logs from the node with a pending serving CSR fail with tls: internal err
 kc delete pod -n default tls-probe --grace-period=0 --wait=false >/dev/null 2>&1
 
 hello_jobs() {
-  local n; n=$(kc get jobs -n cronjob -o json | jq '[.items[] | select(.metadata.ownerReferences[]?.name=="hello")] | length')
-  echo "$n Jobs owned by CronJob hello"; ((n >= 2))
+  local j n gaps
+  j=$(kc get jobs -n cronjob -o json) || return 1
+  n=$(jq '[.items[] | select(.metadata.ownerReferences[]?.name=="hello")] | length' <<<"$j")
+  gaps=$(jq -c '[.items[] | select(.metadata.ownerReferences[]?.name=="hello") | .metadata.creationTimestamp | fromdateiso8601]
+    | sort | . as $t | [range(1; length) | $t[.] - $t[. - 1]]' <<<"$j")
+  echo "$n Jobs owned by CronJob hello, seconds between them: $gaps"
+  ((n >= 2)) && jq -e 'all(.[]; . >= 45 and . <= 75)' <<<"$gaps" >/dev/null
 }
-check "cronjob hello creates a Job each minute (2 Jobs seen)" eventually 150 hello_jobs
+check "cronjob hello creates a Job each minute (2 Jobs, ~60 s apart)" eventually 150 hello_jobs
 check "a hello Job Complete" bash -c "'$SANDBOX_KUBECTL' wait -n cronjob --for=condition=complete job --all --timeout=60s | grep -q hello"
 hello_logs() {
   local job out; job=$(kc get jobs -n cronjob -o jsonpath='{.items[0].metadata.name}')
