@@ -118,6 +118,10 @@ fn health_spans(app: &App, bar: Style) -> Vec<Span<'static>> {
             spans.push(Span::styled(format!("✓ {} watches ok", watches.len()), bar));
         }
     }
+    // A queue broker in trouble shows on every screen, not only on Queues.
+    if let Some(queues) = super::queues::sources_summary(&app.queues) {
+        spans.push(Span::styled(format!(" ⟳ queues: {queues}"), bar.patch(theme.warn)));
+    }
     spans
 }
 
