@@ -483,13 +483,13 @@ impl Validator<'_> {
         };
         for (i, r) in raw.redis.into_iter().enumerate() {
             if let Some(s) = self.redis(i, r) {
-                self.push_unique_name(&mut c, s.name.clone(), s.line, format!("redis[{i}].name"));
+                self.push_unique_name(&c, s.name.clone(), s.line, format!("redis[{i}].name"));
                 c.redis.push(s);
             }
         }
         for (i, r) in raw.rabbitmq.into_iter().enumerate() {
             if let Some(s) = self.rabbit(i, r) {
-                self.push_unique_name(&mut c, s.name.clone(), s.line, format!("rabbitmq[{i}].name"));
+                self.push_unique_name(&c, s.name.clone(), s.line, format!("rabbitmq[{i}].name"));
                 c.rabbitmq.push(s);
             }
         }

@@ -16,7 +16,6 @@ mod kube_support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::sync::RwLock;
 
 use batchtop::config::{self, Config};
 use batchtop::kubeclient::Connection;
@@ -35,7 +34,7 @@ use lapin::{BasicProperties, Connection as Amqp, ConnectionProperties};
 use tokio::sync::mpsc;
 
 /// The broker-restart test stops the brokers: it takes the write side.
-static BROKERS: RwLock<()> = RwLock::new(());
+static BROKERS: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
 
 /// The sandbox's broker addresses, or a panic saying how to get them.
 struct Brokers {
@@ -338,7 +337,7 @@ fn unique(name: &str) -> String {
 /// Jobs complete.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn seed_queues_link_to_their_jobs_and_drain_to_zero() {
-    let _brokers = BROKERS.read().unwrap_or_else(|e| e.into_inner());
+    let _brokers = BROKERS.read().await;
     let b = brokers();
     let ns = unique("drain");
     let (q1, q2) = (unique("job1"), unique("job2"));
@@ -396,7 +395,7 @@ async fn seed_queues_link_to_their_jobs_and_drain_to_zero() {
 /// an item with a lease is not.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn orphaned_lease_is_flagged_stuck_with_the_item_named() {
-    let _brokers = BROKERS.read().unwrap_or_else(|e| e.into_inner());
+    let _brokers = BROKERS.read().await;
     let b = brokers();
     let q = unique("orphan");
     let processing = format!("{q}:processing");
@@ -432,7 +431,7 @@ async fn orphaned_lease_is_flagged_stuck_with_the_item_named() {
 /// while the other queues of the same connection keep updating.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_queue_is_not_found_while_the_others_update() {
-    let _brokers = BROKERS.read().unwrap_or_else(|e| e.into_inner());
+    let _brokers = BROKERS.read().await;
     let b = brokers();
     let (present, missing) = (unique("present"), unique("missing"));
     delete_queue(&b, &missing).await;
@@ -458,7 +457,7 @@ async fn missing_queue_is_not_found_while_the_others_update() {
 /// its warning, on the Job and the queue.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn completion_mismatches_raise_their_warnings() {
-    let _brokers = BROKERS.read().unwrap_or_else(|e| e.into_inner());
+    let _brokers = BROKERS.read().await;
     let b = brokers();
     let ns = unique("mismatch");
     let (short, long) = (unique("short"), unique("long"));
@@ -552,7 +551,7 @@ async fn contents(b: &Brokers, prefix: &str, rabbit_queue: &str) -> Contents {
 /// delivered before.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn monitoring_leaves_every_queue_byte_for_byte_unchanged() {
-    let _brokers = BROKERS.read().unwrap_or_else(|e| e.into_inner());
+    let _brokers = BROKERS.read().await;
     let b = brokers();
     let prefix = unique("same");
     let (list, rabbit_q) = (format!("{prefix}-list"), format!("{prefix}-rabbit"));
@@ -628,7 +627,7 @@ async fn redis_keeps_data_across_restart(b: &Brokers) {
 /// reads as before. Nothing is restarted on batchtop's side.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sources_reconnect_after_a_broker_restart() {
-    let _brokers = BROKERS.write().unwrap_or_else(|e| e.into_inner());
+    let _brokers = BROKERS.write().await;
     let b = brokers();
     let (list, rq) = (unique("restart-list"), unique("restart-q"));
     let mut r = redis_conn(&b).await;
@@ -684,7 +683,7 @@ async fn sources_reconnect_after_a_broker_restart() {
 /// `--once -o json`, and no password is printed.
 #[test]
 fn once_reports_the_sandbox_queues() {
-    let _brokers = BROKERS.read().unwrap_or_else(|e| e.into_inner());
+    let _brokers = BROKERS.blocking_read();
     brokers();
     assert!(
         std::env::var_os("BATCHTOP_CONFIG").is_some(),

@@ -284,10 +284,8 @@ impl QueueState {
 
     /// Rates over the window ending at the last sample; the broker's own rates when it has them.
     pub fn rates(&self, window: Duration) -> Option<Rates> {
-        if let Some(b) = &self.broker {
-            if b.publish_rate.is_some() || b.out_rate.is_some() {
-                return Some(Rates { rate_in: b.publish_rate.unwrap_or(0.0), rate_out: b.out_rate.unwrap_or(0.0) });
-            }
+        if let Some(b) = self.broker.as_ref().filter(|b| b.publish_rate.is_some() || b.out_rate.is_some()) {
+            return Some(Rates { rate_in: b.publish_rate.unwrap_or(0.0), rate_out: b.out_rate.unwrap_or(0.0) });
         }
         rates(self.history.iter().copied(), window)
     }

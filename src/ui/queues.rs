@@ -41,10 +41,7 @@ const SPARKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█
 pub fn sparkline(values: &[u64], width: usize) -> String {
     let shown = &values[values.len().saturating_sub(width)..];
     let max = shown.iter().copied().max().unwrap_or(0);
-    shown
-        .iter()
-        .map(|&v| if max == 0 { SPARKS[0] } else { SPARKS[((v * 7 + max / 2) / max).min(7) as usize] })
-        .collect()
+    shown.iter().map(|&v| SPARKS[(v * 7 + max / 2).checked_div(max).unwrap_or(0).min(7) as usize]).collect()
 }
 
 /// Items per second, readable at a glance: "2.5/s", "12/m", "0".
