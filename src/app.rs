@@ -75,6 +75,9 @@ pub struct AppOptions {
     /// The batchtop config (queue sources, host map, links) and what was wrong with it.
     pub config: Config,
     pub config_problems: Vec<Problem>,
+    /// `--readonly`: offer no action that changes the cluster (the config can
+    /// also make single contexts read-only).
+    pub readonly: bool,
 }
 
 /// Runs the console until the operator quits, a signal arrives, or the
@@ -108,6 +111,8 @@ pub enum Msg {
     Queue(QueueUpdate),
     /// Lines and stream news for the log screen; `generation` is the stream set they belong to.
     Logs { generation: u64, events: Vec<crate::model::logbuf::LogEvent> },
+    /// Progress and results of actions, and RBAC answers (`ui::actions`).
+    Action(ui::actions::Report),
 }
 
 /// Side effects `update` asks for; the [`Runner`] carries them out.
@@ -116,6 +121,8 @@ pub enum Effect {
     Quit,
     /// The target changed: stop the watches, start new ones.
     Reconnect,
+    /// Run a confirmed action, or ask RBAC about actions (`ui::actions::spawn`).
+    Action(ui::actions::Request),
 }
 
 /// The top-level screens, in tab order (keys 1..n).
@@ -188,6 +195,8 @@ pub struct View {
     /// Index into the screen's sort columns (`ui::sort_columns`).
     pub sort: usize,
     pub descending: bool,
+    /// Rows marked for an action on several at once (Space, `*`).
+    pub marked: BTreeSet<ObjKey>,
 }
 
 impl View {
@@ -203,6 +212,7 @@ impl View {
             labels: None,
             sort: 0,
             descending: false,
+            marked: BTreeSet::new(),
         }
     }
 }
@@ -212,6 +222,10 @@ pub enum Popup {
     Help { scroll: u16 },
     Prompt(Prompt),
     Picker(Picker),
+    /// An action waiting for `y` (`ui::confirm`).
+    Confirm(Box<ui::confirm::ConfirmDialog>),
+    /// What was done, when, and how it ended (`ui::action_history`).
+    History { scroll: u16 },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -309,6 +323,8 @@ pub struct App {
     pub logs: Option<ui::logs::LogView>,
     /// Line and byte bounds of a log view.
     pub log_limits: crate::model::logbuf::Limits,
+    /// Read-only mode, RBAC answers, running actions and their history.
+    pub actions: ui::actions::Actions,
 }
 
 /// What an update did.
@@ -355,6 +371,7 @@ impl App {
             jobs_changed: true,
             logs: None,
             log_limits: Default::default(),
+            actions: Default::default(),
         }
     }
 
@@ -376,7 +393,10 @@ impl App {
             QueueUpdate::Polled { source, .. } => Some(source.clone()),
             _ => None,
         };
+        let keda = matches!(update, QueueUpdate::ScaledJobs(_));
         let changed = self.queues.apply(update);
+        // New ScaledJob triggers re-link Jobs at the next tick.
+        self.jobs_changed |= keda && changed;
         if let Some(source) = polled {
             self.queues.note_poll(&source, &self.state.jobs);
         }
@@ -407,6 +427,7 @@ impl App {
             Msg::Logs { generation, events } => {
                 Outcome { redraw: ui::logs::apply_events(self, generation, events), effect: None }
             }
+            Msg::Action(report) => Outcome { redraw: ui::actions::apply(self, report), effect: None },
         }
     }
 
@@ -463,6 +484,9 @@ impl App {
         }
         if let Some(redraw) = ui::logs::capture_key(self, &key) {
             return Outcome { redraw, effect: None };
+        }
+        if let Some(outcome) = ui::actions::capture_key(self, &key) {
+            return outcome;
         }
         let scopes = self.view().screen.key_scopes();
         match keys::action_for(&key, scopes) {
@@ -651,6 +675,20 @@ impl App {
             }
             Popup::Prompt(prompt) => self.prompt_key(prompt, key),
             Popup::Picker(picker) => self.picker_key(picker, key),
+            Popup::Confirm(dialog) => ui::confirm::key(self, *dialog, key),
+            Popup::History { scroll } => {
+                let scroll = match key.code {
+                    KeyCode::Char('j') | KeyCode::Down => scroll.saturating_add(1),
+                    KeyCode::Char('k') | KeyCode::Up => scroll.saturating_sub(1),
+                    KeyCode::Char('x') => {
+                        ui::actions::cancel_running(self);
+                        scroll
+                    }
+                    _ => return Outcome::redraw(), // any other key closes the panel
+                };
+                self.popup = Some(Popup::History { scroll });
+                Outcome::redraw()
+            }
         }
     }
 
@@ -786,6 +824,7 @@ impl App {
             view.selected = None;
             view.index = 0;
             view.offset = 0;
+            view.marked.clear();
         }
     }
 }
@@ -807,6 +846,8 @@ pub struct Runner {
     /// Polls of the queue sources (one task per broker).
     queue_rx: mpsc::Receiver<QueueUpdate>,
     queue_sources: QueueSources,
+    /// The KEDA ScaledJob watch of the current connection (idle without KEDA).
+    keda: Option<tokio::task::JoinHandle<()>>,
     /// The current connection's client, for log streams.
     client: Option<kube::Client>,
     /// The log screen's streams.
@@ -825,8 +866,9 @@ impl Runner {
     pub fn new(opts: AppOptions) -> Self {
         let target = Target { context: opts.context, namespaces: opts.namespaces, selector: opts.selector };
         let refresh = opts.config.refresh;
-        let app = App::new(target, opts.contexts, opts.theme, chrono::Utc::now())
+        let mut app = App::new(target, opts.contexts, opts.theme, chrono::Utc::now())
             .with_config(opts.config, opts.config_problems);
+        app.actions.readonly_flag = opts.readonly;
         let (queue_tx, queue_rx) = mpsc::channel(QUEUE_BUFFER);
         let (msg_tx, msg_rx) = mpsc::unbounded_channel();
         let (_, kube_rx) = mpsc::channel(1);
@@ -842,6 +884,7 @@ impl Runner {
             msg_rx,
             queue_rx,
             queue_sources: QueueSources::new(queue_tx, refresh),
+            keda: None,
             client: None,
             logs: Follower::default(),
         }
@@ -850,7 +893,8 @@ impl Runner {
     /// Starts, updates or stops queue sources to match the config and the Jobs.
     fn replan_queues(&mut self) {
         self.app.jobs_changed = false;
-        let plan = crate::model::queue::plan(&self.app.config, self.app.state.jobs.values());
+        let plan =
+            crate::model::queue::plan_with_keda(&self.app.config, self.app.state.jobs.values(), &self.app.queues.scaled_jobs);
         for update in self.queue_sources.apply(&plan) {
             self.app.queues.apply(update);
         }
@@ -913,9 +957,19 @@ impl Runner {
             match outcome.effect {
                 Some(Effect::Quit) => return Ok(()),
                 Some(Effect::Reconnect) => self.connect(),
+                Some(Effect::Action(request)) => self.spawn_action(request),
                 None => {}
             }
+            // Ask RBAC ahead about the keys of what is on screen now.
+            let wanted = ui::actions::wanted_access(&mut self.app);
+            if !wanted.is_empty() {
+                self.spawn_action(ui::actions::Request::CheckAccess(wanted));
+            }
         }
+    }
+
+    fn spawn_action(&mut self, request: ui::actions::Request) {
+        ui::actions::spawn(request, self.client.as_ref(), &self.app.target.context, &self.msg_tx);
     }
 
     /// Keeps the log streams in step with the log screen (open, restarted,
@@ -948,6 +1002,10 @@ impl Runner {
         self.generation += 1;
         let generation = self.generation;
         self.watches = None;
+        if let Some(keda) = self.keda.take() {
+            keda.abort();
+        }
+        self.app.queues.apply(QueueUpdate::ScaledJobs(Vec::new()));
         let (_, rx) = mpsc::channel(1);
         self.kube_rx = rx;
         self.app.connection = Connection::Connecting;
@@ -978,6 +1036,11 @@ impl Runner {
                 let (tx, rx) = mpsc::channel(UPDATE_BUFFER);
                 self.kube_rx = rx;
                 self.client = Some(client.clone());
+                self.keda = Some(crate::source::keda::spawn(
+                    client.clone(),
+                    self.app.target.namespaces.clone(),
+                    self.queue_sources.sender(),
+                ));
                 self.watches = Some(spawn_watches(client, &scope, tx));
                 self.sync_logs();
                 self.app.connection = Connection::Connected;

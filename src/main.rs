@@ -88,6 +88,7 @@ async fn console(cli: &Cli, conn: Connection, namespaces: Namespaces) -> i32 {
         max_fps: cli.max_fps,
         config,
         config_problems,
+        readonly: cli.readonly,
     };
     match app::run(opts).await {
         Ok(()) => 0,

@@ -58,7 +58,11 @@ pub fn render<T>(frame: &mut Frame, area: Rect, view: &mut View, theme: &Theme, 
     let end = (view.offset + page).min(table.items.len());
     let rows: Vec<Row> = table.items[view.offset..end]
         .iter()
-        .map(|item| Row::new(fitted.iter().map(|&(col, width)| (table.cell)(item, col, width))))
+        .map(|item| {
+            let row = Row::new(fitted.iter().map(|&(col, width)| (table.cell)(item, col, width)));
+            // Rows marked for a multi-row action (ui::actions) stand out.
+            if view.marked.contains(&(table.key)(item)) { row.style(theme.highlight) } else { row }
+        })
         .collect();
     let widget = Table::new(rows, columns::constraints(&fitted))
         .header(header)

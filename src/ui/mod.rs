@@ -8,8 +8,11 @@
 //! `header`, `help`, `popup` (prompts and pickers). `keys` holds every key
 //! binding, `theme` every style.
 
+pub mod action_history;
+pub mod actions;
 pub mod bar;
 pub mod columns;
+pub mod confirm;
 pub mod cronjob_detail;
 pub mod cronjobs;
 pub mod format;
@@ -50,7 +53,7 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
     *app.view_mut() = view;
     status_bar::render(frame, bottom, app);
     match &app.popup {
-        Some(Popup::Help { scroll }) => help::render(frame, body, &app.theme, *scroll),
+        Some(Popup::Help { scroll }) => help::render(frame, body, &app.theme, *scroll, &actions::help_rows(app)),
         Some(Popup::Prompt(prompt)) => popup::render_prompt(frame, body, &app.theme, prompt),
         Some(Popup::Picker(picker)) => {
             let current = match picker.kind {
@@ -59,6 +62,8 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
             };
             popup::render_picker(frame, body, &app.theme, picker, &current)
         }
+        Some(Popup::Confirm(dialog)) => confirm::render(frame, body, app, dialog),
+        Some(Popup::History { scroll }) => action_history::render(frame, body, &app.theme, &app.actions.history, *scroll),
         None => {}
     }
 }
