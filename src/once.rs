@@ -54,8 +54,9 @@ pub async fn collect(conn: &Connection, scope: &Scope, timeout: Duration) -> Res
 /// rates exist and an orphaned rediswq lease is confirmed (as the console
 /// does). A broker that does not answer shows as unreachable; nothing here
 /// waits longer than a few seconds.
-pub async fn collect_queues(config: &Config, state: &State) -> Queues {
-    let plan = queue::plan(config, state.jobs.values());
+pub async fn collect_queues(config: &Config, state: &State, scaled_jobs: &[queue::ScaledJobInfo]) -> Queues {
+    let scaled: std::collections::BTreeMap<_, _> = scaled_jobs.iter().map(|s| (s.key.clone(), s.clone())).collect();
+    let plan = queue::plan_with_keda(config, state.jobs.values(), &scaled);
     if plan.sources.is_empty() {
         return Queues::from_config(config);
     }
@@ -109,7 +110,10 @@ pub async fn run(conn: &Connection, scope: &Scope, timeout: Duration, output: Ou
         }
     };
     let mut report = Report::build(&state, &conn.context, scope, chrono::Utc::now());
-    let queues = collect_queues(config, &state).await;
+    let scaled = tokio::time::timeout(Duration::from_secs(5), crate::source::keda::list(&conn.client, &scope.namespaces))
+        .await
+        .unwrap_or_default();
+    let queues = collect_queues(config, &state, &scaled).await;
     report.add_queues(&queues, &state);
     let printed = match output {
         Output::Json => serde_json::to_string_pretty(&report).map(|mut s| {

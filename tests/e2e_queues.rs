@@ -92,6 +92,15 @@ fn test_config(
     config
 }
 
+/// Aborts a task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// The console's loop, minus the terminal: watches and queue sources feed a
 /// State and a Queues; Jobs changing re-plans the queue sources.
 struct Monitor {
@@ -102,6 +111,7 @@ struct Monitor {
     queue_rx: mpsc::Receiver<QueueUpdate>,
     sources: QueueSources,
     _watches: WatchHandles,
+    _keda: AbortOnDrop,
     /// Successful polls per source.
     polls: BTreeMap<String, u64>,
     /// Every update seen, in order, per source: for "reconnecting, then ok".
@@ -121,6 +131,7 @@ impl Monitor {
         let (tx, kube_rx) = mpsc::channel(4096);
         let watches = spawn_watches(conn.client.clone(), &scope, tx);
         let (qtx, queue_rx) = mpsc::channel(64);
+        let keda = batchtop::source::keda::spawn(conn.client.clone(), scope.namespaces.clone(), qtx.clone());
         let mut m = Monitor {
             state: State::default(),
             queues: Queues::from_config(&config),
@@ -129,6 +140,7 @@ impl Monitor {
             kube_rx,
             queue_rx,
             _watches: watches,
+            _keda: AbortOnDrop(keda),
             polls: BTreeMap::new(),
             history: Vec::new(),
         };
@@ -137,7 +149,7 @@ impl Monitor {
     }
 
     fn replan(&mut self) {
-        let plan = queue::plan(&self.config, self.state.jobs.values());
+        let plan = queue::plan_with_keda(&self.config, self.state.jobs.values(), &self.queues.scaled_jobs);
         for u in self.sources.apply(&plan) {
             self.queues.apply(u);
         }
@@ -173,8 +185,13 @@ impl Monitor {
             QueueUpdate::Failed { source, .. } => (source.clone(), "failed"),
             QueueUpdate::Started { source, .. } => (source.clone(), "started"),
             QueueUpdate::Stopped { source } => (source.clone(), "stopped"),
+            QueueUpdate::ScaledJobs(_) => ("keda".to_string(), "scaledjobs"),
         };
+        let keda = matches!(u, QueueUpdate::ScaledJobs(_));
         self.queues.apply(u);
+        if keda {
+            self.replan();
+        }
         if word == "polled" {
             *self.polls.entry(source.clone()).or_default() += 1;
             self.queues.note_poll(&source, &self.state.jobs);
@@ -724,4 +741,96 @@ fn once_reports_the_sandbox_queues() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("SOURCE") && text.contains("job1"), "{text}");
     assert!(!report.to_string().contains("guest:guest") && !text.contains("guest:guest"), "passwords masked");
+}
+
+/// Installs a minimal `scaledjobs.keda.sh` CRD (KEDA itself is not needed:
+/// batchtop only reads ScaledJobs) and waits until the API serves it.
+async fn install_keda_crd(conn: &Connection) {
+    use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+    let api: Api<CustomResourceDefinition> = Api::all(conn.client.clone());
+    let crd: CustomResourceDefinition = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": "scaledjobs.keda.sh"},
+        "spec": {
+            "group": "keda.sh",
+            "names": {"kind": "ScaledJob", "listKind": "ScaledJobList", "plural": "scaledjobs", "singular": "scaledjob"},
+            "scope": "Namespaced",
+            "versions": [{
+                "name": "v1alpha1", "served": true, "storage": true,
+                "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}}
+            }]
+        }
+    }))
+    .unwrap();
+    if api.get_opt("scaledjobs.keda.sh").await.unwrap().is_none() {
+        api.create(&PostParams::default(), &crd).await.expect("create the ScaledJob CRD");
+    }
+    for _ in 0..120 {
+        if batchtop::source::keda::scaled_job_api(&conn.client).await.is_some() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    panic!("the ScaledJob CRD was not served");
+}
+
+/// A Job made by a KEDA ScaledJob (label `scaledjob.keda.sh/name`) is linked
+/// to the queues of the ScaledJob's triggers: RabbitMQ through `hostFromEnv`
+/// (an env var of the Job holding the AMQP URL) and a Redis list by address.
+/// Its env alone names no queue.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keda_scaledjob_triggers_link_its_jobs() {
+    let _brokers = BROKERS.read().await;
+    let b = brokers();
+    let ns = unique("keda");
+    let (rq, list) = (unique("keda-q"), unique("keda-list"));
+    publish(&b, &rq, &[b"a", b"b", b"c"], true).await;
+    let mut r = redis_conn(&b).await;
+    let _: () = redis::cmd("DEL").arg(&list).query_async(&mut r).await.unwrap();
+    let _: () = redis::cmd("RPUSH").arg(&list).arg("x").arg("y").query_async(&mut r).await.unwrap();
+    let (_, conn) = Live::start(&env().context, Scope { namespaces: Namespaces::All, selector: None, kinds: vec![] }).await;
+    install_keda_crd(&conn).await;
+    namespace(&conn, &ns).await;
+    let ar = batchtop::source::keda::scaled_job_api(&conn.client).await.unwrap();
+    let sj_api: Api<kube::api::DynamicObject> = Api::namespaced_with(conn.client.clone(), &ns, &ar);
+    let sj: kube::api::DynamicObject = serde_json::from_value(serde_json::json!({
+        "apiVersion": "keda.sh/v1alpha1",
+        "kind": "ScaledJob",
+        "metadata": {"name": "consumer", "namespace": ns},
+        "spec": {
+            "jobTargetRef": {"template": {"spec": {"containers": [{"name": "c", "image": "worker"}]}}},
+            "triggers": [
+                {"type": "rabbitmq", "metadata": {"queueName": rq, "hostFromEnv": "RABBITMQ_URL", "mode": "QueueLength", "value": "1"}},
+                {"type": "redis", "metadata": {"listName": list, "address": "redis:6379", "listLength": "5"}}
+            ]
+        }
+    }))
+    .unwrap();
+    sj_api.create(&PostParams::default(), &sj).await.expect("create the ScaledJob");
+    let mut job = serde_json::json!({
+        "metadata": {"name": "consumer-x7k2p", "labels": {"scaledjob.keda.sh/name": "consumer"}},
+        "spec": {
+            "parallelism": 1,
+            "template": {
+                "metadata": {"annotations": {"sandbox.batchtop.dev/run-duration": "1h"}},
+                "spec": {
+                    "containers": [{"name": "c", "image": "worker",
+                        "env": [{"name": "RABBITMQ_URL", "value": "amqp://guest:guest@rabbitmq-service:5672"}]}],
+                    "restartPolicy": "Never"
+                }
+            }
+        }
+    });
+    job["metadata"]["namespace"] = serde_json::json!(ns);
+    let (mut m, _) = Monitor::start(test_config(&b, &[], &[], &[]), &[&ns]).await;
+    create_job(&conn, &ns, job).await;
+    let j = ObjKey::new(&ns, "consumer-x7k2p");
+    let (kq, kl) = (QueueKey::new("rabbitmq", &rq), QueueKey::new("redis", &list));
+    m.until("the ScaledJob's Job linked to both trigger queues, and read", |m| {
+        let linked = m.queues.linked_jobs(&kq).any(|x| *x == j) && m.queues.linked_jobs(&kl).any(|x| *x == j);
+        (linked && m.queue("rabbitmq", &rq)?.ready == Some(3) && m.queue("redis", &list)?.ready == Some(2)).then_some(())
+    })
+    .await;
+    drop_namespace(&conn, &ns).await;
+    delete_queue(&b, &rq).await;
+    let _: () = redis::cmd("DEL").arg(&list).query_async(&mut r).await.unwrap();
 }

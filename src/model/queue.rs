@@ -96,6 +96,8 @@ pub enum QueueUpdate {
     Failed { source: String, at: Time, error: String },
     /// The source is no longer wanted (no configured or linked queue left).
     Stopped { source: String },
+    /// Every KEDA ScaledJob in the watched scope, after any change (they are few).
+    ScaledJobs(Vec<ScaledJobInfo>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -392,6 +394,8 @@ pub struct Queues {
     held: BTreeMap<WarningId, u32>,
     /// Show warnings as soon as they hold (`--once`: one look, no history to wait for).
     pub instant_warnings: bool,
+    /// KEDA ScaledJobs by key: their triggers link the Jobs they create to queues.
+    pub scaled_jobs: BTreeMap<ObjKey, ScaledJobInfo>,
 }
 
 impl Default for Queues {
@@ -412,6 +416,7 @@ impl Queues {
             capacity,
             held: BTreeMap::new(),
             instant_warnings: false,
+            scaled_jobs: BTreeMap::new(),
         }
     }
 
@@ -471,6 +476,12 @@ impl Queues {
             QueueUpdate::Stopped { source } => {
                 self.queues.retain(|k, _| k.source != source);
                 self.sources.remove(&source).is_some()
+            }
+            QueueUpdate::ScaledJobs(list) => {
+                let map: BTreeMap<ObjKey, ScaledJobInfo> = list.into_iter().map(|s| (s.key.clone(), s)).collect();
+                let changed = map != self.scaled_jobs;
+                self.scaled_jobs = map;
+                changed
             }
         }
     }
@@ -580,6 +591,65 @@ pub fn env_queue_refs(job: &JobInfo, rules: &crate::config::Discovery) -> Vec<En
     out
 }
 
+/// The label KEDA puts on the Jobs a ScaledJob creates.
+pub const KEDA_JOB_LABEL: &str = "scaledjob.keda.sh/name";
+
+/// A KEDA ScaledJob, as far as linking needs it: its triggers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScaledJobInfo {
+    pub key: ObjKey,
+    pub triggers: Vec<KedaTrigger>,
+}
+
+/// One entry of `spec.triggers`: its type (`rabbitmq`, `redis`, ...) and its
+/// metadata, string values only (authenticationRef is never followed: it points at Secrets).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KedaTrigger {
+    pub type_: String,
+    pub metadata: BTreeMap<String, String>,
+}
+
+/// The queues a ScaledJob's triggers name, for one of its Jobs. `*FromEnv`
+/// fields name an env var of the Job's containers, as KEDA resolves them.
+/// - rabbitmq: `queueName` + `host` (or `hostFromEnv`), when it is an amqp URL
+///   (with `protocol: http` the host is the management API: only the queue name links);
+/// - redis (and redis-cluster, redis-sentinel): `listName` + `address`
+///   (or `addressFromEnv`), or `host`/`hostFromEnv` + `port`/`portFromEnv`.
+pub fn keda_queue_refs(sj: &ScaledJobInfo, job: &JobInfo) -> Vec<EnvQueueRef> {
+    let env = |name: &str| job.spec.env.iter().find(|e| e.name == name).map(|e| e.value.clone());
+    let field = |m: &BTreeMap<String, String>, key: &str| {
+        m.get(key).filter(|v| !v.is_empty()).cloned().or_else(|| m.get(&format!("{key}FromEnv")).and_then(|n| env(n)))
+    };
+    let mut out = Vec::new();
+    for t in &sj.triggers {
+        let m = &t.metadata;
+        let r = match t.type_.as_str() {
+            "rabbitmq" => {
+                let (Some(queue), Some(url)) = (field(m, "queueName"), field(m, "host")) else { continue };
+                if broker_kind(&url) != Some(BrokerKind::RabbitMq) {
+                    continue;
+                }
+                EnvQueueRef { kind: BrokerKind::RabbitMq, url, queue }
+            }
+            "redis" | "redis-cluster" | "redis-sentinel" => {
+                let Some(queue) = field(m, "listName") else { continue };
+                let address = field(m, "address").or_else(|| {
+                    let host = field(m, "host")?;
+                    Some(format!("{host}:{}", field(m, "port").unwrap_or_else(|| "6379".into())))
+                });
+                let Some(address) = address else { continue };
+                let url = if address.contains("://") { address } else { format!("redis://{address}") };
+                EnvQueueRef { kind: BrokerKind::Redis, url, queue }
+            }
+            _ => continue,
+        };
+        if !out.contains(&r) {
+            out.push(r);
+        }
+    }
+    out
+}
+
 fn broker_kind(url: &str) -> Option<BrokerKind> {
     let scheme = url.split_once("://")?.0.to_ascii_lowercase();
     match scheme.as_str() {
@@ -630,6 +700,16 @@ fn resolve(
 /// Works out which sources to run and which queues feed which Jobs, from the
 /// config and the Jobs' env. Pure: the app calls it when Jobs change.
 pub fn plan<'a>(config: &Config, jobs: impl IntoIterator<Item = &'a JobInfo>) -> Plan {
+    plan_with_keda(config, jobs, &BTreeMap::new())
+}
+
+/// [`plan`], plus the queues named by the triggers of the KEDA ScaledJob that
+/// made each Job (label `scaledjob.keda.sh/name`).
+pub fn plan_with_keda<'a>(
+    config: &Config,
+    jobs: impl IntoIterator<Item = &'a JobInfo>,
+    scaled_jobs: &BTreeMap<ObjKey, ScaledJobInfo>,
+) -> Plan {
     let mut sources: Vec<(Endpoint, SourceSpec)> = Vec::new();
     for r in &config.redis {
         if let Some((ep, url)) = resolve(BrokerKind::Redis, &r.url, &config.hosts, r.db) {
@@ -679,7 +759,13 @@ pub fn plan<'a>(config: &Config, jobs: impl IntoIterator<Item = &'a JobInfo>) ->
                 links.entry(QueueKey::new(&spec.name, &l.queue)).or_default().insert(job.key.clone());
             }
         }
-        for r in env_queue_refs(job, &config.discovery) {
+        let keda = job
+            .labels
+            .get(KEDA_JOB_LABEL)
+            .and_then(|name| scaled_jobs.get(&ObjKey::new(job.key.namespace.clone(), name.clone())))
+            .map(|sj| keda_queue_refs(sj, job))
+            .unwrap_or_default();
+        for r in env_queue_refs(job, &config.discovery).into_iter().chain(keda) {
             let Some((ep, url)) = resolve(r.kind, &r.url, &config.hosts, None) else { continue };
             let idx = match sources.iter().position(|(e, _)| *e == ep) {
                 Some(i) => i,
@@ -1098,6 +1184,42 @@ mod tests {
         let p = plan(&Config::default(), [&j]);
         assert_eq!(p.sources[0].display, "amqp://u:***@mq:5672/%2f");
         assert_eq!(p.sources[0].vhost, "/");
+    }
+
+    #[test]
+    fn keda_scaledjob_triggers_link_the_jobs_it_makes() {
+        let trig = |t: &str, kv: &[(&str, &str)]| KedaTrigger {
+            type_: t.into(),
+            metadata: kv.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        };
+        let sj = ScaledJobInfo {
+            key: ObjKey::new("ns", "consumer"),
+            triggers: vec![
+                trig("rabbitmq", &[("queueName", "orders"), ("hostFromEnv", "RABBIT_URL"), ("mode", "QueueLength")]),
+                trig("redis", &[("listName", "jobs"), ("address", "redis:6379")]),
+                trig("redis", &[("listName", "more"), ("hostFromEnv", "RH"), ("port", "6380")]),
+                trig("rabbitmq", &[("queueName", "x"), ("host", "http://mgmt:15672/vhost"), ("protocol", "http")]),
+                trig("cpu", &[("value", "50")]),
+            ],
+        };
+        let mut j = job("ns", "consumer-abc12", &[("RABBIT_URL", "amqp://u:p@rabbitmq-service:5672"), ("RH", "redis")], None);
+        j.labels.insert(KEDA_JOB_LABEL.into(), "consumer".into());
+        let refs = keda_queue_refs(&sj, &j);
+        assert_eq!(
+            refs.iter().map(|r| (r.kind, r.url.as_str(), r.queue.as_str())).collect::<Vec<_>>(),
+            vec![
+                (BrokerKind::RabbitMq, "amqp://u:p@rabbitmq-service:5672", "orders"),
+                (BrokerKind::Redis, "redis://redis:6379", "jobs"),
+                (BrokerKind::Redis, "redis://redis:6380", "more"),
+            ]
+        );
+        let scaled = [(sj.key.clone(), sj.clone())].into();
+        let p = plan_with_keda(&sandbox_config(), [&j], &scaled);
+        assert!(p.links[&QueueKey::new("rabbitmq", "orders")].contains(&j.key), "mapped to the configured source");
+        assert!(p.links[&QueueKey::new("redis", "jobs")].contains(&j.key));
+        // A Job without the label, or of another ScaledJob, is not linked by it.
+        let other = job("ns", "plain", &[], None);
+        assert!(plan_with_keda(&sandbox_config(), [&other], &scaled).links.is_empty());
     }
 
     #[test]

@@ -176,6 +176,11 @@ impl QueueSources {
     pub fn is_empty(&self) -> bool {
         self.running.is_empty()
     }
+
+    /// The channel the sources report on (the KEDA ScaledJob watch uses it too).
+    pub fn sender(&self) -> mpsc::Sender<QueueUpdate> {
+        self.tx.clone()
+    }
 }
 
 impl Drop for QueueSources {
