@@ -453,10 +453,15 @@ pub(super) fn consequences(state: &State, nodes: &[ObjKey], opts: &DrainOptions)
             }
         }));
     }
-    lines.push(format!(
-        "PodDisruptionBudgets are honoured: a refused eviction is tried again for up to {}, each refusal shown.",
-        humantime::format_duration(opts.timeout)
-    ));
+    lines.push(if opts.dry_run {
+        "PodDisruptionBudgets are honoured: a preview reports each eviction a budget would refuse, without waiting."
+            .to_string()
+    } else {
+        format!(
+            "PodDisruptionBudgets are honoured: a refused eviction is tried again for up to {}, each refusal shown.",
+            humantime::format_duration(opts.timeout)
+        )
+    });
     lines.push(format!(
         "DaemonSet pods: {}. emptyDir data: {}. Pods without a controller: {}. Grace period: {}.",
         if opts.ignore_daemonsets { "left alone" } else { "stop the drain" },

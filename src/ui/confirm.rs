@@ -142,3 +142,96 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, dialog: &ConfirmDialog) 
     frame.render_widget(Clear, rect);
     frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), rect);
 }
+
+#[cfg(test)]
+mod tests {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    use super::*;
+    use crate::action::access::{Access, AccessKey};
+    use crate::action::{ActionId, Propagation};
+    use crate::app::{App, Connection, Target};
+    use crate::model::ObjKey;
+    use crate::source::kube::Namespaces;
+    use crate::ui::test_state;
+    use crate::ui::theme::Theme;
+
+    fn app() -> App {
+        let target = Target { context: "sandbox".into(), namespaces: Namespaces::All, selector: None };
+        let mut app = App::new(target, vec!["sandbox".into()], Theme::default_16(), test_state::now());
+        app.state = test_state::state();
+        app.connection = Connection::Connected;
+        app
+    }
+
+    fn screen(app: &mut App, width: u16, height: u16) -> String {
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        terminal.draw(|f| crate::ui::draw(f, app)).unwrap();
+        terminal.backend().to_string()
+    }
+
+    fn allow(app: &mut App, action: &Action) {
+        for p in action.permissions() {
+            let namespace = if p.resource == "nodes" { None } else { action.namespaces()[0].clone() };
+            let key = AccessKey { context: app.target.context.clone(), namespace, permission: *p };
+            app.actions.access.insert(key, Access::Allowed);
+        }
+    }
+
+    #[test]
+    fn delete_dialog_says_what_happens_and_cycles_propagation() {
+        let mut a = app();
+        let job = ObjKey::new("wq-coarse", "job-wq-1");
+        let action = Action::new(ActionId::DeleteJob, "sandbox", vec![job]);
+        allow(&mut a, &action);
+        let mut dialog = ConfirmDialog::new(action);
+        assert!(dialog.option_key('p'));
+        assert_eq!(dialog.action.options, Options::Delete { propagation: Propagation::Foreground });
+        a.popup = Some(Popup::Confirm(Box::new(dialog)));
+        insta::assert_snapshot!("confirm_delete_foreground_80x24", screen(&mut a, 80, 24));
+    }
+
+    #[test]
+    fn nothing_but_y_confirms() {
+        let mut a = app();
+        let action = Action::new(ActionId::SuspendJob, "sandbox", vec![ObjKey::new("wq-coarse", "job-wq-1")]);
+        allow(&mut a, &action);
+        for code in [KeyCode::Enter, KeyCode::Char(' '), KeyCode::Char('Y'), KeyCode::Tab] {
+            let outcome = key(&mut a, ConfirmDialog::new(action.clone()), KeyEvent::from(code));
+            assert!(outcome.effect.is_none(), "{code:?} must not confirm");
+            assert!(matches!(a.popup, Some(Popup::Confirm(_))), "{code:?} keeps the dialog open");
+        }
+        let outcome = key(&mut a, ConfirmDialog::new(action.clone()), KeyEvent::from(KeyCode::Char('y')));
+        assert!(matches!(outcome.effect, Some(crate::app::Effect::Action(actions::Request::Run { .. }))));
+        assert_eq!(a.actions.history.running().count(), 1);
+    }
+
+    #[test]
+    fn an_rbac_refusal_blocks_y() {
+        let mut a = app();
+        let action = Action::new(ActionId::DeleteJob, "sandbox", vec![ObjKey::new("wq-coarse", "job-wq-1")]);
+        let key_ = AccessKey {
+            context: "sandbox".into(),
+            namespace: Some("wq-coarse".into()),
+            permission: action.permissions()[0],
+        };
+        a.actions.access.insert(key_, Access::Denied { reason: "RBAC: cannot delete jobs.batch".into() });
+        let outcome = key(&mut a, ConfirmDialog::new(action), KeyEvent::from(KeyCode::Char('y')));
+        assert!(outcome.effect.is_none());
+        assert!(a.flash.as_ref().is_some_and(|f| f.error && f.text.contains("cannot delete jobs.batch")));
+    }
+
+    #[test]
+    fn drain_dialog_shows_its_options() {
+        let mut a = app();
+        let action = Action::new(ActionId::DrainNode, "sandbox", vec![ObjKey::new("", "kwok-node-1")]);
+        allow(&mut a, &action);
+        let mut dialog = ConfirmDialog::new(action);
+        for c in ['e', 'g', 't'] {
+            assert!(dialog.option_key(c));
+        }
+        a.popup = Some(Popup::Confirm(Box::new(dialog)));
+        insta::assert_snapshot!("confirm_drain_140x40", screen(&mut a, 140, 40));
+    }
+}
