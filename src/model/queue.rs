@@ -88,8 +88,9 @@ pub fn mask_url(text: &str) -> String {
 /// What a queue source tells the state.
 #[derive(Debug, Clone, PartialEq)]
 pub enum QueueUpdate {
-    /// A source started (or was reconfigured): show it before its first poll.
-    Started { source: String, kind: BrokerKind, display: String },
+    /// A source started (or was reconfigured): show it and the queues it will
+    /// poll before its first poll (and if that never succeeds).
+    Started { source: String, kind: BrokerKind, display: String, queues: Vec<String> },
     /// One successful poll: the complete set of this source's queues right now.
     Polled { source: String, at: Time, readings: Vec<QueueReading>, management_error: Option<String> },
     /// A poll or connection attempt failed; the source retries with backoff.
@@ -427,7 +428,11 @@ impl Queues {
     /// Folds one source update in. Returns whether anything visible changed.
     pub fn apply(&mut self, update: QueueUpdate) -> bool {
         match update {
-            QueueUpdate::Started { source, kind, display } => {
+            QueueUpdate::Started { source, kind, display, queues } => {
+                for name in queues {
+                    let key = QueueKey::new(source.clone(), name);
+                    self.queues.entry(key.clone()).or_insert_with(|| QueueState::new(key, kind));
+                }
                 let s = self.sources.entry(source.clone()).or_insert_with(|| SourceState {
                     name: source,
                     kind,
@@ -482,6 +487,16 @@ impl Queues {
                 let changed = map != self.scaled_jobs;
                 self.scaled_jobs = map;
                 changed
+            }
+        }
+    }
+
+    /// A source whose every attempt failed (`--once` has no time to retry):
+    /// unreachable, not merely reconnecting.
+    pub fn give_up(&mut self, source: &str) {
+        if let Some(s) = self.sources.get_mut(source) {
+            if let SourceHealth::Reconnecting { error, failures } = &s.health {
+                s.health = SourceHealth::Unreachable { error: error.clone(), failures: *failures };
             }
         }
     }
@@ -1202,7 +1217,8 @@ mod tests {
                 trig("cpu", &[("value", "50")]),
             ],
         };
-        let mut j = job("ns", "consumer-abc12", &[("RABBIT_URL", "amqp://u:p@rabbitmq-service:5672"), ("RH", "redis")], None);
+        let mut j =
+            job("ns", "consumer-abc12", &[("RABBIT_URL", "amqp://u:p@rabbitmq-service:5672"), ("RH", "redis")], None);
         j.labels.insert(KEDA_JOB_LABEL.into(), "consumer".into());
         let refs = keda_queue_refs(&sj, &j);
         assert_eq!(
@@ -1247,7 +1263,12 @@ mod tests {
     }
 
     fn started(qs: &mut Queues, source: &str) {
-        qs.apply(QueueUpdate::Started { source: source.into(), kind: BrokerKind::Redis, display: "redis://x".into() });
+        qs.apply(QueueUpdate::Started {
+            source: source.into(),
+            kind: BrokerKind::Redis,
+            display: "redis://x".into(),
+            queues: vec![],
+        });
     }
 
     #[test]
@@ -1285,6 +1306,23 @@ mod tests {
         assert_eq!(qs.sources["r"].health.label(), "unreachable");
         qs.apply(QueueUpdate::Polled { source: "r".into(), at: t(1), readings: vec![], management_error: None });
         assert_eq!(qs.sources["r"].health, SourceHealth::Ok);
+    }
+
+    #[test]
+    fn queues_show_before_the_first_poll_and_when_it_fails() {
+        let mut qs = Queues::default();
+        qs.apply(QueueUpdate::Started {
+            source: "r".into(),
+            kind: BrokerKind::Redis,
+            display: "x".into(),
+            queues: vec!["q".into()],
+        });
+        assert_eq!(qs.summaries()[0].health, "connecting");
+        qs.apply(QueueUpdate::Failed { source: "r".into(), at: t(0), error: "refused".into() });
+        let s = &qs.summaries()[0];
+        assert_eq!((s.name.as_str(), s.health.as_str(), s.error.as_deref()), ("q", "reconnecting", Some("refused")));
+        qs.give_up("r");
+        assert_eq!(qs.summaries()[0].health, "unreachable");
     }
 
     #[test]

@@ -47,11 +47,22 @@ pub fn backoff(refresh: Duration, failures: u32) -> Duration {
     refresh.saturating_mul(factor).min(MAX_BACKOFF.max(refresh))
 }
 
-/// Polls one queue and maps a timeout to an error.
+/// Polls one source and maps a timeout to an error.
 async fn poll_with_timeout<P: Poller>(p: &mut P, queues: &BTreeSet<String>) -> PollResult {
     match tokio::time::timeout(POLL_TIMEOUT, p.poll(queues)).await {
-        Ok(r) => r,
+        Ok(r) => r.map_err(|e| with_hint(&e)),
         Err(_) => Err(format!("no answer within {}s", POLL_TIMEOUT.as_secs())),
+    }
+}
+
+/// Adds what to do to errors whose cause is usual: a cluster-internal host
+/// name (`rabbitmq-service`) does not resolve from the operator's machine.
+pub fn with_hint(error: &str) -> String {
+    let unresolved = ["failed to lookup address", "Name or service not known", "No address associated"];
+    if unresolved.iter().any(|s| error.contains(s)) {
+        format!("{error} (a cluster-internal name? map it under [hosts] in the batchtop config)")
+    } else {
+        error.to_string()
     }
 }
 
@@ -110,6 +121,16 @@ fn spawn_source(
     }
 }
 
+/// The `Started` update announcing a source and the queues it will poll.
+fn started(spec: &SourceSpec) -> QueueUpdate {
+    QueueUpdate::Started {
+        source: spec.name.clone(),
+        kind: spec.kind,
+        display: spec.display.clone(),
+        queues: spec.queues.iter().cloned().collect(),
+    }
+}
+
 struct Running {
     /// The spec with its queue list emptied: a change here means reconnecting.
     connection: SourceSpec,
@@ -147,13 +168,17 @@ impl QueueSources {
             let connection = SourceSpec { queues: BTreeSet::new(), ..spec.clone() };
             match self.running.get(&spec.name) {
                 Some(r) if r.connection == connection && !r.task.is_finished() => {
-                    r.targets.send_if_modified(|q| {
+                    let changed = r.targets.send_if_modified(|q| {
                         let changed = *q != spec.queues;
                         if changed {
                             q.clone_from(&spec.queues);
                         }
                         changed
                     });
+                    // New queues show at once, even while the broker is down.
+                    if changed {
+                        out.push(started(spec));
+                    }
                 }
                 _ => {
                     if let Some(old) = self.running.remove(&spec.name) {
@@ -162,11 +187,7 @@ impl QueueSources {
                     let (targets, rx) = watch::channel(spec.queues.clone());
                     let task = spawn_source(spec, rx, self.tx.clone(), self.refresh);
                     self.running.insert(spec.name.clone(), Running { connection, targets, task });
-                    out.push(QueueUpdate::Started {
-                        source: spec.name.clone(),
-                        kind: spec.kind,
-                        display: spec.display.clone(),
-                    });
+                    out.push(started(spec));
                 }
             }
         }
@@ -201,7 +222,7 @@ pub async fn snapshot(plan: &Plan, queues: Queues, jobs: &Store<JobInfo>, polls:
     state.instant_warnings = true;
     state.set_links(plan.links.clone());
     for spec in &plan.sources {
-        state.apply(QueueUpdate::Started { source: spec.name.clone(), kind: spec.kind, display: spec.display.clone() });
+        state.apply(started(spec));
     }
     let tasks: Vec<_> = plan
         .sources
@@ -242,6 +263,11 @@ pub async fn snapshot(plan: &Plan, queues: Queues, jobs: &Store<JobInfo>, polls:
             }
         }
     }
+    for (name, results) in &per_source {
+        if results.iter().all(|(_, r)| r.is_err()) {
+            state.give_up(name);
+        }
+    }
     state
 }
 
@@ -268,6 +294,14 @@ async fn poll_n<P: Poller>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unresolvable_hosts_get_a_hint() {
+        assert!(
+            with_hint("IO error: failed to lookup address information: Name or service not known").contains("[hosts]")
+        );
+        assert_eq!(with_hint("Connection refused"), "Connection refused");
+    }
 
     #[test]
     fn backoff_doubles_from_refresh_and_is_capped() {

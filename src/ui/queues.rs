@@ -477,7 +477,7 @@ mod tests {
             ("redis", BrokerKind::Redis, "redis://127.0.0.1:16379/0"),
             ("redis-old", BrokerKind::Redis, "redis://127.0.0.1:1/0"),
         ] {
-            q.apply(QueueUpdate::Started { source: source.into(), kind, display: url.into() });
+            q.apply(QueueUpdate::Started { source: source.into(), kind, display: url.into(), queues: vec![] });
         }
         q.set_links(
             [
