@@ -951,6 +951,8 @@ impl Runner {
             if matches!(msg, Msg::Tick(_)) && self.app.jobs_changed {
                 self.replan_queues();
             }
+            // Only a key moves the selection or the screen, which is what RBAC is asked about.
+            let keyed = matches!(msg, Msg::Key(_));
             let outcome = self.app.update(msg);
             dirty |= outcome.redraw;
             dirty |= self.sync_logs();
@@ -961,7 +963,7 @@ impl Runner {
                 None => {}
             }
             // Ask RBAC ahead about the keys of what is on screen now.
-            let wanted = ui::actions::wanted_access(&mut self.app);
+            let wanted = if keyed { ui::actions::wanted_access(&mut self.app) } else { Vec::new() };
             if !wanted.is_empty() {
                 self.spawn_action(ui::actions::Request::CheckAccess(wanted));
             }

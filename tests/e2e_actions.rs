@@ -549,6 +549,27 @@ async fn a_budget_allowing_no_disruption_blocks_the_drain_and_says_why() {
     assert!(blocked >= 1, "every refusal is reported");
     let still: Pod = Api::namespaced(conn.client.clone(), &sb.ns).get(pod.split('/').nth(1).unwrap()).await.unwrap();
     assert!(still.metadata.deletion_timestamp.is_none(), "the guarded pod was not evicted");
+
+    // A drain waiting on the budget stops when cancelled, saying what it did not do.
+    note("draining again, then cancelling");
+    let patient =
+        drain.clone().with_options(Options::Drain(DrainOptions { timeout: PATIENCE, ..DrainOptions::default() }));
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let cancel = CancellationToken::new();
+    let client = conn.client.clone();
+    let running = {
+        let cancel = cancel.clone();
+        tokio::spawn(async move { patient.execute(&client, Progress::new(tx, cancel)).await })
+    };
+    while let Some(e) = rx.recv().await {
+        if matches!(e, ProgressEvent::Drain(DrainEvent::Blocked { .. })) {
+            cancel.cancel();
+            break;
+        }
+    }
+    let outcome = tokio::time::timeout(PATIENCE, running).await.expect("the cancelled drain ends").unwrap();
+    let summary = outcome.steps[0].result.clone().unwrap_err();
+    assert!(summary.contains(&format!("cancelled before evicting {pod}")), "{summary}");
 }
 
 #[tokio::test]
