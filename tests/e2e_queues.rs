@@ -787,7 +787,8 @@ async fn keda_scaledjob_triggers_link_its_jobs() {
     let mut r = redis_conn(&b).await;
     let _: () = redis::cmd("DEL").arg(&list).query_async(&mut r).await.unwrap();
     let _: () = redis::cmd("RPUSH").arg(&list).arg("x").arg("y").query_async(&mut r).await.unwrap();
-    let (_, conn) = Live::start(&env().context, Scope { namespaces: Namespaces::All, selector: None, kinds: vec![] }).await;
+    let (_, conn) =
+        Live::start(&env().context, Scope { namespaces: Namespaces::All, selector: None, kinds: vec![] }).await;
     install_keda_crd(&conn).await;
     namespace(&conn, &ns).await;
     let ar = batchtop::source::keda::scaled_job_api(&conn.client).await.unwrap();
@@ -827,10 +828,51 @@ async fn keda_scaledjob_triggers_link_its_jobs() {
     let (kq, kl) = (QueueKey::new("rabbitmq", &rq), QueueKey::new("redis", &list));
     m.until("the ScaledJob's Job linked to both trigger queues, and read", |m| {
         let linked = m.queues.linked_jobs(&kq).any(|x| *x == j) && m.queues.linked_jobs(&kl).any(|x| *x == j);
-        (linked && m.queue("rabbitmq", &rq)?.ready == Some(3) && m.queue("redis", &list)?.ready == Some(2)).then_some(())
+        (linked && m.queue("rabbitmq", &rq)?.ready == Some(3) && m.queue("redis", &list)?.ready == Some(2))
+            .then_some(())
     })
     .await;
     drop_namespace(&conn, &ns).await;
     delete_queue(&b, &rq).await;
     let _: () = redis::cmd("DEL").arg(&list).query_async(&mut r).await.unwrap();
+}
+
+/// Queues found rather than named: RabbitMQ queues matching `queue_regex`
+/// (listed through the management API) and rediswq queues found by SCAN of
+/// their `:processing` lists.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queues_are_discovered_by_regex_and_scan() {
+    let _brokers = BROKERS.read().await;
+    let b = brokers();
+    let prefix = unique("found");
+    let (qa, qb, list) = (format!("{prefix}-a"), format!("{prefix}-b"), format!("{prefix}-list"));
+    publish(&b, &qa, &[b"1"], true).await;
+    publish(&b, &qb, &[b"1", b"2"], true).await;
+    let mut r = redis_conn(&b).await;
+    let processing = format!("{list}:processing");
+    let _: () = redis::cmd("DEL").arg(&list).arg(&processing).query_async(&mut r).await.unwrap();
+    let _: () = redis::cmd("RPUSH").arg(&list).arg("p").arg("q").arg("r").query_async(&mut r).await.unwrap();
+    let _: () = redis::cmd("LPUSH").arg(&processing).arg("s").query_async(&mut r).await.unwrap();
+    let text = format!(
+        "refresh = \"500ms\"\n\
+         [[rabbitmq]]\nname = \"rabbitmq\"\nurl_env = \"BATCHTOP_AMQP_URL\"\nmanagement_url_env = \"BATCHTOP_RABBITMQ_API\"\nqueue_regex = \"^{prefix}-\"\n\
+         [[redis]]\nname = \"redis\"\nurl_env = \"BATCHTOP_REDIS_URL\"\nscan = \"{prefix}*:processing\"\n"
+    );
+    let (config, problems) = config::parse(&text, Path::new("e2e.toml"), &|n| std::env::var(n).ok());
+    assert!(problems.is_empty(), "{problems:?}");
+    let (mut m, _conn) = Monitor::start(config, &["default"]).await;
+    m.until("both regex queues and the scanned list", |m| {
+        let a = m.queue("rabbitmq", &qa)?.ready == Some(1);
+        let b = m.queue("rabbitmq", &qb)?.ready == Some(2);
+        let l = m.queue("redis", &list)?;
+        (a && b && l.ready == Some(3) && l.in_flight == Some(1)).then_some(())
+    })
+    .await;
+    assert!(
+        m.queues.queues.keys().all(|k| !k.name.contains(":processing")),
+        "a rediswq queue is listed once, by its name"
+    );
+    delete_queue(&b, &qa).await;
+    delete_queue(&b, &qb).await;
+    let _: () = redis::cmd("DEL").arg(&list).arg(&processing).query_async(&mut r).await.unwrap();
 }
