@@ -340,3 +340,61 @@ pub fn help_rows(app: &App) -> Vec<(String, String, Option<String>)> {
     }
     rows
 }
+
+#[cfg(test)]
+mod tests {
+    use crossterm::event::KeyEvent;
+
+    use super::*;
+    use crate::app::{Connection, Target};
+    use crate::source::kube::Namespaces;
+    use crate::ui::test_state;
+    use crate::ui::theme::Theme;
+
+    fn app(config: &str) -> App {
+        let target = Target { context: "sandbox".into(), namespaces: Namespaces::All, selector: None };
+        let (config, problems) = crate::config::parse(config, std::path::Path::new("test.toml"), &|_| None);
+        assert!(problems.is_empty(), "{problems:?}");
+        let mut app = App::new(target, vec!["sandbox".into()], Theme::default_16(), test_state::now())
+            .with_config(config, Vec::new());
+        app.state = test_state::state();
+        app.connection = Connection::Connected;
+        app
+    }
+
+    fn press(app: &mut App, c: char) -> Option<Outcome> {
+        capture_key(app, &KeyEvent::from(KeyCode::Char(c)))
+    }
+
+    #[test]
+    fn a_readonly_context_offers_no_dangerous_key() {
+        for (config, flag) in [("[contexts.sandbox]\nreadonly = true\n", false), ("", true)] {
+            let mut a = app(config);
+            a.actions.readonly_flag = flag;
+            assert!(readonly(&a));
+            for c in ['D', 'S', 'R'] {
+                assert!(press(&mut a, c).is_none(), "{c} does nothing read-only");
+            }
+            assert!(a.popup.is_none());
+            let help: Vec<String> = help_rows(&a).into_iter().map(|(k, _, _)| k).collect();
+            assert!(!help.iter().any(|k| ["D", "S", "R"].contains(&k.as_str())), "{help:?}");
+        }
+    }
+
+    #[test]
+    fn marked_rows_are_the_targets() {
+        let mut a = app("");
+        assert!(!readonly(&a));
+        assert!(press(&mut a, '*').is_some());
+        let rows = super::super::row_keys(&a, a.view());
+        assert_eq!(targets(&a), rows, "every row shown is marked");
+        assert!(press(&mut a, 'S').is_some());
+        match &a.popup {
+            Some(Popup::Confirm(d)) => assert_eq!(d.action.targets.len(), rows.len()),
+            other => panic!("the suspend dialog opens: {other:?}"),
+        }
+        a.popup = None;
+        assert!(press(&mut a, '*').is_some());
+        assert!(a.view().marked.is_empty(), "* again clears");
+    }
+}
