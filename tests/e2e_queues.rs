@@ -876,3 +876,27 @@ async fn queues_are_discovered_by_regex_and_scan() {
     delete_queue(&b, &qb).await;
     let _: () = redis::cmd("DEL").arg(&list).arg(&processing).query_async(&mut r).await.unwrap();
 }
+
+/// The seed's other caution: a queue that is empty while the Job's pods still
+/// run (amqp-consume pods block waiting for a message that never comes).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn empty_queue_with_running_pods_is_warned_about() {
+    let _brokers = BROKERS.read().await;
+    let b = brokers();
+    let ns = unique("empty");
+    let q = unique("empty-q");
+    publish(&b, &q, &[], true).await;
+    let (mut m, conn) = Monitor::start(test_config(&b, &[], &[], &[]), &[&ns]).await;
+    namespace(&conn, &ns).await;
+    create_job(&conn, &ns, amqp_job("job-waiting", &q, 2, true)).await;
+    let j = ObjKey::new(&ns, "job-waiting");
+    let w = m
+        .until("queue empty but pods running", |m| {
+            m.warnings().into_iter().find(|w| w.kind == WarningKind::EmptyButRunning && w.jobs.contains(&j))
+        })
+        .await;
+    assert!(w.message.starts_with("queue empty but") && w.message.contains("still running"), "{}", w.message);
+    assert!(m.warnings().iter().any(|w| w.kind == WarningKind::CompletionsAboveItems && w.jobs.contains(&j)));
+    drop_namespace(&conn, &ns).await;
+    delete_queue(&b, &q).await;
+}
