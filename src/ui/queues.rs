@@ -172,7 +172,28 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, view: &mut View) {
         cell: &cell_of,
         empty: empty_text(app, !view.filter.is_empty()),
     };
-    list::render(frame, area, view, theme, table);
+    // Config problems stay in sight here (the start-up flash is gone after a few seconds).
+    let problems = if rows.is_empty() { 0 } else { app.config_problems.len().min(3) as u16 };
+    let [list_area, problem_area] = ratatui::layout::Layout::vertical([
+        ratatui::layout::Constraint::Fill(1),
+        ratatui::layout::Constraint::Length(problems),
+    ])
+    .areas(area);
+    list::render(frame, list_area, view, theme, table);
+    if problems > 0 {
+        let lines: Vec<Line> = app
+            .config_problems
+            .iter()
+            .take(problems as usize)
+            .map(|p| {
+                Line::styled(
+                    format::fit(&format!(" config: {}", format::sanitize(&p.to_string())), area.width as usize),
+                    theme.bad,
+                )
+            })
+            .collect();
+        frame.render_widget(Paragraph::new(lines), problem_area);
+    }
 }
 
 fn empty_text(app: &App, filtered: bool) -> ratatui::text::Text<'static> {
@@ -593,6 +614,20 @@ mod tests {
     #[test]
     fn job_detail_shows_its_queue_inline() {
         snap!("job_wq_1_queue", showing(crate::app::Screen::JobDetail(ObjKey::new("wq-coarse", "job-wq-1"))));
+    }
+
+    #[test]
+    fn config_problems_stay_on_the_queues_screen() {
+        let mut app = showing(crate::app::Screen::Queues);
+        app.config_problems.push(crate::config::Problem {
+            file: "/home/op/.config/batchtop/config.toml".into(),
+            line: 12,
+            field: "rabbitmq[0].queue_regex".into(),
+            message: "not a regular expression: unclosed group".into(),
+        });
+        let term = render(&mut app, 100, 20);
+        let text: String = term.backend().buffer().content().iter().map(|c| c.symbol()).collect();
+        assert!(text.contains("config: /home/op/.config/batchtop/config.toml:12: rabbitmq[0].queue_regex"), "{text}");
     }
 
     #[test]
