@@ -8,6 +8,7 @@ use kube::api::{Api, DeleteParams, Patch, PostParams};
 use kube::{Client, Error, Resource};
 use serde_json::json;
 
+use crate::model::cronjob::next_run;
 use crate::model::{CronJobInfo, ObjKey, State};
 
 use super::Propagation;
@@ -137,7 +138,7 @@ pub(super) fn suspend_consequences(state: &State, cronjobs: &[ObjKey]) -> Vec<St
     lines
 }
 
-pub(super) fn resume_consequences(state: &State, cronjobs: &[ObjKey], _now: crate::model::Time) -> Vec<String> {
+pub(super) fn resume_consequences(state: &State, cronjobs: &[ObjKey], now: crate::model::Time) -> Vec<String> {
     let mut lines: Vec<String> = cronjobs
         .iter()
         .filter_map(|k| state.cronjobs.get(k))
@@ -145,14 +146,22 @@ pub(super) fn resume_consequences(state: &State, cronjobs: &[ObjKey], _now: crat
             if !cj.suspend {
                 return format!("{} is not suspended: nothing changes.", cj.key.name);
             }
-            let deadline = match cj.starting_deadline_seconds {
-                Some(s) => format!(", if it was due less than {s}s ago"),
-                None => String::new(),
-            };
-            format!(
-                "{}: Jobs start again on its schedule ({}). If a run was missed while suspended, the controller starts one Job for the latest missed time at once{deadline}.",
-                cj.key.name, cj.schedule
-            )
+            // The schedule as it runs once resumed (the model answers None while suspended).
+            let resumed = CronJobInfo { suspend: false, ..cj.clone() };
+            let next = next_run(&resumed, now).map_or("unknown".to_string(), |t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string());
+            let mut line = format!("{}: Jobs start again on its schedule ({}); next regular run {next}.", cj.key.name, cj.schedule);
+            let since = cj.last_schedule.or(cj.created);
+            if let Some(missed) = since.and_then(|t| next_run(&resumed, t)).filter(|t| *t <= now) {
+                let deadline = match cj.starting_deadline_seconds {
+                    Some(s) => format!(" if that time is less than {s}s ago"),
+                    None => String::new(),
+                };
+                line.push_str(&format!(
+                    " Runs were missed since {}: the controller starts one Job for the latest missed time at once{deadline}.",
+                    missed.format("%Y-%m-%d %H:%M:%S UTC")
+                ));
+            }
+            line
         })
         .collect();
     lines.extend(missing(state, cronjobs));
@@ -260,6 +269,26 @@ mod tests {
         assert_eq!(annotations.get("team").map(String::as_str), Some("batch"), "template annotations kept");
         assert_eq!(job.metadata.labels.unwrap().get("app").map(String::as_str), Some("hello"));
         assert_eq!(job.spec.unwrap().backoff_limit, Some(2));
+    }
+
+    #[test]
+    fn resuming_says_when_it_runs_and_what_it_missed() {
+        use crate::model::test_fixtures::{cronjob, t0};
+        use crate::model::{Object, Update, WatchId};
+        let mut cj = cronjob("cronjob", "hello", "*/5 * * * *");
+        cj.suspend = true;
+        cj.last_schedule = Some(t0());
+        cj.starting_deadline_seconds = Some(200);
+        let key = cj.key.clone();
+        let mut state = State::default();
+        let id = WatchId { kind: crate::model::Kind::CronJob, namespace: None };
+        state.apply(Update::Applied(id, Object::CronJob(cj)), t0());
+        let now = t0() + chrono::Duration::minutes(12);
+        let lines = resume_consequences(&state, &[key], now);
+        // t0 is 07:46:51 and now 07:58:51: the runs of 07:50 and 07:55 were missed.
+        assert!(lines[0].contains("next regular run 2024-11-04 08:00:00 UTC"), "{lines:?}");
+        assert!(lines[0].contains("Runs were missed since 2024-11-04 07:50:00 UTC"), "{lines:?}");
+        assert!(lines[0].contains("less than 200s ago"), "{lines:?}");
     }
 
     #[test]
