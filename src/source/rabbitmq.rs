@@ -18,6 +18,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
+use futures::StreamExt;
 use lapin::options::QueueDeclareOptions;
 use lapin::types::FieldTable;
 use lapin::{Connection, ConnectionProperties, ErrorKind};
@@ -26,6 +27,11 @@ use super::queues::{CONNECT_TIMEOUT, PollResult, Poller};
 use crate::config::Management;
 use crate::model::queue::{BrokerStats, QueueReading, QueueStatus, SourceSpec, mask_url};
 
+/// One passive declare under way.
+type ProbeFuture<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<QueueReading, String>> + Send + 'a>>;
+
+/// Passive declares in flight at once (each on its own channel).
+const PROBES_AT_ONCE: usize = 8;
 /// The connection name the broker shows for batchtop.
 const CONNECTION_NAME: &str = "batchtop (read-only queue monitor)";
 /// The fields batchtop reads from the management API, nothing more.
@@ -130,10 +136,16 @@ impl RabbitPoller {
             names.extend(mgmt.keys().filter(|n| re.is_match(n)).cloned());
         }
         let conn = self.connection().await?;
+        // A few probes at a time, each on its own channel: a poll of many
+        // queues over a slow link stays well inside the poll timeout.
+        let probes: Vec<ProbeFuture<'_>> =
+            names.iter().map(|name| Box::pin(Self::probe(conn, name)) as ProbeFuture<'_>).collect();
+        let probed: Vec<Result<QueueReading, String>> =
+            futures::stream::iter(probes).buffered(PROBES_AT_ONCE).collect().await;
         let mut readings = Vec::with_capacity(names.len());
-        for name in &names {
-            let mut r = Self::probe(conn, name).await?;
-            if let (QueueStatus::Ok, Some(m)) = (&r.status, mgmt.as_ref().and_then(|m| m.get(name))) {
+        for r in probed {
+            let mut r = r?;
+            if let (QueueStatus::Ok, Some(m)) = (&r.status, mgmt.as_ref().and_then(|m| m.get(&r.name))) {
                 r.in_flight = m.unacked;
                 r.broker = Some(m.stats.clone());
             }
