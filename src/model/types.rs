@@ -90,6 +90,17 @@ pub struct EnvVar {
     pub value: String,
 }
 
+/// An env var of the pod template taken from a Secret (`valueFrom.secretKeyRef`):
+/// the reference only. batchtop reads the value only when the config sets
+/// `allow_secrets`, and only for the variables that link a Job to its queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretEnvRef {
+    pub container: String,
+    pub name: String,
+    pub secret: String,
+    pub key: String,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobInfo {
     pub key: ObjKey,
@@ -117,6 +128,8 @@ pub struct JobSpecInfo {
     pub template_labels: BTreeMap<String, String>,
     pub template_annotations: BTreeMap<String, String>,
     pub env: Vec<EnvVar>,
+    /// Env vars from Secrets (references only).
+    pub secret_env: Vec<SecretEnvRef>,
     pub containers: Vec<String>,
     pub init_containers: Vec<String>,
 }

@@ -80,6 +80,7 @@ fn job_spec(spec: &k8s_openapi::api::batch::v1::JobSpec) -> JobSpecInfo {
         template_labels: template_meta(template).and_then(|m| m.labels.clone()).unwrap_or_default(),
         template_annotations: template_meta(template).and_then(|m| m.annotations.clone()).unwrap_or_default(),
         env: pod_spec.map(literal_env).unwrap_or_default(),
+        secret_env: pod_spec.map(secret_env).unwrap_or_default(),
         containers: pod_spec.map(|s| s.containers.iter().map(|c| c.name.clone()).collect()).unwrap_or_default(),
         init_containers: pod_spec
             .and_then(|s| s.init_containers.as_ref())
@@ -100,6 +101,24 @@ fn literal_env(spec: &PodSpec) -> Vec<EnvVar> {
         .flat_map(|c| {
             c.env.iter().flatten().filter_map(move |e| {
                 e.value.as_ref().map(|v| EnvVar { container: c.name.clone(), name: e.name.clone(), value: v.clone() })
+            })
+        })
+        .collect()
+}
+
+/// Env vars from `valueFrom.secretKeyRef`: the reference, never the value.
+fn secret_env(spec: &PodSpec) -> Vec<crate::model::SecretEnvRef> {
+    let init = spec.init_containers.iter().flatten();
+    init.chain(spec.containers.iter())
+        .flat_map(|c| {
+            c.env.iter().flatten().filter_map(move |e| {
+                let r = e.value_from.as_ref()?.secret_key_ref.as_ref()?;
+                Some(crate::model::SecretEnvRef {
+                    container: c.name.clone(),
+                    name: e.name.clone(),
+                    secret: r.name.clone(),
+                    key: r.key.clone(),
+                })
             })
         })
         .collect()
