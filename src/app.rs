@@ -393,7 +393,8 @@ impl App {
             QueueUpdate::Polled { source, .. } => Some(source.clone()),
             _ => None,
         };
-        let keda = matches!(update, QueueUpdate::ScaledJobs(_));
+        // New ScaledJob triggers or Secret values re-link Jobs.
+        let keda = matches!(update, QueueUpdate::ScaledJobs(_) | QueueUpdate::Secrets(_));
         let changed = self.queues.apply(update);
         // New ScaledJob triggers re-link Jobs at the next tick.
         self.jobs_changed |= keda && changed;
@@ -848,6 +849,8 @@ pub struct Runner {
     queue_sources: QueueSources,
     /// The KEDA ScaledJob watch of the current connection (idle without KEDA).
     keda: Option<tokio::task::JoinHandle<()>>,
+    /// Secret keys already asked for (`allow_secrets`), so each is read once per connection.
+    secrets_requested: std::collections::BTreeSet<crate::model::queue::SecretRef>,
     /// The current connection's client, for log streams.
     client: Option<kube::Client>,
     /// The log screen's streams.
@@ -885,6 +888,7 @@ impl Runner {
             queue_rx,
             queue_sources: QueueSources::new(queue_tx, refresh),
             keda: None,
+            secrets_requested: Default::default(),
             client: None,
             logs: Follower::default(),
         }
@@ -893,12 +897,33 @@ impl Runner {
     /// Starts, updates or stops queue sources to match the config and the Jobs.
     fn replan_queues(&mut self) {
         self.app.jobs_changed = false;
-        let plan =
-            crate::model::queue::plan_with_keda(&self.app.config, self.app.state.jobs.values(), &self.app.queues.scaled_jobs);
+        let q = &self.app.queues;
+        let plan = crate::model::queue::plan_full(&self.app.config, self.app.state.jobs.values(), &q.scaled_jobs, &q.secrets);
         for update in self.queue_sources.apply(&plan) {
             self.app.queues.apply(update);
         }
         self.app.queues.set_links(plan.links);
+        self.read_secrets();
+    }
+
+    /// With `allow_secrets`: reads (once) the Secret keys that Jobs' linking
+    /// env vars refer to; the values come back as `QueueUpdate::Secrets`.
+    fn read_secrets(&mut self) {
+        let (Some(client), true) = (self.client.clone(), self.app.config.allow_secrets) else { return };
+        let wanted: std::collections::BTreeSet<_> =
+            crate::model::queue::secrets_wanted(&self.app.config, self.app.state.jobs.values())
+                .difference(&self.secrets_requested)
+                .cloned()
+                .collect();
+        if wanted.is_empty() {
+            return;
+        }
+        self.secrets_requested.extend(wanted.iter().cloned());
+        let tx = self.queue_sources.sender();
+        tokio::spawn(async move {
+            let values = crate::source::secrets::read(&client, &wanted).await;
+            let _ = tx.send(QueueUpdate::Secrets(values)).await;
+        });
     }
 
     pub async fn event_loop(mut self, term: &mut Tui) -> Result<()> {
@@ -1008,6 +1033,8 @@ impl Runner {
             keda.abort();
         }
         self.app.queues.apply(QueueUpdate::ScaledJobs(Vec::new()));
+        self.app.queues.secrets.clear();
+        self.secrets_requested.clear();
         let (_, rx) = mpsc::channel(1);
         self.kube_rx = rx;
         self.app.connection = Connection::Connecting;

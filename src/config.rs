@@ -45,7 +45,7 @@ pub struct Config {
     pub rate_window: Duration,
     /// How much depth history to keep per queue.
     pub history: Duration,
-    /// May batchtop read Secrets (e.g. a BROKER_URL given by secretKeyRef)? Off by default.
+    /// May batchtop read Secrets (a BROKER_URL given by secretKeyRef, for linking only)? Off by default.
     pub allow_secrets: bool,
     pub hosts: HostMap,
     pub discovery: Discovery,

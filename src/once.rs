@@ -54,9 +54,14 @@ pub async fn collect(conn: &Connection, scope: &Scope, timeout: Duration) -> Res
 /// rates exist and an orphaned rediswq lease is confirmed (as the console
 /// does). A broker that does not answer shows as unreachable; nothing here
 /// waits longer than a few seconds.
-pub async fn collect_queues(config: &Config, state: &State, scaled_jobs: &[queue::ScaledJobInfo]) -> Queues {
+pub async fn collect_queues(
+    config: &Config,
+    state: &State,
+    scaled_jobs: &[queue::ScaledJobInfo],
+    secrets: &std::collections::BTreeMap<queue::SecretRef, queue::SecretValue>,
+) -> Queues {
     let scaled: std::collections::BTreeMap<_, _> = scaled_jobs.iter().map(|s| (s.key.clone(), s.clone())).collect();
-    let plan = queue::plan_with_keda(config, state.jobs.values(), &scaled);
+    let plan = queue::plan_full(config, state.jobs.values(), &scaled, secrets);
     if plan.sources.is_empty() {
         return Queues::from_config(config);
     }
@@ -113,7 +118,15 @@ pub async fn run(conn: &Connection, scope: &Scope, timeout: Duration, output: Ou
     let scaled = tokio::time::timeout(Duration::from_secs(5), crate::source::keda::list(&conn.client, &scope.namespaces))
         .await
         .unwrap_or_default();
-    let queues = collect_queues(config, &state, &scaled).await;
+    // Secret values only with `allow_secrets`, and only those linking needs.
+    let wanted = queue::secrets_wanted(config, state.jobs.values());
+    let secrets = match wanted.is_empty() {
+        true => Default::default(),
+        false => tokio::time::timeout(Duration::from_secs(5), crate::source::secrets::read(&conn.client, &wanted))
+            .await
+            .unwrap_or_default(),
+    };
+    let queues = collect_queues(config, &state, &scaled, &secrets).await;
     report.add_queues(&queues, &state);
     let printed = match output {
         Output::Json => serde_json::to_string_pretty(&report).map(|mut s| {

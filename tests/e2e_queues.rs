@@ -112,6 +112,7 @@ struct Monitor {
     sources: QueueSources,
     _watches: WatchHandles,
     _keda: AbortOnDrop,
+    client: kube::Client,
     /// Successful polls per source.
     polls: BTreeMap<String, u64>,
     /// Every update seen, in order, per source: for "reconnecting, then ok".
@@ -141,6 +142,7 @@ impl Monitor {
             queue_rx,
             _watches: watches,
             _keda: AbortOnDrop(keda),
+            client: conn.client.clone(),
             polls: BTreeMap::new(),
             history: Vec::new(),
         };
@@ -148,8 +150,21 @@ impl Monitor {
         (m, conn)
     }
 
+    /// As the console: plan, and with `allow_secrets` read the Secret keys linking needs, then plan again.
+    async fn replan_reading_secrets(&mut self) {
+        self.replan();
+        let wanted = queue::secrets_wanted(&self.config, self.state.jobs.values());
+        if wanted.iter().any(|k| !self.queues.secrets.contains_key(k)) {
+            let values = batchtop::source::secrets::read(&self.client, &wanted).await;
+            if !values.is_empty() && self.queues.apply(QueueUpdate::Secrets(values)) {
+                self.replan();
+            }
+        }
+    }
+
     fn replan(&mut self) {
-        let plan = queue::plan_with_keda(&self.config, self.state.jobs.values(), &self.queues.scaled_jobs);
+        let q = &self.queues;
+        let plan = queue::plan_full(&self.config, self.state.jobs.values(), &q.scaled_jobs, &q.secrets);
         for u in self.sources.apply(&plan) {
             self.queues.apply(u);
         }
@@ -168,7 +183,7 @@ impl Monitor {
                     let job = matches!(&u, Update::Applied(id, _) | Update::Deleted(id, _) | Update::ListDone(id) if id.kind == Kind::Job);
                     self.state.apply(u, chrono::Utc::now());
                     if job {
-                        self.replan();
+                        self.replan_reading_secrets().await;
                     }
                 }
                 Some(u) = self.queue_rx.recv() => self.queue_update(u),
@@ -186,6 +201,7 @@ impl Monitor {
             QueueUpdate::Started { source, .. } => (source.clone(), "started"),
             QueueUpdate::Stopped { source } => (source.clone(), "stopped"),
             QueueUpdate::ScaledJobs(_) => ("keda".to_string(), "scaledjobs"),
+            QueueUpdate::Secrets(_) => ("secrets".to_string(), "secrets"),
         };
         let keda = matches!(u, QueueUpdate::ScaledJobs(_));
         self.queues.apply(u);
@@ -897,6 +913,57 @@ async fn empty_queue_with_running_pods_is_warned_about() {
         .await;
     assert!(w.message.starts_with("queue empty but") && w.message.contains("still running"), "{}", w.message);
     assert!(m.warnings().iter().any(|w| w.kind == WarningKind::CompletionsAboveItems && w.jobs.contains(&j)));
+    drop_namespace(&conn, &ns).await;
+    delete_queue(&b, &q).await;
+}
+
+/// A BROKER_URL given by `secretKeyRef`: not linked (and the Secret not read)
+/// by default; linked once the config sets `allow_secrets`, and its password
+/// is not shown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secret_broker_url_is_read_only_when_allowed() {
+    use k8s_openapi::api::core::v1::Secret;
+    let _brokers = BROKERS.read().await;
+    let b = brokers();
+    let ns = unique("secret");
+    let q = unique("secret-q");
+    publish(&b, &q, &[b"1", b"2"], true).await;
+    let (_, conn) =
+        Live::start(&env().context, Scope { namespaces: Namespaces::All, selector: None, kinds: vec![] }).await;
+    namespace(&conn, &ns).await;
+    let secret: Secret = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": "broker", "namespace": ns},
+        "stringData": {"url": "amqp://guest:guest@rabbitmq-service:5672"}
+    }))
+    .unwrap();
+    Api::<Secret>::namespaced(conn.client.clone(), &ns).create(&PostParams::default(), &secret).await.unwrap();
+    let mut job = amqp_job("job-secret", &q, 2, false);
+    job["spec"]["template"]["spec"]["containers"][0]["env"][0] =
+        serde_json::json!({"name": "BROKER_URL", "valueFrom": {"secretKeyRef": {"name": "broker", "key": "url"}}});
+    create_job(&conn, &ns, job).await;
+    let j = ObjKey::new(&ns, "job-secret");
+    let key = QueueKey::new("rabbitmq", &q);
+
+    // Default config: the Job is seen, but nothing links it (no URL without the Secret).
+    let (mut m, _) = Monitor::start(test_config(&b, &[], &[], &[]), &[&ns]).await;
+    m.until("the Job, with its secret env reference", |m| {
+        m.state.jobs.get(&j).filter(|job| job.spec.secret_env.iter().any(|r| r.name == "BROKER_URL")).map(|_| ())
+    })
+    .await;
+    m.polls("rabbitmq", 2).await;
+    assert!(m.queues.queues_of_job(&j).next().is_none(), "not linked without allow_secrets");
+    assert!(m.queues.secrets.is_empty(), "no Secret was read");
+    drop(m);
+
+    let mut config = test_config(&b, &[], &[], &[]);
+    config.allow_secrets = true;
+    let (mut m, _) = Monitor::start(config, &[&ns]).await;
+    m.until("linked through the Secret's URL, and read", |m| {
+        (m.queues.linked_jobs(&key).any(|x| *x == j) && m.queue("rabbitmq", &q)?.ready == Some(2)).then_some(())
+    })
+    .await;
+    let shown = format!("{:?}{:?}", m.queues.summaries(), m.queues.sources);
+    assert!(!shown.contains("guest:guest"), "{shown}");
     drop_namespace(&conn, &ns).await;
     delete_queue(&b, &q).await;
 }

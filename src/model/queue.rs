@@ -22,7 +22,7 @@ use std::time::Duration;
 use regex::Regex;
 use serde::Serialize;
 
-use super::types::{JobInfo, ObjKey, Time};
+use super::types::{EnvVar, JobInfo, ObjKey, Time};
 use crate::config::{Config, Management};
 
 /// Consecutive failed polls after which a source is shown unreachable rather
@@ -99,6 +99,8 @@ pub enum QueueUpdate {
     Stopped { source: String },
     /// Every KEDA ScaledJob in the watched scope, after any change (they are few).
     ScaledJobs(Vec<ScaledJobInfo>),
+    /// Env values read from Secrets (only with `allow_secrets`).
+    Secrets(BTreeMap<SecretRef, SecretValue>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -397,6 +399,8 @@ pub struct Queues {
     pub instant_warnings: bool,
     /// KEDA ScaledJobs by key: their triggers link the Jobs they create to queues.
     pub scaled_jobs: BTreeMap<ObjKey, ScaledJobInfo>,
+    /// Env values read from Secrets for linking (`allow_secrets`); never shown.
+    pub secrets: BTreeMap<SecretRef, SecretValue>,
 }
 
 impl Default for Queues {
@@ -418,6 +422,7 @@ impl Queues {
             held: BTreeMap::new(),
             instant_warnings: false,
             scaled_jobs: BTreeMap::new(),
+            secrets: BTreeMap::new(),
         }
     }
 
@@ -482,6 +487,11 @@ impl Queues {
                 self.queues.retain(|k, _| k.source != source);
                 self.sources.remove(&source).is_some()
             }
+            QueueUpdate::Secrets(values) => {
+                let changed = values.iter().any(|(k, v)| self.secrets.get(k) != Some(v));
+                self.secrets.extend(values);
+                changed
+            }
             QueueUpdate::ScaledJobs(list) => {
                 let map: BTreeMap<ObjKey, ScaledJobInfo> = list.into_iter().map(|s| (s.key.clone(), s)).collect();
                 let changed = map != self.scaled_jobs;
@@ -494,10 +504,10 @@ impl Queues {
     /// A source whose every attempt failed (`--once` has no time to retry):
     /// unreachable, not merely reconnecting.
     pub fn give_up(&mut self, source: &str) {
-        if let Some(s) = self.sources.get_mut(source) {
-            if let SourceHealth::Reconnecting { error, failures } = &s.health {
-                s.health = SourceHealth::Unreachable { error: error.clone(), failures: *failures };
-            }
+        if let Some(s) = self.sources.get_mut(source)
+            && let SourceHealth::Reconnecting { error, failures } = &s.health
+        {
+            s.health = SourceHealth::Unreachable { error: error.clone(), failures: *failures };
         }
     }
 
@@ -567,23 +577,24 @@ pub struct EnvQueueRef {
 /// variable (amqp/redis scheme) with a queue variable in the same container,
 /// or a Redis host variable with a queue variable.
 pub fn env_queue_refs(job: &JobInfo, rules: &crate::config::Discovery) -> Vec<EnvQueueRef> {
+    queue_refs_in_env(&job.spec.env, rules)
+}
+
+/// [`env_queue_refs`] over any env (the literal one plus values read from Secrets).
+pub fn queue_refs_in_env(env: &[EnvVar], rules: &crate::config::Discovery) -> Vec<EnvQueueRef> {
     if !rules.enabled {
         return Vec::new();
     }
-    let mut containers: Vec<&str> = job.spec.env.iter().map(|e| e.container.as_str()).collect();
+    let mut containers: Vec<&str> = env.iter().map(|e| e.container.as_str()).collect();
     containers.dedup();
     let mut out = Vec::new();
     for c in containers {
         let get = |names: &[String]| {
-            names
-                .iter()
-                .find_map(|n| job.spec.env.iter().find(|e| e.container == c && e.name == *n && !e.value.is_empty()))
+            names.iter().find_map(|n| env.iter().find(|e| e.container == c && e.name == *n && !e.value.is_empty()))
         };
         let Some(queue) = get(&rules.queue_env) else { continue };
         let url = rules.url_env.iter().find_map(|n| {
-            job.spec
-                .env
-                .iter()
+            env.iter()
                 .filter(|e| e.container == c && e.name == *n)
                 .find_map(|e| broker_kind(&e.value).map(|k| (k, e.value.clone())))
         });
@@ -604,6 +615,60 @@ pub fn env_queue_refs(job: &JobInfo, rules: &crate::config::Discovery) -> Vec<En
         }
     }
     out
+}
+
+/// A key of a Secret an env var of a Job refers to.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SecretRef {
+    pub namespace: String,
+    pub secret: String,
+    pub key: String,
+}
+
+/// A value read from a Secret. Its Debug form never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretValue(pub String);
+
+impl std::fmt::Debug for SecretValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretValue(***)")
+    }
+}
+
+/// The Secret keys worth reading to link these Jobs: only with
+/// `allow_secrets`, and only for the env vars linking looks at (URL, host,
+/// port and queue variables of the discovery rules).
+pub fn secrets_wanted<'a>(config: &Config, jobs: impl IntoIterator<Item = &'a JobInfo>) -> BTreeSet<SecretRef> {
+    if !config.allow_secrets || !config.discovery.enabled {
+        return BTreeSet::new();
+    }
+    let d = &config.discovery;
+    let linking = |name: &str| {
+        [&d.url_env, &d.redis_host_env, &d.redis_port_env, &d.queue_env]
+            .iter()
+            .any(|names| names.iter().any(|n| n == name))
+    };
+    jobs.into_iter()
+        .flat_map(|j| {
+            j.spec.secret_env.iter().filter(|r| linking(&r.name)).map(|r| SecretRef {
+                namespace: j.key.namespace.clone(),
+                secret: r.secret.clone(),
+                key: r.key.clone(),
+            })
+        })
+        .collect()
+}
+
+/// A Job's env for linking: its literal values plus those read from Secrets.
+pub fn effective_env(job: &JobInfo, secrets: &BTreeMap<SecretRef, SecretValue>) -> Vec<EnvVar> {
+    let mut env = job.spec.env.clone();
+    for r in &job.spec.secret_env {
+        let key = SecretRef { namespace: job.key.namespace.clone(), secret: r.secret.clone(), key: r.key.clone() };
+        if let Some(v) = secrets.get(&key) {
+            env.push(EnvVar { container: r.container.clone(), name: r.name.clone(), value: v.0.clone() });
+        }
+    }
+    env
 }
 
 /// The label KEDA puts on the Jobs a ScaledJob creates.
@@ -630,8 +695,8 @@ pub struct KedaTrigger {
 ///   (with `protocol: http` the host is the management API: only the queue name links);
 /// - redis (and redis-cluster, redis-sentinel): `listName` + `address`
 ///   (or `addressFromEnv`), or `host`/`hostFromEnv` + `port`/`portFromEnv`.
-pub fn keda_queue_refs(sj: &ScaledJobInfo, job: &JobInfo) -> Vec<EnvQueueRef> {
-    let env = |name: &str| job.spec.env.iter().find(|e| e.name == name).map(|e| e.value.clone());
+pub fn keda_queue_refs(sj: &ScaledJobInfo, job_env: &[EnvVar]) -> Vec<EnvQueueRef> {
+    let env = |name: &str| job_env.iter().find(|e| e.name == name).map(|e| e.value.clone());
     let field = |m: &BTreeMap<String, String>, key: &str| {
         m.get(key).filter(|v| !v.is_empty()).cloned().or_else(|| m.get(&format!("{key}FromEnv")).and_then(|n| env(n)))
     };
@@ -725,6 +790,16 @@ pub fn plan_with_keda<'a>(
     jobs: impl IntoIterator<Item = &'a JobInfo>,
     scaled_jobs: &BTreeMap<ObjKey, ScaledJobInfo>,
 ) -> Plan {
+    plan_full(config, jobs, scaled_jobs, &BTreeMap::new())
+}
+
+/// [`plan_with_keda`], with env values read from Secrets (`allow_secrets`).
+pub fn plan_full<'a>(
+    config: &Config,
+    jobs: impl IntoIterator<Item = &'a JobInfo>,
+    scaled_jobs: &BTreeMap<ObjKey, ScaledJobInfo>,
+    secrets: &BTreeMap<SecretRef, SecretValue>,
+) -> Plan {
     let mut sources: Vec<(Endpoint, SourceSpec)> = Vec::new();
     for r in &config.redis {
         if let Some((ep, url)) = resolve(BrokerKind::Redis, &r.url, &config.hosts, r.db) {
@@ -774,13 +849,14 @@ pub fn plan_with_keda<'a>(
                 links.entry(QueueKey::new(&spec.name, &l.queue)).or_default().insert(job.key.clone());
             }
         }
+        let env = effective_env(job, secrets);
         let keda = job
             .labels
             .get(KEDA_JOB_LABEL)
             .and_then(|name| scaled_jobs.get(&ObjKey::new(job.key.namespace.clone(), name.clone())))
-            .map(|sj| keda_queue_refs(sj, job))
+            .map(|sj| keda_queue_refs(sj, &env))
             .unwrap_or_default();
-        for r in env_queue_refs(job, &config.discovery).into_iter().chain(keda) {
+        for r in queue_refs_in_env(&env, &config.discovery).into_iter().chain(keda) {
             let Some((ep, url)) = resolve(r.kind, &r.url, &config.hosts, None) else { continue };
             let idx = match sources.iter().position(|(e, _)| *e == ep) {
                 Some(i) => i,
@@ -1220,7 +1296,7 @@ mod tests {
         let mut j =
             job("ns", "consumer-abc12", &[("RABBIT_URL", "amqp://u:p@rabbitmq-service:5672"), ("RH", "redis")], None);
         j.labels.insert(KEDA_JOB_LABEL.into(), "consumer".into());
-        let refs = keda_queue_refs(&sj, &j);
+        let refs = keda_queue_refs(&sj, &j.spec.env);
         assert_eq!(
             refs.iter().map(|r| (r.kind, r.url.as_str(), r.queue.as_str())).collect::<Vec<_>>(),
             vec![
@@ -1236,6 +1312,30 @@ mod tests {
         // A Job without the label, or of another ScaledJob, is not linked by it.
         let other = job("ns", "plain", &[], None);
         assert!(plan_with_keda(&sandbox_config(), [&other], &scaled).links.is_empty());
+    }
+
+    #[test]
+    fn secrets_are_wanted_only_when_allowed_and_only_for_linking_vars() {
+        let mut j = job("ns", "w", &[("QUEUE", "q")], Some(1));
+        for (name, secret, key) in [("BROKER_URL", "mq", "url"), ("DB_PASSWORD", "db", "pw")] {
+            j.spec.secret_env.push(crate::model::SecretEnvRef {
+                container: "c".into(),
+                name: name.into(),
+                secret: secret.into(),
+                key: key.into(),
+            });
+        }
+        let mut config = sandbox_config();
+        assert!(secrets_wanted(&config, [&j]).is_empty(), "allow_secrets is off by default");
+        assert!(plan(&config, [&j]).links.is_empty(), "no URL without the Secret");
+        config.allow_secrets = true;
+        let wanted = secrets_wanted(&config, [&j]);
+        let url = SecretRef { namespace: "ns".into(), secret: "mq".into(), key: "url".into() };
+        assert_eq!(wanted, [url.clone()].into(), "DB_PASSWORD is not read: linking does not need it");
+        let values = [(url, SecretValue("amqp://u:s3cret@rabbitmq-service:5672".into()))].into();
+        let p = plan_full(&config, [&j], &BTreeMap::new(), &values);
+        assert!(p.links[&QueueKey::new("rabbitmq", "q")].contains(&j.key));
+        assert!(!format!("{values:?}").contains("s3cret"));
     }
 
     #[test]

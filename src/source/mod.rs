@@ -7,3 +7,4 @@ pub mod logs;
 pub mod queues;
 pub mod rabbitmq;
 pub mod redis;
+pub mod secrets;
