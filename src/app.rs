@@ -78,6 +78,8 @@ pub struct AppOptions {
     /// `--readonly`: offer no action that changes the cluster (the config can
     /// also make single contexts read-only).
     pub readonly: bool,
+    /// `--log-lines`: how many lines a log view keeps.
+    pub log_lines: usize,
 }
 
 /// Runs the console until the operator quits, a signal arrives, or the
@@ -872,6 +874,7 @@ impl Runner {
         let mut app = App::new(target, opts.contexts, opts.theme, chrono::Utc::now())
             .with_config(opts.config, opts.config_problems);
         app.actions.readonly_flag = opts.readonly;
+        app.log_limits.max_lines = opts.log_lines;
         let (queue_tx, queue_rx) = mpsc::channel(QUEUE_BUFFER);
         let (msg_tx, msg_rx) = mpsc::unbounded_channel();
         let (_, kube_rx) = mpsc::channel(1);

@@ -67,6 +67,11 @@ pub struct Cli {
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=60))]
     pub max_fps: u32,
 
+    /// Lines a log view keeps (older ones are dropped as new ones arrive).
+    #[arg(long, global = true, value_name = "N", default_value_t = 10_000, env = "BATCHTOP_LOG_LINES",
+          value_parser = clap::value_parser!(u64).range(100..=1_000_000))]
+    pub log_lines: u64,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }

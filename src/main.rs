@@ -89,6 +89,7 @@ async fn console(cli: &Cli, conn: Connection, namespaces: Namespaces) -> i32 {
         config,
         config_problems,
         readonly: cli.readonly,
+        log_lines: cli.log_lines as usize,
     };
     match app::run(opts).await {
         Ok(()) => 0,
