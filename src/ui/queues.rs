@@ -137,8 +137,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, view: &mut View) {
     let window = queues.rate_window;
     let cell_of = |q: &&QueueState, col: usize, width: u16| -> Cell<'static> {
         match col {
-            0 => cell(format::fit(&q.key.source, width as usize), theme.dim),
-            1 => cell(format::fit_middle(&q.key.name, width as usize), theme.text),
+            // Queue names come from brokers (SCAN, the management API): sanitised like any outside text.
+            0 => cell(format::fit(&format::sanitize(&q.key.source), width as usize), theme.dim),
+            1 => cell(format::fit_middle(&format::sanitize(&q.key.name), width as usize), theme.text),
             2 => cell(count(q.ready), theme.text),
             3 => cell(count(q.in_flight), if q.orphaned() > 0 { theme.bad } else { theme.text }),
             4 => cell(count(q.consumers), theme.text),
@@ -242,12 +243,15 @@ pub fn render_detail(frame: &mut Frame, area: Rect, app: &App, view: &mut View, 
     let block = Block::new()
         .borders(Borders::TOP)
         .border_style(theme.border)
-        .title(Span::styled(format!(" Queue {key} "), theme.title));
+        .title(Span::styled(format!(" Queue {} ", format::sanitize(&key.to_string())), theme.title));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let lines = match app.queues.queues.get(key) {
         Some(q) => detail_lines(app, q, inner.width),
-        None => vec![Line::styled(format!(" Queue {key} is no longer watched."), theme.warn)],
+        None => vec![Line::styled(
+            format!(" Queue {} is no longer watched.", format::sanitize(&key.to_string())),
+            theme.warn,
+        )],
     };
     let max = (lines.len() as u16).saturating_sub(inner.height);
     view.scroll = view.scroll.min(max);
@@ -346,7 +350,11 @@ fn lease_section(q: &QueueState, theme: &Theme, width: u16) -> Vec<Line<'static>
     let processing = q.processing.unwrap_or(0);
     let mut out = vec![heading(
         theme,
-        &format!("LEASES ({}:processing: {processing} items, {} checked)", q.key.name, q.leases.len()),
+        &format!(
+            "LEASES ({}:processing: {processing} items, {} checked)",
+            format::sanitize(&q.key.name),
+            q.leases.len()
+        ),
     )];
     if q.leases.is_empty() {
         out.push(Line::styled(" nothing in processing", theme.dim));
@@ -416,12 +424,15 @@ pub fn job_section(
     let mut out = vec![heading(theme, "QUEUE")];
     for k in keys {
         let Some(q) = queues.queues.get(k) else {
-            out.push(Line::styled(format!(" {k}: waiting for the first poll"), theme.dim));
+            out.push(Line::styled(
+                format!(" {}: waiting for the first poll", format::sanitize(&k.to_string())),
+                theme.dim,
+            ));
             continue;
         };
         let (health, style) = health_text(q, queues);
         let mut spans = vec![
-            Span::styled(format!(" {k} "), theme.text),
+            Span::styled(format!(" {} ", format::sanitize(&k.to_string())), theme.text),
             Span::styled(
                 format!(
                     "ready {} · in flight {} · consumers {}",
@@ -628,6 +639,25 @@ mod tests {
         let term = render(&mut app, 100, 20);
         let text: String = term.backend().buffer().content().iter().map(|c| c.symbol()).collect();
         assert!(text.contains("config: /home/op/.config/batchtop/config.toml:12: rabbitmq[0].queue_regex"), "{text}");
+    }
+
+    #[test]
+    fn hostile_queue_names_cannot_drive_the_terminal() {
+        use crate::model::queue::{QueueReading, QueueStatus, QueueUpdate};
+        let mut app = showing(crate::app::Screen::Queues);
+        let name = "evil\x1b]52;c;aGk=\x07\x1b[2Jname";
+        let reading = QueueReading { ready: Some(1), ..QueueReading::with_status(name, QueueStatus::Ok) };
+        let at = app.now;
+        app.queues.apply(QueueUpdate::Polled {
+            source: "redis-old".into(),
+            at,
+            readings: vec![reading],
+            management_error: None,
+        });
+        let term = render(&mut app, 140, 20);
+        let text: String = term.backend().buffer().content().iter().map(|c| c.symbol()).collect();
+        assert!(!text.contains('\x1b') && !text.contains('\x07'), "{text:?}");
+        assert!(text.contains("evil"), "the printable part is shown");
     }
 
     #[test]
