@@ -556,10 +556,13 @@ fn title_line(view: &LogView, theme: &Theme) -> Line<'static> {
 /// One row per stream that is not streaming happily, plus the view's own failure.
 fn problem_lines(view: &LogView, theme: &Theme) -> Vec<Line<'static>> {
     let mut out = Vec::new();
-    let explain = |e: &Explanation, style: Style, out: &mut Vec<Line<'static>>| {
+    // Pods failing the same way share one hint (shown once, after the first).
+    let mut hints_shown: Vec<String> = Vec::new();
+    let mut explain = |e: &Explanation, style: Style, out: &mut Vec<Line<'static>>| {
         out.push(Line::styled(format!(" {}", e.summary), style));
-        if let Some(h) = &e.hint {
+        if let Some(h) = e.hint.as_ref().filter(|h| !hints_shown.contains(h)) {
             out.push(Line::styled(format!("   {h}"), theme.dim));
+            hints_shown.push(h.clone());
         }
     };
     if let Some(e) = view.buffer.view_failure() {
