@@ -71,11 +71,13 @@ pub fn lines(state: &State, job: &JobInfo, now: Time, theme: &Theme, width: u16)
     out
 }
 
-fn heading(theme: &Theme, text: &str) -> Line<'static> {
+/// A section heading of a detail page (also used by the queue detail).
+pub(super) fn heading(theme: &Theme, text: &str) -> Line<'static> {
     Line::styled(text.to_string(), theme.header)
 }
 
-fn kv(theme: &Theme, pairs: &[(&str, String)]) -> Line<'static> {
+/// `key value · key value` on one line of a detail page.
+pub(super) fn kv(theme: &Theme, pairs: &[(&str, String)]) -> Line<'static> {
     let mut spans = vec![Span::raw(" ")];
     for (i, (k, v)) in pairs.iter().enumerate() {
         if i > 0 {

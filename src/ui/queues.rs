@@ -12,6 +12,7 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph};
 use super::columns::Column;
 use super::list::{self, ListTable};
 use super::theme::Theme;
+use super::job_detail::{heading, kv};
 use super::{bar, cell, format};
 use crate::app::{App, View};
 use crate::model::queue::{QueueKey, QueueState, QueueWarning, Queues, SourceHealth, queue_health};
@@ -219,22 +220,6 @@ fn history(q: &QueueState) -> Vec<u64> {
 
 fn eta_text(d: std::time::Duration) -> String {
     if d.is_zero() { "empty".into() } else { format::duration(chrono::Duration::seconds(d.as_secs() as i64)) }
-}
-
-fn heading(theme: &Theme, text: &str) -> Line<'static> {
-    Line::styled(text.to_string(), theme.header)
-}
-
-fn kv(theme: &Theme, pairs: &[(&str, String)]) -> Line<'static> {
-    let mut spans = vec![Span::raw(" ")];
-    for (i, (k, v)) in pairs.iter().enumerate() {
-        if i > 0 {
-            spans.push(Span::styled(" · ", theme.dim));
-        }
-        spans.push(Span::styled(format!("{k} "), theme.dim));
-        spans.push(Span::styled(v.clone(), theme.text));
-    }
-    Line::from(spans)
 }
 
 /// The Queue detail page.
