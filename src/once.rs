@@ -14,12 +14,12 @@ use tokio::sync::mpsc;
 
 use crate::cli::Output;
 use crate::config::Config;
-use crate::model::queue::{self, Queues};
-use crate::source::queues::snapshot;
 use crate::kubeclient::Connection;
+use crate::model::queue::{self, Queues};
 use crate::model::{Kind, State, WatchHealth, WatchId};
 use crate::report::{self, Report};
 use crate::source::kube::{Scope, spawn_watches};
+use crate::source::queues::snapshot;
 
 /// Why `--once` could not produce a trustworthy report.
 #[derive(Debug, thiserror::Error)]
@@ -115,9 +115,10 @@ pub async fn run(conn: &Connection, scope: &Scope, timeout: Duration, output: Ou
         }
     };
     let mut report = Report::build(&state, &conn.context, scope, chrono::Utc::now());
-    let scaled = tokio::time::timeout(Duration::from_secs(5), crate::source::keda::list(&conn.client, &scope.namespaces))
-        .await
-        .unwrap_or_default();
+    let scaled =
+        tokio::time::timeout(Duration::from_secs(5), crate::source::keda::list(&conn.client, &scope.namespaces))
+            .await
+            .unwrap_or_default();
     // Secret values only with `allow_secrets`, and only those linking needs.
     let wanted = queue::secrets_wanted(config, state.jobs.values());
     let secrets = match wanted.is_empty() {

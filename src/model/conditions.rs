@@ -8,8 +8,7 @@ use super::types::{Condition, Time};
 impl Condition {
     /// Time since the condition last changed status.
     pub fn age(&self, now: Time) -> Option<Duration> {
-        self.last_transition
-            .map(|t| (now - t).max(Duration::zero()))
+        self.last_transition.map(|t| (now - t).max(Duration::zero()))
     }
 }
 
@@ -51,36 +50,18 @@ mod tests {
         let mut c = cond("Failed", "True", "PodFailurePolicy", "");
         assert_eq!(c.age(t0()), None);
         c.last_transition = Some(t0());
-        assert_eq!(
-            c.age(t0() + Duration::seconds(90)),
-            Some(Duration::seconds(90))
-        );
-        assert_eq!(
-            c.age(t0() - Duration::seconds(5)),
-            Some(Duration::zero()),
-            "clock skew is not negative age"
-        );
+        assert_eq!(c.age(t0() + Duration::seconds(90)), Some(Duration::seconds(90)));
+        assert_eq!(c.age(t0() - Duration::seconds(5)), Some(Duration::zero()), "clock skew is not negative age");
     }
 
     #[test]
     fn explains_known_reasons_only() {
-        for reason in [
-            "BackoffLimitExceeded",
-            "DeadlineExceeded",
-            "PodFailurePolicy",
-            "EvictionByEvictionAPI",
-            "Unschedulable",
-        ] {
-            assert!(
-                explain_reason(reason).is_some_and(|t| !t.is_empty()),
-                "{reason}"
-            );
+        for reason in
+            ["BackoffLimitExceeded", "DeadlineExceeded", "PodFailurePolicy", "EvictionByEvictionAPI", "Unschedulable"]
+        {
+            assert!(explain_reason(reason).is_some_and(|t| !t.is_empty()), "{reason}");
         }
-        assert_eq!(
-            explain_reason("NonExistingImage"),
-            None,
-            "custom reasons speak for themselves"
-        );
+        assert_eq!(explain_reason("NonExistingImage"), None, "custom reasons speak for themselves");
         assert_eq!(explain_reason(""), None);
     }
 }

@@ -65,12 +65,7 @@ fn expand_macro(s: &str) -> Option<&'static str> {
 
 /// Kubernetes cron: exactly five fields, no seconds, no years.
 fn parse_cron(fields: &str) -> Option<Cron> {
-    CronParser::builder()
-        .seconds(Seconds::Disallowed)
-        .year(Year::Disallowed)
-        .build()
-        .parse(fields)
-        .ok()
+    CronParser::builder().seconds(Seconds::Disallowed).year(Year::Disallowed).build().parse(fields).ok()
 }
 
 fn parse_every(d: &str) -> Option<Duration> {
@@ -122,15 +117,11 @@ fn common_shape(fields: &str) -> Option<String> {
     let at = |h: u32, m: u32| format!("{h:02}:{m:02}");
     let every_day = (*dom, *month, *dow) == ("*", "*", "*");
     Some(match (num(minute), num(hour)) {
-        _ if every_day && *hour == "*" && (*minute == "*" || step(minute) == Some(1)) => {
-            "every minute".into()
-        }
+        _ if every_day && *hour == "*" && (*minute == "*" || step(minute) == Some(1)) => "every minute".into(),
         _ if every_day && *hour == "*" && step(minute).is_some() => {
             format!("every {} minutes", step(minute)?)
         }
-        (Some(0), None) if every_day && (*hour == "*" || step(hour) == Some(1)) => {
-            "every hour".into()
-        }
+        (Some(0), None) if every_day && (*hour == "*" || step(hour) == Some(1)) => "every hour".into(),
         (Some(m), None) if every_day && (*hour == "*" || step(hour) == Some(1)) => {
             format!("every hour at minute {m}")
         }
@@ -148,31 +139,16 @@ fn common_shape(fields: &str) -> Option<String> {
             format!("on day {} of every month at {}", num(dom)?, at(h, m))
         }
         (Some(m), Some(h)) if *dow == "*" => {
-            format!(
-                "every year on {} {} at {}",
-                num(dom)?,
-                month_name(month)?,
-                at(h, m)
-            )
+            format!("every year on {} {} at {}", num(dom)?, month_name(month)?, at(h, m))
         }
         _ => return None,
     })
 }
 
 fn weekday_name(field: &str) -> Option<&'static str> {
-    const NAMES: [&str; 7] = [
-        "Sunday",
-        "Monday",
-        "Tuesday",
-        "Wednesday",
-        "Thursday",
-        "Friday",
-        "Saturday",
-    ];
+    const NAMES: [&str; 7] = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
     let by_number = field.parse::<usize>().ok().map(|n| n % 7);
-    let by_name = NAMES
-        .iter()
-        .position(|n| n[..3].eq_ignore_ascii_case(field));
+    let by_name = NAMES.iter().position(|n| n[..3].eq_ignore_ascii_case(field));
     by_number.or(by_name).map(|i| NAMES[i])
 }
 
@@ -191,25 +167,15 @@ fn month_name(field: &str) -> Option<&'static str> {
         "November",
         "December",
     ];
-    let by_number = field
-        .parse::<usize>()
-        .ok()
-        .filter(|n| (1..=12).contains(n))
-        .map(|n| n - 1);
-    let by_name = NAMES
-        .iter()
-        .position(|n| n[..3].eq_ignore_ascii_case(field));
+    let by_number = field.parse::<usize>().ok().filter(|n| (1..=12).contains(n)).map(|n| n - 1);
+    let by_name = NAMES.iter().position(|n| n[..3].eq_ignore_ascii_case(field));
     by_number.or(by_name).map(|i| NAMES[i])
 }
 
 /// The zone a CronJob's schedule is evaluated in: `spec.timeZone`, else a
 /// `TZ=` prefix, else UTC (see the module notes).
 fn zone_of(cj: &CronJobInfo) -> Result<Tz, String> {
-    let name = cj
-        .time_zone
-        .as_deref()
-        .filter(|z| !z.is_empty())
-        .or(split_schedule(&cj.schedule).prefix_zone);
+    let name = cj.time_zone.as_deref().filter(|z| !z.is_empty()).or(split_schedule(&cj.schedule).prefix_zone);
     match name {
         None => Ok(Tz::UTC),
         Some(name) => Tz::from_str(name).map_err(|_| format!("unknown time zone {name:?}")),
@@ -238,9 +204,7 @@ pub fn next_run(cj: &CronJobInfo, now: Time) -> Option<Time> {
     let zone = zone_of(cj).ok()?;
     match split_schedule(&cj.schedule).kind {
         ScheduleKind::Cron(fields) => {
-            let next = parse_cron(fields)?
-                .find_next_occurrence(&now.with_timezone(&zone), false)
-                .ok()?;
+            let next = parse_cron(fields)?.find_next_occurrence(&now.with_timezone(&zone), false).ok()?;
             Some(next.with_timezone(&chrono::Utc))
         }
         ScheduleKind::Every(d) => next_every(cj, parse_every(d)?, now),
@@ -266,17 +230,10 @@ pub type HistoryEntry = (String, JobPhase, Option<Time>);
 pub fn history(cj: &CronJobInfo, jobs: &Store<JobInfo>) -> Vec<HistoryEntry> {
     let mut owned: Vec<&JobInfo> = jobs
         .in_namespace(&cj.key.namespace)
-        .filter(|j| {
-            j.owner
-                .as_ref()
-                .is_some_and(|o| o.kind == "CronJob" && o.uid == cj.uid)
-        })
+        .filter(|j| j.owner.as_ref().is_some_and(|o| o.kind == "CronJob" && o.uid == cj.uid))
         .collect();
     owned.sort_by(|a, b| (a.created, &a.key.name).cmp(&(b.created, &b.key.name)));
-    owned
-        .into_iter()
-        .map(|j| (j.key.name.clone(), j.phase(), j.created))
-        .collect()
+    owned.into_iter().map(|j| (j.key.name.clone(), j.phase(), j.created)).collect()
 }
 
 #[cfg(test)]
@@ -297,11 +254,7 @@ mod tests {
             ("15 * * * *", None, "every hour at minute 15"),
             ("0 */2 * * *", None, "every 2 hours"),
             ("5 */2 * * *", None, "every 2 hours at minute 5"),
-            (
-                "30 2 * * *",
-                Some("Europe/Paris"),
-                "every day at 02:30 (Europe/Paris)",
-            ),
+            ("30 2 * * *", Some("Europe/Paris"), "every day at 02:30 (Europe/Paris)"),
             ("30 2 * * *", Some(""), "every day at 02:30"),
             ("0 9 * * 1", None, "every Monday at 09:00"),
             ("0 9 * * fri", None, "every Friday at 09:00"),
@@ -311,26 +264,14 @@ mod tests {
             ("0 0 1 jan *", None, "every year on 1 January at 00:00"),
             ("@hourly", None, "every hour"),
             ("@daily", None, "every day at 00:00"),
-            (
-                "@midnight",
-                Some("Asia/Tokyo"),
-                "every day at 00:00 (Asia/Tokyo)",
-            ),
+            ("@midnight", Some("Asia/Tokyo"), "every day at 00:00 (Asia/Tokyo)"),
             ("@weekly", None, "every Sunday at 00:00"),
             ("@monthly", None, "on day 1 of every month at 00:00"),
             ("@yearly", None, "every year on 1 January at 00:00"),
             ("@every 5m", None, "every 5m"),
-            (
-                "TZ=Europe/Paris 0 3 * * *",
-                None,
-                "every day at 03:00 (Europe/Paris)",
-            ),
+            ("TZ=Europe/Paris 0 3 * * *", None, "every day at 03:00 (Europe/Paris)"),
             ("CRON_TZ=UTC */10 * * * *", None, "every 10 minutes (UTC)"),
-            (
-                "TZ=Europe/Paris 0 3 * * *",
-                Some("Asia/Tokyo"),
-                "every day at 03:00 (Asia/Tokyo)",
-            ),
+            ("TZ=Europe/Paris 0 3 * * *", Some("Asia/Tokyo"), "every day at 03:00 (Asia/Tokyo)"),
             // Not a common shape: croner's words.
             (
                 "0 9-17 * * MON-FRI",
@@ -345,98 +286,58 @@ mod tests {
             ("", None, ""),
         ];
         for (schedule, zone, expected) in cases {
-            assert_eq!(
-                describe_schedule(schedule, *zone),
-                *expected,
-                "{schedule:?} {zone:?}"
-            );
+            assert_eq!(describe_schedule(schedule, *zone), *expected, "{schedule:?} {zone:?}");
         }
     }
 
     #[test]
     fn next_run_in_utc_and_in_a_zone() {
-        let now = chrono::Utc
-            .with_ymd_and_hms(2025, 1, 15, 10, 20, 30)
-            .unwrap();
+        let now = chrono::Utc.with_ymd_and_hms(2025, 1, 15, 10, 20, 30).unwrap();
         let hello = cronjob("cronjob", "hello", "* * * * *");
         let next = next_run(&hello, now).unwrap();
-        assert_eq!(
-            next,
-            chrono::Utc
-                .with_ymd_and_hms(2025, 1, 15, 10, 21, 0)
-                .unwrap()
-        );
-        assert!(
-            next - now <= Duration::seconds(60),
-            "hello runs within a minute"
-        );
+        assert_eq!(next, chrono::Utc.with_ymd_and_hms(2025, 1, 15, 10, 21, 0).unwrap());
+        assert!(next - now <= Duration::seconds(60), "hello runs within a minute");
 
         // 02:30 in Paris is 01:30 UTC in winter; 10:20 UTC is past it, so tomorrow.
         let mut paris = cronjob("cronjob", "nightly", "30 2 * * *");
         paris.time_zone = Some("Europe/Paris".into());
-        assert_eq!(
-            next_run(&paris, now),
-            Some(chrono::Utc.with_ymd_and_hms(2025, 1, 16, 1, 30, 0).unwrap())
-        );
+        assert_eq!(next_run(&paris, now), Some(chrono::Utc.with_ymd_and_hms(2025, 1, 16, 1, 30, 0).unwrap()));
 
         // The legacy prefix works the same way.
         let prefixed = cronjob("cronjob", "legacy", "TZ=Europe/Paris 30 2 * * *");
         assert_eq!(next_run(&prefixed, now), next_run(&paris, now));
 
         // Exactly on a minute boundary: strictly after now.
-        let on_the_minute = chrono::Utc
-            .with_ymd_and_hms(2025, 1, 15, 10, 21, 0)
-            .unwrap();
-        assert_eq!(
-            next_run(&hello, on_the_minute),
-            Some(on_the_minute + Duration::minutes(1))
-        );
+        let on_the_minute = chrono::Utc.with_ymd_and_hms(2025, 1, 15, 10, 21, 0).unwrap();
+        assert_eq!(next_run(&hello, on_the_minute), Some(on_the_minute + Duration::minutes(1)));
     }
 
     #[test]
     fn no_next_run_when_suspended_or_invalid() {
-        let now = chrono::Utc
-            .with_ymd_and_hms(2025, 1, 15, 10, 20, 30)
-            .unwrap();
+        let now = chrono::Utc.with_ymd_and_hms(2025, 1, 15, 10, 20, 30).unwrap();
         let mut suspended = cronjob("cronjob", "hello", "* * * * *");
         suspended.suspend = true;
         assert_eq!(next_run(&suspended, now), None);
-        assert_eq!(
-            schedule_error(&suspended),
-            None,
-            "suspended is not an error"
-        );
+        assert_eq!(schedule_error(&suspended), None, "suspended is not an error");
 
         let bad = cronjob("cronjob", "bad", "61 * * * *");
         assert_eq!(next_run(&bad, now), None);
-        assert_eq!(
-            schedule_error(&bad).as_deref(),
-            Some("cannot parse schedule \"61 * * * *\"")
-        );
+        assert_eq!(schedule_error(&bad).as_deref(), Some("cannot parse schedule \"61 * * * *\""));
 
         let mut zone = cronjob("cronjob", "zone", "* * * * *");
         zone.time_zone = Some("Mars/Olympus".into());
         assert_eq!(next_run(&zone, now), None);
-        assert_eq!(
-            schedule_error(&zone).as_deref(),
-            Some("unknown time zone \"Mars/Olympus\"")
-        );
+        assert_eq!(schedule_error(&zone).as_deref(), Some("unknown time zone \"Mars/Olympus\""));
     }
 
     #[test]
     fn every_counts_from_the_last_run() {
-        let now = chrono::Utc
-            .with_ymd_and_hms(2025, 1, 15, 10, 20, 30)
-            .unwrap();
+        let now = chrono::Utc.with_ymd_and_hms(2025, 1, 15, 10, 20, 30).unwrap();
         let mut cj = cronjob("cronjob", "every", "@every 5m");
         cj.last_schedule = Some(now - Duration::minutes(2));
         assert_eq!(next_run(&cj, now), Some(now + Duration::minutes(3)));
         cj.last_schedule = Some(now - Duration::minutes(12));
-        assert_eq!(
-            next_run(&cj, now),
-            Some(now + Duration::minutes(3)),
-            "missed runs: the next step after now"
-        );
+        assert_eq!(next_run(&cj, now), Some(now + Duration::minutes(3)), "missed runs: the next step after now");
         cj.last_schedule = None;
         cj.created = None;
         assert_eq!(next_run(&cj, now), None);
@@ -445,11 +346,7 @@ mod tests {
     #[test]
     fn history_lists_owned_jobs_oldest_first() {
         let hello = cronjob("cronjob", "hello", "* * * * *");
-        let owner = Owner {
-            kind: "CronJob".into(),
-            name: "hello".into(),
-            uid: hello.uid.clone(),
-        };
+        let owner = Owner { kind: "CronJob".into(), name: "hello".into(), uid: hello.uid.clone() };
         let at = |m: i64| Some(crate::model::test_fixtures::t0() + Duration::minutes(m));
         let mut jobs = Store::default();
         let mut add = |name: &str, namespace: &str, owner: Option<Owner>, created, conditions| {
@@ -460,13 +357,7 @@ mod tests {
             j.status.start_time = created;
             jobs.upsert(ObjKey::new(namespace, name), j, 1);
         };
-        add(
-            "hello-29001",
-            "cronjob",
-            Some(owner.clone()),
-            at(1),
-            vec![cond("Complete", "True", "", "")],
-        );
+        add("hello-29001", "cronjob", Some(owner.clone()), at(1), vec![cond("Complete", "True", "", "")]);
         add(
             "hello-29000",
             "cronjob",
@@ -476,23 +367,8 @@ mod tests {
         );
         add("hello-29002", "cronjob", Some(owner.clone()), at(2), vec![]);
         // Same name, other namespace; same name, previous CronJob (other uid); not owned.
-        add(
-            "hello-28999",
-            "elsewhere",
-            Some(owner.clone()),
-            at(-1),
-            vec![],
-        );
-        add(
-            "hello-28998",
-            "cronjob",
-            Some(Owner {
-                uid: "old-uid".into(),
-                ..owner.clone()
-            }),
-            at(-2),
-            vec![],
-        );
+        add("hello-28999", "elsewhere", Some(owner.clone()), at(-1), vec![]);
+        add("hello-28998", "cronjob", Some(Owner { uid: "old-uid".into(), ..owner.clone() }), at(-2), vec![]);
         add("job-wq-1", "cronjob", None, at(-3), vec![]);
         let h = history(&hello, &jobs);
         assert_eq!(

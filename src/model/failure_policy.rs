@@ -10,9 +10,7 @@
 //! containers (regular containers, then init containers), never at exit code
 //! 0; condition rules match a pod condition's type and status.
 
-use super::types::{
-    ContainerState, ExitCodeRule, FailureRule, JobInfo, PodConditionPattern, PodInfo, Time,
-};
+use super::types::{ContainerState, ExitCodeRule, FailureRule, JobInfo, PodConditionPattern, PodInfo, Time};
 
 /// The rule that fired for a Job, with what matched it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,10 +38,7 @@ pub enum Cause {
 /// when a FailJob rule failed it, else from evaluating the rules against the
 /// Job's failed pods (the most recently failed matching pod wins, since that
 /// is the one the operator is looking at).
-pub fn matched_rule<'a>(
-    job: &JobInfo,
-    pods: impl IntoIterator<Item = &'a PodInfo>,
-) -> Option<RuleMatch> {
+pub fn matched_rule<'a>(job: &JobInfo, pods: impl IntoIterator<Item = &'a PodInfo>) -> Option<RuleMatch> {
     from_job_conditions(job).or_else(|| from_failed_pods(&job.spec.failure_rules, pods))
 }
 
@@ -91,16 +86,10 @@ pub fn parse_condition_message(message: &str) -> Option<RuleMatch> {
 
 /// `namespace/name` → `name`.
 fn pod_name(qualified: &str) -> String {
-    qualified
-        .rsplit_once('/')
-        .map_or(qualified, |(_, name)| name)
-        .to_string()
+    qualified.rsplit_once('/').map_or(qualified, |(_, name)| name).to_string()
 }
 
-fn from_failed_pods<'a>(
-    rules: &[FailureRule],
-    pods: impl IntoIterator<Item = &'a PodInfo>,
-) -> Option<RuleMatch> {
+fn from_failed_pods<'a>(rules: &[FailureRule], pods: impl IntoIterator<Item = &'a PodInfo>) -> Option<RuleMatch> {
     let (pod, (rule_index, cause)) = pods
         .into_iter()
         .filter(|p| counts_as_failed(p))
@@ -165,10 +154,7 @@ fn match_exit_codes(req: &ExitCodeRule, pod: &PodInfo) -> Option<Cause> {
         };
         let container_ok = req.container.as_deref().is_none_or(|name| name == c.name);
         let matches = container_ok && exit_code != 0 && operator_matches(req, exit_code);
-        matches.then(|| Cause::ExitCode {
-            container: c.name.clone(),
-            code: exit_code,
-        })
+        matches.then(|| Cause::ExitCode { container: c.name.clone(), code: exit_code })
     })
 }
 
@@ -183,22 +169,14 @@ fn operator_matches(req: &ExitCodeRule, code: i32) -> bool {
 
 fn match_pod_conditions(patterns: &[PodConditionPattern], pod: &PodInfo) -> Option<Cause> {
     pod.conditions.iter().find_map(|c| {
-        let hit = patterns
-            .iter()
-            .any(|p| p.type_ == c.type_ && pattern_status(p) == c.status);
-        hit.then(|| Cause::PodCondition {
-            type_: c.type_.clone(),
-        })
+        let hit = patterns.iter().any(|p| p.type_ == c.type_ && pattern_status(p) == c.status);
+        hit.then(|| Cause::PodCondition { type_: c.type_.clone() })
     })
 }
 
 /// The status a condition pattern wants; the API defaults it to True.
 fn pattern_status(p: &PodConditionPattern) -> &str {
-    if p.status.is_empty() {
-        "True"
-    } else {
-        &p.status
-    }
+    if p.status.is_empty() { "True" } else { &p.status }
 }
 
 /// A rule in one line, for the detail screen:
@@ -207,23 +185,12 @@ pub fn describe_rule(rule: &FailureRule) -> String {
     let on = match &rule.on_exit_codes {
         Some(req) => {
             let values: Vec<String> = req.values.iter().map(i32::to_string).collect();
-            let container = req
-                .container
-                .as_deref()
-                .map(|c| format!(" (container {c})"))
-                .unwrap_or_default();
-            format!(
-                "exit code {} [{}]{container}",
-                req.operator,
-                values.join(",")
-            )
+            let container = req.container.as_deref().map(|c| format!(" (container {c})")).unwrap_or_default();
+            format!("exit code {} [{}]{container}", req.operator, values.join(","))
         }
         None => {
-            let conds: Vec<String> = rule
-                .on_pod_conditions
-                .iter()
-                .map(|p| format!("{}={}", p.type_, pattern_status(p)))
-                .collect();
+            let conds: Vec<String> =
+                rule.on_pod_conditions.iter().map(|p| format!("{}={}", p.type_, pattern_status(p))).collect();
             conds.join(" or ")
         }
     };
@@ -238,12 +205,7 @@ mod tests {
     const FAILJOB_MSG: &str = "Container main for pod failure-policy/job-pod-failure-policy-failjob-xpbn6 failed with exit code 42 matching FailJob rule at index 0";
     const CONFIG_MSG: &str = "Pod failure-policy/job-pod-failure-policy-config-issue-k6pvp has condition ConfigIssue matching FailJob rule at index 0";
 
-    fn exit_rule(
-        action: &str,
-        container: Option<&str>,
-        operator: &str,
-        values: &[i32],
-    ) -> FailureRule {
+    fn exit_rule(action: &str, container: Option<&str>, operator: &str, values: &[i32]) -> FailureRule {
         FailureRule {
             action: action.into(),
             on_exit_codes: Some(ExitCodeRule {
@@ -259,10 +221,7 @@ mod tests {
         FailureRule {
             action: action.into(),
             on_exit_codes: None,
-            on_pod_conditions: vec![PodConditionPattern {
-                type_: type_.into(),
-                status: status.into(),
-            }],
+            on_pod_conditions: vec![PodConditionPattern { type_: type_.into(), status: status.into() }],
         }
     }
 
@@ -282,14 +241,8 @@ mod tests {
         );
         let m = parse_condition_message(CONFIG_MSG).unwrap();
         assert_eq!(m.pod_condition.as_deref(), Some("ConfigIssue"));
-        assert_eq!(
-            m.pod.as_deref(),
-            Some("job-pod-failure-policy-config-issue-k6pvp")
-        );
-        assert_eq!(
-            (m.rule_index, m.action.as_str(), m.exit_code),
-            (0, "FailJob", None)
-        );
+        assert_eq!(m.pod.as_deref(), Some("job-pod-failure-policy-config-issue-k6pvp"));
+        assert_eq!((m.rule_index, m.action.as_str(), m.exit_code), (0, "FailJob", None));
 
         let m = parse_condition_message(
             "Container c for pod ns/p failed with exit code 3 matching FailJob rule at index 12",
@@ -317,25 +270,15 @@ mod tests {
             cond("Failed", "True", "PodFailurePolicy", FAILJOB_MSG),
         ];
         let m = matched_rule(&j, std::iter::empty()).unwrap();
-        assert_eq!(
-            (m.rule_index, m.action.as_str(), m.exit_code),
-            (0, "FailJob", Some(42))
-        );
+        assert_eq!((m.rule_index, m.action.as_str(), m.exit_code), (0, "FailJob", Some(42)));
 
         // Only FailureTarget yet (pods still terminating): already known.
         j.status.conditions.truncate(1);
-        assert_eq!(
-            matched_rule(&j, std::iter::empty()).unwrap().exit_code,
-            Some(42)
-        );
+        assert_eq!(matched_rule(&j, std::iter::empty()).unwrap().exit_code, Some(42));
 
         // A failure for another reason says nothing about the policy.
-        j.status.conditions = vec![cond(
-            "Failed",
-            "True",
-            "BackoffLimitExceeded",
-            "Job has reached the specified backoff limit",
-        )];
+        j.status.conditions =
+            vec![cond("Failed", "True", "BackoffLimitExceeded", "Job has reached the specified backoff limit")];
         assert_eq!(from_job_conditions(&j), None);
     }
 
@@ -344,12 +287,7 @@ mod tests {
         let mut j = job("failure-policy", "job-pod-failure-policy-ignore");
         j.spec.failure_rules = vec![condition_rule("Ignore", "DisruptionTarget", "True")];
         let mut evicted = job_pod(&j, "abcde", "Failed", terminated(137, "Error"));
-        evicted.conditions.push(cond(
-            "DisruptionTarget",
-            "True",
-            "EvictionByEvictionAPI",
-            "Eviction API: evicting",
-        ));
+        evicted.conditions.push(cond("DisruptionTarget", "True", "EvictionByEvictionAPI", "Eviction API: evicting"));
         let fine = job_pod(&j, "fghij", "Running", running());
         let m = matched_rule(&j, [&fine, &evicted]).unwrap();
         assert_eq!(
@@ -392,10 +330,8 @@ mod tests {
     #[test]
     fn the_latest_failed_pod_wins() {
         let mut j = job("failure-policy", "j");
-        j.spec.failure_rules = vec![
-            exit_rule("Count", None, "NotIn", &[42]),
-            exit_rule("FailIndex", None, "In", &[42]),
-        ];
+        j.spec.failure_rules =
+            vec![exit_rule("Count", None, "NotIn", &[42]), exit_rule("FailIndex", None, "In", &[42])];
         let mut older = job_pod(&j, "old", "Failed", terminated(1, "Error"));
         let mut newer = job_pod(&j, "new", "Failed", terminated(42, "Error"));
         let later = t0() + chrono::Duration::seconds(30);
@@ -404,10 +340,7 @@ mod tests {
         }
         older.created = Some(t0() - chrono::Duration::seconds(60));
         let m = matched_rule(&j, [&newer, &older]).unwrap();
-        assert_eq!(
-            (m.rule_index, m.action.as_str(), m.pod.as_deref()),
-            (1, "FailIndex", Some("j-new"))
-        );
+        assert_eq!((m.rule_index, m.action.as_str(), m.pod.as_deref()), (1, "FailIndex", Some("j-new")));
     }
 
     #[test]
@@ -419,8 +352,7 @@ mod tests {
             condition_rule("FailJob", "ConfigIssue", "True"),
         ];
         let j = job("ns", "j");
-        let p = |containers: Vec<crate::model::ContainerInfo>,
-                 conditions: Vec<crate::model::Condition>| {
+        let p = |containers: Vec<crate::model::ContainerInfo>, conditions: Vec<crate::model::Condition>| {
             let mut p = job_pod(&j, "x", "Failed", running());
             p.containers = containers;
             p.conditions = conditions;
@@ -431,77 +363,32 @@ mod tests {
             (
                 "exit 42 in main",
                 p(vec![container("main", terminated(42, "Error"))], vec![]),
-                Some((
-                    0,
-                    Cause::ExitCode {
-                        container: "main".into(),
-                        code: 42,
-                    },
-                )),
+                Some((0, Cause::ExitCode { container: "main".into(), code: 42 })),
             ),
             (
                 "exit 42 in another container skips the container-scoped rule",
                 p(vec![container("side", terminated(42, "Error"))], vec![]),
-                Some((
-                    1,
-                    Cause::ExitCode {
-                        container: "side".into(),
-                        code: 42,
-                    },
-                )),
+                Some((1, Cause::ExitCode { container: "side".into(), code: 42 })),
             ),
-            (
-                "exit 1 is excluded by NotIn",
-                p(vec![container("main", terminated(1, "Error"))], vec![]),
-                None,
-            ),
+            ("exit 1 is excluded by NotIn", p(vec![container("main", terminated(1, "Error"))], vec![]), None),
             (
                 "exit 0 never matches, even NotIn",
-                p(
-                    vec![container("main", terminated(0, "Completed"))],
-                    vec![cond("DisruptionTarget", "True", "", "")],
-                ),
-                Some((
-                    2,
-                    Cause::PodCondition {
-                        type_: "DisruptionTarget".into(),
-                    },
-                )),
+                p(vec![container("main", terminated(0, "Completed"))], vec![cond("DisruptionTarget", "True", "", "")]),
+                Some((2, Cause::PodCondition { type_: "DisruptionTarget".into() })),
             ),
             (
                 "running containers have no exit code",
-                p(
-                    vec![container("main", running())],
-                    vec![cond("ConfigIssue", "True", "NonExistingImage", "")],
-                ),
-                Some((
-                    3,
-                    Cause::PodCondition {
-                        type_: "ConfigIssue".into(),
-                    },
-                )),
+                p(vec![container("main", running())], vec![cond("ConfigIssue", "True", "NonExistingImage", "")]),
+                Some((3, Cause::PodCondition { type_: "ConfigIssue".into() })),
             ),
-            (
-                "condition status must match",
-                p(vec![], vec![cond("ConfigIssue", "False", "", "")]),
-                None,
-            ),
+            ("condition status must match", p(vec![], vec![cond("ConfigIssue", "False", "", "")]), None),
             (
                 "init containers are checked after regular ones",
                 p(
-                    vec![
-                        init_container("input", terminated(42, "Error")),
-                        container("main", terminated(7, "Error")),
-                    ],
+                    vec![init_container("input", terminated(42, "Error")), container("main", terminated(7, "Error"))],
                     vec![],
                 ),
-                Some((
-                    1,
-                    Cause::ExitCode {
-                        container: "main".into(),
-                        code: 7,
-                    },
-                )),
+                Some((1, Cause::ExitCode { container: "main".into(), code: 7 })),
             ),
             (
                 "a failed init container matches",
@@ -512,50 +399,23 @@ mod tests {
                     ],
                     vec![],
                 ),
-                Some((
-                    1,
-                    Cause::ExitCode {
-                        container: "input".into(),
-                        code: 9,
-                    },
-                )),
+                Some((1, Cause::ExitCode { container: "input".into(), code: 9 })),
             ),
             (
                 "rule order beats condition order",
                 p(
                     vec![container("main", terminated(42, "Error"))],
-                    vec![
-                        cond("DisruptionTarget", "True", "", ""),
-                        cond("ConfigIssue", "True", "", ""),
-                    ],
+                    vec![cond("DisruptionTarget", "True", "", ""), cond("ConfigIssue", "True", "", "")],
                 ),
-                Some((
-                    0,
-                    Cause::ExitCode {
-                        container: "main".into(),
-                        code: 42,
-                    },
-                )),
+                Some((0, Cause::ExitCode { container: "main".into(), code: 42 })),
             ),
         ];
         for (name, pod, expected) in cases {
             assert_eq!(evaluate_pod(&rules, &pod), expected, "{name}");
         }
         let unknown = vec![exit_rule("FailJob", None, "Between", &[1])];
-        assert_eq!(
-            evaluate_pod(
-                &unknown,
-                &p(vec![container("main", terminated(1, "Error"))], vec![])
-            ),
-            None
-        );
-        assert_eq!(
-            evaluate_pod(
-                &[],
-                &p(vec![container("main", terminated(1, "Error"))], vec![])
-            ),
-            None
-        );
+        assert_eq!(evaluate_pod(&unknown, &p(vec![container("main", terminated(1, "Error"))], vec![])), None);
+        assert_eq!(evaluate_pod(&[], &p(vec![container("main", terminated(1, "Error"))], vec![])), None);
     }
 
     #[test]
@@ -564,13 +424,7 @@ mod tests {
             describe_rule(&exit_rule("FailJob", Some("main"), "In", &[42])),
             "FailJob on exit code In [42] (container main)"
         );
-        assert_eq!(
-            describe_rule(&exit_rule("Count", None, "NotIn", &[0, 1])),
-            "Count on exit code NotIn [0,1]"
-        );
-        assert_eq!(
-            describe_rule(&condition_rule("Ignore", "DisruptionTarget", "")),
-            "Ignore on DisruptionTarget=True"
-        );
+        assert_eq!(describe_rule(&exit_rule("Count", None, "NotIn", &[0, 1])), "Count on exit code NotIn [0,1]");
+        assert_eq!(describe_rule(&condition_rule("Ignore", "DisruptionTarget", "")), "Ignore on DisruptionTarget=True");
     }
 }

@@ -34,11 +34,7 @@ impl JobGroup {
 
     /// Share of complete Jobs, for a bar.
     pub fn fraction(&self) -> f64 {
-        if self.total == 0 {
-            0.0
-        } else {
-            self.succeeded as f64 / self.total as f64
-        }
+        if self.total == 0 { 0.0 } else { self.succeeded as f64 / self.total as f64 }
     }
 
     /// Jobs neither finished nor running: pending or suspended.
@@ -62,17 +58,10 @@ pub fn job_groups(jobs: &Store<JobInfo>) -> Vec<JobGroup> {
     let mut members: BTreeMap<String, Vec<&JobInfo>> = BTreeMap::new();
     for job in jobs.values() {
         for (key, value) in job.labels.iter().filter(|(k, _)| !is_system_label(k)) {
-            members
-                .entry(format!("{key}={value}"))
-                .or_default()
-                .push(job);
+            members.entry(format!("{key}={value}")).or_default().push(job);
         }
     }
-    members
-        .into_iter()
-        .filter(|(_, js)| js.len() >= 2)
-        .map(|(label, js)| group(label, &js))
-        .collect()
+    members.into_iter().filter(|(_, js)| js.len() >= 2).map(|(label, js)| group(label, &js)).collect()
 }
 
 fn group(label: String, jobs: &[&JobInfo]) -> JobGroup {
@@ -103,8 +92,7 @@ mod tests {
 
     fn labelled(namespace: &str, name: &str, labels: &[(&str, &str)]) -> JobInfo {
         let mut j = job(namespace, name);
-        j.labels
-            .extend(labels.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        j.labels.extend(labels.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         j
     }
 
@@ -117,21 +105,9 @@ mod tests {
     #[test]
     fn the_seed_expansion_is_one_group_of_three() {
         let jobs = store(vec![
-            complete(labelled(
-                "expansion",
-                "process-item-apple",
-                &[("jobgroup", "jobexample")],
-            )),
-            complete(labelled(
-                "expansion",
-                "process-item-banana",
-                &[("jobgroup", "jobexample")],
-            )),
-            complete(labelled(
-                "expansion",
-                "process-item-cherry",
-                &[("jobgroup", "jobexample")],
-            )),
+            complete(labelled("expansion", "process-item-apple", &[("jobgroup", "jobexample")])),
+            complete(labelled("expansion", "process-item-banana", &[("jobgroup", "jobexample")])),
+            complete(labelled("expansion", "process-item-cherry", &[("jobgroup", "jobexample")])),
             // The seed's other Jobs only carry the labels Kubernetes adds.
             job("indexed", "indexed-job"),
             job("wq-fine", "job-wq-2"),
@@ -164,18 +140,10 @@ mod tests {
         let pending = labelled("ns", "d", &[("team", "fruit")]);
         let mut suspended = labelled("ns", "e", &[("team", "fruit")]);
         suspended.spec.suspend = true;
-        let jobs = store(vec![
-            complete(labelled("ns", "a", &[("team", "fruit")])),
-            running,
-            failed,
-            pending,
-            suspended,
-        ]);
+        let jobs =
+            store(vec![complete(labelled("ns", "a", &[("team", "fruit")])), running, failed, pending, suspended]);
         let g = &job_groups(&jobs)[0];
-        assert_eq!(
-            (g.total, g.succeeded, g.failed, g.running, g.waiting()),
-            (5, 1, 1, 1, 2)
-        );
+        assert_eq!((g.total, g.succeeded, g.failed, g.running, g.waiting()), (5, 1, 1, 1, 2));
         assert_eq!(g.progress_label(), "1/5");
     }
 
@@ -212,35 +180,18 @@ mod tests {
             labelled("b", "z", &[("team", "t")]),
         ]);
         let groups = job_groups(&jobs);
-        let summary: Vec<(&str, Vec<String>)> = groups
-            .iter()
-            .map(|g| {
-                (
-                    g.label.as_str(),
-                    g.jobs.iter().map(ObjKey::to_string).collect(),
-                )
-            })
-            .collect();
+        let summary: Vec<(&str, Vec<String>)> =
+            groups.iter().map(|g| (g.label.as_str(), g.jobs.iter().map(ObjKey::to_string).collect())).collect();
         assert_eq!(
             summary,
-            vec![
-                ("jobgroup=one", vec!["a/x".into(), "a/y".into()]),
-                ("team=t", vec!["a/x".into(), "b/z".into()])
-            ]
+            vec![("jobgroup=one", vec!["a/x".into(), "a/y".into()]), ("team=t", vec!["a/x".into(), "b/z".into()])]
         );
     }
 
     #[test]
     fn empty_store_has_no_groups() {
         assert!(job_groups(&Store::default()).is_empty());
-        let empty = JobGroup {
-            label: "k=v".into(),
-            jobs: vec![],
-            total: 0,
-            succeeded: 0,
-            failed: 0,
-            running: 0,
-        };
+        let empty = JobGroup { label: "k=v".into(), jobs: vec![], total: 0, succeeded: 0, failed: 0, running: 0 };
         assert_eq!(empty.fraction(), 0.0);
     }
 }

@@ -23,9 +23,7 @@ pub struct IndexSet {
 pub enum IndexParseError {
     #[error("empty item at position {position} in index list {input:?}")]
     EmptyItem { input: String, position: usize },
-    #[error(
-        "{item:?} in index list {input:?} is not an index (expected a number from 0 to 4294967295)"
-    )]
+    #[error("{item:?} in index list {input:?} is not an index (expected a number from 0 to 4294967295)")]
     NotANumber { input: String, item: String },
     #[error("range {item:?} in index list {input:?} is reversed (its start is after its end)")]
     Reversed { input: String, item: String },
@@ -90,21 +88,14 @@ impl IndexSet {
 
     /// How many indexes lie below `limit` (e.g. below `completions`), without iterating.
     pub fn count_below(&self, limit: u32) -> usize {
-        self.ranges
-            .iter()
-            .filter(|&&(a, _)| a < limit)
-            .map(|&(a, b)| (b.min(limit - 1) - a) as usize + 1)
-            .sum()
+        self.ranges.iter().filter(|&&(a, _)| a < limit).map(|&(a, b)| (b.min(limit - 1) - a) as usize + 1).sum()
     }
 }
 
 fn parse_item(input: &str, item: &str, position: usize) -> Result<(u32, u32), IndexParseError> {
     let trimmed = item.trim();
     if trimmed.is_empty() {
-        return Err(IndexParseError::EmptyItem {
-            input: input.to_string(),
-            position,
-        });
+        return Err(IndexParseError::EmptyItem { input: input.to_string(), position });
     }
     let number = |s: &str| {
         let s = s.trim();
@@ -114,25 +105,16 @@ fn parse_item(input: &str, item: &str, position: usize) -> Result<(u32, u32), In
         }
         s.parse::<u32>().ok()
     };
-    let not_a_number = || IndexParseError::NotANumber {
-        input: input.to_string(),
-        item: trimmed.to_string(),
-    };
+    let not_a_number = || IndexParseError::NotANumber { input: input.to_string(), item: trimmed.to_string() };
     let (start, end) = match trimmed.split_once('-') {
-        Some((a, b)) => (
-            number(a).ok_or_else(not_a_number)?,
-            number(b).ok_or_else(not_a_number)?,
-        ),
+        Some((a, b)) => (number(a).ok_or_else(not_a_number)?, number(b).ok_or_else(not_a_number)?),
         None => {
             let n = number(trimmed).ok_or_else(not_a_number)?;
             (n, n)
         }
     };
     if start > end {
-        return Err(IndexParseError::Reversed {
-            input: input.to_string(),
-            item: trimmed.to_string(),
-        });
+        return Err(IndexParseError::Reversed { input: input.to_string(), item: trimmed.to_string() });
     }
     Ok((start, end))
 }
@@ -189,9 +171,7 @@ impl IndexState {
 /// A parsed index string; one the API should never produce counts as empty
 /// here (see [`JobIndexes::parse_errors`] to show why).
 fn parsed_or_empty(s: Option<&str>) -> IndexSet {
-    s.map(IndexSet::parse)
-        .and_then(Result::ok)
-        .unwrap_or_default()
+    s.map(IndexSet::parse).and_then(Result::ok).unwrap_or_default()
 }
 
 /// Both index sets of a Job, parsed once.
@@ -225,10 +205,7 @@ impl JobIndexes {
 /// still around for it; otherwise an active pod (not terminal, not being
 /// deleted, the way the Job controller counts `active`) with that completion
 /// index makes it running; otherwise it is pending.
-pub fn index_states<'a>(
-    job: &JobInfo,
-    pods: impl IntoIterator<Item = &'a PodInfo>,
-) -> Vec<IndexState> {
+pub fn index_states<'a>(job: &JobInfo, pods: impl IntoIterator<Item = &'a PodInfo>) -> Vec<IndexState> {
     let Some(completions) = indexed_completions(job) else {
         return Vec::new();
     };
@@ -250,9 +227,7 @@ pub fn index_states<'a>(
             } else if indexes.failed.contains(i) {
                 IndexState::Failed
             } else if let Some(pod) = running[i as usize] {
-                IndexState::Running {
-                    pod: pod.to_string(),
-                }
+                IndexState::Running { pod: pod.to_string() }
             } else {
                 IndexState::Pending
             }
@@ -269,10 +244,7 @@ fn indexed_completions(job: &JobInfo) -> Option<u32> {
     if !job.spec.indexed {
         return None;
     }
-    job.spec
-        .completions
-        .and_then(|c| u32::try_from(c).ok())
-        .map(|c| c.min(MAX_INDEXES))
+    job.spec.completions.and_then(|c| u32::try_from(c).ok()).map(|c| c.min(MAX_INDEXES))
 }
 
 /// The hostname the Job controller gives the pod of an index: `<job>-<index>`.
@@ -286,10 +258,7 @@ pub fn pod_hostname(job_name: &str, index: u32) -> String {
 /// template sets a subdomain (a headless Service of that name must exist).
 pub fn pod_dns_name(job: &JobInfo, index: u32) -> Option<String> {
     let subdomain = job.spec.subdomain.as_deref().filter(|s| !s.is_empty())?;
-    Some(format!(
-        "{}.{subdomain}",
-        pod_hostname(&job.key.name, index)
-    ))
+    Some(format!("{}.{subdomain}", pod_hostname(&job.key.name, index)))
 }
 
 /// Whether the headless Service named by the pod template's subdomain exists
@@ -325,11 +294,7 @@ mod tests {
         ];
         for (input, members, display) in cases {
             let set = IndexSet::parse(input).unwrap_or_else(|e| panic!("{input:?}: {e}"));
-            assert_eq!(
-                set.iter().collect::<Vec<_>>(),
-                *members,
-                "members of {input:?}"
-            );
+            assert_eq!(set.iter().collect::<Vec<_>>(), *members, "members of {input:?}");
             assert_eq!(set.to_string(), *display, "display of {input:?}");
             assert_eq!(set.len(), members.len(), "len of {input:?}");
         }
@@ -357,15 +322,7 @@ mod tests {
     #[test]
     fn contains_at_range_edges() {
         let set = IndexSet::parse("2-4,10").unwrap();
-        let expect = [
-            (1, false),
-            (2, true),
-            (4, true),
-            (5, false),
-            (9, false),
-            (10, true),
-            (11, false),
-        ];
+        let expect = [(1, false), (2, true), (4, true), (5, false), (9, false), (10, true), (11, false)];
         for (i, member) in expect {
             assert_eq!(set.contains(i), member, "index {i}");
         }
@@ -401,9 +358,7 @@ mod tests {
             states,
             vec![
                 IndexState::Succeeded,
-                IndexState::Running {
-                    pod: "indexed-job-1-fxp4c".into()
-                },
+                IndexState::Running { pod: "indexed-job-1-fxp4c".into() },
                 IndexState::Succeeded,
                 IndexState::Pending,
                 IndexState::Failed,
@@ -449,10 +404,7 @@ mod tests {
     fn garbage_index_strings_are_reported_not_fatal() {
         let mut job = indexed_job("indexed", "j", 2);
         job.status.completed_indexes = Some("0-x".into());
-        assert_eq!(
-            index_states(&job, std::iter::empty()),
-            vec![IndexState::Pending; 2]
-        );
+        assert_eq!(index_states(&job, std::iter::empty()), vec![IndexState::Pending; 2]);
         let errors = JobIndexes::parse_errors(&job);
         assert_eq!(errors.len(), 1);
         assert!(errors[0].to_string().contains("0-x"));
@@ -464,65 +416,26 @@ mod tests {
         assert_eq!(pod_hostname(&job.key.name, 2), "example-job-2");
         assert_eq!(pod_dns_name(&job, 0), None);
         let mut services = Store::default();
-        assert_eq!(
-            headless_service_present(&job, &services),
-            None,
-            "no subdomain, nothing to check"
-        );
+        assert_eq!(headless_service_present(&job, &services), None, "no subdomain, nothing to check");
 
         job.spec.subdomain = Some("headless-svc".into());
-        assert_eq!(
-            pod_dns_name(&job, 0).as_deref(),
-            Some("example-job-0.headless-svc")
-        );
+        assert_eq!(pod_dns_name(&job, 0).as_deref(), Some("example-job-0.headless-svc"));
         assert_eq!(headless_service_present(&job, &services), Some(false));
 
         let key = ObjKey::new("pod-to-pod", "headless-svc");
-        services.upsert(
-            key.clone(),
-            ServiceInfo {
-                key: key.clone(),
-                headless: false,
-            },
-            1,
-        );
-        assert_eq!(
-            headless_service_present(&job, &services),
-            Some(false),
-            "a ClusterIP service gives no pod DNS"
-        );
-        services.upsert(
-            key.clone(),
-            ServiceInfo {
-                key: key.clone(),
-                headless: true,
-            },
-            1,
-        );
+        services.upsert(key.clone(), ServiceInfo { key: key.clone(), headless: false }, 1);
+        assert_eq!(headless_service_present(&job, &services), Some(false), "a ClusterIP service gives no pod DNS");
+        services.upsert(key.clone(), ServiceInfo { key: key.clone(), headless: true }, 1);
         assert_eq!(headless_service_present(&job, &services), Some(true));
 
         let other = ObjKey::new("elsewhere", "headless-svc");
         let mut elsewhere = Store::default();
-        elsewhere.upsert(
-            other.clone(),
-            ServiceInfo {
-                key: other,
-                headless: true,
-            },
-            1,
-        );
-        assert_eq!(
-            headless_service_present(&job, &elsewhere),
-            Some(false),
-            "must be in the Job's namespace"
-        );
+        elsewhere.upsert(other.clone(), ServiceInfo { key: other, headless: true }, 1);
+        assert_eq!(headless_service_present(&job, &elsewhere), Some(false), "must be in the Job's namespace");
     }
 
     fn small_ranges() -> impl Strategy<Value = Vec<(u32, u32)>> {
-        prop::collection::vec(
-            (0u32..200, 0u32..20).prop_map(|(a, len)| (a, a + len)),
-            0..12,
-        )
+        prop::collection::vec((0u32..200, 0u32..20).prop_map(|(a, len)| (a, a + len)), 0..12)
     }
 
     proptest! {

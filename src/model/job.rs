@@ -230,9 +230,7 @@ impl JobInfo {
             JobPhase::Failed => "Failed",
             _ => return None,
         };
-        self.status
-            .completion_time
-            .or_else(|| self.condition(terminal).and_then(|c| c.last_transition))
+        self.status.completion_time.or_else(|| self.condition(terminal).and_then(|c| c.last_transition))
     }
 
     /// Running time so far while running; the duration once finished; the time
@@ -242,10 +240,7 @@ impl JobInfo {
         let start = self.status.start_time?;
         let end = match self.phase() {
             JobPhase::Complete | JobPhase::Failed => self.finished_at()?,
-            JobPhase::Suspended => self
-                .condition("Suspended")
-                .and_then(|c| c.last_transition)
-                .unwrap_or(now),
+            JobPhase::Suspended => self.condition("Suspended").and_then(|c| c.last_transition).unwrap_or(now),
             JobPhase::Running | JobPhase::Pending => now,
         };
         Some((end - start).max(Duration::zero()))
@@ -275,14 +270,8 @@ impl JobInfo {
     /// condition, else of a True `FailureTarget` (set first, while pods still
     /// terminate). Reason falls back to the condition type, message to "".
     pub fn failure_reason(&self) -> Option<(&str, &str)> {
-        let c = ["Failed", "FailureTarget"]
-            .into_iter()
-            .filter_map(|t| self.condition(t))
-            .find(|c| c.is_true())?;
-        Some((
-            c.reason.as_deref().unwrap_or(&c.type_),
-            c.message.as_deref().unwrap_or(""),
-        ))
+        let c = ["Failed", "FailureTarget"].into_iter().filter_map(|t| self.condition(t)).find(|c| c.is_true())?;
+        Some((c.reason.as_deref().unwrap_or(&c.type_), c.message.as_deref().unwrap_or("")))
     }
 
     /// Age since creation.
@@ -310,11 +299,7 @@ pub fn human_duration(d: Duration) -> String {
 }
 
 fn with_remainder(major: i64, major_unit: &str, minor: i64, minor_unit: &str) -> String {
-    if minor == 0 {
-        format!("{major}{major_unit}")
-    } else {
-        format!("{major}{major_unit}{minor}{minor_unit}")
-    }
+    if minor == 0 { format!("{major}{major_unit}") } else { format!("{major}{major_unit}{minor}{minor_unit}") }
 }
 
 #[cfg(test)]
@@ -327,97 +312,36 @@ mod tests {
         use Pattern::*;
         let pattern = |completions, parallelism, indexed| {
             let mut j = job("ns", "j");
-            (j.spec.completions, j.spec.parallelism, j.spec.indexed) =
-                (completions, parallelism, indexed);
+            (j.spec.completions, j.spec.parallelism, j.spec.indexed) = (completions, parallelism, indexed);
             j.pattern()
         };
         // The seed's Jobs as the API stores them, and the edge cases around them.
         let cases = [
-            (
-                "process-item-apple: both unset, API defaults 1/1",
-                pattern(Some(1), Some(1), false),
-                NonParallel,
-            ),
-            (
-                "hello's template",
-                pattern(Some(1), Some(1), false),
-                NonParallel,
-            ),
-            (
-                "both unset, not defaulted",
-                pattern(None, None, false),
-                NonParallel,
-            ),
-            (
-                "job-wq-1",
-                pattern(Some(8), Some(2), false),
-                FixedCompletions,
-            ),
-            (
-                "failjob",
-                pattern(Some(8), Some(2), false),
-                FixedCompletions,
-            ),
-            (
-                "fixed count, serial",
-                pattern(Some(3), Some(1), false),
-                FixedCompletions,
-            ),
-            (
-                "fixed count, parallelism unset",
-                pattern(Some(3), None, false),
-                FixedCompletions,
-            ),
-            (
-                "one completion, several pods",
-                pattern(Some(1), Some(3), false),
-                FixedCompletions,
-            ),
-            (
-                "zero completions",
-                pattern(Some(0), Some(1), false),
-                FixedCompletions,
-            ),
+            ("process-item-apple: both unset, API defaults 1/1", pattern(Some(1), Some(1), false), NonParallel),
+            ("hello's template", pattern(Some(1), Some(1), false), NonParallel),
+            ("both unset, not defaulted", pattern(None, None, false), NonParallel),
+            ("job-wq-1", pattern(Some(8), Some(2), false), FixedCompletions),
+            ("failjob", pattern(Some(8), Some(2), false), FixedCompletions),
+            ("fixed count, serial", pattern(Some(3), Some(1), false), FixedCompletions),
+            ("fixed count, parallelism unset", pattern(Some(3), None, false), FixedCompletions),
+            ("one completion, several pods", pattern(Some(1), Some(3), false), FixedCompletions),
+            ("zero completions", pattern(Some(0), Some(1), false), FixedCompletions),
             ("job-wq-2", pattern(None, Some(2), false), WorkQueue),
-            (
-                "job-wq-3 (wq-orphan): a queue of one worker",
-                pattern(None, Some(1), false),
-                WorkQueue,
-            ),
-            (
-                "a work queue scaled to zero",
-                pattern(None, Some(0), false),
-                WorkQueue,
-            ),
+            ("job-wq-3 (wq-orphan): a queue of one worker", pattern(None, Some(1), false), WorkQueue),
+            ("a work queue scaled to zero", pattern(None, Some(0), false), WorkQueue),
             ("indexed-job", pattern(Some(5), Some(3), true), Indexed),
-            (
-                "example-job (pod-to-pod)",
-                pattern(Some(3), Some(3), true),
-                Indexed,
-            ),
-            (
-                "indexed with one index",
-                pattern(Some(1), Some(1), true),
-                Indexed,
-            ),
+            ("example-job (pod-to-pod)", pattern(Some(3), Some(3), true), Indexed),
+            ("indexed with one index", pattern(Some(1), Some(1), true), Indexed),
         ];
         for (name, got, expected) in cases {
             assert_eq!(got, expected, "{name}");
         }
         let names = [NonParallel, FixedCompletions, Indexed, WorkQueue].map(Pattern::as_str);
-        assert_eq!(
-            names,
-            ["non-parallel", "fixed-completions", "indexed", "work-queue"]
-        );
+        assert_eq!(names, ["non-parallel", "fixed-completions", "indexed", "work-queue"]);
     }
 
     /// A Job in some state, for the phase table below.
-    fn job_in(
-        start: Option<Time>,
-        active: i32,
-        suspend: bool,
-        conditions: Vec<Condition>,
-    ) -> JobInfo {
+    fn job_in(start: Option<Time>, active: i32, suspend: bool, conditions: Vec<Condition>) -> JobInfo {
         let mut j = job("ns", "j");
         j.status.start_time = start;
         j.status.active = active;
@@ -430,30 +354,13 @@ mod tests {
     fn phase_and_terminal_pending_from_conditions() {
         use JobPhase::*;
         let s = Some(t0());
-        let failjob_msg = "Container main for pod failure-policy/x failed with exit code 42 matching FailJob rule at index 0";
+        let failjob_msg =
+            "Container main for pod failure-policy/x failed with exit code 42 matching FailJob rule at index 0";
         // (case, job, phase, heading to, status text)
         let cases = [
-            (
-                "just created",
-                job_in(None, 0, false, vec![]),
-                Pending,
-                None,
-                "Pending",
-            ),
-            (
-                "pods created, no start time yet",
-                job_in(None, 2, false, vec![]),
-                Running,
-                None,
-                "Running",
-            ),
-            (
-                "running",
-                job_in(s, 2, false, vec![]),
-                Running,
-                None,
-                "Running",
-            ),
+            ("just created", job_in(None, 0, false, vec![]), Pending, None, "Pending"),
+            ("pods created, no start time yet", job_in(None, 2, false, vec![]), Running, None, "Running"),
+            ("running", job_in(s, 2, false, vec![]), Running, None, "Running"),
             (
                 "complete",
                 job_in(
@@ -471,17 +378,7 @@ mod tests {
             ),
             (
                 "failjob while its pods terminate",
-                job_in(
-                    s,
-                    1,
-                    false,
-                    vec![cond(
-                        "FailureTarget",
-                        "True",
-                        "PodFailurePolicy",
-                        failjob_msg,
-                    )],
-                ),
+                job_in(s, 1, false, vec![cond("FailureTarget", "True", "PodFailurePolicy", failjob_msg)]),
                 Running,
                 Some(Failed),
                 "Failing",
@@ -503,55 +400,29 @@ mod tests {
             ),
             (
                 "success policy met, pods still ending",
-                job_in(
-                    s,
-                    1,
-                    false,
-                    vec![cond("SuccessCriteriaMet", "True", "SuccessPolicy", "")],
-                ),
+                job_in(s, 1, false, vec![cond("SuccessCriteriaMet", "True", "SuccessPolicy", "")]),
                 Running,
                 Some(Complete),
                 "Completing",
             ),
-            (
-                "suspended by spec",
-                job_in(None, 0, true, vec![]),
-                Suspended,
-                None,
-                "Suspended",
-            ),
+            ("suspended by spec", job_in(None, 0, true, vec![]), Suspended, None, "Suspended"),
             (
                 "suspended condition",
-                job_in(
-                    s,
-                    0,
-                    false,
-                    vec![cond("Suspended", "True", "JobSuspended", "")],
-                ),
+                job_in(s, 0, false, vec![cond("Suspended", "True", "JobSuspended", "")]),
                 Suspended,
                 None,
                 "Suspended",
             ),
             (
                 "resumed",
-                job_in(
-                    s,
-                    1,
-                    false,
-                    vec![cond("Suspended", "False", "JobResumed", "")],
-                ),
+                job_in(s, 1, false, vec![cond("Suspended", "False", "JobResumed", "")]),
                 Running,
                 None,
                 "Running",
             ),
             (
                 "failed wins over suspend",
-                job_in(
-                    s,
-                    0,
-                    true,
-                    vec![cond("Failed", "True", "DeadlineExceeded", "")],
-                ),
+                job_in(s, 0, true, vec![cond("Failed", "True", "DeadlineExceeded", "")]),
                 Failed,
                 None,
                 "Failed",
@@ -575,12 +446,7 @@ mod tests {
     fn progress_and_labels() {
         let mut wq1 = job("wq-coarse", "job-wq-1");
         (wq1.spec.completions, wq1.spec.parallelism) = (Some(8), Some(2));
-        (
-            wq1.status.succeeded,
-            wq1.status.failed,
-            wq1.status.active,
-            wq1.status.ready,
-        ) = (3, 1, 2, Some(1));
+        (wq1.status.succeeded, wq1.status.failed, wq1.status.active, wq1.status.ready) = (3, 1, 2, Some(1));
         let p = wq1.progress();
         assert_eq!(p.label(), "3/8");
         assert_eq!(p.fraction(), Some(3.0 / 8.0));
@@ -595,39 +461,16 @@ mod tests {
         assert_eq!(p.fraction(), None, "no bar for a work queue");
         assert_eq!(p.failed_fraction(), None);
         assert_eq!(p.label(), "1 of 2 done");
-        assert_eq!(
-            Progress {
-                succeeded: 4,
-                ..Progress::default()
-            }
-            .label(),
-            "4 done"
-        );
+        assert_eq!(Progress { succeeded: 4, ..Progress::default() }.label(), "4 done");
 
         let undefaulted = job("expansion", "process-item-apple");
-        assert_eq!(
-            undefaulted.progress().label(),
-            "0/1",
-            "non-parallel needs one success"
-        );
+        assert_eq!(undefaulted.progress().label(), "0/1", "non-parallel needs one success");
 
-        let zero = Progress {
-            target: Some(0),
-            ..Progress::default()
-        };
+        let zero = Progress { target: Some(0), ..Progress::default() };
         assert_eq!(zero.fraction(), Some(1.0));
-        let over = Progress {
-            target: Some(2),
-            succeeded: 5,
-            failed: 3,
-            ..Progress::default()
-        };
+        let over = Progress { target: Some(2), succeeded: 5, failed: 3, ..Progress::default() };
         assert_eq!(over.fraction(), Some(1.0), "clamped");
-        assert_eq!(
-            over.failed_fraction(),
-            Some(0.0),
-            "never past the end of the bar"
-        );
+        assert_eq!(over.failed_fraction(), Some(0.0), "never past the end of the bar");
     }
 
     #[test]
@@ -698,18 +541,8 @@ mod tests {
             "BackoffLimitExceeded",
             "Job has reached the specified backoff limit",
         ));
-        assert_eq!(
-            j.failure_reason(),
-            Some((
-                "BackoffLimitExceeded",
-                "Job has reached the specified backoff limit"
-            ))
-        );
-        j.status.conditions = vec![Condition {
-            reason: None,
-            message: None,
-            ..cond("Failed", "True", "", "")
-        }];
+        assert_eq!(j.failure_reason(), Some(("BackoffLimitExceeded", "Job has reached the specified backoff limit")));
+        j.status.conditions = vec![Condition { reason: None, message: None, ..cond("Failed", "True", "", "") }];
         assert_eq!(j.failure_reason(), Some(("Failed", "")));
         j.status.conditions = vec![cond("Complete", "True", "CompletionsReached", "")];
         assert_eq!(j.failure_reason(), None);

@@ -49,15 +49,13 @@ impl PodInfo {
         for (i, c) in inits.iter().enumerate() {
             let status = match &c.state {
                 ContainerState::Terminated { exit_code: 0, .. } => continue,
-                ContainerState::Terminated {
-                    exit_code, reason, ..
-                } => match reason.as_deref().filter(|r| !r.is_empty()) {
-                    Some(r) => format!("Init:{r}"),
-                    None => format!("Init:ExitCode:{exit_code}"),
-                },
-                ContainerState::Waiting {
-                    reason: Some(r), ..
-                } if !r.is_empty() && r != "PodInitializing" => {
+                ContainerState::Terminated { exit_code, reason, .. } => {
+                    match reason.as_deref().filter(|r| !r.is_empty()) {
+                        Some(r) => format!("Init:{r}"),
+                        None => format!("Init:ExitCode:{exit_code}"),
+                    }
+                }
+                ContainerState::Waiting { reason: Some(r), .. } if !r.is_empty() && r != "PodInitializing" => {
                     format!("Init:{r}")
                 }
                 _ => format!("Init:{i}/{}", inits.len()),
@@ -75,28 +73,15 @@ impl PodInfo {
         let mut has_running = false;
         for c in self.containers.iter().filter(|c| !c.init).rev() {
             match &c.state {
-                ContainerState::Waiting {
-                    reason: Some(r), ..
-                } if !r.is_empty() => text = Some(r.clone()),
-                ContainerState::Terminated {
-                    reason: Some(r), ..
-                } if !r.is_empty() => text = Some(r.clone()),
-                ContainerState::Terminated { exit_code, .. } => {
-                    text = Some(format!("ExitCode:{exit_code}"))
-                }
+                ContainerState::Waiting { reason: Some(r), .. } if !r.is_empty() => text = Some(r.clone()),
+                ContainerState::Terminated { reason: Some(r), .. } if !r.is_empty() => text = Some(r.clone()),
+                ContainerState::Terminated { exit_code, .. } => text = Some(format!("ExitCode:{exit_code}")),
                 ContainerState::Running { .. } if c.ready => has_running = true,
                 _ => {}
             }
         }
         if text.as_deref() == Some("Completed") && has_running {
-            text = Some(
-                if self.condition_true("Ready") {
-                    "Running"
-                } else {
-                    "NotReady"
-                }
-                .into(),
-            );
+            text = Some(if self.condition_true("Ready") { "Running" } else { "NotReady" }.into());
         }
         text
     }
@@ -117,52 +102,34 @@ impl PodInfo {
             ContainerState::Terminated { exit_code, .. } => Some(exit_code),
             _ => None,
         };
-        let regular_then_init = self
-            .containers
-            .iter()
-            .filter(|c| !c.init)
-            .chain(self.containers.iter().filter(|c| c.init));
-        let codes: Vec<(bool, i32)> = regular_then_init
-            .filter_map(|c| terminated(&c).map(|code| (c.init, code)))
-            .collect();
+        let regular_then_init =
+            self.containers.iter().filter(|c| !c.init).chain(self.containers.iter().filter(|c| c.init));
+        let codes: Vec<(bool, i32)> =
+            regular_then_init.filter_map(|c| terminated(&c).map(|code| (c.init, code))).collect();
         codes
             .iter()
             .find(|(_, code)| *code != 0)
             .or_else(|| codes.iter().find(|(init, _)| !init))
             .map(|(_, code)| *code)
-            .or_else(|| {
-                self.containers
-                    .iter()
-                    .filter_map(|c| c.last_exit_code)
-                    .find(|code| *code != 0)
-            })
+            .or_else(|| self.containers.iter().filter_map(|c| c.last_exit_code).find(|code| *code != 0))
     }
 
     /// Why the pod is not simply running or done, for a REASON column: a
     /// problem waiting reason (init containers first), a failed container's
     /// terminated reason, then a disruption or scheduling condition.
     pub fn main_reason(&self) -> Option<String> {
-        let init_first = self
-            .containers
-            .iter()
-            .filter(|c| c.init)
-            .chain(self.containers.iter().filter(|c| !c.init));
+        let init_first = self.containers.iter().filter(|c| c.init).chain(self.containers.iter().filter(|c| !c.init));
         let waiting = init_first.clone().find_map(|c| match &c.state {
-            ContainerState::Waiting {
-                reason: Some(r), ..
-            } if !r.is_empty() && !waiting_reason_is_progress(r) => Some(r.clone()),
+            ContainerState::Waiting { reason: Some(r), .. } if !r.is_empty() && !waiting_reason_is_progress(r) => {
+                Some(r.clone())
+            }
             _ => None,
         });
         let failed = || {
             init_first.clone().find_map(|c| match &c.state {
-                ContainerState::Terminated {
-                    exit_code, reason, ..
-                } if *exit_code != 0 => Some(
-                    reason
-                        .clone()
-                        .filter(|r| !r.is_empty())
-                        .unwrap_or_else(|| format!("ExitCode:{exit_code}")),
-                ),
+                ContainerState::Terminated { exit_code, reason, .. } if *exit_code != 0 => {
+                    Some(reason.clone().filter(|r| !r.is_empty()).unwrap_or_else(|| format!("ExitCode:{exit_code}")))
+                }
                 _ => None,
             })
         };
@@ -177,45 +144,25 @@ impl PodInfo {
         if self.is_terminal() {
             return None;
         }
-        let init_first = self
-            .containers
-            .iter()
-            .filter(|c| c.init)
-            .chain(self.containers.iter().filter(|c| !c.init));
+        let init_first = self.containers.iter().filter(|c| c.init).chain(self.containers.iter().filter(|c| !c.init));
         let waiting = init_first.filter_map(|c| match &c.state {
-            ContainerState::Waiting {
-                reason: Some(r), ..
-            } if !r.is_empty() && !waiting_reason_is_progress(r) => Some(r.clone()),
+            ContainerState::Waiting { reason: Some(r), .. } if !r.is_empty() && !waiting_reason_is_progress(r) => {
+                Some(r.clone())
+            }
             _ => None,
         });
-        let unschedulable = self
-            .conditions
-            .iter()
-            .find(|c| c.type_ == "PodScheduled" && c.status == "False");
-        waiting
-            .chain(
-                unschedulable.map(|c| c.reason.clone().unwrap_or_else(|| "Unschedulable".into())),
-            )
-            .next()
+        let unschedulable = self.conditions.iter().find(|c| c.type_ == "PodScheduled" && c.status == "False");
+        waiting.chain(unschedulable.map(|c| c.reason.clone().unwrap_or_else(|| "Unschedulable".into()))).next()
     }
 
     /// A disruption (eviction, preemption, taint) or an unschedulable pod,
     /// from pod conditions.
     fn condition_reason(&self) -> Option<String> {
-        let disrupted = self
-            .conditions
-            .iter()
-            .find(|c| c.type_ == "DisruptionTarget" && c.is_true());
-        let unschedulable = self
-            .conditions
-            .iter()
-            .find(|c| c.type_ == "PodScheduled" && c.status == "False");
-        disrupted.or(unschedulable).map(|c| {
-            c.reason
-                .clone()
-                .filter(|r| !r.is_empty())
-                .unwrap_or_else(|| c.type_.clone())
-        })
+        let disrupted = self.conditions.iter().find(|c| c.type_ == "DisruptionTarget" && c.is_true());
+        let unschedulable = self.conditions.iter().find(|c| c.type_ == "PodScheduled" && c.status == "False");
+        disrupted
+            .or(unschedulable)
+            .map(|c| c.reason.clone().filter(|r| !r.is_empty()).unwrap_or_else(|| c.type_.clone()))
     }
 
     /// Succeeded or Failed: it will never run again.
@@ -229,9 +176,7 @@ impl PodInfo {
     }
 
     pub fn condition_true(&self, type_: &str) -> bool {
-        self.conditions
-            .iter()
-            .any(|c| c.type_ == type_ && c.is_true())
+        self.conditions.iter().any(|c| c.type_ == type_ && c.is_true())
     }
 
     /// `ready/total` of the regular containers, like kubectl's READY column.
@@ -257,53 +202,21 @@ mod tests {
     fn status_text_like_kubectl() {
         let cases: Vec<(&str, PodInfo, &str)> = vec![
             ("no statuses yet", with("Pending", vec![]), "Pending"),
-            (
-                "creating",
-                with(
-                    "Pending",
-                    vec![container("main", waiting("ContainerCreating"))],
-                ),
-                "ContainerCreating",
-            ),
+            ("creating", with("Pending", vec![container("main", waiting("ContainerCreating"))]), "ContainerCreating"),
             (
                 "config-issue's bad image",
-                with(
-                    "Pending",
-                    vec![container("main", waiting("ImagePullBackOff"))],
-                ),
+                with("Pending", vec![container("main", waiting("ImagePullBackOff"))]),
                 "ImagePullBackOff",
             ),
-            (
-                "running",
-                with("Running", vec![container("main", running())]),
-                "Running",
-            ),
-            (
-                "completed",
-                with(
-                    "Succeeded",
-                    vec![container("main", terminated(0, "Completed"))],
-                ),
-                "Completed",
-            ),
-            (
-                "failjob's exit 42",
-                with("Failed", vec![container("main", terminated(42, "Error"))]),
-                "Error",
-            ),
-            (
-                "no reason given",
-                with("Failed", vec![container("main", terminated(3, ""))]),
-                "ExitCode:3",
-            ),
+            ("running", with("Running", vec![container("main", running())]), "Running"),
+            ("completed", with("Succeeded", vec![container("main", terminated(0, "Completed"))]), "Completed"),
+            ("failjob's exit 42", with("Failed", vec![container("main", terminated(42, "Error"))]), "Error"),
+            ("no reason given", with("Failed", vec![container("main", terminated(3, ""))]), "ExitCode:3"),
             (
                 "indexed-job initialising",
                 with(
                     "Pending",
-                    vec![
-                        init_container("input", running()),
-                        container("worker", waiting("PodInitializing")),
-                    ],
+                    vec![init_container("input", running()), container("worker", waiting("PodInitializing"))],
                 ),
                 "Init:0/1",
             ),
@@ -333,10 +246,7 @@ mod tests {
                 "init done, worker running",
                 with(
                     "Running",
-                    vec![
-                        init_container("input", terminated(0, "Completed")),
-                        container("worker", running()),
-                    ],
+                    vec![init_container("input", terminated(0, "Completed")), container("worker", running())],
                 ),
                 "Running",
             ),
@@ -365,32 +275,17 @@ mod tests {
         assert_eq!(p.status_text(), "Terminating");
         p.phase = "Failed".into();
         p.containers = vec![container("main", terminated(137, "Error"))];
-        assert_eq!(
-            p.status_text(),
-            "Error",
-            "a terminal pod being deleted shows its outcome"
-        );
+        assert_eq!(p.status_text(), "Error", "a terminal pod being deleted shows its outcome");
 
         // One container completed, another still running: Running if the pod is Ready.
-        let mut two = with(
-            "Running",
-            vec![
-                container("a", terminated(0, "Completed")),
-                container("b", running()),
-            ],
-        );
+        let mut two = with("Running", vec![container("a", terminated(0, "Completed")), container("b", running())]);
         assert_eq!(two.status_text(), "NotReady");
         two.conditions.push(cond("Ready", "True", "", ""));
         assert_eq!(two.status_text(), "Running");
 
         // Initialized condition True: main containers decide even if an init status lingers.
-        let mut init = with(
-            "Running",
-            vec![
-                init_container("input", running()),
-                container("worker", waiting("CrashLoopBackOff")),
-            ],
-        );
+        let mut init =
+            with("Running", vec![init_container("input", running()), container("worker", waiting("CrashLoopBackOff"))]);
         init.conditions.push(cond("Initialized", "True", "", ""));
         assert_eq!(init.status_text(), "CrashLoopBackOff");
     }
@@ -398,32 +293,14 @@ mod tests {
     #[test]
     fn exit_codes() {
         let cases: Vec<(&str, PodInfo, Option<i32>)> = vec![
-            (
-                "running",
-                with("Running", vec![container("main", running())]),
-                None,
-            ),
-            (
-                "succeeded",
-                with(
-                    "Succeeded",
-                    vec![container("main", terminated(0, "Completed"))],
-                ),
-                Some(0),
-            ),
-            (
-                "failjob",
-                with("Failed", vec![container("main", terminated(42, "Error"))]),
-                Some(42),
-            ),
+            ("running", with("Running", vec![container("main", running())]), None),
+            ("succeeded", with("Succeeded", vec![container("main", terminated(0, "Completed"))]), Some(0)),
+            ("failjob", with("Failed", vec![container("main", terminated(42, "Error"))]), Some(42)),
             (
                 "failing sidecar beats a clean main",
                 with(
                     "Failed",
-                    vec![
-                        container("main", terminated(0, "Completed")),
-                        container("side", terminated(2, "Error")),
-                    ],
+                    vec![container("main", terminated(0, "Completed")), container("side", terminated(2, "Error"))],
                 ),
                 Some(2),
             ),
@@ -431,10 +308,7 @@ mod tests {
                 "init container failed",
                 with(
                     "Failed",
-                    vec![
-                        init_container("input", terminated(7, "Error")),
-                        container("w", waiting("PodInitializing")),
-                    ],
+                    vec![init_container("input", terminated(7, "Error")), container("w", waiting("PodInitializing"))],
                 ),
                 Some(7),
             ),
@@ -442,10 +316,7 @@ mod tests {
                 "init ok, main failed",
                 with(
                     "Failed",
-                    vec![
-                        init_container("input", terminated(0, "Completed")),
-                        container("w", terminated(1, "Error")),
-                    ],
+                    vec![init_container("input", terminated(0, "Completed")), container("w", terminated(1, "Error"))],
                 ),
                 Some(1),
             ),
@@ -457,96 +328,38 @@ mod tests {
         crashloop.last_exit_code = Some(1);
         crashloop.restarts = 4;
         let p = with("Running", vec![crashloop]);
-        assert_eq!(
-            p.exit_code(),
-            Some(1),
-            "the previous run's code explains a crash loop"
-        );
+        assert_eq!(p.exit_code(), Some(1), "the previous run's code explains a crash loop");
         assert_eq!(p.restarts(), 4);
     }
 
     #[test]
     fn main_reasons() {
         let mut evicted = with("Failed", vec![container("main", terminated(137, "Error"))]);
-        evicted.conditions.push(cond(
-            "DisruptionTarget",
-            "True",
-            "EvictionByEvictionAPI",
-            "Eviction API: evicting",
-        ));
+        evicted.conditions.push(cond("DisruptionTarget", "True", "EvictionByEvictionAPI", "Eviction API: evicting"));
         let mut unschedulable = with("Pending", vec![]);
-        unschedulable.conditions.push(cond(
-            "PodScheduled",
-            "False",
-            "Unschedulable",
-            "0/1 nodes are available",
-        ));
-        let mut disrupted_ok = with(
-            "Failed",
-            vec![container("main", terminated(0, "Completed"))],
-        );
-        disrupted_ok.conditions.push(cond(
-            "DisruptionTarget",
-            "True",
-            "DeletionByTaintManager",
-            "",
-        ));
+        unschedulable.conditions.push(cond("PodScheduled", "False", "Unschedulable", "0/1 nodes are available"));
+        let mut disrupted_ok = with("Failed", vec![container("main", terminated(0, "Completed"))]);
+        disrupted_ok.conditions.push(cond("DisruptionTarget", "True", "DeletionByTaintManager", ""));
         let cases: Vec<(&str, PodInfo, Option<&str>)> = vec![
-            (
-                "running",
-                with("Running", vec![container("main", running())]),
-                None,
-            ),
-            (
-                "creating is progress",
-                with(
-                    "Pending",
-                    vec![container("main", waiting("ContainerCreating"))],
-                ),
-                None,
-            ),
+            ("running", with("Running", vec![container("main", running())]), None),
+            ("creating is progress", with("Pending", vec![container("main", waiting("ContainerCreating"))]), None),
             (
                 "bad image",
-                with(
-                    "Pending",
-                    vec![container("main", waiting("ImagePullBackOff"))],
-                ),
+                with("Pending", vec![container("main", waiting("ImagePullBackOff"))]),
                 Some("ImagePullBackOff"),
             ),
-            (
-                "exit 42",
-                with("Failed", vec![container("main", terminated(42, "Error"))]),
-                Some("Error"),
-            ),
-            (
-                "oom",
-                with(
-                    "Failed",
-                    vec![container("main", terminated(137, "OOMKilled"))],
-                ),
-                Some("OOMKilled"),
-            ),
-            (
-                "no reason",
-                with("Failed", vec![container("main", terminated(5, ""))]),
-                Some("ExitCode:5"),
-            ),
+            ("exit 42", with("Failed", vec![container("main", terminated(42, "Error"))]), Some("Error")),
+            ("oom", with("Failed", vec![container("main", terminated(137, "OOMKilled"))]), Some("OOMKilled")),
+            ("no reason", with("Failed", vec![container("main", terminated(5, ""))]), Some("ExitCode:5")),
             (
                 "init first",
                 with(
                     "Pending",
-                    vec![
-                        init_container("input", waiting("ErrImagePull")),
-                        container("w", waiting("PodInitializing")),
-                    ],
+                    vec![init_container("input", waiting("ErrImagePull")), container("w", waiting("PodInitializing"))],
                 ),
                 Some("ErrImagePull"),
             ),
-            (
-                "evicted with a non-zero exit: the container says why first",
-                evicted,
-                Some("Error"),
-            ),
+            ("evicted with a non-zero exit: the container says why first", evicted, Some("Error")),
             ("disruption", disrupted_ok, Some("DeletionByTaintManager")),
             ("unschedulable", unschedulable, Some("Unschedulable")),
         ];
@@ -558,36 +371,17 @@ mod tests {
     #[test]
     fn blocking_reasons() {
         let mut unschedulable = with("Pending", vec![]);
-        unschedulable.conditions.push(cond(
-            "PodScheduled",
-            "False",
-            "Unschedulable",
-            "0/1 nodes are available",
-        ));
+        unschedulable.conditions.push(cond("PodScheduled", "False", "Unschedulable", "0/1 nodes are available"));
         let mut crashloop = container("main", waiting("CrashLoopBackOff"));
         crashloop.restarts = 3;
         let cases: Vec<(&str, PodInfo, Option<&str>)> = vec![
             (
                 "config-issue",
-                with(
-                    "Pending",
-                    vec![container("main", waiting("ImagePullBackOff"))],
-                ),
+                with("Pending", vec![container("main", waiting("ImagePullBackOff"))]),
                 Some("ImagePullBackOff"),
             ),
-            (
-                "creating",
-                with(
-                    "Pending",
-                    vec![container("main", waiting("ContainerCreating"))],
-                ),
-                None,
-            ),
-            (
-                "crash loop",
-                with("Running", vec![crashloop]),
-                Some("CrashLoopBackOff"),
-            ),
+            ("creating", with("Pending", vec![container("main", waiting("ContainerCreating"))]), None),
+            ("crash loop", with("Running", vec![crashloop]), Some("CrashLoopBackOff")),
             (
                 "init first",
                 with(
@@ -600,19 +394,8 @@ mod tests {
                 Some("ErrImagePull"),
             ),
             ("unschedulable", unschedulable, Some("Unschedulable")),
-            (
-                "running",
-                with("Running", vec![container("main", running())]),
-                None,
-            ),
-            (
-                "terminal",
-                with(
-                    "Failed",
-                    vec![container("main", waiting("ImagePullBackOff"))],
-                ),
-                None,
-            ),
+            ("running", with("Running", vec![container("main", running())]), None),
+            ("terminal", with("Failed", vec![container("main", waiting("ImagePullBackOff"))]), None),
         ];
         for (name, pod, expected) in cases {
             assert_eq!(pod.blocking_reason().as_deref(), expected, "{name}");
@@ -621,13 +404,7 @@ mod tests {
 
     #[test]
     fn terminal_active_and_ready() {
-        let cases = [
-            ("Pending", false),
-            ("Running", false),
-            ("Succeeded", true),
-            ("Failed", true),
-            ("Unknown", false),
-        ];
+        let cases = [("Pending", false), ("Running", false), ("Succeeded", true), ("Failed", true), ("Unknown", false)];
         for (phase, terminal) in cases {
             let p = with(phase, vec![]);
             assert_eq!(p.is_terminal(), terminal, "{phase}");

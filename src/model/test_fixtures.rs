@@ -9,9 +9,7 @@ use super::types::*;
 
 /// A fixed instant, so tests never depend on the clock.
 pub fn t0() -> Time {
-    chrono::Utc
-        .with_ymd_and_hms(2024, 11, 4, 7, 46, 51)
-        .unwrap()
+    chrono::Utc.with_ymd_and_hms(2024, 11, 4, 7, 46, 51).unwrap()
 }
 
 pub fn cond(type_: &str, status: &str, reason: &str, message: &str) -> Condition {
@@ -31,10 +29,7 @@ pub fn job(namespace: &str, name: &str) -> JobInfo {
         key: ObjKey::new(namespace, name),
         uid: format!("uid-{name}"),
         labels: BTreeMap::from([
-            (
-                "batch.kubernetes.io/controller-uid".into(),
-                format!("uid-{name}"),
-            ),
+            ("batch.kubernetes.io/controller-uid".into(), format!("uid-{name}")),
             ("batch.kubernetes.io/job-name".into(), name.into()),
             ("controller-uid".into(), format!("uid-{name}")),
             ("job-name".into(), name.into()),
@@ -75,11 +70,7 @@ pub fn pod(namespace: &str, name: &str, phase: &str) -> PodInfo {
 
 /// A pod of `job` with one container in `state`.
 pub fn job_pod(job: &JobInfo, suffix: &str, phase: &str, state: ContainerState) -> PodInfo {
-    let mut p = pod(
-        &job.key.namespace,
-        &format!("{}-{suffix}", job.key.name),
-        phase,
-    );
+    let mut p = pod(&job.key.namespace, &format!("{}-{suffix}", job.key.name), phase);
     p.job = Some(job.key.name.clone());
     p.containers.push(container("main", state));
     p
@@ -87,35 +78,19 @@ pub fn job_pod(job: &JobInfo, suffix: &str, phase: &str, state: ContainerState) 
 
 pub fn container(name: &str, state: ContainerState) -> ContainerInfo {
     let ready = matches!(state, ContainerState::Running { .. });
-    ContainerInfo {
-        name: name.into(),
-        init: false,
-        ready,
-        restarts: 0,
-        state,
-        last_exit_code: None,
-    }
+    ContainerInfo { name: name.into(), init: false, ready, restarts: 0, state, last_exit_code: None }
 }
 
 pub fn init_container(name: &str, state: ContainerState) -> ContainerInfo {
-    ContainerInfo {
-        init: true,
-        ready: false,
-        ..container(name, state)
-    }
+    ContainerInfo { init: true, ready: false, ..container(name, state) }
 }
 
 pub fn running() -> ContainerState {
-    ContainerState::Running {
-        started: Some(t0()),
-    }
+    ContainerState::Running { started: Some(t0()) }
 }
 
 pub fn waiting(reason: &str) -> ContainerState {
-    ContainerState::Waiting {
-        reason: Some(reason.into()),
-        message: None,
-    }
+    ContainerState::Waiting { reason: Some(reason.into()), message: None }
 }
 
 pub fn terminated(exit_code: i32, reason: &str) -> ContainerState {

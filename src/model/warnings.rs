@@ -38,11 +38,7 @@ pub struct Warning {
 
 impl Warning {
     fn new(severity: Severity, object: String, message: String) -> Warning {
-        Warning {
-            severity,
-            object,
-            message,
-        }
+        Warning { severity, object, message }
     }
 }
 
@@ -54,23 +50,18 @@ pub const STUCK_AFTER: Duration = Duration::seconds(60);
 /// Every warning about the batch work in the state, most severe first (then
 /// by object), so the list is stable from one frame to the next.
 pub fn job_warnings(state: &State, now: Time) -> Vec<Warning> {
-    let mut out: Vec<Warning> = state
-        .watches
-        .iter()
-        .filter_map(|(id, s)| watch_warning(id, &s.health))
-        .collect();
+    let mut out: Vec<Warning> = state.watches.iter().filter_map(|(id, s)| watch_warning(id, &s.health)).collect();
     for job in state.jobs.values() {
         job_warnings_of(job, state, &mut out);
     }
     out.extend(state.pods.values().filter_map(|p| stuck_pod(p, now)));
-    out.extend(state.cronjobs.values().filter_map(|cj| {
-        schedule_error(cj).map(|e| Warning::new(Severity::Warn, format!("CronJob {}", cj.key), e))
-    }));
+    out.extend(
+        state.cronjobs.values().filter_map(|cj| {
+            schedule_error(cj).map(|e| Warning::new(Severity::Warn, format!("CronJob {}", cj.key), e))
+        }),
+    );
     out.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then_with(|| a.object.cmp(&b.object))
-            .then_with(|| a.message.cmp(&b.message))
+        b.severity.cmp(&a.severity).then_with(|| a.object.cmp(&b.object)).then_with(|| a.message.cmp(&b.message))
     });
     out
 }
@@ -84,16 +75,10 @@ fn watch_warning(id: &WatchId, health: &WatchHealth) -> Option<Warning> {
     };
     let object = format!("watch {} {scope}", id.kind.plural());
     match health {
-        WatchHealth::Forbidden { message } => Some(Warning::new(
-            Severity::Error,
-            object,
-            format!("forbidden: {message}"),
-        )),
-        WatchHealth::Retrying { error } => Some(Warning::new(
-            Severity::Warn,
-            object,
-            format!("retrying: {error}"),
-        )),
+        WatchHealth::Forbidden { message } => {
+            Some(Warning::new(Severity::Error, object, format!("forbidden: {message}")))
+        }
+        WatchHealth::Retrying { error } => Some(Warning::new(Severity::Warn, object, format!("retrying: {error}"))),
         WatchHealth::Starting | WatchHealth::Ok => None,
     }
 }
@@ -114,18 +99,13 @@ fn job_warnings_of(job: &JobInfo, state: &State, out: &mut Vec<Warning>) {
         push(Severity::Warn, format!("cannot read the index status: {e}"));
     }
     if job.phase() == JobPhase::Suspended && job.status.active > 0 {
-        push(
-            Severity::Warn,
-            format!("suspended, but {} pods are still active", job.status.active),
-        );
+        push(Severity::Warn, format!("suspended, but {} pods are still active", job.status.active));
     }
     if indexes::headless_service_present(job, &state.services) == Some(false) {
         let subdomain = job.spec.subdomain.as_deref().unwrap_or_default();
         push(
             Severity::Warn,
-            format!(
-                "no headless Service {subdomain:?} for the pod subdomain: pod hostnames will not resolve"
-            ),
+            format!("no headless Service {subdomain:?} for the pod subdomain: pod hostnames will not resolve"),
         );
     }
 }
@@ -134,16 +114,8 @@ fn job_warnings_of(job: &JobInfo, state: &State, out: &mut Vec<Warning>) {
 /// pods to end after FailureTarget.
 fn failure(job: &JobInfo) -> Option<String> {
     let (reason, message) = job.failure_reason()?;
-    let verb = if job.phase() == JobPhase::Failed {
-        "failed"
-    } else {
-        "failing (pods still terminating)"
-    };
-    Some(if message.is_empty() {
-        format!("{verb}: {reason}")
-    } else {
-        format!("{verb}: {reason}: {message}")
-    })
+    let verb = if job.phase() == JobPhase::Failed { "failed" } else { "failing (pods still terminating)" };
+    Some(if message.is_empty() { format!("{verb}: {reason}") } else { format!("{verb}: {reason}: {message}") })
 }
 
 /// A running Job close to its backoffLimit: the controller fails it once
@@ -161,14 +133,8 @@ fn backoff_nearly_exhausted(job: &JobInfo) -> Option<String> {
 
 /// Indexes that failed for good (backoffLimitPerIndex), against maxFailedIndexes.
 fn failed_indexes(job: &JobInfo) -> Option<String> {
-    let failed = IndexSet::parse(job.status.failed_indexes.as_deref()?)
-        .ok()
-        .filter(|s| !s.is_empty())?;
-    let budget = job
-        .spec
-        .max_failed_indexes
-        .map(|m| format!(" (maxFailedIndexes {m})"))
-        .unwrap_or_default();
+    let failed = IndexSet::parse(job.status.failed_indexes.as_deref()?).ok().filter(|s| !s.is_empty())?;
+    let budget = job.spec.max_failed_indexes.map(|m| format!(" (maxFailedIndexes {m})")).unwrap_or_default();
     Some(format!("{} indexes failed: {failed}{budget}", failed.len()))
 }
 
@@ -198,19 +164,14 @@ mod tests {
     fn state_with(objects: Vec<Object>) -> State {
         let mut s = State::default();
         for o in objects {
-            let id = WatchId {
-                kind: o.kind(),
-                namespace: None,
-            };
+            let id = WatchId { kind: o.kind(), namespace: None };
             s.apply(Update::Applied(id, o), t0());
         }
         s
     }
 
     fn messages(ws: &[Warning]) -> Vec<(Severity, &str, &str)> {
-        ws.iter()
-            .map(|w| (w.severity, w.object.as_str(), w.message.as_str()))
-            .collect()
+        ws.iter().map(|w| (w.severity, w.object.as_str(), w.message.as_str())).collect()
     }
 
     #[test]
@@ -221,12 +182,7 @@ mod tests {
         running.status.start_time = Some(t0());
         running.status.active = 2;
         running.spec.backoff_limit = Some(6);
-        let mut p = job_pod(
-            &running,
-            "lglf8",
-            "Running",
-            crate::model::test_fixtures::running(),
-        );
+        let mut p = job_pod(&running, "lglf8", "Running", crate::model::test_fixtures::running());
         p.created = Some(t0());
         let s = state_with(vec![
             Object::Job(done),
@@ -250,19 +206,11 @@ mod tests {
         failing.status.active = 1;
         failing.spec.backoff_limit = Some(6);
         failing.status.failed = 6; // near the limit, but already failing: one warning, not two
-        failing.status.conditions = vec![cond(
-            "FailureTarget",
-            "True",
-            "PodFailurePolicy",
-            "Pod x has condition ConfigIssue",
-        )];
+        failing.status.conditions =
+            vec![cond("FailureTarget", "True", "PodFailurePolicy", "Pod x has condition ConfigIssue")];
         let mut deadline = job("ns", "slow");
         deadline.status.conditions = vec![cond("Failed", "True", "DeadlineExceeded", "")];
-        let s = state_with(vec![
-            Object::Job(failed),
-            Object::Job(failing),
-            Object::Job(deadline),
-        ]);
+        let s = state_with(vec![Object::Job(failed), Object::Job(failing), Object::Job(deadline)]);
         assert_eq!(
             messages(&job_warnings(&s, t0())),
             vec![
@@ -300,11 +248,7 @@ mod tests {
             j.status.active = 1;
             j.spec.backoff_limit = Some(limit);
             j.status.failed = failed;
-            assert_eq!(
-                backoff_nearly_exhausted(&j).is_some(),
-                warns,
-                "limit {limit}, failed {failed}"
-            );
+            assert_eq!(backoff_nearly_exhausted(&j).is_some(), warns, "limit {limit}, failed {failed}");
         }
         let mut j = job("ns", "j");
         j.status.start_time = Some(t0());
@@ -315,11 +259,7 @@ mod tests {
             Some("backoff nearly exhausted: 5 pods failed, backoffLimit 6 (1 retries left)")
         );
         j.status.conditions = vec![cond("Complete", "True", "", "")];
-        assert_eq!(
-            backoff_nearly_exhausted(&j),
-            None,
-            "finished Jobs are past worrying"
-        );
+        assert_eq!(backoff_nearly_exhausted(&j), None, "finished Jobs are past worrying");
     }
 
     #[test]
@@ -338,10 +278,7 @@ mod tests {
         p2p.spec.subdomain = Some("headless-svc".into());
         let mut p2p_ok = indexed_job("pod-to-pod-ok", "example-job", 3);
         p2p_ok.spec.subdomain = Some("headless-svc".into());
-        let svc = ServiceInfo {
-            key: crate::model::ObjKey::new("pod-to-pod-ok", "headless-svc"),
-            headless: true,
-        };
+        let svc = ServiceInfo { key: crate::model::ObjKey::new("pod-to-pod-ok", "headless-svc"), headless: true };
         let s = state_with(vec![
             Object::Job(per_index),
             Object::Job(suspended),
@@ -352,21 +289,13 @@ mod tests {
         assert_eq!(
             messages(&job_warnings(&s, t0())),
             vec![
-                (
-                    Severity::Warn,
-                    "Job indexed/per-index",
-                    "3 indexes failed: 1,3-4 (maxFailedIndexes 3)"
-                ),
+                (Severity::Warn, "Job indexed/per-index", "3 indexes failed: 1,3-4 (maxFailedIndexes 3)"),
                 (
                     Severity::Warn,
                     "Job indexed/per-index",
                     "cannot read the index status: \"0-x\" in index list \"0-x\" is not an index (expected a number from 0 to 4294967295)"
                 ),
-                (
-                    Severity::Warn,
-                    "Job ns/paused",
-                    "suspended, but 2 pods are still active"
-                ),
+                (Severity::Warn, "Job ns/paused", "suspended, but 2 pods are still active"),
                 (
                     Severity::Warn,
                     "Job pod-to-pod/example-job",
@@ -384,20 +313,14 @@ mod tests {
         let mut deleting = job_pod(&j, "bbbbb", "Pending", waiting("ImagePullBackOff"));
         deleting.deleting = true;
         let mut not_a_job_pod = pod("default", "temp", "Pending");
-        not_a_job_pod
-            .containers
-            .push(container("c", waiting("ImagePullBackOff")));
+        not_a_job_pod.containers.push(container("c", waiting("ImagePullBackOff")));
         let s = state_with(vec![
             Object::Pod(stuck),
             Object::Pod(creating),
             Object::Pod(deleting),
             Object::Pod(not_a_job_pod),
         ]);
-        assert_eq!(
-            job_warnings(&s, t0() + Duration::seconds(30)),
-            vec![],
-            "not yet: backoff blips are normal"
-        );
+        assert_eq!(job_warnings(&s, t0() + Duration::seconds(30)), vec![], "not yet: backoff blips are normal");
         assert_eq!(
             messages(&job_warnings(&s, t0() + Duration::seconds(150))),
             vec![(
@@ -410,37 +333,12 @@ mod tests {
 
     #[test]
     fn forbidden_and_retrying_watches_and_bad_schedules() {
-        let mut s = state_with(vec![Object::CronJob(cronjob(
-            "cronjob",
-            "bad",
-            "every day",
-        ))]);
-        let forbidden = WatchHealth::Forbidden {
-            message: "jobs.batch is forbidden: User \"limited\" cannot list".into(),
-        };
-        s.apply(
-            Update::Health(
-                WatchId {
-                    kind: Kind::Job,
-                    namespace: Some("indexed".into()),
-                },
-                forbidden,
-            ),
-            t0(),
-        );
-        let retrying = WatchHealth::Retrying {
-            error: "connection refused".into(),
-        };
-        s.apply(
-            Update::Health(
-                WatchId {
-                    kind: Kind::Pod,
-                    namespace: None,
-                },
-                retrying,
-            ),
-            t0(),
-        );
+        let mut s = state_with(vec![Object::CronJob(cronjob("cronjob", "bad", "every day"))]);
+        let forbidden =
+            WatchHealth::Forbidden { message: "jobs.batch is forbidden: User \"limited\" cannot list".into() };
+        s.apply(Update::Health(WatchId { kind: Kind::Job, namespace: Some("indexed".into()) }, forbidden), t0());
+        let retrying = WatchHealth::Retrying { error: "connection refused".into() };
+        s.apply(Update::Health(WatchId { kind: Kind::Pod, namespace: None }, retrying), t0());
         assert_eq!(
             messages(&job_warnings(&s, t0())),
             vec![
@@ -449,16 +347,8 @@ mod tests {
                     "watch jobs in indexed",
                     "forbidden: jobs.batch is forbidden: User \"limited\" cannot list"
                 ),
-                (
-                    Severity::Warn,
-                    "CronJob cronjob/bad",
-                    "cannot parse schedule \"every day\""
-                ),
-                (
-                    Severity::Warn,
-                    "watch pods in all namespaces",
-                    "retrying: connection refused"
-                ),
+                (Severity::Warn, "CronJob cronjob/bad", "cannot parse schedule \"every day\""),
+                (Severity::Warn, "watch pods in all namespaces", "retrying: connection refused"),
             ]
         );
     }
@@ -466,10 +356,7 @@ mod tests {
     #[test]
     fn severity_serialises_lowercase() {
         let w = Warning::new(Severity::Warn, "Job a/b".into(), "m".into());
-        assert_eq!(
-            serde_json::to_string(&w).unwrap(),
-            r#"{"severity":"warn","object":"Job a/b","message":"m"}"#
-        );
+        assert_eq!(serde_json::to_string(&w).unwrap(), r#"{"severity":"warn","object":"Job a/b","message":"m"}"#);
         assert!(Severity::Error > Severity::Warn && Severity::Warn > Severity::Info);
         assert_eq!(Severity::Info.as_str(), "info");
     }

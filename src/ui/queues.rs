@@ -10,9 +10,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph};
 
 use super::columns::Column;
+use super::job_detail::{heading, kv};
 use super::list::{self, ListTable};
 use super::theme::Theme;
-use super::job_detail::{heading, kv};
 use super::{bar, cell, format};
 use crate::app::{App, View};
 use crate::model::queue::{QueueKey, QueueState, QueueWarning, Queues, SourceHealth, queue_health};
