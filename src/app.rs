@@ -108,11 +108,17 @@ pub enum Msg {
     /// A batch of updates from the current connection's watches.
     Kube(Vec<Update>),
     /// The client for connection `generation` is ready (or could not be built).
-    Connected { generation: u64, result: Result<kube::Client, String> },
+    Connected {
+        generation: u64,
+        result: Result<kube::Client, String>,
+    },
     /// A poll (or failed poll) of a queue source.
     Queue(QueueUpdate),
     /// Lines and stream news for the log screen; `generation` is the stream set they belong to.
-    Logs { generation: u64, events: Vec<crate::model::logbuf::LogEvent> },
+    Logs {
+        generation: u64,
+        events: Vec<crate::model::logbuf::LogEvent>,
+    },
     /// Progress and results of actions, and RBAC answers (`ui::actions`).
     Action(ui::actions::Report),
 }
@@ -136,7 +142,9 @@ pub enum Screen {
     Jobs,
     CronJobs,
     /// Pods of Jobs; of one Job when `job` is set.
-    Pods { job: Option<ObjKey> },
+    Pods {
+        job: Option<ObjKey>,
+    },
     Nodes,
     JobDetail(ObjKey),
     /// A CronJob and its Jobs.
@@ -221,13 +229,17 @@ impl View {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Popup {
-    Help { scroll: u16 },
+    Help {
+        scroll: u16,
+    },
     Prompt(Prompt),
     Picker(Picker),
     /// An action waiting for `y` (`ui::confirm`).
     Confirm(Box<ui::confirm::ConfirmDialog>),
     /// What was done, when, and how it ended (`ui::action_history`).
-    History { scroll: u16 },
+    History {
+        scroll: u16,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -270,9 +282,10 @@ impl Picker {
     /// offered too (a namespace nobody has seen yet, or "a,b" for several).
     pub fn choices(&self) -> Vec<String> {
         let needle = self.input.trim().to_lowercase();
-        let mut out: Vec<String> =
-            self.items.iter().filter(|i| i.to_lowercase().contains(&needle)).cloned().collect();
-        if self.kind == PickerKind::Namespace && !needle.is_empty() && !self.items.iter().any(|i| *i == self.input.trim())
+        let mut out: Vec<String> = self.items.iter().filter(|i| i.to_lowercase().contains(&needle)).cloned().collect();
+        if self.kind == PickerKind::Namespace
+            && !needle.is_empty()
+            && !self.items.iter().any(|i| *i == self.input.trim())
         {
             out.push(self.input.trim().to_string());
         }
@@ -382,7 +395,11 @@ impl App {
         self.queues = Queues::from_config(&config);
         self.config = config;
         if let Some(first) = problems.first() {
-            let more = if problems.len() > 1 { format!(" (+{} more on the Queues screen)", problems.len() - 1) } else { String::new() };
+            let more = if problems.len() > 1 {
+                format!(" (+{} more on the Queues screen)", problems.len() - 1)
+            } else {
+                String::new()
+            };
             self.flash(format!("config: {first}{more}"), true);
         }
         self.config_problems = problems;
@@ -439,7 +456,9 @@ impl App {
         let mut changed = false;
         for update in updates {
             let id = match &update {
-                Update::ListStarted(id) | Update::Applied(id, _) | Update::Deleted(id, _) | Update::ListDone(id) => Some(id),
+                Update::ListStarted(id) | Update::Applied(id, _) | Update::Deleted(id, _) | Update::ListDone(id) => {
+                    Some(id)
+                }
                 Update::Health(..) => None,
             };
             self.jobs_changed |= id.is_some_and(|id| id.kind == Kind::Job);
@@ -475,7 +494,8 @@ impl App {
     }
 
     pub fn flash(&mut self, text: impl Into<String>, error: bool) {
-        self.flash = Some(Flash { text: text.into(), error, until: self.now + chrono::Duration::seconds(FLASH_SECONDS) });
+        self.flash =
+            Some(Flash { text: text.into(), error, until: self.now + chrono::Duration::seconds(FLASH_SECONDS) });
     }
 
     fn key(&mut self, key: KeyEvent) -> Outcome {
@@ -901,7 +921,8 @@ impl Runner {
     fn replan_queues(&mut self) {
         self.app.jobs_changed = false;
         let q = &self.app.queues;
-        let plan = crate::model::queue::plan_full(&self.app.config, self.app.state.jobs.values(), &q.scaled_jobs, &q.secrets);
+        let plan =
+            crate::model::queue::plan_full(&self.app.config, self.app.state.jobs.values(), &q.scaled_jobs, &q.secrets);
         for update in self.queue_sources.apply(&plan) {
             self.app.queues.apply(update);
         }

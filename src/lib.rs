@@ -2,6 +2,7 @@
 //! end-to-end tests in `tests/` drive the same pieces against the sandbox.
 
 pub mod action;
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod kubeclient;
@@ -11,6 +12,5 @@ pub mod model;
 pub mod once;
 pub mod report;
 pub mod source;
-pub mod app;
 pub mod terminal;
 pub mod ui;

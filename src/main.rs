@@ -41,13 +41,14 @@ async fn run(cli: Cli) -> i32 {
     };
     tracing::info!(context = %conn.context, server = %conn.server, "connected");
     if let Some(Command::Logs(args)) = &cli.command {
-        let namespace = match logs_cmd::namespace_for(cli.all_namespaces, &cli.namespaces, conn.context_namespace.as_deref()) {
-            Ok(ns) => ns,
-            Err(e) => {
-                eprintln!("batchtop: {e}");
-                return 2;
-            }
-        };
+        let namespace =
+            match logs_cmd::namespace_for(cli.all_namespaces, &cli.namespaces, conn.context_namespace.as_deref()) {
+                Ok(ns) => ns,
+                Err(e) => {
+                    eprintln!("batchtop: {e}");
+                    return 2;
+                }
+            };
         return logs_cmd::run(conn.client, &namespace, args).await;
     }
     let namespaces = Scope::resolve_namespaces(cli.all_namespaces, &cli.namespaces, conn.context_namespace.as_deref());

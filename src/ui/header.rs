@@ -12,11 +12,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let mut spans = vec![Span::styled("batchtop ", theme.title)];
     for (i, screen) in TABS.iter().enumerate() {
         let label = format!(" {} {} ", i + 1, tab_name(screen));
-        let style = if i == app.tab {
-            theme.selected
-        } else {
-            theme.dim
-        };
+        let style = if i == app.tab { theme.selected } else { theme.dim };
         spans.push(Span::styled(label, style));
     }
     for detail in &app.details {
@@ -28,11 +24,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     frame.render_widget(Paragraph::new(line), area);
     let help = Span::styled(" ? help ", theme.key);
     if used + 9 <= area.width {
-        let r = Rect {
-            x: area.x + area.width - 8,
-            width: 8,
-            ..area
-        };
+        let r = Rect { x: area.x + area.width - 8, width: 8, ..area };
         frame.render_widget(Paragraph::new(help), r);
     }
 }

@@ -70,7 +70,10 @@ fn action_lines(theme: &Theme, actions: &[(String, String, Option<String>)]) -> 
         }
         out.push(Line::from(spans));
     }
-    out.push(Line::from(vec![Span::styled(format!("  {:<8}", "H"), theme.key), Span::styled("action history (progress, results)", theme.text)]));
+    out.push(Line::from(vec![
+        Span::styled(format!("  {:<8}", "H"), theme.key),
+        Span::styled("action history (progress, results)", theme.text),
+    ]));
     out.push(Line::raw(""));
     out
 }

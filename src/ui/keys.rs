@@ -242,12 +242,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding { keys: &[ch('4')], action: Action::ShowNodes, scope: Scope::Global, help: "Nodes" },
     Binding { keys: &[ch('5')], action: Action::ShowQueues, scope: Scope::Global, help: "Queues (Redis, RabbitMQ)" },
     Binding { keys: &[code(KeyCode::Tab)], action: Action::NextTab, scope: Scope::Global, help: "next screen" },
-    Binding {
-        keys: &[code(KeyCode::BackTab)],
-        action: Action::PrevTab,
-        scope: Scope::Global,
-        help: "previous screen",
-    },
+    Binding { keys: &[code(KeyCode::BackTab)], action: Action::PrevTab, scope: Scope::Global, help: "previous screen" },
     Binding { keys: &[ch('n')], action: Action::Namespace, scope: Scope::Global, help: "switch namespace" },
     Binding { keys: &[ch('c')], action: Action::Context, scope: Scope::Global, help: "switch context" },
     Binding {

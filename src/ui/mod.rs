@@ -63,7 +63,9 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
             popup::render_picker(frame, body, &app.theme, picker, &current)
         }
         Some(Popup::Confirm(dialog)) => confirm::render(frame, body, app, dialog),
-        Some(Popup::History { scroll }) => action_history::render(frame, body, &app.theme, &app.actions.history, *scroll),
+        Some(Popup::History { scroll }) => {
+            action_history::render(frame, body, &app.theme, &app.actions.history, *scroll)
+        }
         None => {}
     }
 }
