@@ -584,31 +584,42 @@ impl Validator<'_> {
         }
     }
 
+    /// A source's required URL (literal or from an env var), with one of `schemes` and a host.
+    /// Anything else is a problem naming the field, and the source is skipped.
+    fn broker_url(
+        &mut self,
+        source_span: Range<usize>,
+        literal: Option<Spanned<String>>,
+        env_name: Option<Spanned<String>>,
+        field: &str,
+        schemes: &[&str],
+    ) -> Option<url::Url> {
+        let url_span = literal.as_ref().map(|u| u.span()).unwrap_or(source_span.clone());
+        let url = match self.secret_or_env(literal.map(Spanned::into_inner), env_name, field) {
+            Ok(Some(u)) => u,
+            Ok(None) => {
+                self.problem(source_span, field, "missing: give url or url_env (source skipped)");
+                return None;
+            }
+            Err(()) => return None,
+        };
+        match url::Url::parse(&url) {
+            Ok(u) if schemes.contains(&u.scheme()) && u.host_str().is_some() => Some(u),
+            _ => {
+                let shown = crate::model::queue::mask_url(&url);
+                let wanted = schemes.iter().map(|s| format!("{s}://")).collect::<Vec<_>>().join(" or ");
+                self.problem(url_span, field, format!("{shown} is not a {wanted} URL (source skipped)"));
+                None
+            }
+        }
+    }
+
     fn redis(&mut self, i: usize, raw: Spanned<RawRedis>) -> Option<RedisSource> {
         let span = raw.span();
         let line = line_of(self.text, span.start);
         let r = raw.into_inner();
         let f = |k: &str| format!("redis[{i}].{k}");
-        let url_span = r.url.as_ref().map(|u| u.span()).unwrap_or(span.clone());
-        let url = match self.secret_or_env(r.url.map(Spanned::into_inner), r.url_env, &f("url")) {
-            Ok(Some(u)) => u,
-            Ok(None) => {
-                self.problem(span, f("url"), "missing: give url or url_env (source skipped)");
-                return None;
-            }
-            Err(()) => return None,
-        };
-        let mut parsed = match url::Url::parse(&url) {
-            Ok(u) if matches!(u.scheme(), "redis" | "rediss") && u.host_str().is_some() => u,
-            _ => {
-                self.problem(
-                    url_span,
-                    f("url"),
-                    format!("{} is not a redis:// URL (source skipped)", crate::model::queue::mask_url(&url)),
-                );
-                return None;
-            }
-        };
+        let mut parsed = self.broker_url(span.clone(), r.url, r.url_env, &f("url"), &["redis", "rediss"])?;
         let password = self.secret_or_env(r.password, r.password_env, &f("password")).ok()?;
         if let Some(p) = password {
             let _ = parsed.set_password(Some(&p));
@@ -639,26 +650,7 @@ impl Validator<'_> {
         let line = line_of(self.text, span.start);
         let r = raw.into_inner();
         let f = |k: &str| format!("rabbitmq[{i}].{k}");
-        let url_span = r.url.as_ref().map(|u| u.span()).unwrap_or(span.clone());
-        let url = match self.secret_or_env(r.url.map(Spanned::into_inner), r.url_env, &f("url")) {
-            Ok(Some(u)) => u,
-            Ok(None) => {
-                self.problem(span, f("url"), "missing: give url or url_env (source skipped)");
-                return None;
-            }
-            Err(()) => return None,
-        };
-        let mut parsed = match url::Url::parse(&url) {
-            Ok(u) if matches!(u.scheme(), "amqp" | "amqps") && u.host_str().is_some() => u,
-            _ => {
-                self.problem(
-                    url_span,
-                    f("url"),
-                    format!("{} is not an amqp:// URL (source skipped)", crate::model::queue::mask_url(&url)),
-                );
-                return None;
-            }
-        };
+        let mut parsed = self.broker_url(span.clone(), r.url, r.url_env, &f("url"), &["amqp", "amqps"])?;
         if let Some(user) = &r.username {
             let _ = parsed.set_username(user);
         }
