@@ -269,20 +269,25 @@ pub async fn resolve_target(client: &Client, namespace: &str, spec: &str) -> Res
 }
 
 async fn get_job(client: &Client, namespace: &str, name: &str) -> Result<(), Explanation> {
-    let api: Api<Job> = Api::namespaced(client.clone(), namespace);
-    match api.get_opt(name).await {
-        Ok(Some(_)) => Ok(()),
-        Ok(None) => Err(explain_lookup(&not_found(), "Job", namespace, name)),
-        Err(e) => Err(explain_lookup(&failure_of(&e), "Job", namespace, name)),
-    }
+    must_exist::<Job>(client, namespace, name, "Job").await
 }
 
 async fn get_pod(client: &Client, namespace: &str, name: &str) -> Result<(), Explanation> {
-    let api: Api<Pod> = Api::namespaced(client.clone(), namespace);
+    must_exist::<Pod>(client, namespace, name, "Pod").await
+}
+
+/// A lookup that turns "not there" and API errors into an explanation naming `kind`.
+async fn must_exist<K>(client: &Client, namespace: &str, name: &str, kind: &str) -> Result<(), Explanation>
+where
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope> + Clone + std::fmt::Debug,
+    K: serde::de::DeserializeOwned,
+    K::DynamicType: Default,
+{
+    let api: Api<K> = Api::namespaced(client.clone(), namespace);
     match api.get_opt(name).await {
         Ok(Some(_)) => Ok(()),
-        Ok(None) => Err(explain_lookup(&not_found(), "Pod", namespace, name)),
-        Err(e) => Err(explain_lookup(&failure_of(&e), "Pod", namespace, name)),
+        Ok(None) => Err(explain_lookup(&not_found(), kind, namespace, name)),
+        Err(e) => Err(explain_lookup(&failure_of(&e), kind, namespace, name)),
     }
 }
 

@@ -569,19 +569,7 @@ mod tests {
         app
     }
 
-    fn render(app: &mut crate::app::App, width: u16, height: u16) -> ratatui::Terminal<ratatui::backend::TestBackend> {
-        let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(width, height)).unwrap();
-        terminal.draw(|f| super::super::draw(f, app)).unwrap();
-        terminal
-    }
-
-    macro_rules! snap {
-        ($name:literal, $app:expr) => {{
-            let mut app = $app;
-            insta::assert_snapshot!(concat!($name, "_80x24"), render(&mut app, 80, 24).backend());
-            insta::assert_snapshot!(concat!($name, "_140x40"), render(&mut app, 140, 40).backend());
-        }};
-    }
+    use crate::ui::snapshots::{render, snap};
 
     fn showing(screen: crate::app::Screen) -> crate::app::App {
         let mut app = sandbox_app();

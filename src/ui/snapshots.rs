@@ -26,7 +26,7 @@ fn app() -> App {
     app_with(Theme::default_16(), Namespaces::All)
 }
 
-fn render(app: &mut App, width: u16, height: u16) -> Terminal<TestBackend> {
+pub(super) fn render(app: &mut App, width: u16, height: u16) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal.draw(|f| super::draw(f, app)).unwrap();
     terminal
@@ -40,6 +40,7 @@ macro_rules! snap {
         insta::assert_snapshot!(concat!($name, "_140x40"), render(&mut app, 140, 40).backend());
     }};
 }
+pub(super) use snap;
 
 fn open(mut app: App, screen: Screen) -> App {
     app.details.push(View::new(screen));
