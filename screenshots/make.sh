@@ -106,6 +106,18 @@ keys 4
 wait_for "kwok-node-0"
 shot nodes
 
+keys 5
+wait_for "job1"
+shot queues
+
+# The worker log of indexed-job's index 3 (the reversed word).
+keys 3 / indexed-job-3 Enter
+wait_for "indexed-job-3-"
+keys l
+wait_for "xuq"
+shot logs
+keys Escape x
+
 keys 1 '?'
 wait_for "Everywhere"
 shot help
