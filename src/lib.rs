@@ -1,16 +1,16 @@
-//! batchtop as a library: the binary in `main.rs` wires these together, and the
-//! end-to-end tests in `tests/` drive the same pieces against the sandbox.
+//! The batchtop binary's own layers, on top of the workspace crates
+//! (`model`, `config`, `source`, `action`): `main.rs` wires these together,
+//! and the end-to-end tests in `tests/e2e/` drive the same pieces.
+//!
+//! - [`console`]: the interactive console's state, its update function and
+//!   the runner that owns the terminal, the channels and every spawned task;
+//! - [`ui`]: drawing the console's state (reads it, never changes it);
+//! - [`report`]: `--once`, the JSON object and the plain-text tables;
+//! - [`cli`], [`logs_cmd`] (`batchtop logs`), [`logging`].
 
-pub mod action;
-pub mod app;
 pub mod cli;
-pub mod config;
-pub mod kubeclient;
+pub mod console;
 pub mod logging;
 pub mod logs_cmd;
-pub mod model;
-pub mod once;
 pub mod report;
-pub mod source;
-pub mod terminal;
 pub mod ui;

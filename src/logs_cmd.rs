@@ -8,12 +8,13 @@ use std::time::Duration;
 
 use clap::Args;
 
-use crate::model::log_explain::Explanation;
-use crate::model::logbuf::{
+use model::logs::explain::Explanation;
+use model::logs::buffer::{
     LogEvent, Prefix, ReadLine, StreamId, StreamStatus, format_timestamp, prefix_colour, stream_label,
 };
-use crate::model::sanitize::{SgrStyle, sgr_sequence, to_ansi};
-use crate::source::logs::{self, LogRequest, LogTarget};
+use model::sanitize::{SgrStyle, sgr_sequence, to_ansi};
+use model::logs::request::{LogRequest, LogTarget};
+use source::logs;
 
 #[derive(Debug, Clone, Args, PartialEq, Eq)]
 pub struct LogsArgs {
@@ -252,8 +253,8 @@ impl<W: Write> Printer<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::log_explain::Problem;
-    use crate::model::sanitize::sanitize_line;
+    use model::logs::explain::LogProblem;
+    use model::sanitize::sanitize_line;
 
     fn sid(pod: &str) -> StreamId {
         StreamId { pod: pod.into(), container: "worker".into() }
@@ -340,7 +341,7 @@ mod tests {
 
     #[test]
     fn a_failed_stream_makes_the_exit_code_non_zero() {
-        let e = Explanation { problem: Problem::KubeletCertificate, summary: "s".into(), hint: None, detail: None };
+        let e = Explanation { problem: LogProblem::KubeletCertificate, summary: "s".into(), hint: None, detail: None };
         let (_, code) = run_events(
             vec![
                 LogEvent::Joined { stream: sid("p"), index: None },

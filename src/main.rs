@@ -4,12 +4,13 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use batchtop::app::{self, AppOptions, ClientFactory};
+use batchtop::console::app::{self, AppOptions, ClientFactory};
 use batchtop::cli::{Cli, Command};
-use batchtop::kubeclient::{self, Connection};
-use batchtop::source::kube::{Namespaces, Scope};
+use source::cluster::{self, Cluster};
+use model::scope::{Namespaces, Scope};
 use batchtop::ui::theme::Theme;
-use batchtop::{logging, logs_cmd, once};
+use batchtop::report::once;
+use batchtop::{logging, logs_cmd};
 use clap::Parser;
 
 fn main() -> ExitCode {
@@ -31,7 +32,7 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> i32 {
     // Connect before touching the terminal, so a bad kubeconfig, context or
     // server is one line on stderr and exit code 2.
-    let conn = match kubeclient::connect(cli.kubeconfig.as_deref(), cli.context.as_deref()).await {
+    let conn = match cluster::connect(cli.kubeconfig.as_deref(), cli.context.as_deref()).await {
         Ok(conn) => conn,
         Err(e) => {
             tracing::error!("{e}");
@@ -54,7 +55,7 @@ async fn run(cli: Cli) -> i32 {
     let namespaces = Scope::resolve_namespaces(cli.all_namespaces, &cli.namespaces, conn.context_namespace.as_deref());
     if cli.once {
         let scope = Scope { namespaces, selector: cli.selector.clone(), kinds: Scope::ONCE_KINDS.to_vec() };
-        let (config, problems) = batchtop::config::load(cli.config.as_deref());
+        let (config, problems) = config::load(cli.config.as_deref());
         for p in &problems {
             eprintln!("batchtop: config: {p}");
         }
@@ -63,9 +64,9 @@ async fn run(cli: Cli) -> i32 {
     console(&cli, conn, namespaces).await
 }
 
-async fn console(cli: &Cli, conn: Connection, namespaces: Namespaces) -> i32 {
+async fn console(cli: &Cli, conn: Cluster, namespaces: Namespaces) -> i32 {
     // A bad config is reported in the console (and the log); batchtop runs on without it.
-    let (config, config_problems) = batchtop::config::load(cli.config.as_deref());
+    let (config, config_problems) = config::load(cli.config.as_deref());
     for p in &config_problems {
         tracing::warn!("config: {p}");
     }
@@ -74,7 +75,7 @@ async fn console(cli: &Cli, conn: Connection, namespaces: Namespaces) -> i32 {
     let client_for: ClientFactory = Box::new(move |context: &str| {
         let (kubeconfig, context) = (kubeconfig.clone(), context.to_string());
         Box::pin(async move {
-            let conn = kubeclient::connect(kubeconfig.as_deref(), Some(&context)).await?;
+            let conn = cluster::connect(kubeconfig.as_deref(), Some(&context)).await?;
             Ok(conn.client)
         })
     });

@@ -6,18 +6,19 @@
 //! agree on every word. Later sources add their own top-level arrays (queues)
 //! to [`Report`]; keep the serde structs here, in one place.
 
+pub mod once;
 pub mod text;
 
 use serde::Serialize;
 
-use crate::model::failure_policy::{self, RuleMatch};
-use crate::model::groups::{self, JobGroup};
-use crate::model::indexes::{self, IndexState};
-use crate::model::job::{JobPhase, Pattern};
-use crate::model::queue::{self, QueueSummary, Queues};
-use crate::model::warnings::{self, Warning};
-use crate::model::{Condition, CronJobInfo, JobInfo, State, Time, WatchHealth, WatchId};
-use crate::source::kube::{Namespaces, Scope};
+use model::failure_policy::{self, RuleMatch};
+use model::groups::{self, JobGroup};
+use model::indexes::{self, IndexState};
+use model::job::{JobPhase, Pattern};
+use model::queue::{self, QueueSummary, Queues};
+use model::warnings::{self, Warning};
+use model::{Condition, CronJobInfo, JobInfo, State, Time, WatchHealth, WatchId};
+use model::scope::{Namespaces, Scope};
 
 /// The JSON schema version; bump it when a field changes meaning or goes away
 /// (adding fields does not bump it).
@@ -81,7 +82,7 @@ pub struct JobReport {
     pub elapsed_seconds: Option<i64>,
     /// For the text table's bar (the JSON has the same numbers above).
     #[serde(skip)]
-    pub progress: crate::model::job::Progress,
+    pub progress: model::job::Progress,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -261,7 +262,7 @@ fn failure_policy_report(m: RuleMatch) -> FailurePolicyReport {
 }
 
 fn cronjob_report(state: &State, cj: &CronJobInfo, now: Time) -> CronJobReport {
-    use crate::model::cronjob;
+    use model::cronjob;
     CronJobReport {
         namespace: cj.key.namespace.clone(),
         name: cj.key.name.clone(),

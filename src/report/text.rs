@@ -6,10 +6,10 @@
 use std::fmt::Write as _;
 
 use super::{CronJobReport, JobReport, Report};
-use crate::model::Time;
-use crate::model::job::{JobPhase, Progress};
-use crate::model::warnings::Severity;
-use crate::ui::format;
+use model::Time;
+use model::job::{JobPhase, Progress};
+use model::warnings::Severity;
+use model::text as format;
 
 /// Width of the text completion bar, in cells.
 pub const BAR_WIDTH: u16 = 10;
@@ -69,7 +69,7 @@ fn table(out: &mut String, header: &[&str], rows: Vec<Vec<Cell>>, color: bool) {
 /// `[###xx~....] 3/10`: succeeded `#`, failed `x`, active `~`, to do `.`
 /// (the console's bar segments, in ASCII), then the model's label.
 pub fn text_bar(p: &Progress) -> String {
-    let (s, f, a) = crate::ui::bar::segments(p, BAR_WIDTH);
+    let (s, f, a) = model::text::segments(p, BAR_WIDTH);
     let rest = BAR_WIDTH.saturating_sub(s + f + a);
     let cells: String = [('#', s), ('x', f), ('~', a), ('.', rest)]
         .into_iter()
@@ -216,9 +216,9 @@ pub fn render(report: &Report, color: bool) -> String {
 const QUEUE_HEADER: [&str; 10] =
     ["SOURCE", "QUEUE", "READY", "IN-FLIGHT", "CONSUMERS", "IN", "OUT", "ORPHANED", "JOBS", "HEALTH"];
 
-fn queue_row(q: &crate::model::queue::QueueSummary) -> Vec<Cell> {
+fn queue_row(q: &model::queue::QueueSummary) -> Vec<Cell> {
     let n = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
-    let r = |v: Option<f64>| v.map(crate::ui::queues::rate).unwrap_or_else(|| "-".into());
+    let r = |v: Option<f64>| v.map(model::text::rate).unwrap_or_else(|| "-".into());
     let health = match &q.error {
         Some(e) => format!("{}: {e}", q.health),
         None => q.health.clone(),

@@ -8,11 +8,11 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use super::format::sanitize;
+use model::text::sanitize;
 use super::theme::Theme;
-use crate::action::drain::DrainEvent;
-use crate::action::{Outcome, ProgressEvent};
-use crate::model::Time;
+use action::drain::DrainEvent;
+use action::{Outcome, ProgressEvent};
+use model::Time;
 
 /// Entries kept; older ones are dropped (the log file keeps them all).
 const KEEP: usize = 100;

@@ -14,10 +14,10 @@ use tokio_util::sync::CancellationToken;
 
 use super::action_history::ActionHistory;
 use super::confirm::ConfirmDialog;
-use crate::action::access::{Access, AccessCache, AccessKey, Availability, review};
-use crate::action::{self, Action, ActionSpec, ProgressEvent};
-use crate::app::{App, Effect, Msg, Outcome, Popup, Screen};
-use crate::model::{Kind, ObjKey};
+use action::access::{Access, AccessCache, AccessKey, Availability, review};
+use action::{self, Action, ActionSpec, ProgressEvent};
+use crate::console::app::{App, Effect, Msg, Outcome, Popup, Screen};
+use model::{Kind, ObjKey};
 
 /// Action state of the console.
 #[derive(Debug, Default)]
@@ -182,7 +182,7 @@ fn unasked(app: &mut App, spec: &ActionSpec, namespaces: &[Option<String>]) -> V
 /// keys can say "unavailable" before anyone presses them.
 pub fn wanted_access(app: &mut App) -> Vec<AccessKey> {
     // Only the current connection's client can answer for its context.
-    if app.connection != crate::app::Connection::Connected {
+    if app.connection != crate::console::app::Connection::Connected {
         return Vec::new();
     }
     let Some(kind) = target_kind(&app.view().screen) else { return Vec::new() };
@@ -346,18 +346,18 @@ mod tests {
     use crossterm::event::KeyEvent;
 
     use super::*;
-    use crate::app::{Connection, Target};
-    use crate::source::kube::Namespaces;
-    use crate::ui::test_state;
+    use crate::console::app::{Connection, Target};
+    use model::scope::Namespaces;
+    use testkit::sample;
     use crate::ui::theme::Theme;
 
     fn app(config: &str) -> App {
         let target = Target { context: "sandbox".into(), namespaces: Namespaces::All, selector: None };
-        let (config, problems) = crate::config::parse(config, std::path::Path::new("test.toml"), &|_| None);
+        let (config, problems) = config::parse(config, std::path::Path::new("test.toml"), &|_| None);
         assert!(problems.is_empty(), "{problems:?}");
-        let mut app = App::new(target, vec!["sandbox".into()], Theme::default_16(), test_state::now())
+        let mut app = App::new(target, vec!["sandbox".into()], Theme::default_16(), sample::now())
             .with_config(config, Vec::new());
-        app.state = test_state::state();
+        app.state = sample::state();
         app.connection = Connection::Connected;
         app
     }

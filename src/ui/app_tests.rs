@@ -3,17 +3,17 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::test_state;
+use testkit::sample;
 use super::theme::Theme;
-use crate::app::{App, Connection, Effect, Msg, Popup, Screen, Target};
-use crate::model::{Kind, ObjKey, Update, WatchId};
-use crate::source::kube::Namespaces;
+use crate::console::app::{App, Connection, Effect, Msg, Popup, Screen, Target};
+use model::{Kind, ObjKey, Update, WatchId};
+use model::scope::Namespaces;
 
 fn app() -> App {
     let target = Target { context: "sandbox".into(), namespaces: Namespaces::All, selector: None };
     let mut app =
-        App::new(target, vec!["sandbox".into(), "sandbox-limited".into()], Theme::no_color(), test_state::now());
-    app.state = test_state::state();
+        App::new(target, vec!["sandbox".into(), "sandbox-limited".into()], Theme::no_color(), sample::now());
+    app.state = sample::state();
     app.connection = Connection::Connected;
     app
 }
@@ -85,11 +85,11 @@ fn selection_follows_the_object_when_rows_move() {
     press(&mut a, KeyCode::Char('j'));
     let chosen = a.selected_key().unwrap();
     // A new Job sorting before it arrives: the selection stays on the same Job.
-    let mut j = crate::model::test_fixtures::job("aaa", "first");
-    j.created = Some(test_state::now());
+    let mut j = model::fixtures::job("aaa", "first");
+    j.created = Some(sample::now());
     a.update(Msg::Kube(vec![Update::Applied(
         WatchId { kind: Kind::Job, namespace: None },
-        crate::model::Object::Job(j),
+        model::Object::Job(j),
     )]));
     assert_eq!(a.selected_key().unwrap(), chosen);
     press(&mut a, KeyCode::Char('j'));
@@ -129,7 +129,7 @@ fn choosing_the_current_context_changes_nothing() {
     let mut a = app();
     press(&mut a, KeyCode::Char('c'));
     assert_eq!(press(&mut a, KeyCode::Enter), None);
-    assert_eq!(a.state.jobs.len(), test_state::state().jobs.len());
+    assert_eq!(a.state.jobs.len(), sample::state().jobs.len());
     press(&mut a, KeyCode::Char('c'));
     press(&mut a, KeyCode::Down);
     assert_eq!(press(&mut a, KeyCode::Enter), Some(Effect::Reconnect));

@@ -12,10 +12,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::actions;
-use super::format::sanitize;
-use crate::action::access::Availability;
-use crate::action::{Action, Options};
-use crate::app::{App, Outcome, Popup};
+use model::text::sanitize;
+use action::access::Availability;
+use action::{Action, Options};
+use crate::console::app::{App, Outcome, Popup};
 
 /// Grace periods `g` cycles through (`None`: the pod's own).
 const GRACE_PERIODS: [Option<u32>; 5] = [None, Some(0), Some(5), Some(30), Some(120)];
@@ -149,18 +149,18 @@ mod tests {
     use ratatui::backend::TestBackend;
 
     use super::*;
-    use crate::action::access::{Access, AccessKey};
-    use crate::action::{ActionId, Propagation};
-    use crate::app::{App, Connection, Target};
-    use crate::model::ObjKey;
-    use crate::source::kube::Namespaces;
-    use crate::ui::test_state;
+    use action::access::{Access, AccessKey};
+    use action::{ActionId, Propagation};
+    use crate::console::app::{App, Connection, Target};
+    use model::ObjKey;
+    use model::scope::Namespaces;
+    use testkit::sample;
     use crate::ui::theme::Theme;
 
     fn app() -> App {
         let target = Target { context: "sandbox".into(), namespaces: Namespaces::All, selector: None };
-        let mut app = App::new(target, vec!["sandbox".into()], Theme::default_16(), test_state::now());
-        app.state = test_state::state();
+        let mut app = App::new(target, vec!["sandbox".into()], Theme::default_16(), sample::now());
+        app.state = sample::state();
         app.connection = Connection::Connected;
         app
     }
@@ -203,7 +203,7 @@ mod tests {
             assert!(matches!(a.popup, Some(Popup::Confirm(_))), "{code:?} keeps the dialog open");
         }
         let outcome = key(&mut a, ConfirmDialog::new(action.clone()), KeyEvent::from(KeyCode::Char('y')));
-        assert!(matches!(outcome.effect, Some(crate::app::Effect::Action(actions::Request::Run { .. }))));
+        assert!(matches!(outcome.effect, Some(crate::console::app::Effect::Action(actions::Request::Run { .. }))));
         assert_eq!(a.actions.history.running().count(), 1);
     }
 

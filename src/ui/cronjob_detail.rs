@@ -7,10 +7,11 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{cronjobs, format, jobs};
-use crate::app::{App, View};
-use crate::model::cronjob;
-use crate::model::{CronJobInfo, JobInfo, ObjKey, State};
+use super::{cronjobs, jobs};
+use model::text as format;
+use crate::console::app::{App, View};
+use model::cronjob;
+use model::{CronJobInfo, JobInfo, ObjKey, State};
 
 /// The Jobs of a CronJob (as the model's history finds them), any order: the
 /// Jobs table sorts them.
@@ -36,7 +37,7 @@ fn header_lines(app: &App, cj: &CronJobInfo) -> Vec<Line<'static>> {
         Some(t) => format!("{}  at {}", format::countdown(t, now), t.format("%Y-%m-%d %H:%M:%S UTC")),
         None => cronjobs::next_text(cj, now),
     };
-    let when = |t: Option<crate::model::Time>| match t {
+    let when = |t: Option<model::Time>| match t {
         Some(t) => format!("{} ago", format::duration(now - t)),
         None => "never".into(),
     };

@@ -9,12 +9,13 @@ use ratatui::widgets::Cell;
 use super::columns::Column;
 use super::list::{self, ListTable};
 use super::theme::Theme;
-use super::{cell, format};
-use crate::app::{App, View};
-use crate::model::cronjob;
-use crate::model::job::JobPhase;
-use crate::model::{CronJobInfo, Kind, ObjKey, State, Time};
-use crate::source::kube::Namespaces;
+use super::cell;
+use model::text as format;
+use crate::console::app::{App, View};
+use model::cronjob;
+use model::job::JobPhase;
+use model::{CronJobInfo, Kind, ObjKey, State, Time};
+use model::scope::Namespaces;
 
 pub const SORTS: &[&str] = &["namespace", "name", "next run", "last run"];
 

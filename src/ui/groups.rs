@@ -7,10 +7,11 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::{bar, format};
-use crate::app::App;
-use crate::model::groups;
-use crate::model::job::Progress;
+use super::bar;
+use model::text as format;
+use crate::console::app::App;
+use model::groups;
+use model::job::Progress;
 
 /// One line per group: namespace, selector, bar, "3/3 complete · 0 failed · 0 running".
 pub fn panel_lines(app: &App, width: u16) -> Vec<Line<'static>> {

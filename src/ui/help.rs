@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
-use super::keys::{BINDINGS, PROMPT_HELP, Scope};
+use crate::console::keys::{BINDINGS, PROMPT_HELP, Scope};
 use super::theme::Theme;
 
 const SCOPES: [Scope; 5] = [Scope::Global, Scope::List, Scope::Jobs, Scope::Logs, Scope::Prompt];
@@ -35,7 +35,7 @@ pub fn lines(theme: &Theme) -> Vec<Line<'static>> {
     out
 }
 
-fn keys_text(keys: &[super::keys::Key]) -> String {
+fn keys_text(keys: &[crate::console::keys::Key]) -> String {
     keys.iter().map(|k| k.label()).collect::<Vec<_>>().join(" ")
 }
 
@@ -66,7 +66,7 @@ fn action_lines(theme: &Theme, actions: &[(String, String, Option<String>)]) -> 
         };
         let mut spans = vec![Span::styled(format!("  {key:<8}"), key_style), Span::styled(what.clone(), text_style)];
         if let Some(n) = note {
-            spans.push(Span::styled(format!("  {}", super::format::sanitize(n)), theme.warn));
+            spans.push(Span::styled(format!("  {}", model::text::sanitize(n)), theme.warn));
         }
         out.push(Line::from(spans));
     }

@@ -10,11 +10,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::theme::Theme;
-use super::{bar, format, jobs, pods};
-use crate::app::{App, View};
-use crate::model::failure_policy::{self, RuleMatch};
-use crate::model::indexes::{self, IndexState};
-use crate::model::{EventInfo, JobInfo, ObjKey, PodInfo, State, Time};
+use super::{bar, jobs, pods};
+use model::text as format;
+use crate::console::app::{App, View};
+use model::failure_policy::{self, RuleMatch};
+use model::indexes::{self, IndexState};
+use model::{EventInfo, JobInfo, ObjKey, PodInfo, State, Time};
 
 /// Recent events shown at the bottom.
 const EVENTS: usize = 10;

@@ -10,11 +10,12 @@ use ratatui::widgets::Cell;
 use super::columns::Column;
 use super::list::{self, ListTable};
 use super::theme::Theme;
-use super::{bar, cell, format};
-use crate::app::{App, Screen, View};
-use crate::model::job::{JobPhase, Pattern};
-use crate::model::{JobInfo, Kind, ObjKey, Time};
-use crate::source::kube::Namespaces;
+use super::{bar, cell};
+use model::text as format;
+use crate::console::app::{App, Screen, View};
+use model::job::{JobPhase, Pattern};
+use model::{JobInfo, Kind, ObjKey, Time};
+use model::scope::Namespaces;
 
 pub const SORTS: &[&str] = &["namespace", "name", "age", "status", "progress"];
 

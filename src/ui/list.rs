@@ -8,8 +8,8 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, 
 
 use super::columns::{self, Column};
 use super::theme::Theme;
-use crate::app::View;
-use crate::model::ObjKey;
+use crate::console::app::View;
+use model::ObjKey;
 
 /// Gap between columns.
 pub const SPACING: u16 = 1;

@@ -23,12 +23,12 @@ use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragra
 use unicode_width::UnicodeWidthChar;
 
 use super::theme::Theme;
-use crate::app::{App, Screen, View};
-use crate::model::log_explain::Explanation;
-use crate::model::logbuf::{Limits, LogBuffer, LogEvent, LogLine, StreamStatus, format_timestamp};
-use crate::model::sanitize::{Colour, SgrStyle};
-use crate::model::{JobInfo, ObjKey, PodInfo};
-use crate::source::logs::{LogRequest, LogTarget};
+use crate::console::app::{App, Screen, View};
+use model::logs::explain::Explanation;
+use model::logs::buffer::{Limits, LogBuffer, LogEvent, LogLine, StreamStatus, format_timestamp};
+use model::sanitize::{Colour, SgrStyle};
+use model::{JobInfo, ObjKey, PodInfo};
+use model::logs::request::{LogRequest, LogTarget};
 
 /// What a key does on the log screen (bound in `ui/keys.rs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -854,8 +854,8 @@ fn render_chooser(frame: &mut Frame, area: Rect, view: &LogView, theme: &Theme, 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::logbuf::{ReadLine, StreamId};
-    use crate::model::sanitize::sanitize_line;
+    use model::logs::buffer::{ReadLine, StreamId};
+    use model::sanitize::sanitize_line;
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
 
@@ -1015,7 +1015,7 @@ mod tests {
     fn problems_are_explained_above_the_lines() {
         let mut v = job_view();
         let e = Explanation {
-            problem: crate::model::log_explain::Problem::KubeletCertificate,
+            problem: model::logs::explain::LogProblem::KubeletCertificate,
             summary: "cannot read the logs of pod logs/x: the kubelet on node n refuses TLS connections".into(),
             hint: Some("check `kubectl get csr`".into()),
             detail: None,

@@ -15,20 +15,17 @@ pub mod columns;
 pub mod confirm;
 pub mod cronjob_detail;
 pub mod cronjobs;
-pub mod format;
 pub mod groups;
 pub mod header;
 pub mod help;
 pub mod job_detail;
 pub mod jobs;
-pub mod keys;
 pub mod list;
 pub mod logs;
 pub mod nodes;
 pub mod pods;
 pub mod popup;
 pub mod queues;
-pub mod selector;
 pub mod status_bar;
 pub mod theme;
 
@@ -38,8 +35,8 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Text};
 use ratatui::widgets::Cell;
 
-use crate::app::{App, Connection, Popup, Screen, View};
-use crate::model::{Kind, ObjKey, WatchHealth};
+use crate::console::app::{App, Connection, Popup, Screen, View};
+use model::{Kind, ObjKey, WatchHealth};
 
 /// Draws the whole console.
 pub fn draw(frame: &mut Frame, app: &mut App) {
@@ -57,8 +54,8 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
         Some(Popup::Prompt(prompt)) => popup::render_prompt(frame, body, &app.theme, prompt),
         Some(Popup::Picker(picker)) => {
             let current = match picker.kind {
-                crate::app::PickerKind::Context => app.target.context.clone(),
-                crate::app::PickerKind::Namespace => status_bar::namespaces_label(&app.target.namespaces),
+                crate::console::app::PickerKind::Context => app.target.context.clone(),
+                crate::console::app::PickerKind::Namespace => status_bar::namespaces_label(&app.target.namespaces),
             };
             popup::render_picker(frame, body, &app.theme, picker, &current)
         }
@@ -123,7 +120,7 @@ pub fn empty_text(app: &App, kind: Kind, noun: &str, filtered: bool) -> Text<'st
     if let Connection::Failed(e) = &app.connection {
         return Text::from(vec![
             Line::styled(format!(" cannot connect to context {}:", app.target.context), theme.bad),
-            Line::styled(format!(" {}", format::sanitize(e)), theme.bad),
+            Line::styled(format!(" {}", model::text::sanitize(e)), theme.bad),
             Line::styled(" press c to pick another context", theme.dim),
         ]);
     }
@@ -132,7 +129,7 @@ pub fn empty_text(app: &App, kind: Kind, noun: &str, filtered: bool) -> Text<'st
         .iter()
         .filter_map(|(id, s)| match &s.health {
             WatchHealth::Forbidden { message } => Some(Line::styled(
-                format!(" forbidden: {}: {}", status_bar::watch_name(id), format::sanitize(message)),
+                format!(" forbidden: {}: {}", status_bar::watch_name(id), model::text::sanitize(message)),
                 theme.bad,
             )),
             _ => None,
@@ -145,7 +142,7 @@ pub fn empty_text(app: &App, kind: Kind, noun: &str, filtered: bool) -> Text<'st
         WatchHealth::Retrying { error } => Some(error.clone()),
         _ => None,
     }) {
-        return Text::from(Line::styled(format!(" retrying {noun}: {}", format::sanitize(&error)), theme.warn));
+        return Text::from(Line::styled(format!(" retrying {noun}: {}", model::text::sanitize(&error)), theme.warn));
     }
     if matches!(app.connection, Connection::Connecting) || watches.is_empty() || !app.state.synced(kind) {
         return Text::from(Line::styled(format!(" loading {noun}…"), theme.dim));
@@ -168,5 +165,3 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
 mod app_tests;
 #[cfg(test)]
 mod snapshots;
-#[cfg(test)]
-pub mod test_state;

@@ -8,9 +8,10 @@ use ratatui::widgets::Cell;
 
 use super::columns::Column;
 use super::list::{self, ListTable};
-use super::{cell, format};
-use crate::app::{App, View};
-use crate::model::{Kind, NodeInfo, ObjKey, State};
+use super::cell;
+use model::text as format;
+use crate::console::app::{App, View};
+use model::{Kind, NodeInfo, ObjKey, State};
 
 pub const SORTS: &[&str] = &["name", "age", "pods"];
 

@@ -9,10 +9,11 @@ use ratatui::widgets::Cell;
 use super::columns::Column;
 use super::list::{self, ListTable};
 use super::theme::Theme;
-use super::{cell, format};
-use crate::app::{App, Screen, View};
-use crate::model::{Kind, ObjKey, PodInfo, Time};
-use crate::source::kube::Namespaces;
+use super::cell;
+use model::text as format;
+use crate::console::app::{App, Screen, View};
+use model::{Kind, ObjKey, PodInfo, Time};
+use model::scope::Namespaces;
 
 pub const SORTS: &[&str] = &["namespace", "name", "age", "status", "restarts", "node"];
 

@@ -13,10 +13,11 @@ use super::columns::Column;
 use super::job_detail::{heading, kv};
 use super::list::{self, ListTable};
 use super::theme::Theme;
-use super::{bar, cell, format};
-use crate::app::{App, View};
-use crate::model::queue::{QueueKey, QueueState, QueueWarning, Queues, SourceHealth, queue_health};
-use crate::model::{JobInfo, ObjKey, Time};
+use super::{bar, cell};
+use model::text as format;
+use crate::console::app::{App, View};
+use model::queue::{QueueKey, QueueState, QueueWarning, Queues, SourceHealth, queue_health};
+use model::{JobInfo, ObjKey, Time};
 
 pub const SORTS: &[&str] = &["name", "ready", "in-flight", "health"];
 
@@ -45,20 +46,6 @@ pub fn sparkline(values: &[u64], width: usize) -> String {
     shown.iter().map(|&v| SPARKS[(v * 7 + max / 2).checked_div(max).unwrap_or(0).min(7) as usize]).collect()
 }
 
-/// Items per second, readable at a glance: "2.5/s", "12/m", "0".
-pub fn rate(r: f64) -> String {
-    if r <= 0.0 {
-        "0".into()
-    } else if r >= 10.0 {
-        format!("{r:.0}/s")
-    } else if r >= 1.0 {
-        format!("{r:.1}/s")
-    } else if r * 60.0 >= 1.0 {
-        format!("{:.0}/m", r * 60.0)
-    } else {
-        format!("{:.1}/m", r * 60.0)
-    }
-}
 
 fn count(v: Option<u64>) -> String {
     v.map(|v| v.to_string()).unwrap_or_else(|| "-".into())
@@ -144,8 +131,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, view: &mut View) {
             2 => cell(count(q.ready), theme.text),
             3 => cell(count(q.in_flight), if q.orphaned() > 0 { theme.bad } else { theme.text }),
             4 => cell(count(q.consumers), theme.text),
-            5 => cell(q.rates(window).map(|r| rate(r.rate_in)).unwrap_or_else(|| "-".into()), theme.text),
-            6 => cell(q.rates(window).map(|r| rate(r.rate_out)).unwrap_or_else(|| "-".into()), theme.text),
+            5 => cell(q.rates(window).map(|r| format::rate(r.rate_in)).unwrap_or_else(|| "-".into()), theme.text),
+            6 => cell(q.rates(window).map(|r| format::rate(r.rate_out)).unwrap_or_else(|| "-".into()), theme.text),
             7 => cell(q.eta(window).map(eta_text).unwrap_or_else(|| "-".into()), theme.text),
             8 => cell(sparkline(&history(q), width as usize), theme.busy),
             9 => {
@@ -275,8 +262,8 @@ pub fn detail_lines(app: &App, q: &QueueState, width: u16) -> Vec<Line<'static>>
     let mut counts =
         vec![("ready", count(q.ready)), ("in flight", count(q.in_flight)), ("consumers", count(q.consumers))];
     if let Some(r) = q.rates(window) {
-        counts.push(("in", rate(r.rate_in)));
-        counts.push(("out", rate(r.rate_out)));
+        counts.push(("in", format::rate(r.rate_in)));
+        counts.push(("out", format::rate(r.rate_out)));
     }
     counts.push(("eta", q.eta(window).map(eta_text).unwrap_or_else(|| "-".into())));
     out.push(kv(theme, &counts));
@@ -394,7 +381,7 @@ fn job_progress_line(job: &JobInfo, theme: &Theme, width: u16) -> Line<'static> 
 /// with its warnings. Empty when the Job is linked to no queue.
 pub fn job_section(
     queues: &Queues,
-    jobs: &crate::model::Store<JobInfo>,
+    jobs: &model::Store<JobInfo>,
     job: &ObjKey,
     theme: &Theme,
     width: u16,
@@ -429,7 +416,7 @@ pub fn job_section(
             ),
         ];
         if let Some(r) = q.rates(window) {
-            spans.push(Span::styled(format!(" · out {}", rate(r.rate_out)), theme.text));
+            spans.push(Span::styled(format!(" · out {}", format::rate(r.rate_out)), theme.text));
         }
         if let Some(eta) = q.eta(window) {
             spans.push(Span::styled(format!(" · eta {}", eta_text(eta)), theme.text));
@@ -479,14 +466,14 @@ mod tests {
     /// polls: job1 (RabbitMQ, draining, linked from job-wq-1's env), job2
     /// (Redis, rediswq, one live lease), job3 (an orphaned lease), a configured
     /// queue that does not exist, and a Redis source that went away.
-    fn sandbox_app() -> crate::app::App {
-        use crate::app::{App, Connection, Target};
-        use crate::model::queue::*;
-        use crate::source::kube::Namespaces;
-        let now = crate::ui::test_state::now();
+    fn sandbox_app() -> crate::console::app::App {
+        use crate::console::app::{App, Connection, Target};
+        use model::queue::*;
+        use model::scope::Namespaces;
+        let now = testkit::sample::now();
         let target = Target { context: "sandbox".into(), namespaces: Namespaces::All, selector: None };
         let mut app = App::new(target, vec!["sandbox".into()], Theme::default_16(), now);
-        app.state = crate::ui::test_state::state();
+        app.state = testkit::sample::state();
         app.connection = Connection::Connected;
         let q = &mut app.queues;
         for (source, kind, url) in [
@@ -571,53 +558,53 @@ mod tests {
 
     use crate::ui::snapshots::{render, snap};
 
-    fn showing(screen: crate::app::Screen) -> crate::app::App {
+    fn showing(screen: crate::console::app::Screen) -> crate::console::app::App {
         let mut app = sandbox_app();
-        app.action(crate::ui::keys::Action::ShowQueues);
-        if screen != crate::app::Screen::Queues {
-            app.details.push(crate::app::View::new(screen));
+        app.action(crate::console::keys::Action::ShowQueues);
+        if screen != crate::console::app::Screen::Queues {
+            app.details.push(crate::console::app::View::new(screen));
         }
         app
     }
 
     #[test]
     fn queues_screen() {
-        snap!("queues", showing(crate::app::Screen::Queues));
+        snap!("queues", showing(crate::console::app::Screen::Queues));
     }
 
     #[test]
     fn queue_detail_with_orphaned_lease() {
-        snap!("queue_job3", showing(crate::app::Screen::QueueDetail(QueueKey::new("redis", "job3"))));
+        snap!("queue_job3", showing(crate::console::app::Screen::QueueDetail(QueueKey::new("redis", "job3"))));
     }
 
     #[test]
     fn queue_detail_rabbitmq_with_linked_job() {
-        snap!("queue_job1", showing(crate::app::Screen::QueueDetail(QueueKey::new("rabbitmq", "job1"))));
+        snap!("queue_job1", showing(crate::console::app::Screen::QueueDetail(QueueKey::new("rabbitmq", "job1"))));
     }
 
     #[test]
     fn job_detail_shows_its_queue_inline() {
-        snap!("job_wq_1_queue", showing(crate::app::Screen::JobDetail(ObjKey::new("wq-coarse", "job-wq-1"))));
+        snap!("job_wq_1_queue", showing(crate::console::app::Screen::JobDetail(ObjKey::new("wq-coarse", "job-wq-1"))));
     }
 
     #[test]
     fn config_problems_stay_on_the_queues_screen() {
-        let mut app = showing(crate::app::Screen::Queues);
-        app.config_problems.push(crate::config::Problem {
+        let mut app = showing(crate::console::app::Screen::Queues);
+        app.config_problems.push(model::settings::ConfigProblem {
             file: "/home/op/.config/batchtop/config.toml".into(),
             line: 12,
             field: "rabbitmq[0].queue_regex".into(),
             message: "not a regular expression: unclosed group".into(),
         });
         let term = render(&mut app, 100, 20);
-        let text: String = term.backend().buffer().content().iter().map(|c| c.symbol()).collect();
+        let text: String = term.buffer().content().iter().map(|c| c.symbol()).collect();
         assert!(text.contains("config: /home/op/.config/batchtop/config.toml:12: rabbitmq[0].queue_regex"), "{text}");
     }
 
     #[test]
     fn hostile_queue_names_cannot_drive_the_terminal() {
-        use crate::model::queue::{QueueReading, QueueStatus, QueueUpdate};
-        let mut app = showing(crate::app::Screen::Queues);
+        use model::queue::{QueueReading, QueueStatus, QueueUpdate};
+        let mut app = showing(crate::console::app::Screen::Queues);
         let name = "evil\x1b]52;c;aGk=\x07\x1b[2Jname";
         let reading = QueueReading { ready: Some(1), ..QueueReading::with_status(name, QueueStatus::Ok) };
         let at = app.now;
@@ -628,7 +615,7 @@ mod tests {
             management_error: None,
         });
         let term = render(&mut app, 140, 20);
-        let text: String = term.backend().buffer().content().iter().map(|c| c.symbol()).collect();
+        let text: String = term.buffer().content().iter().map(|c| c.symbol()).collect();
         assert!(!text.contains('\x1b') && !text.contains('\x07'), "{text:?}");
         assert!(text.contains("evil"), "the printable part is shown");
     }
@@ -636,18 +623,9 @@ mod tests {
     #[test]
     fn enter_on_a_queue_opens_its_detail() {
         let mut app = sandbox_app();
-        app.action(crate::ui::keys::Action::ShowQueues);
+        app.action(crate::console::keys::Action::ShowQueues);
         render(&mut app, 120, 30);
-        app.action(crate::ui::keys::Action::Open);
-        assert!(matches!(app.view().screen, crate::app::Screen::QueueDetail(_)), "{:?}", app.view().screen);
-    }
-
-    #[test]
-    fn rates_read_naturally() {
-        assert_eq!(rate(0.0), "0");
-        assert_eq!(rate(0.5), "30/m");
-        assert_eq!(rate(0.01), "0.6/m");
-        assert_eq!(rate(2.54), "2.5/s");
-        assert_eq!(rate(123.0), "123/s");
+        app.action(crate::console::keys::Action::Open);
+        assert!(matches!(app.view().screen, crate::console::app::Screen::QueueDetail(_)), "{:?}", app.view().screen);
     }
 }

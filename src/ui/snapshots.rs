@@ -1,23 +1,25 @@
 //! Snapshot tests of every screen, rendered with ratatui's TestBackend at
-//! 80x24 (the bastion minimum) and a wider size, at a fixed `now`.
-//! Review changes by reading the `.snap` files under `src/ui/snapshots/`.
+//! 80x24 (the bastion minimum) and a wider size (`testkit::snapshot::SIZES`),
+//! at a fixed `now`, from two states: the hand-built sample of the seed's
+//! scenarios (`testkit::sample`) and objects captured from the sandbox
+//! (`testkit::capture`, the `sandbox_*` snapshots). Review changes by reading
+//! the `.snap` files under `src/ui/snapshots/`.
 
-use ratatui::Terminal;
+use model::scope::Namespaces;
+use model::{Kind, ObjKey, Update, WatchHealth, WatchId};
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
+use testkit::{capture, sample};
 
-use super::keys::Action;
-use super::test_state;
 use super::theme::Theme;
-use crate::app::{App, Connection, Screen, Target, View};
-use crate::model::{Kind, ObjKey, Update, WatchHealth, WatchId};
-use crate::source::kube::Namespaces;
+use crate::console::app::{App, Connection, Screen, Target, View};
+use crate::console::keys::Action;
 
 fn app_with(theme: Theme, namespaces: Namespaces) -> App {
     let target = Target { context: "sandbox".into(), namespaces, selector: None };
     let contexts = vec!["sandbox".into(), "sandbox-limited".into()];
-    let mut app = App::new(target, contexts, theme, test_state::now());
-    app.state = test_state::state();
+    let mut app = App::new(target, contexts, theme, sample::now());
+    app.state = sample::state();
     app.connection = Connection::Connected;
     app
 }
@@ -26,18 +28,27 @@ fn app() -> App {
     app_with(Theme::default_16(), Namespaces::All)
 }
 
-pub(super) fn render(app: &mut App, width: u16, height: u16) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|f| super::draw(f, app)).unwrap();
-    terminal
+/// The console on the objects captured from the sandbox, at the capture time.
+fn sandbox_app() -> App {
+    let (state, now) = capture::sandbox_state();
+    let target = Target { context: "sandbox".into(), namespaces: Namespaces::All, selector: None };
+    let mut app = App::new(target, vec!["sandbox".into(), "sandbox-limited".into()], Theme::default_16(), now);
+    app.state = state;
+    app.connection = Connection::Connected;
+    app
 }
 
-/// Renders at 80x24 and at 140x40 and snapshots both.
+pub(super) fn render(app: &mut App, width: u16, height: u16) -> TestBackend {
+    testkit::snapshot::render(width, height, |f| super::draw(f, app))
+}
+
+/// Renders at every size of `testkit::snapshot::SIZES` and snapshots each.
 macro_rules! snap {
     ($name:literal, $app:expr) => {{
         let mut app = $app;
-        insta::assert_snapshot!(concat!($name, "_80x24"), render(&mut app, 80, 24).backend());
-        insta::assert_snapshot!(concat!($name, "_140x40"), render(&mut app, 140, 40).backend());
+        for (width, height) in testkit::snapshot::SIZES {
+            insta::assert_snapshot!(format!("{}_{width}x{height}", $name), render(&mut app, width, height));
+        }
     }};
 }
 pub(super) use snap;
@@ -67,9 +78,9 @@ fn jobs_selected_row_follows_moves() {
 #[test]
 fn jobs_filtered_by_label_selector() {
     let mut a = app();
-    a.tabs[0].labels = Some(crate::app::LabelFilter {
+    a.tabs[0].labels = Some(crate::console::app::LabelFilter {
         text: "jobgroup=jobexample".into(),
-        selector: super::selector::parse("jobgroup=jobexample").unwrap(),
+        selector: crate::console::selector::parse("jobgroup=jobexample").unwrap(),
     });
     snap!("jobs_selector", a);
 }
@@ -84,7 +95,7 @@ fn jobs_sorted_by_status() {
 #[test]
 fn jobs_in_one_namespace_drop_the_namespace_column() {
     let mut a = app_with(Theme::default_16(), Namespaces::Only(vec!["failure-policy".into()]));
-    a.state = test_state::state();
+    a.state = sample::state();
     snap!("jobs_one_namespace", a);
 }
 
@@ -176,7 +187,7 @@ fn filter_prompt() {
     let mut a = app();
     a.action(Action::Filter);
     for c in "wq".chars() {
-        a.update(crate::app::Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char(c))));
+        a.update(crate::console::app::Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char(c))));
     }
     snap!("filter_prompt", a);
 }
@@ -215,10 +226,10 @@ fn loading() {
 fn no_color_theme_renders_without_any_colour() {
     let mut a = app_with(Theme::no_color(), Namespaces::All);
     let terminal = render(&mut a, 100, 30);
-    for cell in terminal.backend().buffer().content() {
+    for cell in terminal.buffer().content() {
         assert_eq!((cell.fg, cell.bg), (Color::Reset, Color::Reset), "coloured cell {cell:?}");
     }
-    insta::assert_snapshot!("jobs_no_color_100x30", terminal.backend());
+    insta::assert_snapshot!("jobs_no_color_100x30", terminal);
 }
 
 #[test]
@@ -227,7 +238,7 @@ fn default_theme_uses_only_the_16_ansi_colours_on_screen() {
     for screen in 0..4 {
         a.tab = screen;
         let terminal = render(&mut a, 120, 40);
-        for cell in terminal.backend().buffer().content() {
+        for cell in terminal.buffer().content() {
             for c in [cell.fg, cell.bg] {
                 assert!(!matches!(c, Color::Rgb(..) | Color::Indexed(_)), "{c:?}");
             }
@@ -249,4 +260,80 @@ fn tiny_terminals_do_not_panic() {
             render(&mut a, w, h);
         }
     }
+}
+
+// ---- the sandbox capture ------------------------------------------------------
+
+fn tab(mut app: App, tab: usize) -> App {
+    app.tab = tab;
+    app
+}
+
+fn job_detail(ns: &str, name: &str) -> Screen {
+    Screen::JobDetail(ObjKey::new(ns, name))
+}
+
+#[test]
+fn sandbox_jobs() {
+    snap!("sandbox_jobs", sandbox_app());
+}
+
+#[test]
+fn sandbox_jobs_by_status() {
+    let mut a = sandbox_app();
+    a.action(Action::SortNext);
+    a.action(Action::SortNext);
+    a.action(Action::SortNext);
+    a.flash = None;
+    snap!("sandbox_jobs_by_status", a);
+}
+
+#[test]
+fn sandbox_job_failjob() {
+    snap!("sandbox_job_failjob", open(sandbox_app(), job_detail("failure-policy", "job-pod-failure-policy-failjob")));
+}
+
+#[test]
+fn sandbox_job_ignore() {
+    snap!("sandbox_job_ignore", open(sandbox_app(), job_detail("failure-policy", "job-pod-failure-policy-ignore")));
+}
+
+#[test]
+fn sandbox_job_config_issue() {
+    snap!("sandbox_job_config_issue", open(sandbox_app(), job_detail("failure-policy", "job-pod-failure-policy-config-issue")));
+}
+
+#[test]
+fn sandbox_job_indexed() {
+    snap!("sandbox_job_indexed", open(sandbox_app(), job_detail("indexed", "indexed-job")));
+}
+
+#[test]
+fn sandbox_job_pod_to_pod() {
+    snap!("sandbox_job_pod_to_pod", open(sandbox_app(), job_detail("pod-to-pod", "example-job")));
+}
+
+#[test]
+fn sandbox_job_work_queue() {
+    snap!("sandbox_job_wq2", open(sandbox_app(), job_detail("wq-fine", "job-wq-2")));
+}
+
+#[test]
+fn sandbox_cronjobs() {
+    snap!("sandbox_cronjobs", tab(sandbox_app(), 1));
+}
+
+#[test]
+fn sandbox_cronjob_hello() {
+    snap!("sandbox_cronjob_hello", open(tab(sandbox_app(), 1), Screen::CronJobDetail(ObjKey::new("cronjob", "hello"))));
+}
+
+#[test]
+fn sandbox_pods() {
+    snap!("sandbox_pods", tab(sandbox_app(), 2));
+}
+
+#[test]
+fn sandbox_nodes() {
+    snap!("sandbox_nodes", tab(sandbox_app(), 3));
 }

@@ -8,10 +8,10 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::format;
-use crate::app::{App, Connection};
-use crate::model::{Kind, WatchHealth, WatchId};
-use crate::source::kube::Namespaces;
+use model::text as format;
+use crate::console::app::{App, Connection};
+use model::{Kind, WatchHealth, WatchId};
+use model::scope::Namespaces;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let theme = &app.theme;

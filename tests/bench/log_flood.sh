@@ -9,7 +9,7 @@ if [[ ${1:-} == --release ]]; then profile=(--release); build="release build"; f
 eval "$(tests/sandbox/sandbox env)"
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-BATCHTOP_BENCH_OUT=$out cargo test "${profile[@]}" --test bench_log_flood -- --ignored --nocapture
+BATCHTOP_BENCH_OUT=$out cargo test "${profile[@]}" --test e2e bench_log_flood -- --ignored --nocapture
 [[ -s $out ]] || { echo "the benchmark wrote no figures" >&2; exit 1; }
 
 doc=docs/benchmarks.md

@@ -39,7 +39,7 @@ trap 'echo "interrupted"; take_down; exit 130' INT TERM
 
 phase "building the Rust tests"
 cargo_built=1
-cargo test --all-targets --no-run || { cargo_built=0; rc=1; failed=$((failed + 1)); echo "cargo test build failed"; }
+cargo test --workspace --all-targets --no-run || { cargo_built=0; rc=1; failed=$((failed + 1)); echo "cargo test build failed"; }
 
 phase "sandbox up --scenarios all"
 if $SANDBOX up --scenarios all; then
@@ -53,8 +53,8 @@ if $SANDBOX up --scenarios all; then
   if ((PIPESTATUS[0] == 0)); then passed=$((passed + 1)); else rc=1; failed=$((failed + 1)); fi
 
   if ((cargo_built)); then
-    phase "cargo test --all-targets (environment from sandbox env)"
-    (eval "$($SANDBOX env)" && cargo test --all-targets 2>&1) | tee "$OUT/cargo.txt"
+    phase "cargo test --workspace --all-targets (environment from sandbox env)"
+    (eval "$($SANDBOX env)" && cargo test --workspace --all-targets 2>&1) | tee "$OUT/cargo.txt"
     ((PIPESTATUS[0] == 0)) || rc=1
     count "$OUT/cargo.txt"
   fi

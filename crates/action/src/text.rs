@@ -1,0 +1,110 @@
+//! Wording shared by every action: titles, lists of targets, API errors.
+
+use model::{Kind, ObjKey};
+
+use super::Action;
+
+/// How many names a title lists before it says "and N more".
+const NAMES_SHOWN: usize = 4;
+
+/// "Delete Job failure-policy/job-x in context sandbox?"
+pub(super) fn title(action: &Action) -> String {
+    let mut verb = action.name().to_string();
+    if let Some(first) = verb.get_mut(0..1) {
+        first.make_ascii_uppercase();
+    }
+    format!("{verb} {} in context {}?", targets(action.target(), &action.targets), action.context)
+}
+
+/// "Job failure-policy/job-x", "3 Jobs in expansion: a, b, c", "node kwok-1".
+pub(super) fn targets(kind: Kind, keys: &[ObjKey]) -> String {
+    let noun = noun(kind);
+    match keys {
+        [] => format!("no {noun}s"),
+        [one] => format!("{noun} {}", target_name(one)),
+        many => {
+            let mut namespaces: Vec<&str> = many.iter().map(|k| k.namespace.as_str()).collect();
+            namespaces.sort_unstable();
+            namespaces.dedup();
+            let names: Vec<String> = if namespaces.len() == 1 {
+                many.iter().map(|k| k.name.clone()).collect()
+            } else {
+                many.iter().map(target_name).collect()
+            };
+            let place = match namespaces.as_slice() {
+                [""] => String::new(),
+                [ns] => format!(" in {ns}"),
+                _ => format!(" in {} namespaces", namespaces.len()),
+            };
+            format!("{} {noun}s{place}: {}", many.len(), list(&names))
+        }
+    }
+}
+
+/// `namespace/name`, or the bare name of a cluster-scoped object.
+pub(super) fn target_name(key: &ObjKey) -> String {
+    if key.namespace.is_empty() { key.name.clone() } else { key.to_string() }
+}
+
+/// "a, b, c and 2 more".
+pub(super) fn list<S: AsRef<str>>(names: &[S]) -> String {
+    let shown: Vec<&str> = names.iter().take(NAMES_SHOWN).map(AsRef::as_ref).collect();
+    let mut s = shown.join(", ");
+    if names.len() > NAMES_SHOWN {
+        s.push_str(&format!(" and {} more", names.len() - NAMES_SHOWN));
+    }
+    s
+}
+
+/// "1 pod", "2 pods".
+pub(super) fn count(n: usize, noun: &str) -> String {
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
+}
+
+fn noun(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Job => "Job",
+        Kind::Pod => "pod",
+        Kind::CronJob => "CronJob",
+        Kind::Node => "node",
+        Kind::Event => "event",
+        Kind::Service => "Service",
+    }
+}
+
+/// The API's own words for a refusal ("Forbidden: ..."), or the transport error.
+pub(crate) fn api_error(e: &kube::Error) -> String {
+    match e {
+        kube::Error::Api(status) if !status.message.is_empty() => {
+            if status.reason.is_empty() {
+                status.message.clone()
+            } else {
+                format!("{}: {}", status.reason, status.message)
+            }
+        }
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_target_is_named_with_its_namespace() {
+        assert_eq!(targets(Kind::Job, &[ObjKey::new("ns", "a")]), "Job ns/a");
+        assert_eq!(targets(Kind::Node, &[ObjKey::new("", "n1")]), "node n1");
+    }
+
+    #[test]
+    fn many_targets_in_one_namespace_are_listed_by_name() {
+        let keys: Vec<ObjKey> = ["a", "b", "c", "d", "e", "f"].iter().map(|n| ObjKey::new("ex", *n)).collect();
+        assert_eq!(targets(Kind::Job, &keys), "6 Jobs in ex: a, b, c, d and 2 more");
+    }
+
+    #[test]
+    fn targets_across_namespaces_keep_their_namespace() {
+        let keys = vec![ObjKey::new("x", "a"), ObjKey::new("y", "b")];
+        assert_eq!(targets(Kind::Pod, &keys), "2 pods in 2 namespaces: x/a, y/b");
+    }
+}

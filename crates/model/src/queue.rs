@@ -1,0 +1,1594 @@
+//! Work queues beside the Jobs they feed: pure state, no I/O.
+//!
+//! Queue sources (`source::redis`, `source::rabbitmq`) poll their broker at
+//! the refresh interval and send one [`QueueUpdate`] per poll; [`Queues::apply`]
+//! folds it in. Which queues to poll, and which Job each one feeds, comes from
+//! [`plan`]: configured sources and links, plus queues discovered from the
+//! Jobs' pod template env (`BROKER_URL` + `QUEUE`, Redis host + list name).
+//!
+//! Rates and ETA: every poll appends a sample (ready, in flight) to a bounded
+//! history. Over the last `rate_window` of samples, the increases of the
+//! items left (ready + in flight) are summed as the in-rate and the decreases
+//! as the out-rate, each divided by the time the samples span. Between two
+//! polls only the net change is visible, so on a busy queue both are lower
+//! bounds; when the RabbitMQ management API is configured its own publish and
+//! ack rates are used instead. ETA to empty = items left / (out - in), shown
+//! only while the queue is draining.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::types::{EnvVar, JobInfo, ObjKey, Time};
+use crate::redact::mask_url;
+use crate::settings::{Config, DEFAULT_MAX_LEASES, HostMap, Management, vhost_of};
+
+/// Consecutive failed polls after which a source is shown unreachable rather
+/// than reconnecting. One failed poll is only a blip.
+pub const UNREACHABLE_AFTER: u32 = 3;
+/// Consecutive polls a Job/queue mismatch must persist before it is a warning:
+/// a queue poll and the Job's status never change at the same instant.
+pub const WARN_AFTER_POLLS: u32 = 2;
+/// "Queue empty but pods still running" waits longer: the last workers need a
+/// moment to notice the empty queue and exit.
+pub const EMPTY_WARN_AFTER_POLLS: u32 = 3;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BrokerKind {
+    Redis,
+    #[serde(rename = "rabbitmq")]
+    RabbitMq,
+}
+
+impl BrokerKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            BrokerKind::Redis => "redis",
+            BrokerKind::RabbitMq => "rabbitmq",
+        }
+    }
+}
+
+/// A queue: the source it lives on (by name) and its name there.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct QueueKey {
+    pub source: String,
+    pub name: String,
+}
+
+impl QueueKey {
+    pub fn new(source: impl Into<String>, name: impl Into<String>) -> Self {
+        Self { source: source.into(), name: name.into() }
+    }
+}
+
+impl std::fmt::Display for QueueKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.source, self.name)
+    }
+}
+
+// ---- what sources send ------------------------------------------------------
+
+/// What a queue source tells the state.
+#[derive(Debug, Clone, PartialEq)]
+pub enum QueueUpdate {
+    /// A source started (or was reconfigured): show it and the queues it will
+    /// poll before its first poll (and if that never succeeds).
+    Started { source: String, kind: BrokerKind, display: String, queues: Vec<String> },
+    /// One successful poll: the complete set of this source's queues right now.
+    Polled { source: String, at: Time, readings: Vec<QueueReading>, management_error: Option<String> },
+    /// A poll or connection attempt failed; the source retries with backoff.
+    Failed { source: String, at: Time, error: String },
+    /// The source is no longer wanted (no configured or linked queue left).
+    Stopped { source: String },
+    /// Every KEDA ScaledJob in the watched scope, after any change (they are few).
+    ScaledJobs(Vec<ScaledJobInfo>),
+    /// Env values read from Secrets (only with `allow_secrets`).
+    Secrets(BTreeMap<SecretRef, SecretValue>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueueReading {
+    pub name: String,
+    pub status: QueueStatus,
+    /// Items waiting (LLEN, or RabbitMQ's message count).
+    pub ready: Option<u64>,
+    /// Items taken but not finished (rediswq processing list, RabbitMQ unacked).
+    pub in_flight: Option<u64>,
+    pub consumers: Option<u64>,
+    pub broker: Option<BrokerStats>,
+    pub leases: Option<LeaseReading>,
+}
+
+impl QueueReading {
+    pub fn not_found(name: impl Into<String>) -> Self {
+        Self::with_status(name, QueueStatus::NotFound)
+    }
+
+    pub fn with_status(name: impl Into<String>, status: QueueStatus) -> Self {
+        Self { name: name.into(), status, ready: None, in_flight: None, consumers: None, broker: None, leases: None }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "state", content = "message")]
+pub enum QueueStatus {
+    /// Not polled yet.
+    Pending,
+    Ok,
+    /// The broker says the queue does not exist (RabbitMQ 404; Redis: a configured key that is absent
+    /// is simply empty, as rediswq treats it).
+    NotFound,
+    /// The queue could be asked but the answer is unusable (e.g. the Redis key is not a list).
+    Error(String),
+}
+
+/// Figures only the RabbitMQ management API has.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BrokerStats {
+    pub publish_rate: Option<f64>,
+    /// Acks plus no-ack deliveries per second: items finished.
+    pub out_rate: Option<f64>,
+    pub consumer_utilisation: Option<f64>,
+    pub idle_since: Option<String>,
+}
+
+/// rediswq leases of the processing list, as read in one poll.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeaseReading {
+    /// LLEN of `<q>:processing`.
+    pub processing: u64,
+    /// The first items of the processing list (bounded), with their lease key state.
+    pub items: Vec<LeaseItem>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeaseItem {
+    /// The item, made safe to show (control characters removed, truncated).
+    pub item: String,
+    /// sha224 hex of the raw item: its identity and lease key suffix.
+    pub hash: String,
+    /// The lease key's value (the worker's session id); `None` if the key is missing.
+    pub owner: Option<String>,
+    /// Milliseconds left on the lease; `None` if the key is missing or has no expiry.
+    pub ttl_ms: Option<i64>,
+}
+
+// ---- state -------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceHealth {
+    Connecting,
+    Ok,
+    /// A poll failed; retrying with backoff. The figures shown are the last known.
+    Reconnecting {
+        error: String,
+        failures: u32,
+    },
+    /// Several polls in a row failed.
+    Unreachable {
+        error: String,
+        failures: u32,
+    },
+}
+
+impl SourceHealth {
+    pub fn label(&self) -> &'static str {
+        match self {
+            SourceHealth::Connecting => "connecting",
+            SourceHealth::Ok => "ok",
+            SourceHealth::Reconnecting { .. } => "reconnecting",
+            SourceHealth::Unreachable { .. } => "unreachable",
+        }
+    }
+
+    pub fn error(&self) -> Option<&str> {
+        match self {
+            SourceHealth::Reconnecting { error, .. } | SourceHealth::Unreachable { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceState {
+    pub name: String,
+    pub kind: BrokerKind,
+    /// The broker URL with its password masked.
+    pub display: String,
+    pub health: SourceHealth,
+    pub last_ok: Option<Time>,
+    /// The management API failed while AMQP worked: rates and unacked are missing.
+    pub management_error: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sample {
+    pub at: Time,
+    pub ready: u64,
+    pub in_flight: u64,
+}
+
+impl Sample {
+    pub fn left(&self) -> u64 {
+        self.ready + self.in_flight
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lease {
+    pub item: String,
+    pub hash: String,
+    pub owner: Option<String>,
+    pub ttl_ms: Option<i64>,
+    /// The lease key was missing in this poll and the previous one: nobody will ever finish the item.
+    pub orphaned: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueueState {
+    pub key: QueueKey,
+    pub kind: BrokerKind,
+    pub status: QueueStatus,
+    pub ready: Option<u64>,
+    pub in_flight: Option<u64>,
+    pub consumers: Option<u64>,
+    pub broker: Option<BrokerStats>,
+    /// rediswq: the processing items checked in the last poll.
+    pub leases: Vec<Lease>,
+    /// rediswq: LLEN of the processing list (leases may list fewer).
+    pub processing: Option<u64>,
+    pub history: VecDeque<Sample>,
+    pub last_poll: Option<Time>,
+    /// Items seen without a lease in the last poll (by hash), to confirm orphans on the next.
+    unleased: BTreeSet<String>,
+}
+
+impl QueueState {
+    fn new(key: QueueKey, kind: BrokerKind) -> Self {
+        Self {
+            key,
+            kind,
+            status: QueueStatus::Pending,
+            ready: None,
+            in_flight: None,
+            consumers: None,
+            broker: None,
+            leases: Vec::new(),
+            processing: None,
+            history: VecDeque::new(),
+            last_poll: None,
+            unleased: BTreeSet::new(),
+        }
+    }
+
+    /// Items not finished: ready plus in flight (in flight counted as 0 when unknown).
+    pub fn items_left(&self) -> Option<u64> {
+        self.ready.map(|r| r + self.in_flight.unwrap_or(0))
+    }
+
+    pub fn orphaned(&self) -> usize {
+        self.leases.iter().filter(|l| l.orphaned).count()
+    }
+
+    /// Rates over the window ending at the last sample; the broker's own rates when it has them.
+    pub fn rates(&self, window: Duration) -> Option<Rates> {
+        if let Some(b) = self.broker.as_ref().filter(|b| b.publish_rate.is_some() || b.out_rate.is_some()) {
+            return Some(Rates { rate_in: b.publish_rate.unwrap_or(0.0), rate_out: b.out_rate.unwrap_or(0.0) });
+        }
+        rates(self.history.iter().copied(), window)
+    }
+
+    /// Time to empty at the current rates, while the queue drains.
+    pub fn eta(&self, window: Duration) -> Option<Duration> {
+        eta(self.items_left()?, self.rates(window)?)
+    }
+
+    fn apply_reading(&mut self, r: QueueReading, at: Time, capacity: usize) {
+        self.status = r.status;
+        self.ready = r.ready;
+        self.in_flight = r.in_flight;
+        self.consumers = r.consumers;
+        self.broker = r.broker;
+        self.last_poll = Some(at);
+        match r.leases {
+            Some(l) => {
+                self.processing = Some(l.processing);
+                let leases: Vec<Lease> = l
+                    .items
+                    .into_iter()
+                    .map(|i| Lease {
+                        orphaned: i.owner.is_none() && self.unleased.contains(&i.hash),
+                        item: i.item,
+                        hash: i.hash,
+                        owner: i.owner,
+                        ttl_ms: i.ttl_ms,
+                    })
+                    .collect();
+                self.unleased = leases.iter().filter(|l| l.owner.is_none()).map(|l| l.hash.clone()).collect();
+                self.leases = leases;
+            }
+            None => {
+                self.processing = None;
+                self.leases.clear();
+                self.unleased.clear();
+            }
+        }
+        if let (QueueStatus::Ok, Some(ready)) = (&self.status, self.ready) {
+            if self.history.len() >= capacity.max(1) {
+                self.history.pop_front();
+            }
+            self.history.push_back(Sample { at, ready, in_flight: self.in_flight.unwrap_or(0) });
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rates {
+    /// Items arriving per second.
+    pub rate_in: f64,
+    /// Items finished per second.
+    pub rate_out: f64,
+}
+
+/// Rates from depth samples (oldest first) within `window` of the newest one.
+/// `None` with fewer than two samples or no time between them.
+pub fn rates(samples: impl DoubleEndedIterator<Item = Sample> + Clone, window: Duration) -> Option<Rates> {
+    let newest = samples.clone().next_back()?;
+    let window = chrono::Duration::from_std(window).ok()?;
+    let in_window: Vec<Sample> = samples.filter(|s| newest.at - s.at <= window).collect();
+    let (first, last) = (in_window.first()?, in_window.last()?);
+    let secs = (last.at - first.at).num_milliseconds() as f64 / 1000.0;
+    if secs <= 0.0 {
+        return None;
+    }
+    let (mut up, mut down) = (0u64, 0u64);
+    for w in in_window.windows(2) {
+        let (a, b) = (w[0].left(), w[1].left());
+        if b > a {
+            up += b - a;
+        } else {
+            down += a - b;
+        }
+    }
+    Some(Rates { rate_in: up as f64 / secs, rate_out: down as f64 / secs })
+}
+
+/// Time to empty `left` items at `rates`; `None` unless the queue is draining.
+pub fn eta(left: u64, rates: Rates) -> Option<Duration> {
+    if left == 0 {
+        return Some(Duration::ZERO);
+    }
+    let drain = rates.rate_out - rates.rate_in;
+    if drain <= f64::EPSILON {
+        return None;
+    }
+    let secs = left as f64 / drain;
+    (secs.is_finite() && secs < 1e9).then(|| Duration::from_secs_f64(secs))
+}
+
+/// The queues, their sources, which Jobs they feed, and warnings.
+#[derive(Debug, Clone)]
+pub struct Queues {
+    pub sources: BTreeMap<String, SourceState>,
+    pub queues: BTreeMap<QueueKey, QueueState>,
+    /// Jobs fed by each queue.
+    pub links: BTreeMap<QueueKey, BTreeSet<ObjKey>>,
+    pub rate_window: Duration,
+    /// Samples kept per queue.
+    pub capacity: usize,
+    /// Consecutive polls each instantaneous warning has held for.
+    held: BTreeMap<WarningId, u32>,
+    /// Show warnings as soon as they hold (`--once`: one look, no history to wait for).
+    pub instant_warnings: bool,
+    /// KEDA ScaledJobs by key: their triggers link the Jobs they create to queues.
+    pub scaled_jobs: BTreeMap<ObjKey, ScaledJobInfo>,
+    /// Env values read from Secrets for linking (`allow_secrets`); never shown.
+    pub secrets: BTreeMap<SecretRef, SecretValue>,
+}
+
+impl Default for Queues {
+    fn default() -> Self {
+        let c = Config::default();
+        Self::new(c.rate_window, c.history, c.refresh)
+    }
+}
+
+impl Queues {
+    pub fn new(rate_window: Duration, history: Duration, refresh: Duration) -> Self {
+        let capacity = (history.as_millis() / refresh.as_millis().max(1)).clamp(2, 3600) as usize;
+        Self {
+            sources: BTreeMap::new(),
+            queues: BTreeMap::new(),
+            links: BTreeMap::new(),
+            rate_window,
+            capacity,
+            held: BTreeMap::new(),
+            instant_warnings: false,
+            scaled_jobs: BTreeMap::new(),
+            secrets: BTreeMap::new(),
+        }
+    }
+
+    pub fn from_config(c: &Config) -> Self {
+        Self::new(c.rate_window, c.history, c.refresh)
+    }
+
+    /// Folds one source update in. Returns whether anything visible changed.
+    pub fn apply(&mut self, update: QueueUpdate) -> bool {
+        match update {
+            QueueUpdate::Started { source, kind, display, queues } => {
+                for name in queues {
+                    let key = QueueKey::new(source.clone(), name);
+                    self.queues.entry(key.clone()).or_insert_with(|| QueueState::new(key, kind));
+                }
+                let s = self.sources.entry(source.clone()).or_insert_with(|| SourceState {
+                    name: source,
+                    kind,
+                    display: display.clone(),
+                    health: SourceHealth::Connecting,
+                    last_ok: None,
+                    management_error: None,
+                });
+                s.display = display;
+                true
+            }
+            QueueUpdate::Polled { source, at, readings, management_error } => {
+                let Some(s) = self.sources.get_mut(&source) else { return false };
+                s.health = SourceHealth::Ok;
+                s.last_ok = Some(at);
+                s.management_error = management_error;
+                let kind = s.kind;
+                let seen: BTreeSet<String> = readings.iter().map(|r| r.name.clone()).collect();
+                self.queues.retain(|k, _| k.source != source || seen.contains(&k.name));
+                for r in readings {
+                    let key = QueueKey::new(source.clone(), r.name.clone());
+                    let capacity = self.capacity;
+                    self.queues
+                        .entry(key.clone())
+                        .or_insert_with(|| QueueState::new(key, kind))
+                        .apply_reading(r, at, capacity);
+                }
+                true
+            }
+            QueueUpdate::Failed { source, error, .. } => {
+                let Some(s) = self.sources.get_mut(&source) else { return false };
+                let failures = match &s.health {
+                    SourceHealth::Reconnecting { failures, .. } | SourceHealth::Unreachable { failures, .. } => {
+                        failures + 1
+                    }
+                    _ => 1,
+                };
+                let error = mask_url(&error);
+                s.health = if failures >= UNREACHABLE_AFTER {
+                    SourceHealth::Unreachable { error, failures }
+                } else {
+                    SourceHealth::Reconnecting { error, failures }
+                };
+                true
+            }
+            QueueUpdate::Stopped { source } => {
+                self.queues.retain(|k, _| k.source != source);
+                self.sources.remove(&source).is_some()
+            }
+            QueueUpdate::Secrets(values) => {
+                let changed = values.iter().any(|(k, v)| self.secrets.get(k) != Some(v));
+                self.secrets.extend(values);
+                changed
+            }
+            QueueUpdate::ScaledJobs(list) => {
+                let map: BTreeMap<ObjKey, ScaledJobInfo> = list.into_iter().map(|s| (s.key.clone(), s)).collect();
+                let changed = map != self.scaled_jobs;
+                self.scaled_jobs = map;
+                changed
+            }
+        }
+    }
+
+    /// A source whose every attempt failed (`--once` has no time to retry):
+    /// unreachable, not merely reconnecting.
+    pub fn give_up(&mut self, source: &str) {
+        if let Some(s) = self.sources.get_mut(source)
+            && let SourceHealth::Reconnecting { error, failures } = &s.health
+        {
+            s.health = SourceHealth::Unreachable { error: error.clone(), failures: *failures };
+        }
+    }
+
+    /// Replaces the Job links (from [`plan`]). Returns whether they changed.
+    pub fn set_links(&mut self, links: BTreeMap<QueueKey, BTreeSet<ObjKey>>) -> bool {
+        let changed = self.links != links;
+        self.links = links;
+        changed
+    }
+
+    pub fn linked_jobs(&self, queue: &QueueKey) -> impl Iterator<Item = &ObjKey> {
+        self.links.get(queue).into_iter().flatten()
+    }
+
+    /// The queues a Job works, in key order.
+    pub fn queues_of_job<'a>(&'a self, job: &'a ObjKey) -> impl Iterator<Item = &'a QueueKey> + 'a {
+        self.links.iter().filter(move |(_, jobs)| jobs.contains(job)).map(|(q, _)| q)
+    }
+
+    pub fn source_of(&self, queue: &QueueKey) -> Option<&SourceState> {
+        self.sources.get(&queue.source)
+    }
+}
+
+// ---- linking Jobs to queues ----------------------------------------------------
+
+/// A source to poll: configured, or discovered from a Job's env.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceSpec {
+    pub name: String,
+    /// The URL to connect to: host map applied, credentials included. Never show it: use `display`.
+    pub url: String,
+    /// The URL as the user wrote it (before host mapping), password masked.
+    pub display: String,
+    /// Queues to poll: configured, linked, discovered.
+    pub queues: BTreeSet<String>,
+    /// What only this kind of broker needs.
+    pub broker: BrokerSpec,
+}
+
+impl SourceSpec {
+    pub fn kind(&self) -> BrokerKind {
+        match self.broker {
+            BrokerSpec::Redis(_) => BrokerKind::Redis,
+            BrokerSpec::RabbitMq(_) => BrokerKind::RabbitMq,
+        }
+    }
+}
+
+/// The settings of one kind of broker.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BrokerSpec {
+    Redis(RedisSpec),
+    RabbitMq(RabbitSpec),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedisSpec {
+    /// Redis database (from the config, else the URL's path).
+    pub db: i64,
+    /// A SCAN MATCH pattern that finds more lists.
+    pub scan: Option<String>,
+    /// Check `<list>:processing` and the lease keys (rediswq protocol).
+    pub rediswq: bool,
+    /// At most this many processing items get their lease checked per poll.
+    pub max_leases: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RabbitSpec {
+    pub vhost: String,
+    /// Also poll every queue whose name matches (listed through the management API).
+    pub queue_regex: Option<String>,
+    /// Management API, its URL host-mapped.
+    pub management: Option<Management>,
+}
+
+/// Everything the queue sources need to run, and which Job each queue feeds.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Plan {
+    pub sources: Vec<SourceSpec>,
+    pub links: BTreeMap<QueueKey, BTreeSet<ObjKey>>,
+}
+
+/// A queue a Job's env points at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvQueueRef {
+    pub kind: BrokerKind,
+    /// Broker URL from the env (credentials included), not host-mapped.
+    pub url: String,
+    pub queue: String,
+}
+
+/// The queues a Job's pod template env names, per the discovery rules: a URL
+/// variable (amqp/redis scheme) with a queue variable in the same container,
+/// or a Redis host variable with a queue variable.
+pub fn env_queue_refs(job: &JobInfo, rules: &crate::settings::Discovery) -> Vec<EnvQueueRef> {
+    queue_refs_in_env(&job.spec.env, rules)
+}
+
+/// [`env_queue_refs`] over any env (the literal one plus values read from Secrets).
+pub fn queue_refs_in_env(env: &[EnvVar], rules: &crate::settings::Discovery) -> Vec<EnvQueueRef> {
+    if !rules.enabled {
+        return Vec::new();
+    }
+    let mut containers: Vec<&str> = env.iter().map(|e| e.container.as_str()).collect();
+    containers.dedup();
+    let mut out = Vec::new();
+    for c in containers {
+        let get = |names: &[String]| {
+            names.iter().find_map(|n| env.iter().find(|e| e.container == c && e.name == *n && !e.value.is_empty()))
+        };
+        let Some(queue) = get(&rules.queue_env) else { continue };
+        let url = rules.url_env.iter().find_map(|n| {
+            env.iter()
+                .filter(|e| e.container == c && e.name == *n)
+                .find_map(|e| broker_kind(&e.value).map(|k| (k, e.value.clone())))
+        });
+        let r = match url {
+            Some((kind, url)) => EnvQueueRef { kind, url, queue: queue.value.clone() },
+            None => {
+                let Some(host) = get(&rules.redis_host_env) else { continue };
+                let port = get(&rules.redis_port_env).and_then(|p| p.value.parse::<u16>().ok()).unwrap_or(6379);
+                EnvQueueRef {
+                    kind: BrokerKind::Redis,
+                    url: format!("redis://{}:{port}", host.value),
+                    queue: queue.value.clone(),
+                }
+            }
+        };
+        if !out.contains(&r) {
+            out.push(r);
+        }
+    }
+    out
+}
+
+/// A key of a Secret an env var of a Job refers to.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SecretRef {
+    pub namespace: String,
+    pub secret: String,
+    pub key: String,
+}
+
+/// A value read from a Secret. Its Debug form never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretValue(pub String);
+
+impl std::fmt::Debug for SecretValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretValue(***)")
+    }
+}
+
+/// The Secret keys worth reading to link these Jobs: only with
+/// `allow_secrets`, and only for the env vars linking looks at (URL, host,
+/// port and queue variables of the discovery rules).
+pub fn secrets_wanted<'a>(config: &Config, jobs: impl IntoIterator<Item = &'a JobInfo>) -> BTreeSet<SecretRef> {
+    if !config.allow_secrets || !config.discovery.enabled {
+        return BTreeSet::new();
+    }
+    let d = &config.discovery;
+    let linking = |name: &str| {
+        [&d.url_env, &d.redis_host_env, &d.redis_port_env, &d.queue_env]
+            .iter()
+            .any(|names| names.iter().any(|n| n == name))
+    };
+    jobs.into_iter()
+        .flat_map(|j| {
+            j.spec.secret_env.iter().filter(|r| linking(&r.name)).map(|r| SecretRef {
+                namespace: j.key.namespace.clone(),
+                secret: r.secret.clone(),
+                key: r.key.clone(),
+            })
+        })
+        .collect()
+}
+
+/// A Job's env for linking: its literal values plus those read from Secrets.
+pub fn effective_env(job: &JobInfo, secrets: &BTreeMap<SecretRef, SecretValue>) -> Vec<EnvVar> {
+    let mut env = job.spec.env.clone();
+    for r in &job.spec.secret_env {
+        let key = SecretRef { namespace: job.key.namespace.clone(), secret: r.secret.clone(), key: r.key.clone() };
+        if let Some(v) = secrets.get(&key) {
+            env.push(EnvVar { container: r.container.clone(), name: r.name.clone(), value: v.0.clone() });
+        }
+    }
+    env
+}
+
+/// The label KEDA puts on the Jobs a ScaledJob creates.
+pub const KEDA_JOB_LABEL: &str = "scaledjob.keda.sh/name";
+
+/// A KEDA ScaledJob, as far as linking needs it: its triggers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScaledJobInfo {
+    pub key: ObjKey,
+    pub triggers: Vec<KedaTrigger>,
+}
+
+/// One entry of `spec.triggers`: its type (`rabbitmq`, `redis`, ...) and its
+/// metadata, string values only (authenticationRef is never followed: it points at Secrets).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KedaTrigger {
+    pub type_: String,
+    pub metadata: BTreeMap<String, String>,
+}
+
+/// The queues a ScaledJob's triggers name, for one of its Jobs. `*FromEnv`
+/// fields name an env var of the Job's containers, as KEDA resolves them.
+/// - rabbitmq: `queueName` + `host` (or `hostFromEnv`), when it is an amqp URL
+///   (with `protocol: http` the host is the management API: only the queue name links);
+/// - redis (and redis-cluster, redis-sentinel): `listName` + `address`
+///   (or `addressFromEnv`), or `host`/`hostFromEnv` + `port`/`portFromEnv`.
+pub fn keda_queue_refs(sj: &ScaledJobInfo, job_env: &[EnvVar]) -> Vec<EnvQueueRef> {
+    let env = |name: &str| job_env.iter().find(|e| e.name == name).map(|e| e.value.clone());
+    let field = |m: &BTreeMap<String, String>, key: &str| {
+        m.get(key).filter(|v| !v.is_empty()).cloned().or_else(|| m.get(&format!("{key}FromEnv")).and_then(|n| env(n)))
+    };
+    let mut out = Vec::new();
+    for t in &sj.triggers {
+        let m = &t.metadata;
+        let r = match t.type_.as_str() {
+            "rabbitmq" => {
+                let (Some(queue), Some(url)) = (field(m, "queueName"), field(m, "host")) else { continue };
+                if broker_kind(&url) != Some(BrokerKind::RabbitMq) {
+                    continue;
+                }
+                EnvQueueRef { kind: BrokerKind::RabbitMq, url, queue }
+            }
+            "redis" | "redis-cluster" | "redis-sentinel" => {
+                let Some(queue) = field(m, "listName") else { continue };
+                let address = field(m, "address").or_else(|| {
+                    let host = field(m, "host")?;
+                    Some(format!("{host}:{}", field(m, "port").unwrap_or_else(|| "6379".into())))
+                });
+                let Some(address) = address else { continue };
+                let url = if address.contains("://") { address } else { format!("redis://{address}") };
+                EnvQueueRef { kind: BrokerKind::Redis, url, queue }
+            }
+            _ => continue,
+        };
+        if !out.contains(&r) {
+            out.push(r);
+        }
+    }
+    out
+}
+
+fn broker_kind(url: &str) -> Option<BrokerKind> {
+    let scheme = url.split_once("://")?.0.to_ascii_lowercase();
+    match scheme.as_str() {
+        "amqp" | "amqps" => Some(BrokerKind::RabbitMq),
+        "redis" | "rediss" => Some(BrokerKind::Redis),
+        _ => None,
+    }
+}
+
+/// Where a broker URL really goes: kind, host and port after host mapping, and
+/// the vhost (RabbitMQ) or db (Redis). Two URLs with one endpoint are one source.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Endpoint {
+    kind: BrokerKind,
+    host: String,
+    port: u16,
+    scope: String,
+}
+
+/// Parses a broker URL, applies the host map. Returns the endpoint and the URL to connect to.
+fn resolve(
+    kind: BrokerKind,
+    raw: &str,
+    hosts: &HostMap,
+    db: Option<i64>,
+) -> Option<(Endpoint, url::Url)> {
+    let mut u = url::Url::parse(raw).ok()?;
+    let default_port = match u.scheme() {
+        "amqp" => 5672,
+        "amqps" => 5671,
+        _ => 6379,
+    };
+    let host = u.host_str()?.trim_matches(|c| c == '[' || c == ']').to_string();
+    let (host, port) = hosts.map(&host, u.port().unwrap_or(default_port));
+    u.set_host(Some(&host)).ok()?;
+    u.set_port(Some(port)).ok()?;
+    let scope = match kind {
+        BrokerKind::RabbitMq => vhost_of(&u),
+        BrokerKind::Redis => {
+            let db = db.or_else(|| u.path().trim_start_matches('/').parse().ok()).unwrap_or(0);
+            u.set_path(&format!("/{db}"));
+            db.to_string()
+        }
+    };
+    Some((Endpoint { kind, host: host.to_ascii_lowercase(), port, scope }, u))
+}
+
+/// Works out which sources to run and which queues feed which Jobs, from the
+/// config and the Jobs' env. Pure: the app calls it when Jobs change.
+pub fn plan<'a>(config: &Config, jobs: impl IntoIterator<Item = &'a JobInfo>) -> Plan {
+    plan_with_keda(config, jobs, &BTreeMap::new())
+}
+
+/// [`plan`], plus the queues named by the triggers of the KEDA ScaledJob that
+/// made each Job (label `scaledjob.keda.sh/name`).
+pub fn plan_with_keda<'a>(
+    config: &Config,
+    jobs: impl IntoIterator<Item = &'a JobInfo>,
+    scaled_jobs: &BTreeMap<ObjKey, ScaledJobInfo>,
+) -> Plan {
+    plan_full(config, jobs, scaled_jobs, &BTreeMap::new())
+}
+
+/// [`plan_with_keda`], with env values read from Secrets (`allow_secrets`).
+pub fn plan_full<'a>(
+    config: &Config,
+    jobs: impl IntoIterator<Item = &'a JobInfo>,
+    scaled_jobs: &BTreeMap<ObjKey, ScaledJobInfo>,
+    secrets: &BTreeMap<SecretRef, SecretValue>,
+) -> Plan {
+    let mut sources: Vec<(Endpoint, SourceSpec)> = Vec::new();
+    for r in &config.redis {
+        if let Some((ep, url)) = resolve(BrokerKind::Redis, &r.url, &config.hosts, r.db) {
+            let spec = SourceSpec {
+                name: r.name.clone(),
+                display: mask_url(&r.url),
+                url: url.to_string(),
+                queues: r.lists.iter().cloned().collect(),
+                broker: BrokerSpec::Redis(RedisSpec {
+                    db: ep.scope.parse().unwrap_or(0),
+                    scan: r.scan.clone(),
+                    rediswq: r.rediswq,
+                    max_leases: r.max_leases,
+                }),
+            };
+            sources.push((ep, spec));
+        }
+    }
+    for r in &config.rabbitmq {
+        if let Some((ep, url)) = resolve(BrokerKind::RabbitMq, &r.url, &config.hosts, None) {
+            let management =
+                r.management.as_ref().map(|m| Management { url: map_http_url(&m.url, &config.hosts), ..m.clone() });
+            let spec = SourceSpec {
+                name: r.name.clone(),
+                display: mask_url(&r.url),
+                url: url.to_string(),
+                queues: r.queues.iter().cloned().collect(),
+                broker: BrokerSpec::RabbitMq(RabbitSpec {
+                    vhost: r.vhost.clone(),
+                    queue_regex: r.queue_regex.as_ref().map(|x| x.as_str().to_string()),
+                    management,
+                }),
+            };
+            sources.push((ep, spec));
+        }
+    }
+    let mut links: BTreeMap<QueueKey, BTreeSet<ObjKey>> = BTreeMap::new();
+    for job in jobs {
+        for l in config.links.iter().filter(|l| l.matches(&job.key.namespace, &job.key.name)) {
+            if let Some((_, spec)) = sources.iter_mut().find(|(_, s)| s.name == l.source) {
+                spec.queues.insert(l.queue.clone());
+                links.entry(QueueKey::new(&spec.name, &l.queue)).or_default().insert(job.key.clone());
+            }
+        }
+        let env = effective_env(job, secrets);
+        let keda = job
+            .labels
+            .get(KEDA_JOB_LABEL)
+            .and_then(|name| scaled_jobs.get(&ObjKey::new(job.key.namespace.clone(), name.clone())))
+            .map(|sj| keda_queue_refs(sj, &env))
+            .unwrap_or_default();
+        for r in queue_refs_in_env(&env, &config.discovery).into_iter().chain(keda) {
+            let Some((ep, url)) = resolve(r.kind, &r.url, &config.hosts, None) else { continue };
+            let idx = match sources.iter().position(|(e, _)| *e == ep) {
+                Some(i) => i,
+                None => {
+                    sources.push((ep, discovered_spec(&r, url, config)));
+                    sources.len() - 1
+                }
+            };
+            let spec = &mut sources[idx].1;
+            spec.queues.insert(r.queue.clone());
+            links.entry(QueueKey::new(&spec.name, &r.queue)).or_default().insert(job.key.clone());
+        }
+    }
+    Plan { sources: sources.into_iter().map(|(_, s)| s).collect(), links }
+}
+
+fn discovered_spec(r: &EnvQueueRef, url: url::Url, config: &Config) -> SourceSpec {
+    let shown = url::Url::parse(&r.url).ok();
+    let host_port = shown
+        .as_ref()
+        .and_then(|u| {
+            Some(match u.port() {
+                Some(p) => format!("{}:{p}", u.host_str()?),
+                None => u.host_str()?.to_string(),
+            })
+        })
+        .unwrap_or_default();
+    let broker = match r.kind {
+        BrokerKind::Redis => BrokerSpec::Redis(RedisSpec {
+            db: url.path().trim_start_matches('/').parse().unwrap_or(0),
+            scan: None,
+            rediswq: config.discovery.rediswq,
+            max_leases: DEFAULT_MAX_LEASES,
+        }),
+        BrokerKind::RabbitMq => {
+            BrokerSpec::RabbitMq(RabbitSpec { vhost: vhost_of(&url), queue_regex: None, management: None })
+        }
+    };
+    SourceSpec {
+        name: format!("{}@{host_port}", r.kind.label()),
+        display: mask_url(&r.url),
+        url: url.to_string(),
+        queues: BTreeSet::new(),
+        broker,
+    }
+}
+
+/// Applies the host map to an http(s) URL's host and port.
+fn map_http_url(raw: &str, hosts: &HostMap) -> String {
+    let Ok(mut u) = url::Url::parse(raw) else { return raw.to_string() };
+    let Some(host) = u.host_str().map(str::to_string) else { return raw.to_string() };
+    let default_port = if u.scheme() == "https" { 443 } else { 80 };
+    let (h, p) = hosts.map(&host, u.port().unwrap_or(default_port));
+    if u.set_host(Some(&h)).is_err() || u.set_port(Some(p)).is_err() {
+        return raw.to_string();
+    }
+    u.to_string().trim_end_matches('/').to_string()
+}
+
+// ---- warnings -------------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum WarningKind {
+    /// Completions left < items left: some items will never be processed.
+    CompletionsBelowItems,
+    /// Completions left > items left: pods will block waiting for work.
+    CompletionsAboveItems,
+    /// The queue is empty but the Job's pods still run.
+    EmptyButRunning,
+    /// rediswq items without a lease: workers spin forever, the Job never completes.
+    OrphanedLease,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct WarningId {
+    kind: WarningKind,
+    queue: QueueKey,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueWarning {
+    pub kind: WarningKind,
+    pub queue: QueueKey,
+    /// The Jobs concerned (empty for an orphaned lease on an unlinked queue).
+    pub jobs: Vec<ObjKey>,
+    pub message: String,
+}
+
+impl QueueWarning {
+    /// "stuck" for warnings that mean the work can never finish by itself.
+    pub fn is_stuck(&self) -> bool {
+        matches!(
+            self.kind,
+            WarningKind::OrphanedLease | WarningKind::CompletionsAboveItems | WarningKind::EmptyButRunning
+        )
+    }
+}
+
+/// The warnings that hold right now for one queue, without hysteresis.
+fn instant_warnings(q: &QueueState, jobs: &[&JobInfo]) -> Vec<QueueWarning> {
+    let mut out = Vec::new();
+    let orphans: Vec<&Lease> = q.leases.iter().filter(|l| l.orphaned).collect();
+    let job_keys: Vec<ObjKey> = jobs.iter().map(|j| j.key.clone()).collect();
+    if !orphans.is_empty() {
+        let names: Vec<String> = orphans.iter().take(3).map(|l| format!("{:?}", l.item)).collect();
+        let more = if orphans.len() > 3 { format!(" and {} more", orphans.len() - 3) } else { String::new() };
+        out.push(QueueWarning {
+            kind: WarningKind::OrphanedLease,
+            queue: q.key.clone(),
+            jobs: job_keys.clone(),
+            message: format!(
+                "stuck: {}{more} in {}:processing {} no lease (orphaned); rediswq workers will wait for it forever",
+                names.join(", "),
+                q.key.name,
+                if orphans.len() == 1 { "has" } else { "have" },
+            ),
+        });
+    }
+    if q.status != QueueStatus::Ok {
+        return out;
+    }
+    let Some(ready) = q.ready else { return out };
+    let running: Vec<&&JobInfo> = jobs.iter().filter(|j| !j.phase().is_finished()).collect();
+    if running.is_empty() {
+        return out;
+    }
+    let running_keys: Vec<ObjKey> = running.iter().map(|j| j.key.clone()).collect();
+    let active: u64 = running.iter().map(|j| j.status.active.max(0) as u64).sum();
+    // Items left: known exactly when in-flight is known; otherwise somewhere in
+    // [ready, ready + active pods] (each active pod may hold one item).
+    let (left_lo, left_hi) = match q.in_flight {
+        Some(f) => (ready + f, ready + f),
+        None => (ready, ready + active),
+    };
+    let counted: Vec<&&&JobInfo> = running.iter().filter(|j| j.spec.completions.is_some() && !j.spec.indexed).collect();
+    if !counted.is_empty() {
+        let remaining: u64 =
+            counted.iter().map(|j| (j.spec.completions.unwrap_or(0) - j.status.succeeded).max(0) as u64).sum();
+        let keys: Vec<ObjKey> = counted.iter().map(|j| j.key.clone()).collect();
+        if remaining < left_lo {
+            out.push(QueueWarning {
+                kind: WarningKind::CompletionsBelowItems,
+                queue: q.key.clone(),
+                jobs: keys.clone(),
+                message: format!(
+                    "completions left ({remaining}) < items left ({left_lo}): {} item(s) will never be processed",
+                    left_lo - remaining
+                ),
+            });
+        } else if remaining > left_hi {
+            out.push(QueueWarning {
+                kind: WarningKind::CompletionsAboveItems,
+                queue: q.key.clone(),
+                jobs: keys,
+                message: format!(
+                    "completions left ({remaining}) > items left ({left_hi}): {} pod(s) will block waiting for work",
+                    remaining - left_hi
+                ),
+            });
+        }
+    }
+    if left_hi == 0 && active > 0 && q.in_flight.is_some() {
+        out.push(QueueWarning {
+            kind: WarningKind::EmptyButRunning,
+            queue: q.key.clone(),
+            jobs: running_keys,
+            message: format!("queue empty but {active} pod(s) still running"),
+        });
+    }
+    out
+}
+
+fn hold_needed(kind: WarningKind) -> u32 {
+    match kind {
+        // Orphans are already confirmed across two polls.
+        WarningKind::OrphanedLease => 1,
+        WarningKind::EmptyButRunning => EMPTY_WARN_AFTER_POLLS,
+        _ => WARN_AFTER_POLLS,
+    }
+}
+
+impl Queues {
+    fn jobs_of<'a>(&self, key: &QueueKey, jobs: &'a super::Store<JobInfo>) -> Vec<&'a JobInfo> {
+        self.linked_jobs(key).filter_map(|k| jobs.get(k)).collect()
+    }
+
+    /// Counts, for the queues of `source` that were just polled, how long each
+    /// warning has held. Call after applying a `Polled` update.
+    pub fn note_poll(&mut self, source: &str, jobs: &super::Store<JobInfo>) {
+        let polled: Vec<QueueKey> = self.queues.keys().filter(|k| k.source == source).cloned().collect();
+        for key in polled {
+            let now: BTreeSet<WarningKind> =
+                instant_warnings(&self.queues[&key], &self.jobs_of(&key, jobs)).into_iter().map(|w| w.kind).collect();
+            for kind in [
+                WarningKind::CompletionsBelowItems,
+                WarningKind::CompletionsAboveItems,
+                WarningKind::EmptyButRunning,
+                WarningKind::OrphanedLease,
+            ] {
+                let id = WarningId { kind, queue: key.clone() };
+                if now.contains(&kind) {
+                    *self.held.entry(id).or_insert(0) += 1;
+                } else {
+                    self.held.remove(&id);
+                }
+            }
+        }
+        self.held.retain(|id, _| self.queues.contains_key(&id.queue));
+    }
+
+    /// The warnings to show: those that hold now and have held for enough polls.
+    pub fn warnings(&self, jobs: &super::Store<JobInfo>) -> Vec<QueueWarning> {
+        let mut out = Vec::new();
+        for (key, q) in &self.queues {
+            for w in instant_warnings(q, &self.jobs_of(key, jobs)) {
+                let held = self.held.get(&WarningId { kind: w.kind, queue: key.clone() }).copied().unwrap_or(0);
+                if self.instant_warnings || held >= hold_needed(w.kind) {
+                    out.push(w);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Queue warnings as the report's warnings: one per Job concerned (object
+/// `Job ns/name`), or one on the queue (`Queue source/name`) when no Job is.
+/// Orphaned leases are errors (the Job can never finish), the rest warnings.
+pub fn as_warnings(ws: &[QueueWarning]) -> Vec<super::warnings::Warning> {
+    use super::warnings::{Severity, Warning};
+    let mut out = Vec::new();
+    for w in ws {
+        let severity = if w.kind == WarningKind::OrphanedLease { Severity::Error } else { Severity::Warn };
+        let message = format!("queue {}: {}", w.queue, w.message);
+        if w.jobs.is_empty() {
+            out.push(Warning { severity, object: format!("Queue {}", w.queue), message });
+        } else {
+            out.extend(w.jobs.iter().map(|j| Warning {
+                severity,
+                object: format!("Job {j}"),
+                message: message.clone(),
+            }));
+        }
+    }
+    out
+}
+
+// ---- summaries for screens and --once ---------------------------------------------
+
+/// One queue as `--once` prints it (JSON field names are the documented schema).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueSummary {
+    pub source: String,
+    pub kind: BrokerKind,
+    pub name: String,
+    pub ready: Option<u64>,
+    pub in_flight: Option<u64>,
+    pub consumers: Option<u64>,
+    pub rate_in: Option<f64>,
+    pub rate_out: Option<f64>,
+    pub eta_seconds: Option<u64>,
+    pub orphaned: usize,
+    pub linked_jobs: Vec<String>,
+    /// ok | pending | not found | error | connecting | reconnecting | unreachable
+    pub health: String,
+    /// The error behind `health`, if any (credentials masked).
+    pub error: Option<String>,
+}
+
+impl Queues {
+    pub fn summaries(&self) -> Vec<QueueSummary> {
+        self.queues.values().map(|q| self.summary(q)).collect()
+    }
+
+    pub fn summary(&self, q: &QueueState) -> QueueSummary {
+        let source = self.source_of(&q.key);
+        let (health, error) = queue_health(q, source);
+        let rates = q.rates(self.rate_window);
+        let round = |x: f64| (x * 100.0).round() / 100.0;
+        QueueSummary {
+            source: q.key.source.clone(),
+            kind: q.kind,
+            name: q.key.name.clone(),
+            ready: q.ready,
+            in_flight: q.in_flight,
+            consumers: q.consumers,
+            rate_in: rates.map(|r| round(r.rate_in)),
+            rate_out: rates.map(|r| round(r.rate_out)),
+            eta_seconds: q.eta(self.rate_window).map(|d| d.as_secs()),
+            orphaned: q.orphaned(),
+            linked_jobs: self.linked_jobs(&q.key).map(|k| k.to_string()).collect(),
+            health,
+            error,
+        }
+    }
+}
+
+/// A queue's health as one word (plus the error): the source's trouble first,
+/// then the queue's own status.
+pub fn queue_health(q: &QueueState, source: Option<&SourceState>) -> (String, Option<String>) {
+    match source.map(|s| &s.health) {
+        Some(h @ (SourceHealth::Reconnecting { .. } | SourceHealth::Unreachable { .. })) => {
+            return (h.label().to_string(), h.error().map(str::to_string));
+        }
+        Some(SourceHealth::Connecting) if q.status == QueueStatus::Pending => return ("connecting".into(), None),
+        _ => {}
+    }
+    match &q.status {
+        QueueStatus::Pending => ("pending".into(), None),
+        QueueStatus::Ok => ("ok".into(), None),
+        QueueStatus::NotFound => ("not found".into(), None),
+        QueueStatus::Error(e) => ("error".into(), Some(mask_url(e))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::{Discovery, HostMap, Link, RabbitSource, RedisSource};
+    use crate::types::{Condition, EnvVar, JobSpecInfo, JobStatusInfo};
+    use chrono::TimeZone;
+    use proptest::prelude::*;
+
+    fn t(s: i64) -> Time {
+        chrono::Utc.timestamp_opt(1_700_000_000 + s, 0).unwrap()
+    }
+
+    fn job(ns: &str, name: &str, env: &[(&str, &str)], completions: Option<i32>) -> JobInfo {
+        JobInfo {
+            key: ObjKey::new(ns, name),
+            uid: format!("uid-{name}"),
+            labels: Default::default(),
+            owner: None,
+            created: None,
+            spec: JobSpecInfo {
+                completions,
+                parallelism: Some(2),
+                env: env
+                    .iter()
+                    .map(|(n, v)| EnvVar { container: "c".into(), name: n.to_string(), value: v.to_string() })
+                    .collect(),
+                ..Default::default()
+            },
+            status: JobStatusInfo::default(),
+        }
+    }
+
+    fn sandbox_config() -> Config {
+        Config {
+            hosts: HostMap::new([
+                ("rabbitmq-service".to_string(), "127.0.0.1:16672".to_string()),
+                ("redis".to_string(), "127.0.0.1:16379".to_string()),
+            ]),
+            redis: vec![RedisSource {
+                name: "redis".into(),
+                url: "redis://127.0.0.1:16379".into(),
+                db: None,
+                lists: vec![],
+                scan: Some("*:processing".into()),
+                rediswq: true,
+                max_leases: 100,
+                line: 1,
+            }],
+            rabbitmq: vec![RabbitSource {
+                name: "rabbitmq".into(),
+                url: "amqp://guest:guest@127.0.0.1:16672".into(),
+                vhost: "/".into(),
+                queues: vec!["missing".into()],
+                queue_regex: None,
+                management: None,
+                line: 1,
+            }],
+            links: vec![Link { namespace: None, job: "job-wq-2".into(), source: "redis".into(), queue: "job2".into() }],
+            ..Config::default()
+        }
+    }
+
+    #[test]
+    fn job1_links_from_env_to_the_configured_source() {
+        let j1 = job(
+            "wq-coarse",
+            "job-wq-1",
+            &[("BROKER_URL", "amqp://guest:guest@rabbitmq-service:5672"), ("QUEUE", "job1")],
+            Some(8),
+        );
+        let j2 = job("wq-fine", "job-wq-2", &[], None);
+        let p = plan(&sandbox_config(), [&j1, &j2]);
+        assert_eq!(p.sources.len(), 2, "{:#?}", p.sources);
+        let rabbit = p.sources.iter().find(|s| s.name == "rabbitmq").unwrap();
+        assert_eq!(rabbit.queues, ["job1", "missing"].iter().map(|s| s.to_string()).collect());
+        let redis = p.sources.iter().find(|s| s.name == "redis").unwrap();
+        assert!(redis.queues.contains("job2"));
+        assert_eq!(p.links[&QueueKey::new("rabbitmq", "job1")], [j1.key.clone()].into());
+        assert_eq!(p.links[&QueueKey::new("redis", "job2")], [j2.key.clone()].into());
+    }
+
+    #[test]
+    fn unconfigured_broker_becomes_a_discovered_source() {
+        let j = job("a", "w", &[("REDIS_HOST", "redis"), ("QUEUE", "jobs")], None);
+        let p = plan(&Config { hosts: sandbox_config().hosts, ..Config::default() }, [&j]);
+        assert_eq!(p.sources.len(), 1);
+        let s = &p.sources[0];
+        assert_eq!(
+            (s.name.as_str(), s.kind(), s.url.as_str()),
+            ("redis@redis:6379", BrokerKind::Redis, "redis://127.0.0.1:16379/0")
+        );
+        assert!(matches!(&s.broker, BrokerSpec::Redis(r) if r.rediswq));
+        let j = job("a", "w", &[("BROKER_URL", "amqp://u:pw@mq:5672/%2f"), ("QUEUE", "q")], None);
+        let p = plan(&Config::default(), [&j]);
+        assert_eq!(p.sources[0].display, "amqp://u:***@mq:5672/%2f");
+        assert!(matches!(&p.sources[0].broker, BrokerSpec::RabbitMq(r) if r.vhost == "/"));
+    }
+
+    #[test]
+    fn keda_scaledjob_triggers_link_the_jobs_it_makes() {
+        let trig = |t: &str, kv: &[(&str, &str)]| KedaTrigger {
+            type_: t.into(),
+            metadata: kv.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        };
+        let sj = ScaledJobInfo {
+            key: ObjKey::new("ns", "consumer"),
+            triggers: vec![
+                trig("rabbitmq", &[("queueName", "orders"), ("hostFromEnv", "RABBIT_URL"), ("mode", "QueueLength")]),
+                trig("redis", &[("listName", "jobs"), ("address", "redis:6379")]),
+                trig("redis", &[("listName", "more"), ("hostFromEnv", "RH"), ("port", "6380")]),
+                trig("rabbitmq", &[("queueName", "x"), ("host", "http://mgmt:15672/vhost"), ("protocol", "http")]),
+                trig("cpu", &[("value", "50")]),
+            ],
+        };
+        let mut j =
+            job("ns", "consumer-abc12", &[("RABBIT_URL", "amqp://u:p@rabbitmq-service:5672"), ("RH", "redis")], None);
+        j.labels.insert(KEDA_JOB_LABEL.into(), "consumer".into());
+        let refs = keda_queue_refs(&sj, &j.spec.env);
+        assert_eq!(
+            refs.iter().map(|r| (r.kind, r.url.as_str(), r.queue.as_str())).collect::<Vec<_>>(),
+            vec![
+                (BrokerKind::RabbitMq, "amqp://u:p@rabbitmq-service:5672", "orders"),
+                (BrokerKind::Redis, "redis://redis:6379", "jobs"),
+                (BrokerKind::Redis, "redis://redis:6380", "more"),
+            ]
+        );
+        let scaled = [(sj.key.clone(), sj.clone())].into();
+        let p = plan_with_keda(&sandbox_config(), [&j], &scaled);
+        assert!(p.links[&QueueKey::new("rabbitmq", "orders")].contains(&j.key), "mapped to the configured source");
+        assert!(p.links[&QueueKey::new("redis", "jobs")].contains(&j.key));
+        // A Job without the label, or of another ScaledJob, is not linked by it.
+        let other = job("ns", "plain", &[], None);
+        assert!(plan_with_keda(&sandbox_config(), [&other], &scaled).links.is_empty());
+    }
+
+    #[test]
+    fn secrets_are_wanted_only_when_allowed_and_only_for_linking_vars() {
+        let mut j = job("ns", "w", &[("QUEUE", "q")], Some(1));
+        for (name, secret, key) in [("BROKER_URL", "mq", "url"), ("DB_PASSWORD", "db", "pw")] {
+            j.spec.secret_env.push(crate::SecretEnvRef {
+                container: "c".into(),
+                name: name.into(),
+                secret: secret.into(),
+                key: key.into(),
+            });
+        }
+        let mut config = sandbox_config();
+        assert!(secrets_wanted(&config, [&j]).is_empty(), "allow_secrets is off by default");
+        assert!(plan(&config, [&j]).links.is_empty(), "no URL without the Secret");
+        config.allow_secrets = true;
+        let wanted = secrets_wanted(&config, [&j]);
+        let url = SecretRef { namespace: "ns".into(), secret: "mq".into(), key: "url".into() };
+        assert_eq!(wanted, [url.clone()].into(), "DB_PASSWORD is not read: linking does not need it");
+        let values = [(url, SecretValue("amqp://u:s3cret@rabbitmq-service:5672".into()))].into();
+        let p = plan_full(&config, [&j], &BTreeMap::new(), &values);
+        assert!(p.links[&QueueKey::new("rabbitmq", "q")].contains(&j.key));
+        assert!(!format!("{values:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn env_names_are_configurable_and_need_a_queue() {
+        let j = job("a", "w", &[("MY_AMQP", "amqp://h"), ("MY_Q", "q"), ("QUEUE", "other")], None);
+        let d = Discovery { url_env: vec!["MY_AMQP".into()], queue_env: vec!["MY_Q".into()], ..Discovery::default() };
+        assert_eq!(
+            env_queue_refs(&j, &d),
+            vec![EnvQueueRef { kind: BrokerKind::RabbitMq, url: "amqp://h".into(), queue: "q".into() }]
+        );
+        let j = job("a", "w", &[("BROKER_URL", "amqp://h")], None);
+        assert!(env_queue_refs(&j, &Discovery::default()).is_empty());
+        let off = Discovery { enabled: false, ..Discovery::default() };
+        let j = job("a", "w", &[("BROKER_URL", "amqp://h"), ("QUEUE", "q")], None);
+        assert!(env_queue_refs(&j, &off).is_empty());
+    }
+
+    fn reading(name: &str, ready: u64, in_flight: Option<u64>) -> QueueReading {
+        QueueReading {
+            ready: Some(ready),
+            in_flight,
+            consumers: Some(1),
+            ..QueueReading::with_status(name, QueueStatus::Ok)
+        }
+    }
+
+    fn started(qs: &mut Queues, source: &str) {
+        qs.apply(QueueUpdate::Started {
+            source: source.into(),
+            kind: BrokerKind::Redis,
+            display: "redis://x".into(),
+            queues: vec![],
+        });
+    }
+
+    #[test]
+    fn rates_and_eta_from_draining_samples() {
+        let mut qs = Queues::new(Duration::from_secs(60), Duration::from_secs(600), Duration::from_secs(2));
+        started(&mut qs, "r");
+        for (i, depth) in [9u64, 8, 7, 6].iter().enumerate() {
+            qs.apply(QueueUpdate::Polled {
+                source: "r".into(),
+                at: t(2 * i as i64),
+                readings: vec![reading("q", *depth, Some(1))],
+                management_error: None,
+            });
+        }
+        let q = &qs.queues[&QueueKey::new("r", "q")];
+        let r = q.rates(qs.rate_window).unwrap();
+        assert!((r.rate_out - 0.5).abs() < 1e-9 && r.rate_in == 0.0, "{r:?}");
+        assert_eq!(q.eta(qs.rate_window), Some(Duration::from_secs(14)));
+    }
+
+    #[test]
+    fn one_failure_is_reconnecting_three_unreachable_and_a_poll_recovers() {
+        let mut qs = Queues::default();
+        started(&mut qs, "r");
+        let fail = |qs: &mut Queues| {
+            qs.apply(QueueUpdate::Failed { source: "r".into(), at: t(0), error: "refused redis://:pw@h".into() })
+        };
+        fail(&mut qs);
+        assert_eq!(
+            qs.sources["r"].health,
+            SourceHealth::Reconnecting { error: "refused redis://:***@h".into(), failures: 1 }
+        );
+        fail(&mut qs);
+        fail(&mut qs);
+        assert_eq!(qs.sources["r"].health.label(), "unreachable");
+        qs.apply(QueueUpdate::Polled { source: "r".into(), at: t(1), readings: vec![], management_error: None });
+        assert_eq!(qs.sources["r"].health, SourceHealth::Ok);
+    }
+
+    #[test]
+    fn queues_show_before_the_first_poll_and_when_it_fails() {
+        let mut qs = Queues::default();
+        qs.apply(QueueUpdate::Started {
+            source: "r".into(),
+            kind: BrokerKind::Redis,
+            display: "x".into(),
+            queues: vec!["q".into()],
+        });
+        assert_eq!(qs.summaries()[0].health, "connecting");
+        qs.apply(QueueUpdate::Failed { source: "r".into(), at: t(0), error: "refused".into() });
+        let s = &qs.summaries()[0];
+        assert_eq!((s.name.as_str(), s.health.as_str(), s.error.as_deref()), ("q", "reconnecting", Some("refused")));
+        qs.give_up("r");
+        assert_eq!(qs.summaries()[0].health, "unreachable");
+    }
+
+    #[test]
+    fn history_is_bounded() {
+        let mut qs = Queues::new(Duration::from_secs(60), Duration::from_secs(20), Duration::from_secs(2));
+        started(&mut qs, "r");
+        for i in 0..50 {
+            qs.apply(QueueUpdate::Polled {
+                source: "r".into(),
+                at: t(i),
+                readings: vec![reading("q", 1, None)],
+                management_error: None,
+            });
+        }
+        assert_eq!(qs.queues[&QueueKey::new("r", "q")].history.len(), 10);
+    }
+
+    fn lease_poll(qs: &mut Queues, at: i64, owner: Option<&str>) {
+        let items = vec![LeaseItem {
+            item: "pear".into(),
+            hash: "h1".into(),
+            owner: owner.map(str::to_string),
+            ttl_ms: owner.map(|_| 5000),
+        }];
+        let r = QueueReading { leases: Some(LeaseReading { processing: 1, items }), ..reading("job2", 0, Some(1)) };
+        qs.apply(QueueUpdate::Polled { source: "r".into(), at: t(at), readings: vec![r], management_error: None });
+    }
+
+    #[test]
+    fn orphan_needs_two_polls_and_is_named() {
+        let mut qs = Queues::default();
+        started(&mut qs, "r");
+        let jobs = super::super::Store::default();
+        lease_poll(&mut qs, 0, None);
+        qs.note_poll("r", &jobs);
+        assert!(qs.warnings(&jobs).is_empty(), "a lease written a moment after the lease move is not an orphan");
+        lease_poll(&mut qs, 2, None);
+        qs.note_poll("r", &jobs);
+        let w = qs.warnings(&jobs);
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].kind, WarningKind::OrphanedLease);
+        assert!(w[0].message.contains("\"pear\"") && w[0].message.starts_with("stuck"), "{}", w[0].message);
+        lease_poll(&mut qs, 4, Some("session"));
+        assert_eq!(qs.queues[&QueueKey::new("r", "job2")].orphaned(), 0);
+    }
+
+    fn mismatch(completions: i32, items: u64, in_flight: Option<u64>) -> Vec<WarningKind> {
+        let mut qs = Queues::default();
+        started(&mut qs, "r");
+        let mut j = job("ns", "j", &[], Some(completions));
+        j.status.active = 2;
+        let mut jobs = super::super::Store::default();
+        jobs.upsert(j.key.clone(), j.clone(), 1);
+        qs.set_links([(QueueKey::new("r", "q"), [j.key.clone()].into())].into());
+        for at in 0..3 {
+            qs.apply(QueueUpdate::Polled {
+                source: "r".into(),
+                at: t(at),
+                readings: vec![reading("q", items, in_flight)],
+                management_error: None,
+            });
+            qs.note_poll("r", &jobs);
+        }
+        qs.warnings(&jobs).into_iter().map(|w| w.kind).collect()
+    }
+
+    #[test]
+    fn completion_mismatch_warnings() {
+        assert_eq!(mismatch(5, 8, Some(0)), vec![WarningKind::CompletionsBelowItems]);
+        assert_eq!(mismatch(10, 8, Some(0)), vec![WarningKind::CompletionsAboveItems]);
+        assert_eq!(mismatch(8, 8, Some(0)), vec![]);
+        // Without an in-flight count, active pods may hold items: no false alarm.
+        assert_eq!(mismatch(8, 6, None), vec![]);
+        assert_eq!(mismatch(1, 0, Some(0)), vec![WarningKind::CompletionsAboveItems, WarningKind::EmptyButRunning]);
+    }
+
+    #[test]
+    fn finished_jobs_raise_nothing() {
+        let mut qs = Queues::default();
+        started(&mut qs, "r");
+        let mut j = job("ns", "j", &[], Some(5));
+        j.status.conditions.push(Condition {
+            type_: "Complete".into(),
+            status: "True".into(),
+            reason: None,
+            message: None,
+            last_transition: None,
+        });
+        let mut jobs = super::super::Store::default();
+        jobs.upsert(j.key.clone(), j.clone(), 1);
+        qs.set_links([(QueueKey::new("r", "q"), [j.key.clone()].into())].into());
+        for at in 0..3 {
+            qs.apply(QueueUpdate::Polled {
+                source: "r".into(),
+                at: t(at),
+                readings: vec![reading("q", 8, Some(0))],
+                management_error: None,
+            });
+            qs.note_poll("r", &jobs);
+        }
+        assert!(qs.warnings(&jobs).is_empty());
+    }
+
+    #[test]
+    fn missing_queue_is_not_found_and_others_update() {
+        let mut qs = Queues::default();
+        started(&mut qs, "r");
+        qs.apply(QueueUpdate::Polled {
+            source: "r".into(),
+            at: t(0),
+            readings: vec![QueueReading::not_found("nope"), reading("q", 3, None)],
+            management_error: None,
+        });
+        let s = qs.summaries();
+        assert_eq!(
+            s.iter().map(|s| (s.name.as_str(), s.health.as_str())).collect::<Vec<_>>(),
+            vec![("nope", "not found"), ("q", "ok")]
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn rates_are_nonnegative_and_net_matches(depths in proptest::collection::vec(0u64..1000, 2..40), step in 1i64..10) {
+            let samples: Vec<Sample> = depths.iter().enumerate().map(|(i, d)| Sample { at: t(i as i64 * step), ready: *d, in_flight: 0 }).collect();
+            let r = rates(samples.iter().copied(), Duration::from_secs(100_000)).unwrap();
+            prop_assert!(r.rate_in >= 0.0 && r.rate_out >= 0.0);
+            let secs = ((depths.len() - 1) as i64 * step) as f64;
+            let net = (*depths.last().unwrap() as f64 - depths[0] as f64) / secs;
+            prop_assert!(((r.rate_in - r.rate_out) - net).abs() < 1e-6);
+        }
+
+        #[test]
+        fn rates_only_see_the_window(depths in proptest::collection::vec(0u64..1000, 2..40), window in 1u64..30) {
+            let samples: Vec<Sample> = depths.iter().enumerate().map(|(i, d)| Sample { at: t(i as i64), ready: *d, in_flight: 0 }).collect();
+            let got = rates(samples.iter().copied(), Duration::from_secs(window));
+            let skip = samples.len().saturating_sub(window as usize + 1);
+            let expected = rates(samples[skip..].iter().copied(), Duration::from_secs(100_000));
+            prop_assert_eq!(got, expected);
+        }
+
+        #[test]
+        fn eta_empties_the_queue(left in 1u64..100_000, out in 0.01f64..1000.0, inn in 0.0f64..1000.0) {
+            let r = Rates { rate_in: inn, rate_out: out };
+            match eta(left, r) {
+                Some(d) => prop_assert!(((out - inn) * d.as_secs_f64() - left as f64).abs() < 1e-3 * left as f64 + 1e-6),
+                None => prop_assert!(out <= inn + f64::EPSILON),
+            }
+        }
+
+        #[test]
+        fn linking_is_symmetric(n in 1usize..6) {
+            let jobs: Vec<JobInfo> = (0..n).map(|i| job("ns", &format!("j{i}"), &[("BROKER_URL", "amqp://rabbitmq-service"), ("QUEUE", &format!("q{}", i % 2))], Some(1))).collect();
+            let p = plan(&sandbox_config(), jobs.iter());
+            let mut qs = Queues::default();
+            qs.set_links(p.links.clone());
+            for j in &jobs {
+                let qk: Vec<_> = qs.queues_of_job(&j.key).collect();
+                prop_assert_eq!(qk.len(), 1);
+                prop_assert!(qs.linked_jobs(qk[0]).any(|k| *k == j.key));
+            }
+        }
+    }
+}

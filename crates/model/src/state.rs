@@ -1,0 +1,253 @@
+//! The cluster as batchtop sees it: every watched object's projection, kept
+//! by [`State::apply`] from the watches' [`Update`]s, and how each watch is doing.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use crate::store::Store;
+use crate::types::{CronJobInfo, EventInfo, JobInfo, NodeInfo, ObjKey, PodInfo, ServiceInfo, Time};
+
+/// The kinds of object batchtop watches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub enum Kind {
+    Job,
+    Pod,
+    CronJob,
+    Node,
+    Event,
+    Service,
+}
+
+impl Kind {
+    pub fn plural(self) -> &'static str {
+        match self {
+            Kind::Job => "jobs",
+            Kind::Pod => "pods",
+            Kind::CronJob => "cronjobs",
+            Kind::Node => "nodes",
+            Kind::Event => "events",
+            Kind::Service => "services",
+        }
+    }
+}
+
+/// One watch: a kind in one namespace, or in all namespaces (`None`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct WatchId {
+    pub kind: Kind,
+    pub namespace: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WatchHealth {
+    /// Connecting or listing for the first time.
+    Starting,
+    /// The first complete list arrived and the watch is streaming.
+    Ok,
+    /// The watch failed and is retrying with backoff; the rows shown are the last known.
+    Retrying { error: String },
+    /// RBAC refused the list or watch; retrying will not help until permissions change.
+    Forbidden { message: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct WatchStatus {
+    pub health: WatchHealth,
+    /// A complete list has been seen at least once.
+    pub synced: bool,
+    pub last_event: Option<Time>,
+    list_generation: u64,
+}
+
+/// A projected object, as sources send it.
+#[derive(Debug, Clone)]
+pub enum Object {
+    Job(JobInfo),
+    Pod(PodInfo),
+    CronJob(CronJobInfo),
+    Node(NodeInfo),
+    Event(EventInfo),
+    Service(ServiceInfo),
+}
+
+impl Object {
+    pub fn kind(&self) -> Kind {
+        match self {
+            Object::Job(_) => Kind::Job,
+            Object::Pod(_) => Kind::Pod,
+            Object::CronJob(_) => Kind::CronJob,
+            Object::Node(_) => Kind::Node,
+            Object::Event(_) => Kind::Event,
+            Object::Service(_) => Kind::Service,
+        }
+    }
+}
+
+/// Everything a source can tell the state.
+#[derive(Debug, Clone)]
+pub enum Update {
+    /// A watch begins a (re)list: what it applies until `ListDone` is the complete set.
+    ListStarted(WatchId),
+    Applied(WatchId, Object),
+    Deleted(WatchId, ObjKey),
+    ListDone(WatchId),
+    Health(WatchId, WatchHealth),
+}
+
+#[derive(Debug, Default)]
+pub struct State {
+    pub jobs: Store<JobInfo>,
+    pub pods: Store<PodInfo>,
+    pub cronjobs: Store<CronJobInfo>,
+    /// Nodes are cluster-scoped: keyed with an empty namespace.
+    pub nodes: Store<NodeInfo>,
+    pub events: Store<EventInfo>,
+    pub services: Store<ServiceInfo>,
+    pub watches: BTreeMap<WatchId, WatchStatus>,
+    pub last_update: Option<Time>,
+    /// Pod names by owning Job, so a Job's pods are found without a scan.
+    pods_by_job: HashMap<ObjKey, BTreeSet<String>>,
+    generation: u64,
+}
+
+impl State {
+    /// Folds one update into the state. Returns whether anything visible changed.
+    pub fn apply(&mut self, update: Update, now: Time) -> bool {
+        match update {
+            Update::ListStarted(id) => {
+                self.generation += 1;
+                let g = self.generation;
+                self.watch_mut(&id).list_generation = g;
+                false
+            }
+            Update::Applied(id, object) => {
+                let g = self.watch_mut(&id).list_generation;
+                self.watch_mut(&id).last_event = Some(now);
+                self.last_update = Some(now);
+                self.upsert(object, g);
+                true
+            }
+            Update::Deleted(id, key) => {
+                self.watch_mut(&id).last_event = Some(now);
+                self.last_update = Some(now);
+                self.remove(id.kind, &key)
+            }
+            Update::ListDone(id) => {
+                let status = self.watch_mut(&id);
+                status.synced = true;
+                status.health = WatchHealth::Ok;
+                status.last_event = Some(now);
+                let g = status.list_generation;
+                self.last_update = Some(now);
+                self.drop_unseen(&id, g);
+                true
+            }
+            Update::Health(id, health) => {
+                let status = self.watch_mut(&id);
+                let changed = status.health != health;
+                status.health = health;
+                changed
+            }
+        }
+    }
+
+    /// The pods of a Job, in name order.
+    pub fn pods_of_job<'a>(&'a self, job: &'a ObjKey) -> impl Iterator<Item = &'a PodInfo> + 'a {
+        self.pods_by_job
+            .get(job)
+            .into_iter()
+            .flatten()
+            .filter_map(move |name| self.pods.get(&ObjKey::new(job.namespace.clone(), name.clone())))
+    }
+
+    /// All watches of a kind have completed their first list.
+    pub fn synced(&self, kind: Kind) -> bool {
+        let mut of_kind = self.watches.iter().filter(|(id, _)| id.kind == kind).peekable();
+        of_kind.peek().is_some() && of_kind.all(|(_, s)| s.synced)
+    }
+
+    fn watch_mut(&mut self, id: &WatchId) -> &mut WatchStatus {
+        self.watches.entry(id.clone()).or_insert_with(|| WatchStatus {
+            health: WatchHealth::Starting,
+            synced: false,
+            last_event: None,
+            list_generation: 0,
+        })
+    }
+
+    fn upsert(&mut self, object: Object, g: u64) {
+        match object {
+            Object::Job(j) => self.jobs.upsert(j.key.clone(), j, g),
+            Object::Pod(p) => {
+                if let Some(old) = self.pods.get(&p.key) {
+                    if old.job != p.job {
+                        self.unindex_pod(&p.key.clone());
+                    }
+                }
+                if let Some(job) = &p.job {
+                    self.pods_by_job
+                        .entry(ObjKey::new(p.key.namespace.clone(), job.clone()))
+                        .or_default()
+                        .insert(p.key.name.clone());
+                }
+                self.pods.upsert(p.key.clone(), p, g)
+            }
+            Object::CronJob(c) => self.cronjobs.upsert(c.key.clone(), c, g),
+            Object::Node(n) => self.nodes.upsert(ObjKey::new("", n.name.clone()), n, g),
+            Object::Event(e) => self.events.upsert(e.key.clone(), e, g),
+            Object::Service(s) => self.services.upsert(s.key.clone(), s, g),
+        }
+    }
+
+    fn remove(&mut self, kind: Kind, key: &ObjKey) -> bool {
+        match kind {
+            Kind::Job => self.jobs.remove(key).is_some(),
+            Kind::Pod => {
+                self.unindex_pod(key);
+                self.pods.remove(key).is_some()
+            }
+            Kind::CronJob => self.cronjobs.remove(key).is_some(),
+            Kind::Node => self.nodes.remove(&ObjKey::new("", key.name.clone())).is_some(),
+            Kind::Event => self.events.remove(key).is_some(),
+            Kind::Service => self.services.remove(key).is_some(),
+        }
+    }
+
+    fn unindex_pod(&mut self, key: &ObjKey) {
+        let Some(job) = self.pods.get(key).and_then(|p| p.job.clone()) else { return };
+        let job_key = ObjKey::new(key.namespace.clone(), job);
+        if let Some(names) = self.pods_by_job.get_mut(&job_key) {
+            names.remove(&key.name);
+            if names.is_empty() {
+                self.pods_by_job.remove(&job_key);
+            }
+        }
+    }
+
+    fn drop_unseen(&mut self, id: &WatchId, g: u64) {
+        let ns = id.namespace.as_deref();
+        match id.kind {
+            Kind::Job => drop(self.jobs.drop_older(ns, g)),
+            Kind::Pod => {
+                if self.pods.drop_older(ns, g) > 0 {
+                    self.rebuild_pod_index();
+                }
+            }
+            Kind::CronJob => drop(self.cronjobs.drop_older(ns, g)),
+            Kind::Node => drop(self.nodes.drop_older(None, g)),
+            Kind::Event => drop(self.events.drop_older(ns, g)),
+            Kind::Service => drop(self.services.drop_older(ns, g)),
+        }
+    }
+
+    fn rebuild_pod_index(&mut self) {
+        self.pods_by_job.clear();
+        for p in self.pods.values() {
+            if let Some(job) = &p.job {
+                self.pods_by_job
+                    .entry(ObjKey::new(p.key.namespace.clone(), job.clone()))
+                    .or_default()
+                    .insert(p.key.name.clone());
+            }
+        }
+    }
+}

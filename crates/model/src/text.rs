@@ -1,0 +1,205 @@
+//! Text both the console and the `--once` report show: durations, ages,
+//! countdowns, rates, cell fitting, the completion bar's segments and
+//! one-line cleaning of cluster text. One copy, so both outputs agree (and
+//! agree with kubectl: durations use the model's kubectl-style `human_duration`).
+
+use unicode_width::UnicodeWidthChar;
+
+use crate::Time;
+use crate::job::{Progress, human_duration};
+
+/// A duration, kubectl-style ("45s", "3m12s", "2h5m").
+pub fn duration(d: chrono::Duration) -> String {
+    human_duration(d)
+}
+
+/// Time since `t`, or "-" when unknown.
+pub fn age(t: Option<Time>, now: Time) -> String {
+    t.map(|t| human_duration(now - t)).unwrap_or_else(|| "-".into())
+}
+
+/// Time until `t` ("in 42s"), or "now" when it is due.
+pub fn countdown(t: Time, now: Time) -> String {
+    let d = t - now;
+    if d.num_seconds() <= 0 { "now".into() } else { format!("in {}", human_duration(d)) }
+}
+
+/// Cuts `s` to `width` terminal cells, ending with "…" when cut.
+pub fn fit(s: &str, width: usize) -> String {
+    let total: usize = s.chars().map(|c| c.width().unwrap_or(0)).sum();
+    if total <= width {
+        return s.to_string();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    out
+}
+
+/// Cuts `s` to `width` cells in the middle ("job-pod-fa…config-issue"):
+/// Kubernetes names often differ only at the end (a suffix, an index, a hash).
+pub fn fit_middle(s: &str, width: usize) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let total: usize = chars.iter().map(|c| c.width().unwrap_or(0)).sum();
+    if total <= width || width < 8 || chars.len() != total {
+        // Short cells, or wide characters: cut at the end.
+        return fit(s, width);
+    }
+    let tail = (width - 1) / 2;
+    let head = width - 1 - tail;
+    let mut out: String = chars[..head].iter().collect();
+    out.push('…');
+    out.extend(&chars[chars.len() - tail..]);
+    out
+}
+
+/// Text from the cluster (condition messages, event messages, errors) made safe
+/// for the terminal by the model's sanitiser: no escape sequences, no control
+/// characters, one line.
+pub fn sanitize(s: &str) -> String {
+    crate::sanitize::strip_line(s.replace(['\n', '\r'], " ").as_bytes())
+}
+
+/// Folds every run of white space (newlines included) into one space.
+pub fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Items per second, readable at a glance: "2.5/s", "12/m", "0".
+pub fn rate(r: f64) -> String {
+    if r <= 0.0 {
+        "0".into()
+    } else if r >= 10.0 {
+        format!("{r:.0}/s")
+    } else if r >= 1.0 {
+        format!("{r:.1}/s")
+    } else if r * 60.0 >= 1.0 {
+        format!("{:.0}/m", r * 60.0)
+    } else {
+        format!("{:.1}/m", r * 60.0)
+    }
+}
+
+// ---- the completion bar --------------------------------------------------------
+//
+// Succeeded, failed, active and still to do, each with its own glyph as well as
+// its colour, so the bar reads without colour (NO_COLOR) and for colour-blind
+// operators.
+
+pub const SUCCEEDED: char = '█';
+pub const FAILED: char = 'x';
+pub const ACTIVE: char = '▒';
+pub const EMPTY: char = '░';
+
+/// Cells of each segment for a bar `width` cells wide: (succeeded, failed, active).
+pub fn segments(p: &Progress, width: u16) -> (u16, u16, u16) {
+    let w = width as f64;
+    let (s, f, a) = (p.succeeded.max(0) as f64, p.failed.max(0) as f64, p.active.max(0) as f64);
+    let (succeeded, failed, active) = match (p.fraction(), p.target) {
+        (Some(done), Some(t)) if t > 0 => {
+            let failed = p.failed_fraction().unwrap_or(0.0);
+            (done * w, failed * w, (a / t as f64) * w)
+        }
+        (Some(done), _) => (done * w, 0.0, 0.0),
+        // Work queue: no count to reach; show the workers against parallelism.
+        (None, _) => {
+            let total = (p.parallelism.unwrap_or(1).max(1) as f64).max(s + f + a);
+            (s / total * w, f / total * w, a / total * w)
+        }
+    };
+    let mut cells = [succeeded, failed, active].map(|x| x.round() as u16);
+    // Anything non-zero gets at least one cell, so one failure out of 1,000 shows.
+    for (c, raw) in cells.iter_mut().zip([s, f, a]) {
+        if *c == 0 && raw > 0.0 {
+            *c = 1;
+        }
+    }
+    // A bar is full only when the target is reached.
+    let complete = p.target.is_some_and(|t| p.succeeded >= t);
+    if !complete && cells[0] >= width && width > 1 {
+        cells[0] = width - 1;
+    }
+    // Trim overflow from the least important segment first.
+    let mut over = (cells.iter().sum::<u16>()).saturating_sub(width);
+    for i in [2, 1, 0] {
+        let cut = over.min(cells[i]);
+        cells[i] -= cut;
+        over -= cut;
+    }
+    (cells[0], cells[1], cells[2])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fit_cuts_with_an_ellipsis() {
+        assert_eq!(fit("indexed-job", 20), "indexed-job");
+        assert_eq!(fit("indexed-job", 8), "indexed…");
+        assert_eq!(fit("abc", 0), "");
+    }
+
+    #[test]
+    fn fit_middle_keeps_both_ends() {
+        assert_eq!(fit_middle("job-pod-failure-policy-config-issue", 20), "job-pod-fa…fig-issue");
+        assert_eq!(fit_middle("job-pod-failure-policy-config-issue", 20).chars().count(), 20);
+        assert_eq!(fit_middle("short", 20), "short");
+        assert_eq!(fit_middle("abcdefghij", 5), "abcd…");
+    }
+
+    #[test]
+    fn sanitize_drops_escape_sequences_and_newlines() {
+        assert_eq!(sanitize("a\x1b[2Jb\nc\r"), "ab c ");
+    }
+
+    fn progress(succeeded: i32, failed: i32, active: i32, target: Option<i32>, parallelism: Option<i32>) -> Progress {
+        Progress { succeeded, failed, active, target, parallelism, ..Default::default() }
+    }
+
+    #[test]
+    fn segments_follow_the_counts() {
+        assert_eq!(segments(&progress(5, 0, 0, Some(5), None), 10), (10, 0, 0));
+        assert_eq!(segments(&progress(0, 2, 2, Some(8), None), 8), (0, 2, 2));
+        assert_eq!(segments(&progress(3, 0, 2, Some(8), None), 16), (6, 0, 4));
+    }
+
+    #[test]
+    fn almost_done_is_not_drawn_full_and_rare_failures_show() {
+        assert_eq!(segments(&progress(999, 1, 0, Some(1000), None), 10), (9, 1, 0));
+        assert_eq!(segments(&progress(1, 0, 0, Some(1000), None), 10).0, 1);
+    }
+
+    #[test]
+    fn work_queue_shows_workers_against_parallelism() {
+        assert_eq!(segments(&progress(1, 0, 1, None, Some(2)), 10), (5, 0, 5));
+    }
+
+    #[test]
+    fn segments_never_overflow() {
+        for (s, f, a) in [(8, 8, 8), (0, 100, 100), (3, 7, 20)] {
+            let (x, y, z) = segments(&progress(s, f, a, Some(8), Some(4)), 12);
+            assert!(x + y + z <= 12, "{s} {f} {a}");
+        }
+    }
+
+    #[test]
+    fn rates_read_naturally() {
+        assert_eq!(rate(0.0), "0");
+        assert_eq!(rate(0.5), "30/m");
+        assert_eq!(rate(0.01), "0.6/m");
+        assert_eq!(rate(2.54), "2.5/s");
+        assert_eq!(rate(123.0), "123/s");
+    }
+}

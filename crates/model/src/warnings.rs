@@ -1,0 +1,363 @@
+//! Things an operator should look at, derived from the state: the same list
+//! feeds the console's warning panel and `--once`'s `warnings[]`.
+
+use chrono::Duration;
+use serde::Serialize;
+
+use crate::cronjob::schedule_error;
+use crate::indexes::{IndexSet, JobIndexes};
+use crate::job::{JobPhase, human_duration};
+use crate::types::{JobInfo, PodInfo, Time};
+use crate::{State, WatchHealth, WatchId, indexes};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warn,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warn => "warn",
+            Severity::Error => "error",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Warning {
+    pub severity: Severity,
+    /// `Job ns/name`, `Pod ns/name`, `CronJob ns/name`, or `watch jobs in ns`.
+    pub object: String,
+    pub message: String,
+}
+
+impl Warning {
+    fn new(severity: Severity, object: String, message: String) -> Warning {
+        Warning { severity, object, message }
+    }
+}
+
+/// How long a pod may wait on something that is not progress (an image that
+/// will not pull, no node) before it counts as stuck: long enough to skip the
+/// normal first ErrImagePull/backoff blips, short enough to matter on-call.
+pub const STUCK_AFTER: Duration = Duration::seconds(60);
+
+/// Every warning about the batch work in the state, most severe first (then
+/// by object), so the list is stable from one frame to the next.
+pub fn job_warnings(state: &State, now: Time) -> Vec<Warning> {
+    let mut out: Vec<Warning> = state.watches.iter().filter_map(|(id, s)| watch_warning(id, &s.health)).collect();
+    for job in state.jobs.values() {
+        job_warnings_of(job, state, &mut out);
+    }
+    out.extend(state.pods.values().filter_map(|p| stuck_pod(p, now)));
+    out.extend(
+        state.cronjobs.values().filter_map(|cj| {
+            schedule_error(cj).map(|e| Warning::new(Severity::Warn, format!("CronJob {}", cj.key), e))
+        }),
+    );
+    out.sort_by(|a, b| {
+        b.severity.cmp(&a.severity).then_with(|| a.object.cmp(&b.object)).then_with(|| a.message.cmp(&b.message))
+    });
+    out
+}
+
+/// A watch RBAC refused (Error: nothing will show until permissions change)
+/// or one that is retrying (Warn: rows are the last known).
+fn watch_warning(id: &WatchId, health: &WatchHealth) -> Option<Warning> {
+    let scope = match &id.namespace {
+        Some(ns) => format!("in {ns}"),
+        None => "in all namespaces".into(),
+    };
+    let object = format!("watch {} {scope}", id.kind.plural());
+    match health {
+        WatchHealth::Forbidden { message } => {
+            Some(Warning::new(Severity::Error, object, format!("forbidden: {message}")))
+        }
+        WatchHealth::Retrying { error } => Some(Warning::new(Severity::Warn, object, format!("retrying: {error}"))),
+        WatchHealth::Starting | WatchHealth::Ok => None,
+    }
+}
+
+fn job_warnings_of(job: &JobInfo, state: &State, out: &mut Vec<Warning>) {
+    let object = format!("Job {}", job.key);
+    let mut push = |severity, message| out.push(Warning::new(severity, object.clone(), message));
+    if let Some(m) = failure(job) {
+        push(Severity::Error, m);
+    }
+    if let Some(m) = backoff_nearly_exhausted(job) {
+        push(Severity::Warn, m);
+    }
+    if let Some(m) = failed_indexes(job) {
+        push(Severity::Warn, m);
+    }
+    for e in JobIndexes::parse_errors(job) {
+        push(Severity::Warn, format!("cannot read the index status: {e}"));
+    }
+    if job.phase() == JobPhase::Suspended && job.status.active > 0 {
+        push(Severity::Warn, format!("suspended, but {} pods are still active", job.status.active));
+    }
+    if indexes::headless_service_present(job, &state.services) == Some(false) {
+        let subdomain = job.spec.subdomain.as_deref().unwrap_or_default();
+        push(
+            Severity::Warn,
+            format!("no headless Service {subdomain:?} for the pod subdomain: pod hostnames will not resolve"),
+        );
+    }
+}
+
+/// `failed: Reason: message`, or `failing` while the controller waits for
+/// pods to end after FailureTarget.
+fn failure(job: &JobInfo) -> Option<String> {
+    let (reason, message) = job.failure_reason()?;
+    let verb = if job.phase() == JobPhase::Failed { "failed" } else { "failing (pods still terminating)" };
+    Some(if message.is_empty() { format!("{verb}: {reason}") } else { format!("{verb}: {reason}: {message}") })
+}
+
+/// A running Job close to its backoffLimit: the controller fails it once
+/// `failed > backoffLimit`. Warn when at most a fifth of the retries (and at
+/// least the last one) remain.
+fn backoff_nearly_exhausted(job: &JobInfo) -> Option<String> {
+    if job.phase().is_finished() || job.terminal_pending().is_some() {
+        return None;
+    }
+    let (failed, limit) = job.backoff_usage()?;
+    let left = limit - failed;
+    let near = failed > 0 && left >= 0 && left <= (limit / 5).max(1);
+    near.then(|| format!("backoff nearly exhausted: {failed} pods failed, backoffLimit {limit} ({left} retries left)"))
+}
+
+/// Indexes that failed for good (backoffLimitPerIndex), against maxFailedIndexes.
+fn failed_indexes(job: &JobInfo) -> Option<String> {
+    let failed = IndexSet::parse(job.status.failed_indexes.as_deref()?).ok().filter(|s| !s.is_empty())?;
+    let budget = job.spec.max_failed_indexes.map(|m| format!(" (maxFailedIndexes {m})")).unwrap_or_default();
+    Some(format!("{} indexes failed: {failed}{budget}", failed.len()))
+}
+
+/// A live pod of a Job blocked for longer than [`STUCK_AFTER`]. Only the
+/// creation time is known, so the message says how old the pod is rather
+/// than claiming how long it has been blocked.
+fn stuck_pod(pod: &PodInfo, now: Time) -> Option<Warning> {
+    pod.job.as_ref()?;
+    if pod.deleting {
+        return None;
+    }
+    let reason = pod.blocking_reason()?;
+    let age = now - pod.created?;
+    (age > STUCK_AFTER).then(|| {
+        let message = format!("{} for a pod created {} ago", reason, human_duration(age));
+        Warning::new(Severity::Warn, format!("Pod {}", pod.key), message)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::*;
+    use crate::types::ServiceInfo;
+    use crate::{Kind, Object, Update};
+
+    fn state_with(objects: Vec<Object>) -> State {
+        let mut s = State::default();
+        for o in objects {
+            let id = WatchId { kind: o.kind(), namespace: None };
+            s.apply(Update::Applied(id, o), t0());
+        }
+        s
+    }
+
+    fn messages(ws: &[Warning]) -> Vec<(Severity, &str, &str)> {
+        ws.iter().map(|w| (w.severity, w.object.as_str(), w.message.as_str())).collect()
+    }
+
+    #[test]
+    fn a_healthy_cluster_has_no_warnings() {
+        let mut done = job("indexed", "indexed-job");
+        done.status.conditions = vec![cond("Complete", "True", "CompletionsReached", "")];
+        let mut running = job("wq-fine", "job-wq-2");
+        running.status.start_time = Some(t0());
+        running.status.active = 2;
+        running.spec.backoff_limit = Some(6);
+        let mut p = job_pod(&running, "lglf8", "Running", crate::fixtures::running());
+        p.created = Some(t0());
+        let s = state_with(vec![
+            Object::Job(done),
+            Object::Job(running),
+            Object::Pod(p),
+            Object::CronJob(cronjob("cronjob", "hello", "* * * * *")),
+        ]);
+        assert_eq!(job_warnings(&s, t0() + Duration::hours(1)), vec![]);
+    }
+
+    #[test]
+    fn failed_and_failing_jobs() {
+        let msg = "Container main for pod failure-policy/job-pod-failure-policy-failjob-xpbn6 failed with exit code 42 matching FailJob rule at index 0";
+        let mut failed = job("failure-policy", "job-pod-failure-policy-failjob");
+        failed.status.conditions = vec![
+            cond("FailureTarget", "True", "PodFailurePolicy", msg),
+            cond("Failed", "True", "PodFailurePolicy", msg),
+        ];
+        let mut failing = job("failure-policy", "job-pod-failure-policy-config-issue");
+        failing.status.start_time = Some(t0());
+        failing.status.active = 1;
+        failing.spec.backoff_limit = Some(6);
+        failing.status.failed = 6; // near the limit, but already failing: one warning, not two
+        failing.status.conditions =
+            vec![cond("FailureTarget", "True", "PodFailurePolicy", "Pod x has condition ConfigIssue")];
+        let mut deadline = job("ns", "slow");
+        deadline.status.conditions = vec![cond("Failed", "True", "DeadlineExceeded", "")];
+        let s = state_with(vec![Object::Job(failed), Object::Job(failing), Object::Job(deadline)]);
+        assert_eq!(
+            messages(&job_warnings(&s, t0())),
+            vec![
+                (
+                    Severity::Error,
+                    "Job failure-policy/job-pod-failure-policy-config-issue",
+                    "failing (pods still terminating): PodFailurePolicy: Pod x has condition ConfigIssue"
+                ),
+                (
+                    Severity::Error,
+                    "Job failure-policy/job-pod-failure-policy-failjob",
+                    &*format!("failed: PodFailurePolicy: {msg}")
+                ),
+                (Severity::Error, "Job ns/slow", "failed: DeadlineExceeded"),
+            ]
+        );
+    }
+
+    #[test]
+    fn backoff_nearly_exhausted_thresholds() {
+        // (backoffLimit, failed, warns)
+        let cases = [
+            (6, 0, false),
+            (6, 4, false),
+            (6, 5, true),
+            (6, 6, true),
+            (0, 0, false),
+            (1, 1, true),
+            (10, 7, false),
+            (10, 8, true),
+        ];
+        for (limit, failed, warns) in cases {
+            let mut j = job("ns", "j");
+            j.status.start_time = Some(t0());
+            j.status.active = 1;
+            j.spec.backoff_limit = Some(limit);
+            j.status.failed = failed;
+            assert_eq!(backoff_nearly_exhausted(&j).is_some(), warns, "limit {limit}, failed {failed}");
+        }
+        let mut j = job("ns", "j");
+        j.status.start_time = Some(t0());
+        j.spec.backoff_limit = Some(6);
+        j.status.failed = 5;
+        assert_eq!(
+            backoff_nearly_exhausted(&j).as_deref(),
+            Some("backoff nearly exhausted: 5 pods failed, backoffLimit 6 (1 retries left)")
+        );
+        j.status.conditions = vec![cond("Complete", "True", "", "")];
+        assert_eq!(backoff_nearly_exhausted(&j), None, "finished Jobs are past worrying");
+    }
+
+    #[test]
+    fn indexes_suspension_and_subdomain() {
+        let mut per_index = indexed_job("indexed", "per-index", 5);
+        per_index.status.start_time = Some(t0());
+        per_index.status.active = 1;
+        per_index.spec.backoff_limit_per_index = Some(1);
+        per_index.spec.max_failed_indexes = Some(3);
+        per_index.status.failed_indexes = Some("1,3-4".into());
+        per_index.status.completed_indexes = Some("0-x".into());
+        let mut suspended = job("ns", "paused");
+        suspended.spec.suspend = true;
+        suspended.status.active = 2;
+        let mut p2p = indexed_job("pod-to-pod", "example-job", 3);
+        p2p.spec.subdomain = Some("headless-svc".into());
+        let mut p2p_ok = indexed_job("pod-to-pod-ok", "example-job", 3);
+        p2p_ok.spec.subdomain = Some("headless-svc".into());
+        let svc = ServiceInfo { key: crate::ObjKey::new("pod-to-pod-ok", "headless-svc"), headless: true };
+        let s = state_with(vec![
+            Object::Job(per_index),
+            Object::Job(suspended),
+            Object::Job(p2p),
+            Object::Job(p2p_ok),
+            Object::Service(svc),
+        ]);
+        assert_eq!(
+            messages(&job_warnings(&s, t0())),
+            vec![
+                (Severity::Warn, "Job indexed/per-index", "3 indexes failed: 1,3-4 (maxFailedIndexes 3)"),
+                (
+                    Severity::Warn,
+                    "Job indexed/per-index",
+                    "cannot read the index status: \"0-x\" in index list \"0-x\" is not an index (expected a number from 0 to 4294967295)"
+                ),
+                (Severity::Warn, "Job ns/paused", "suspended, but 2 pods are still active"),
+                (
+                    Severity::Warn,
+                    "Job pod-to-pod/example-job",
+                    "no headless Service \"headless-svc\" for the pod subdomain: pod hostnames will not resolve"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn stuck_pods_after_a_short_while() {
+        let j = job("failure-policy", "job-pod-failure-policy-config-issue");
+        let stuck = job_pod(&j, "k6pvp", "Pending", waiting("ImagePullBackOff"));
+        let creating = job_pod(&j, "aaaaa", "Pending", waiting("ContainerCreating"));
+        let mut deleting = job_pod(&j, "bbbbb", "Pending", waiting("ImagePullBackOff"));
+        deleting.deleting = true;
+        let mut not_a_job_pod = pod("default", "temp", "Pending");
+        not_a_job_pod.containers.push(container("c", waiting("ImagePullBackOff")));
+        let s = state_with(vec![
+            Object::Pod(stuck),
+            Object::Pod(creating),
+            Object::Pod(deleting),
+            Object::Pod(not_a_job_pod),
+        ]);
+        assert_eq!(job_warnings(&s, t0() + Duration::seconds(30)), vec![], "not yet: backoff blips are normal");
+        assert_eq!(
+            messages(&job_warnings(&s, t0() + Duration::seconds(150))),
+            vec![(
+                Severity::Warn,
+                "Pod failure-policy/job-pod-failure-policy-config-issue-k6pvp",
+                "ImagePullBackOff for a pod created 2m30s ago"
+            )]
+        );
+    }
+
+    #[test]
+    fn forbidden_and_retrying_watches_and_bad_schedules() {
+        let mut s = state_with(vec![Object::CronJob(cronjob("cronjob", "bad", "every day"))]);
+        let forbidden =
+            WatchHealth::Forbidden { message: "jobs.batch is forbidden: User \"limited\" cannot list".into() };
+        s.apply(Update::Health(WatchId { kind: Kind::Job, namespace: Some("indexed".into()) }, forbidden), t0());
+        let retrying = WatchHealth::Retrying { error: "connection refused".into() };
+        s.apply(Update::Health(WatchId { kind: Kind::Pod, namespace: None }, retrying), t0());
+        assert_eq!(
+            messages(&job_warnings(&s, t0())),
+            vec![
+                (
+                    Severity::Error,
+                    "watch jobs in indexed",
+                    "forbidden: jobs.batch is forbidden: User \"limited\" cannot list"
+                ),
+                (Severity::Warn, "CronJob cronjob/bad", "cannot parse schedule \"every day\""),
+                (Severity::Warn, "watch pods in all namespaces", "retrying: connection refused"),
+            ]
+        );
+    }
+
+    #[test]
+    fn severity_serialises_lowercase() {
+        let w = Warning::new(Severity::Warn, "Job a/b".into(), "m".into());
+        assert_eq!(serde_json::to_string(&w).unwrap(), r#"{"severity":"warn","object":"Job a/b","message":"m"}"#);
+        assert!(Severity::Error > Severity::Warn && Severity::Warn > Severity::Info);
+        assert_eq!(Severity::Info.as_str(), "info");
+    }
+}

@@ -1,0 +1,298 @@
+//! A hand-built State shaped like the sandbox's seed scenarios (one namespace
+//! each), for unit and snapshot tests that need exact, stable values (the
+//! sandbox capture in [`crate::capture`] has real ones). Values follow what
+//! the real controllers write: condition reasons and messages, index
+//! strings, pod names, exit codes.
+
+use std::collections::BTreeMap;
+
+use chrono::Duration;
+
+use model::fixtures::*;
+use model::*;
+
+/// The instant every snapshot is rendered at.
+pub fn now() -> Time {
+    t0() + Duration::minutes(10)
+}
+
+fn at(secs: i64) -> Option<Time> {
+    Some(t0() + Duration::seconds(secs))
+}
+
+fn with_time(mut c: Condition, secs: i64) -> Condition {
+    c.last_transition = at(secs);
+    c
+}
+
+fn started(mut j: JobInfo, secs: i64) -> JobInfo {
+    j.status.start_time = at(secs);
+    j
+}
+
+fn owned(mut p: PodInfo, node: &str, index: Option<u32>) -> PodInfo {
+    p.node = Some(node.into());
+    p.completion_index = index;
+    p
+}
+
+fn applied(state: &mut State, kind: Kind, objects: Vec<Object>) {
+    let id = WatchId { kind, namespace: None };
+    state.apply(Update::ListStarted(id.clone()), now());
+    for o in objects {
+        state.apply(Update::Applied(id.clone(), o), now());
+    }
+    state.apply(Update::ListDone(id), now());
+}
+
+pub fn jobs_and_pods() -> (Vec<JobInfo>, Vec<PodInfo>) {
+    let mut jobs = Vec::new();
+    let mut pods = Vec::new();
+
+    // indexed: indexed-job, 5 completions, done.
+    let mut j = started(indexed_job("indexed", "indexed-job", 5), 2);
+    j.spec.parallelism = Some(3);
+    j.status.succeeded = 5;
+    j.status.ready = Some(0);
+    j.status.terminating = Some(0);
+    j.status.completed_indexes = Some("0-4".into());
+    j.status.completion_time = at(40);
+    j.status.conditions = vec![
+        with_time(
+            cond("SuccessCriteriaMet", "True", "CompletionsReached", "Reached expected number of succeeded pods"),
+            40,
+        ),
+        with_time(cond("Complete", "True", "CompletionsReached", "Reached expected number of succeeded pods"), 40),
+    ];
+    for i in 0..5u32 {
+        let p = job_pod(&j, &format!("{i}-x{i}k2p"), "Succeeded", terminated(0, "Completed"));
+        pods.push(owned(p, &format!("kwok-node-{}", i % 3), Some(i)));
+    }
+    jobs.push(j);
+
+    // failure-policy: failjob, FailJob on exit 42.
+    let mut j = started(job("failure-policy", "job-pod-failure-policy-failjob"), 5);
+    j.spec.completions = Some(8);
+    j.spec.parallelism = Some(2);
+    j.spec.backoff_limit = Some(6);
+    j.spec.failure_rules = vec![FailureRule {
+        action: "FailJob".into(),
+        on_exit_codes: Some(ExitCodeRule { container: Some("main".into()), operator: "In".into(), values: vec![42] }),
+        on_pod_conditions: vec![],
+    }];
+    let msg = "Container main for pod failure-policy/job-pod-failure-policy-failjob-xpbn6 failed with exit code 42 matching FailJob rule at index 0";
+    j.status.failed = 2;
+    j.status.ready = Some(0);
+    j.status.terminating = Some(0);
+    j.status.conditions = vec![
+        with_time(cond("FailureTarget", "True", "PodFailurePolicy", msg), 40),
+        with_time(cond("Failed", "True", "PodFailurePolicy", msg), 41),
+    ];
+    for suffix in ["xpbn6", "q7wz2"] {
+        let p = job_pod(&j, suffix, "Failed", terminated(42, "Error"));
+        pods.push(owned(p, "kwok-node-1", None));
+    }
+    jobs.push(j);
+
+    // failure-policy: ignore, a pod disrupted by a drain, the Job carries on.
+    let mut j = started(job("failure-policy", "job-pod-failure-policy-ignore"), 8);
+    j.spec.completions = Some(4);
+    j.spec.parallelism = Some(2);
+    j.spec.backoff_limit = Some(0);
+    j.spec.failure_rules = vec![FailureRule {
+        action: "Ignore".into(),
+        on_exit_codes: None,
+        on_pod_conditions: vec![PodConditionPattern { type_: "DisruptionTarget".into(), status: "True".into() }],
+    }];
+    j.status.succeeded = 1;
+    j.status.active = 2;
+    j.status.ready = Some(2);
+    j.status.terminating = Some(0);
+    let mut evicted = job_pod(&j, "h2k9d", "Failed", terminated(137, "Error"));
+    evicted
+        .conditions
+        .push(with_time(cond("DisruptionTarget", "True", "EvictionByEvictionAPI", "Eviction API: evicting"), 60));
+    pods.push(owned(evicted, "kwok-node-0", None));
+    pods.push(owned(job_pod(&j, "m4v8r", "Succeeded", terminated(0, "Completed")), "kwok-node-1", None));
+    pods.push(owned(job_pod(&j, "p3j6t", "Running", running()), "kwok-node-1", None));
+    pods.push(owned(job_pod(&j, "z8c1n", "Running", running()), "kwok-node-2", None));
+    jobs.push(j);
+
+    // failure-policy: config-issue, failed by a custom pod condition.
+    let mut j = started(job("failure-policy", "job-pod-failure-policy-config-issue"), 9);
+    j.spec.completions = Some(8);
+    j.spec.parallelism = Some(2);
+    j.spec.backoff_limit = Some(6);
+    j.spec.failure_rules = vec![FailureRule {
+        action: "FailJob".into(),
+        on_exit_codes: None,
+        on_pod_conditions: vec![PodConditionPattern { type_: "ConfigIssue".into(), status: "True".into() }],
+    }];
+    let msg = "Pod failure-policy/job-pod-failure-policy-config-issue-k6pvp has condition ConfigIssue matching FailJob rule at index 0";
+    j.status.failed = 2;
+    j.status.conditions = vec![
+        with_time(cond("FailureTarget", "True", "PodFailurePolicy", msg), 120),
+        with_time(cond("Failed", "True", "PodFailurePolicy", msg), 121),
+    ];
+    let mut p = job_pod(&j, "k6pvp", "Failed", waiting("ImagePullBackOff"));
+    p.conditions.push(with_time(cond("ConfigIssue", "True", "", ""), 110));
+    pods.push(owned(p, "kwok-node-2", None));
+    jobs.push(j);
+
+    // wq-coarse: job-wq-1, fixed completions 8, parallelism 2, running.
+    let mut j = started(job("wq-coarse", "job-wq-1"), 30);
+    j.spec.completions = Some(8);
+    j.spec.parallelism = Some(2);
+    j.spec.backoff_limit = Some(6);
+    j.status.succeeded = 3;
+    j.status.active = 2;
+    j.status.ready = Some(2);
+    for (i, s) in ["a1", "b2", "c3"].iter().enumerate() {
+        pods.push(owned(job_pod(&j, s, "Succeeded", terminated(0, "Completed")), &format!("kwok-node-{i}"), None));
+    }
+    pods.push(owned(job_pod(&j, "d4", "Running", running()), "kwok-node-0", None));
+    pods.push(owned(job_pod(&j, "e5", "Running", running()), "kwok-node-1", None));
+    jobs.push(j);
+
+    // wq-fine: job-wq-2, work queue (parallelism 2, no completions).
+    let mut j = started(job("wq-fine", "job-wq-2"), 35);
+    j.spec.parallelism = Some(2);
+    j.spec.backoff_limit = Some(6);
+    j.status.succeeded = 1;
+    j.status.active = 1;
+    j.status.ready = Some(1);
+    pods.push(owned(job_pod(&j, "f6", "Succeeded", terminated(0, "Completed")), "kwok-node-0", None));
+    pods.push(owned(job_pod(&j, "g7", "Running", running()), "kwok-node-2", None));
+    jobs.push(j);
+
+    // expansion: three Jobs from one template, grouped by jobgroup=jobexample.
+    for (i, item) in ["apple", "banana", "cherry"].iter().enumerate() {
+        let mut j = started(job("expansion", &format!("process-item-{item}")), 50 + i as i64);
+        j.labels.insert("jobgroup".into(), "jobexample".into());
+        j.spec.completions = Some(1);
+        j.spec.parallelism = Some(1);
+        j.status.succeeded = 1;
+        j.status.completion_time = at(70 + i as i64);
+        j.status.conditions = vec![with_time(cond("Complete", "True", "CompletionsReached", ""), 70 + i as i64)];
+        let mut p = job_pod(&j, "w9", "Succeeded", terminated(0, "Completed"));
+        p.labels = BTreeMap::from([("jobgroup".into(), "jobexample".into())]);
+        pods.push(owned(p, "kwok-node-0", None));
+        jobs.push(j);
+    }
+
+    // pod-to-pod: an Indexed Job whose pods talk through a headless Service, mid-run.
+    let mut j = started(indexed_job("pod-to-pod", "example-job", 3), 200);
+    j.spec.subdomain = Some("headless-svc".into());
+    j.status.succeeded = 1;
+    j.status.active = 2;
+    j.status.completed_indexes = Some("0".into());
+    pods.push(owned(job_pod(&j, "0-a1b2c", "Succeeded", terminated(0, "Completed")), "kwok-node-0", Some(0)));
+    pods.push(owned(job_pod(&j, "1-d3e4f", "Running", running()), "kwok-node-1", Some(1)));
+    pods.push(owned(job_pod(&j, "2-g5h6i", "Pending", waiting("ContainerCreating")), "kwok-node-2", Some(2)));
+    jobs.push(j);
+
+    // cronjob: hello, one finished run and one running.
+    for (n, secs, done) in [(28_894_120u64, 480i64, true), (28_894_121, 540, false)] {
+        let mut j = started(job("cronjob", &format!("hello-{n}")), secs);
+        j.owner = Some(Owner { kind: "CronJob".into(), name: "hello".into(), uid: "uid-hello".into() });
+        j.created = at(secs);
+        j.spec.completions = Some(1);
+        j.spec.parallelism = Some(1);
+        if done {
+            j.status.succeeded = 1;
+            j.status.completion_time = at(secs + 5);
+            j.status.conditions = vec![with_time(cond("Complete", "True", "CompletionsReached", ""), secs + 5)];
+            pods.push(owned(job_pod(&j, "r2d2", "Succeeded", terminated(0, "Completed")), "kwok-node-1", None));
+        } else {
+            j.status.active = 1;
+            pods.push(owned(job_pod(&j, "c3po", "Running", running()), "kwok-node-0", None));
+        }
+        jobs.push(j);
+    }
+    (jobs, pods)
+}
+
+pub fn cronjobs() -> Vec<CronJobInfo> {
+    let mut hello = cronjob("cronjob", "hello", "* * * * *");
+    hello.last_schedule = at(540);
+    hello.last_successful = at(485);
+    hello.active = vec!["hello-28894121".into()];
+    let mut nightly = cronjob("cronjob", "nightly-report", "30 2 * * *");
+    nightly.time_zone = Some("Europe/Berlin".into());
+    nightly.suspend = true;
+    nightly.concurrency_policy = "Forbid".into();
+    vec![hello, nightly]
+}
+
+pub fn nodes() -> Vec<NodeInfo> {
+    (0..3)
+        .map(|i| NodeInfo {
+            name: format!("kwok-node-{i}"),
+            ready: Some(i != 2),
+            unschedulable: i == 1,
+            taints: if i == 1 { vec!["node.kubernetes.io/unschedulable:NoSchedule".into()] } else { vec![] },
+            created: Some(t0() - Duration::hours(2)),
+            kubelet_version: Some("v1.36.3".into()),
+        })
+        .collect()
+}
+
+pub fn events() -> Vec<EventInfo> {
+    let ev = |ns: &str, name: &str, kind: &str, obj: &str, type_: &str, reason: &str, message: &str, secs| EventInfo {
+        key: ObjKey::new(ns, name),
+        involved_kind: kind.into(),
+        involved_name: obj.into(),
+        type_: type_.into(),
+        reason: reason.into(),
+        message: message.into(),
+        count: 1,
+        last_seen: at(secs),
+    };
+    vec![
+        ev(
+            "failure-policy",
+            "e1",
+            "Job",
+            "job-pod-failure-policy-failjob",
+            "Normal",
+            "SuccessfulCreate",
+            "Created pod: job-pod-failure-policy-failjob-xpbn6",
+            5,
+        ),
+        ev(
+            "failure-policy",
+            "e2",
+            "Job",
+            "job-pod-failure-policy-failjob",
+            "Warning",
+            "PodFailurePolicy",
+            "Container main for pod failure-policy/job-pod-failure-policy-failjob-xpbn6 failed with exit code 42 matching FailJob rule at index 0",
+            41,
+        ),
+        ev("indexed", "e3", "Job", "indexed-job", "Normal", "Completed", "Job completed", 40),
+        ev(
+            "pod-to-pod",
+            "e4",
+            "Pod",
+            "example-job-2-g5h6i",
+            "Normal",
+            "Scheduled",
+            "Successfully assigned pod-to-pod/example-job-2-g5h6i to kwok-node-2",
+            210,
+        ),
+    ]
+}
+
+/// Every seed scenario, as one cluster-wide watch per kind would list it.
+pub fn state() -> State {
+    let mut state = State::default();
+    let (jobs, pods) = jobs_and_pods();
+    applied(&mut state, Kind::Job, jobs.into_iter().map(Object::Job).collect());
+    applied(&mut state, Kind::Pod, pods.into_iter().map(Object::Pod).collect());
+    applied(&mut state, Kind::CronJob, cronjobs().into_iter().map(Object::CronJob).collect());
+    applied(&mut state, Kind::Node, nodes().into_iter().map(Object::Node).collect());
+    applied(&mut state, Kind::Event, events().into_iter().map(Object::Event).collect());
+    let svc = ServiceInfo { key: ObjKey::new("pod-to-pod", "headless-svc"), headless: true };
+    applied(&mut state, Kind::Service, vec![Object::Service(svc)]);
+    state
+}

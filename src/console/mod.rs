@@ -1,0 +1,6 @@
+//! The interactive console.
+
+pub mod app;
+pub mod keys;
+pub mod selector;
+pub mod terminal;

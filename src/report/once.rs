@@ -1,0 +1,170 @@
+//! `batchtop --once`: connect, wait for the first complete list of every
+//! watched kind (bounded by a timeout), print the report, exit.
+//!
+//! Exit codes: 0 all good; 1 some listed Job failed; 2 could not reach or
+//! authenticate to the cluster, timed out before the first lists, or RBAC
+//! refused every Job watch (nothing could be listed). Watches refused in some
+//! namespaces only are reported (stdout's table, `watches[]`, stderr with
+//! `-o json`) without changing the exit code.
+
+use std::io::{IsTerminal, Write};
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use crate::cli::Output;
+use model::settings::Config;
+use source::cluster::Cluster;
+use model::queue::{self, Queues};
+use model::{Kind, State, WatchHealth, WatchId};
+use crate::report::{self, Report};
+use model::scope::Scope;
+use source::kube::spawn_watches;
+use source::queues::snapshot;
+
+/// Why `--once` could not produce a trustworthy report.
+#[derive(Debug, thiserror::Error)]
+pub enum OnceError {
+    #[error("timed out after {} waiting for the first list of {pending}", humantime::format_duration(*timeout))]
+    Timeout { timeout: Duration, pending: String },
+    #[error("the watches stopped before listing (internal error)")]
+    Closed,
+}
+
+/// Watches `scope` until every watch has listed once or was refused by RBAC.
+pub async fn collect(conn: &Cluster, scope: &Scope, timeout: Duration) -> Result<State, OnceError> {
+    let (tx, mut rx) = mpsc::channel(4096);
+    let handles = spawn_watches(conn.client.clone(), scope, tx);
+    let ids = handles.ids().to_vec();
+    let mut state = State::default();
+    let deadline = tokio::time::Instant::now() + timeout;
+    while !ids.iter().all(|id| settled(&state, id)) {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(update)) => {
+                state.apply(update, chrono::Utc::now());
+            }
+            Ok(None) => return Err(OnceError::Closed),
+            Err(_) => return Err(OnceError::Timeout { timeout, pending: pending(&state, &ids) }),
+        }
+    }
+    drop(handles);
+    Ok(state)
+}
+
+/// Polls the queues the config and the Jobs name: twice, a second apart, so
+/// rates exist and an orphaned rediswq lease is confirmed (as the console
+/// does). A broker that does not answer shows as unreachable; nothing here
+/// waits longer than a few seconds.
+pub async fn collect_queues(
+    config: &Config,
+    state: &State,
+    scaled_jobs: &[queue::ScaledJobInfo],
+    secrets: &std::collections::BTreeMap<queue::SecretRef, queue::SecretValue>,
+) -> Queues {
+    let scaled: std::collections::BTreeMap<_, _> = scaled_jobs.iter().map(|s| (s.key.clone(), s.clone())).collect();
+    let plan = queue::plan_full(config, state.jobs.values(), &scaled, secrets);
+    if plan.sources.is_empty() {
+        return Queues::from_config(config);
+    }
+    snapshot(&plan, Queues::from_config(config), &state.jobs, ONCE_QUEUE_POLLS, Duration::from_secs(1)).await
+}
+
+/// Polls per queue source in `--once`.
+pub const ONCE_QUEUE_POLLS: u32 = 2;
+
+/// Listed once, or refused for good.
+fn settled(state: &State, id: &WatchId) -> bool {
+    state.watches.get(id).is_some_and(|s| s.synced || matches!(s.health, WatchHealth::Forbidden { .. }))
+}
+
+/// "pods in all namespaces (connection refused), jobs in namespace x".
+fn pending(state: &State, ids: &[WatchId]) -> String {
+    ids.iter()
+        .filter(|id| !settled(state, id))
+        .map(|id| {
+            let error = match state.watches.get(id).map(|s| &s.health) {
+                Some(WatchHealth::Retrying { error }) => format!(" ({error})"),
+                _ => String::new(),
+            };
+            format!("{}{error}", watch_name(id))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// "jobs in namespace indexed", "nodes (cluster-wide)", "pods in all namespaces".
+pub fn watch_name(id: &WatchId) -> String {
+    match (&id.namespace, id.kind) {
+        (Some(ns), kind) => format!("{} in namespace {ns}", kind.plural()),
+        (None, Kind::Node) => "nodes (cluster-wide)".to_string(),
+        (None, kind) => format!("{} in all namespaces", kind.plural()),
+    }
+}
+
+/// Should the text output use colour? Only on a terminal, and never with NO_COLOR.
+pub fn use_color() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Runs `--once` on a connected client; prints the report and returns the exit code.
+pub async fn run(conn: &Cluster, scope: &Scope, timeout: Duration, output: Output, config: &Config) -> i32 {
+    let state = match collect(conn, scope, timeout).await {
+        Ok(state) => state,
+        Err(e) => {
+            eprintln!("batchtop: {e}");
+            return 2;
+        }
+    };
+    let mut report = Report::build(&state, &conn.context, scope, chrono::Utc::now());
+    let scaled =
+        tokio::time::timeout(Duration::from_secs(5), source::keda::list(&conn.client, &scope.namespaces))
+            .await
+            .unwrap_or_default();
+    // Secret values only with `allow_secrets`, and only those linking needs.
+    let wanted = queue::secrets_wanted(config, state.jobs.values());
+    let secrets = match wanted.is_empty() {
+        true => Default::default(),
+        false => tokio::time::timeout(Duration::from_secs(5), source::secrets::read(&conn.client, &wanted))
+            .await
+            .unwrap_or_default(),
+    };
+    let queues = collect_queues(config, &state, &scaled, &secrets).await;
+    report.add_queues(&queues, &state);
+    let printed = match output {
+        Output::Json => serde_json::to_string_pretty(&report).map(|mut s| {
+            s.push('\n');
+            s
+        }),
+        Output::Text => Ok(report::text::render(&report, use_color())),
+    };
+    let text = match printed {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("batchtop: cannot encode the report: {e}");
+            return 2;
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    // A closed pipe (`batchtop --once | head`) is not an error worth a message.
+    let _ = stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush());
+    let forbidden: Vec<(&WatchId, &str)> = state
+        .watches
+        .iter()
+        .filter_map(|(id, s)| match &s.health {
+            WatchHealth::Forbidden { message } => Some((id, message.as_str())),
+            _ => None,
+        })
+        .collect();
+    if output == Output::Json {
+        for (id, message) in &forbidden {
+            eprintln!("batchtop: forbidden: {}: {message}", watch_name(id));
+        }
+    }
+    let job_watches = state.watches.keys().filter(|id| id.kind == Kind::Job).count();
+    let jobs_forbidden: Vec<_> = forbidden.iter().filter(|(id, _)| id.kind == Kind::Job).collect();
+    if job_watches > 0 && jobs_forbidden.len() == job_watches {
+        eprintln!("batchtop: forbidden: cannot list Jobs in any watched namespace: {}", jobs_forbidden[0].1);
+        return 2;
+    }
+    report.exit_code()
+}

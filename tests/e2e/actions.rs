@@ -1,0 +1,602 @@
+//! End to end: the console's actions against the sandbox's real API server,
+//! controllers and kwok nodes, through the same `Action::execute` the console
+//! calls, watched through the same watches and `State` the console shows.
+//!
+//! Every test works in its own namespace (`e2e-actions-*`) and, for drains,
+//! on its own tainted kwok node, so no other test's scenario is disturbed;
+//! both are deleted at the end. Copies of the seed's objects are read from
+//! the sandbox's scenario namespaces (never written).
+//!
+//! Needs `eval "$(tests/sandbox/sandbox env)"` (fails with that message otherwise).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use action::access::{AccessCache, Availability};
+use action::drain::DrainEvent;
+use action::{Action, ActionId, DrainOptions, Options, Progress, ProgressEvent, Propagation, offered};
+use source::cluster::{Cluster, connect};
+use model::{Kind, ObjKey, State, Update};
+use model::scope::{Namespaces, Scope};
+use source::kube::spawn_watches;
+use k8s_openapi::api::batch::v1::{CronJob, Job, JobSpec};
+use k8s_openapi::api::core::v1::{Namespace, Node, NodeSpec, Pod, PodTemplateSpec, Toleration};
+use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use kube::Client;
+use kube::api::{Api, DeleteParams, PostParams};
+use kube::runtime::wait::await_condition;
+use serde_json::json;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// Upper bound for anything the controllers must do; a test that hits it fails
+/// with what it was waiting for (never a pass).
+const PATIENCE: Duration = Duration::from_secs(180);
+const TAINT_KEY: &str = "batchtop.dev/e2e-actions";
+
+async fn connect_as(context: &str) -> Cluster {
+    let env = testkit::sandbox::env();
+    connect(Some(&env.kubeconfig), Some(context))
+        .await
+        .unwrap_or_else(|e| panic!("cannot connect to the sandbox (context {context}): {e}"))
+}
+
+async fn admin() -> Cluster {
+    connect_as(&testkit::sandbox::env().context).await
+}
+
+/// A name nobody else uses: tests of this file run in parallel, and a rerun
+/// must not meet the leftovers of an earlier one still being deleted.
+fn unique(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    format!("{prefix}-{:x}{:05x}", std::process::id() & 0xfff, nanos & 0xfffff)
+}
+
+/// A namespace (and optionally a node) of this test, deleted on drop.
+struct Sandbox {
+    client: Client,
+    ns: String,
+    node: Option<String>,
+}
+
+impl Sandbox {
+    async fn new(client: &Client, what: &str) -> Self {
+        let ns = unique(&format!("e2e-actions-{what}"));
+        let api: Api<Namespace> = Api::all(client.clone());
+        let obj = Namespace {
+            metadata: ObjectMeta { name: Some(ns.clone()), ..ObjectMeta::default() },
+            ..Namespace::default()
+        };
+        api.create(&PostParams::default(), &obj).await.expect("create namespace");
+        Self { client: client.clone(), ns, node: None }
+    }
+
+    /// A kwok node only this test's pods tolerate: draining it touches nothing else.
+    async fn with_node(mut self) -> Self {
+        let name = unique("e2e-actions-node");
+        let node: Node = serde_json::from_value(json!({
+            "metadata": {
+                "name": name,
+                "labels": { "type": "kwok", "kubernetes.io/hostname": name, "kubernetes.io/os": "linux" },
+                "annotations": { "kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0" }
+            },
+            "spec": { "taints": [{ "key": TAINT_KEY, "value": self.ns, "effect": "NoSchedule" }] }
+        }))
+        .unwrap();
+        Api::<Node>::all(self.client.clone()).create(&PostParams::default(), &node).await.expect("create node");
+        self.node = Some(name);
+        self
+    }
+
+    fn node(&self) -> &str {
+        self.node.as_deref().expect("this test made a node")
+    }
+
+    /// Pins a pod template to this test's node.
+    fn pin(&self, template: &mut PodTemplateSpec) {
+        let spec = template.spec.as_mut().expect("pod spec");
+        spec.node_selector = Some(BTreeMap::from([("kubernetes.io/hostname".to_string(), self.node().to_string())]));
+        spec.tolerations = Some(vec![Toleration {
+            key: Some(TAINT_KEY.into()),
+            operator: Some("Equal".into()),
+            value: Some(self.ns.clone()),
+            effect: Some("NoSchedule".into()),
+            ..Toleration::default()
+        }]);
+    }
+
+    fn key(&self, name: &str) -> ObjKey {
+        ObjKey::new(self.ns.clone(), name)
+    }
+
+    async fn create_job(&self, job: Job) -> ObjKey {
+        let api: Api<Job> = Api::namespaced(self.client.clone(), &self.ns);
+        let created = api.create(&PostParams::default(), &job).await.expect("create job");
+        self.key(created.metadata.name.as_deref().unwrap())
+    }
+
+    /// Watches this namespace (and nodes) exactly as the console does.
+    fn watch(&self) -> Watched {
+        let scope = Scope {
+            namespaces: Namespaces::Only(vec![self.ns.clone()]),
+            selector: None,
+            kinds: vec![Kind::Job, Kind::Pod, Kind::CronJob, Kind::Node],
+        };
+        let (tx, rx) = mpsc::channel(1024);
+        let handles = spawn_watches(self.client.clone(), &scope, tx);
+        Watched { state: State::default(), rx, log: Vec::new(), _handles: handles }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let (ns, node) = (self.ns.clone(), self.node.take());
+        // Drop cannot await, and the test's runtime (which the test's client
+        // lives on) is the one dropping us: clean up from a thread with a
+        // runtime and a client of its own.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async {
+                let client = admin().await.client;
+                let bg = DeleteParams::background();
+                let _ = Api::<Namespace>::all(client.clone()).delete(&ns, &bg).await;
+                if let Some(node) = node {
+                    let _ = Api::<Node>::all(client).delete(&node, &bg).await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// The console's state, fed by real watches; waits are on updates, not timers.
+struct Watched {
+    state: State,
+    rx: mpsc::Receiver<Update>,
+    /// Every update in arrival order, for tests about ordering.
+    log: Vec<Update>,
+    _handles: source::kube::WatchHandles,
+}
+
+impl Watched {
+    /// Applies updates until `done` holds; fails after [`PATIENCE`] naming `what`.
+    async fn until(&mut self, what: &str, done: impl Fn(&State) -> bool) {
+        if std::env::var_os("E2E_DEBUG").is_some() {
+            eprintln!("== waiting for: {what}");
+        }
+        let wait = async {
+            while !done(&self.state) {
+                let update = self.rx.recv().await.expect("watches ended");
+                if std::env::var_os("E2E_DEBUG").is_some() {
+                    eprintln!("{update:?}");
+                }
+                self.log.push(update.clone());
+                self.state.apply(update, chrono::Utc::now());
+            }
+        };
+        if tokio::time::timeout(PATIENCE, wait).await.is_err() {
+            panic!("gave up after {PATIENCE:?} waiting for: {what}");
+        }
+    }
+
+    fn job(&self, key: &ObjKey) -> &model::JobInfo {
+        self.state.jobs.get(key).unwrap_or_else(|| panic!("job {key} not in the state"))
+    }
+}
+
+fn condition_true(state: &State, job: &ObjKey, type_: &str) -> bool {
+    state.jobs.get(job).is_some_and(|j| j.status.conditions.iter().any(|c| c.type_ == type_ && c.is_true()))
+}
+
+fn running_pods(state: &State, job: &ObjKey) -> usize {
+    state.pods_of_job(job).filter(|p| p.phase == "Running" && !p.deleting).count()
+}
+
+/// A Job whose pods run for `run` on kwok (the sandbox's run-duration annotation).
+fn job(name: &str, completions: i32, parallelism: i32, run: &str) -> Job {
+    serde_json::from_value(json!({
+        "metadata": { "name": name },
+        "spec": {
+            "completions": completions,
+            "parallelism": parallelism,
+            "template": {
+                "metadata": { "annotations": { "sandbox.batchtop.dev/run-duration": run } },
+                "spec": {
+                    "restartPolicy": "Never",
+                    "containers": [{ "name": "main", "image": "busybox:1.36", "command": ["sleep", "1"] }]
+                }
+            }
+        }
+    }))
+    .unwrap()
+}
+
+async fn run(action: &Action, client: &Client) -> action::Outcome {
+    let outcome = action.execute(client, Progress::silent()).await;
+    assert!(outcome.ok(), "{} failed: {}", action.describe(), outcome.summary());
+    outcome
+}
+
+#[tokio::test]
+async fn suspending_a_running_job_stops_its_pods_and_resuming_completes_it() {
+    let conn = admin().await;
+    let sb = Sandbox::new(&conn.client, "suspend").await;
+    let mut w = sb.watch();
+    let key = sb.create_job(job("worker", 2, 2, "20s")).await;
+    w.until("both pods of the Job running", |s| running_pods(s, &key) == 2).await;
+
+    let suspend = Action::new(ActionId::SuspendJob, &conn.context, vec![key.clone()]);
+    let words = suspend.confirmation(&w.state, chrono::Utc::now()).to_string();
+    assert!(words.contains(&format!("Suspend Job {key} in context {}", conn.context)), "{words}");
+    assert!(words.contains("its 2 active pods are terminated"), "{words}");
+    run(&suspend, &conn.client).await;
+
+    w.until("Suspended condition and no active pods", |s| {
+        condition_true(s, &key, "Suspended")
+            && s.jobs.get(&key).is_some_and(|j| j.status.active == 0)
+            && s.pods_of_job(&key).all(|p| p.phase != "Running" || p.deleting)
+    })
+    .await;
+    assert_eq!(w.job(&key).status.succeeded, 0, "the suspended pods did not count as succeeded");
+
+    let resume = Action::new(ActionId::ResumeJob, &conn.context, vec![key.clone()]);
+    let words = resume.confirmation(&w.state, chrono::Utc::now()).to_string();
+    assert!(words.contains("starts up to 2 pods for the 2 remaining of 2 completions"), "{words}");
+    run(&resume, &conn.client).await;
+    w.until("the resumed Job completes", |s| condition_true(s, &key, "Complete")).await;
+    assert_eq!(w.job(&key).status.succeeded, 2);
+}
+
+#[tokio::test]
+async fn suspending_several_jobs_at_once() {
+    let conn = admin().await;
+    let sb = Sandbox::new(&conn.client, "multi").await;
+    let mut w = sb.watch();
+    let mut keys = Vec::new();
+    for fruit in ["apple", "banana", "cherry"] {
+        let mut j = job(&format!("process-item-{fruit}"), 1, 1, "10m");
+        j.metadata.labels = Some(BTreeMap::from([("jobgroup".to_string(), "jobexample".to_string())]));
+        keys.push(sb.create_job(j).await);
+    }
+    w.until("the three Jobs running", |s| keys.iter().all(|k| running_pods(s, k) == 1)).await;
+    // What the console's multi-select by label hands the action.
+    let selected: Vec<ObjKey> = w
+        .state
+        .jobs
+        .in_namespace(&sb.ns)
+        .filter(|j| j.labels.get("jobgroup").map(String::as_str) == Some("jobexample"))
+        .map(|j| j.key.clone())
+        .collect();
+    assert_eq!(selected.len(), 3);
+    let suspend = Action::new(ActionId::SuspendJob, &conn.context, selected);
+    let words = suspend.confirmation(&w.state, chrono::Utc::now()).to_string();
+    assert!(
+        words.starts_with(&format!(
+            "Suspend 3 Jobs in {}: process-item-apple, process-item-banana, process-item-cherry",
+            sb.ns
+        )),
+        "{words}"
+    );
+    let outcome = run(&suspend, &conn.client).await;
+    assert_eq!(outcome.steps.len(), 3);
+    w.until("all three suspended", |s| keys.iter().all(|k| condition_true(s, k, "Suspended"))).await;
+}
+
+#[tokio::test]
+async fn triggering_hello_creates_a_manual_job_owned_by_the_cronjob() {
+    let conn = admin().await;
+    let sb = Sandbox::new(&conn.client, "trigger").await;
+    // A copy of the seed's hello, suspended so only the manual run appears.
+    let seed: CronJob =
+        Api::namespaced(conn.client.clone(), "cronjob").get("hello").await.expect("the sandbox's cronjob/hello");
+    let mut copy = CronJob {
+        metadata: ObjectMeta { name: Some("hello".into()), ..ObjectMeta::default() },
+        spec: seed.spec,
+        status: None,
+    };
+    copy.spec.suspend = Some(true);
+    let cronjobs: Api<CronJob> = Api::namespaced(conn.client.clone(), &sb.ns);
+    let created = cronjobs.create(&PostParams::default(), &copy).await.expect("create cronjob");
+    let uid = created.metadata.uid.unwrap();
+    let key = sb.key("hello");
+    let mut w = sb.watch();
+    w.until("the CronJob in the state", |s| s.cronjobs.get(&key).is_some()).await;
+
+    let trigger = Action::new(ActionId::TriggerCronJob, &conn.context, vec![key.clone()]);
+    let words = trigger.confirmation(&w.state, chrono::Utc::now()).to_string();
+    assert!(words.contains(&format!("Creates Job hello-manual-<random> in {}", sb.ns)), "{words}");
+    assert!(words.contains("The CronJob stays suspended"), "{words}");
+    let outcome = run(&trigger, &conn.client).await;
+    let made =
+        outcome.steps[0].result.as_ref().unwrap().strip_prefix("created Job ").expect("names the Job").to_string();
+    assert!(made.starts_with("hello-manual-") && made.len() == "hello-manual-".len() + 5, "{made}");
+
+    let job_key = sb.key(&made);
+    w.until("the manual Job in the state", |s| s.jobs.get(&job_key).is_some()).await;
+    let owner = w.job(&job_key).owner.clone().expect("owned");
+    assert_eq!((owner.kind.as_str(), owner.name.as_str(), owner.uid.as_str()), ("CronJob", "hello", uid.as_str()));
+    let job: Job = Api::namespaced(conn.client.clone(), &sb.ns).get(&made).await.unwrap();
+    assert_eq!(
+        job.metadata.annotations.unwrap().get("cronjob.kubernetes.io/instantiate").map(String::as_str),
+        Some("manual")
+    );
+    let cj = w.state.cronjobs.get(&key).unwrap();
+    let history = model::cronjob::history(cj, &w.state.jobs);
+    assert!(history.iter().any(|(name, _, _)| *name == made), "the manual run is in hello's history: {history:?}");
+}
+
+#[tokio::test]
+async fn foreground_deletion_removes_the_pods_before_the_job() {
+    let conn = admin().await;
+    let sb = Sandbox::new(&conn.client, "fg").await;
+    let mut w = sb.watch();
+    let key = sb.create_job(job("doomed", 2, 2, "10m")).await;
+    w.until("both pods running", |s| running_pods(s, &key) == 2).await;
+    let pods: Vec<ObjKey> = w.state.pods_of_job(&key).map(|p| p.key.clone()).collect();
+
+    let delete = Action::new(ActionId::DeleteJob, &conn.context, vec![key.clone()])
+        .with_options(Options::Delete { propagation: Propagation::Foreground });
+    let words = delete.confirmation(&w.state, chrono::Utc::now()).to_string();
+    assert!(words.contains("Deletes its 2 pods, all running first; the Job stays marked for deletion"), "{words}");
+    let outcome = run(&delete, &conn.client).await;
+    assert_eq!(outcome.steps[0].result.as_deref(), Ok("marked for deletion: its pods are deleted first"));
+    w.until("the Job gone", |s| s.jobs.get(&key).is_none()).await;
+
+    let job_gone_at = deleted_at(&w.log, Kind::Job, &key).expect("saw the Job's deletion");
+    for pod in &pods {
+        let at = deleted_at(&w.log, Kind::Pod, pod).unwrap_or_else(|| panic!("{pod} was deleted before the Job"));
+        assert!(at < job_gone_at, "{pod} went before the Job");
+    }
+}
+
+#[tokio::test]
+async fn orphan_deletion_leaves_the_pods() {
+    let conn = admin().await;
+    let sb = Sandbox::new(&conn.client, "orphan").await;
+    let mut w = sb.watch();
+    let key = sb.create_job(job("parent", 2, 2, "10m")).await;
+    w.until("both pods running", |s| running_pods(s, &key) == 2).await;
+    let pods: Vec<ObjKey> = w.state.pods_of_job(&key).map(|p| p.key.clone()).collect();
+
+    let delete = Action::new(ActionId::DeleteJob, &conn.context, vec![key.clone()])
+        .with_options(Options::Delete { propagation: Propagation::Orphan });
+    assert!(delete.confirmation(&w.state, chrono::Utc::now()).to_string().contains("stay, without an owner"));
+    run(&delete, &conn.client).await;
+    w.until("the Job gone and its pods orphaned", |s| {
+        s.jobs.get(&key).is_none() && pods.iter().all(|p| s.pods.get(p).is_some_and(|p| p.job.is_none()))
+    })
+    .await;
+    for pod in &pods {
+        let p = w.state.pods.get(pod).unwrap();
+        assert!(p.phase == "Running" && !p.deleting, "{pod} still runs: {} deleting={}", p.phase, p.deleting);
+    }
+}
+
+/// Position of the first deletion of `key` in the update log.
+fn deleted_at(log: &[Update], kind: Kind, key: &ObjKey) -> Option<usize> {
+    log.iter().position(|u| matches!(u, Update::Deleted(id, k) if id.kind == kind && k == key))
+}
+
+/// The seed's drain experiment: a copy of job-pod-failure-policy-ignore on a
+/// node of its own; the drain evicts its pods (DisruptionTarget), the Ignore
+/// rule keeps the Job from failing, and it completes after uncordon.
+#[tokio::test]
+async fn draining_under_the_ignore_rule_does_not_fail_the_job() {
+    let conn = admin().await;
+    let sb = Sandbox::new(&conn.client, "drain").await.with_node().await;
+    let mut w = sb.watch();
+    let node_key = ObjKey::new("", sb.node());
+    w.until("the test node ready", |s| s.nodes.get(&node_key).is_some_and(|n| n.ready == Some(true))).await;
+
+    let seed: Job = Api::namespaced(conn.client.clone(), "failure-policy")
+        .get("job-pod-failure-policy-ignore")
+        .await
+        .expect("the sandbox's failure-policy/job-pod-failure-policy-ignore");
+    let key = sb.create_job(copy_of(&seed, &sb)).await;
+    w.until("both pods of the Job running on the test node", |s| running_pods(s, &key) == 2).await;
+    let running: Vec<ObjKey> =
+        w.state.pods_of_job(&key).filter(|p| p.phase == "Running").map(|p| p.key.clone()).collect();
+
+    let drain = Action::new(ActionId::DrainNode, &conn.context, vec![node_key.clone()]).with_options(Options::Drain(
+        DrainOptions { grace_period: Some(0), ignore_daemonsets: true, ..DrainOptions::default() },
+    ));
+    let words = drain.confirmation(&w.state, chrono::Utc::now()).to_string();
+    assert!(
+        words.contains(&format!("Cordons {}, then evicts its pods through the Eviction API", sb.node())),
+        "{words}"
+    );
+    assert!(words.contains("its podFailurePolicy ignores the disruption"), "{words}");
+
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let outcome = drain.execute(&conn.client, Progress::new(tx, CancellationToken::new())).await;
+    assert!(outcome.ok(), "{}", outcome.summary());
+    let mut events = Vec::new();
+    while let Ok(e) = rx.try_recv() {
+        events.push(e);
+    }
+    for pod in &running {
+        let name = pod.to_string();
+        assert!(
+            events.iter().any(|e| matches!(e, ProgressEvent::Drain(DrainEvent::Evicted { pod }) if *pod == name)),
+            "progress reported {name} evicted: {events:?}"
+        );
+    }
+    assert!(matches!(events.last(), Some(ProgressEvent::Step(s)) if s.result.is_ok()));
+
+    w.until("the evicted pods gone and replacements waiting for the cordoned node", |s| {
+        running.iter().all(|p| s.pods.get(p).is_none())
+            && s.pods_of_job(&key).any(|p| p.phase == "Pending" && !p.deleting && !running.contains(&p.key))
+    })
+    .await;
+    for pod in &running {
+        assert!(w.log.iter().any(|u| is_disrupted(u, pod)), "the watch saw DisruptionTarget on the evicted {pod}");
+    }
+    let job = w.job(&key);
+    assert_eq!(job.status.failed, 0, "evictions did not count as failures");
+    assert!(!condition_true(&w.state, &key, "Failed") && !condition_true(&w.state, &key, "FailureTarget"));
+    assert!(w.state.nodes.get(&node_key).unwrap().unschedulable, "the node stays cordoned");
+
+    run(&Action::new(ActionId::UncordonNode, &conn.context, vec![node_key]), &conn.client).await;
+    w.until("the Job completes after uncordon", |s| condition_true(s, &key, "Complete")).await;
+    assert_eq!(w.job(&key).status.failed, 0);
+}
+
+/// Says where a test is when E2E_DEBUG is set (with --nocapture).
+fn note(what: &str) {
+    if std::env::var_os("E2E_DEBUG").is_some() {
+        eprintln!("== {what}");
+    }
+}
+
+fn is_disrupted(update: &Update, pod: &ObjKey) -> bool {
+    matches!(update, Update::Applied(_, model::Object::Pod(p))
+        if p.key == *pod && p.conditions.iter().any(|c| c.type_ == "DisruptionTarget" && c.is_true()))
+}
+
+/// The seed Job's spec, pinned to the test's node, with fresh labels and selector.
+fn copy_of(seed: &Job, sb: &Sandbox) -> Job {
+    let spec = seed.spec.clone().expect("job spec");
+    let mut template = spec.template.clone();
+    let meta = template.metadata.get_or_insert_with(ObjectMeta::default);
+    // The controller's labels name the seed Job; the API sets ours.
+    meta.labels = None;
+    meta.annotations.get_or_insert_with(BTreeMap::new).insert("sandbox.batchtop.dev/run-duration".into(), "20s".into());
+    sb.pin(&mut template);
+    Job {
+        metadata: ObjectMeta { name: seed.metadata.name.clone(), ..ObjectMeta::default() },
+        spec: Some(JobSpec {
+            completions: spec.completions,
+            parallelism: spec.parallelism,
+            backoff_limit: spec.backoff_limit,
+            pod_failure_policy: spec.pod_failure_policy,
+            template,
+            ..JobSpec::default()
+        }),
+        status: None,
+    }
+}
+
+/// A budget that allows no disruption: the drain says which pod it blocks and why.
+#[tokio::test]
+async fn a_budget_allowing_no_disruption_blocks_the_drain_and_says_why() {
+    let conn = admin().await;
+    let sb = Sandbox::new(&conn.client, "pdb").await.with_node().await;
+    let mut w = sb.watch();
+    let node_key = ObjKey::new("", sb.node());
+    w.until("the test node ready", |s| s.nodes.get(&node_key).is_some_and(|n| n.ready == Some(true))).await;
+
+    let mut j = job("guarded", 1, 1, "10m");
+    let template = &mut j.spec.as_mut().unwrap().template;
+    template.metadata.as_mut().unwrap().labels = Some(BTreeMap::from([("app".to_string(), "guarded".to_string())]));
+    sb.pin(template);
+    let key = sb.create_job(j).await;
+    let pdbs: Api<PodDisruptionBudget> = Api::namespaced(conn.client.clone(), &sb.ns);
+    let pdb = PodDisruptionBudget {
+        metadata: ObjectMeta { name: Some("guard".into()), ..ObjectMeta::default() },
+        spec: Some(PodDisruptionBudgetSpec {
+            min_available: Some(IntOrString::Int(1)),
+            selector: Some(LabelSelector {
+                match_labels: Some(BTreeMap::from([("app".to_string(), "guarded".to_string())])),
+                ..LabelSelector::default()
+            }),
+            ..PodDisruptionBudgetSpec::default()
+        }),
+        status: None,
+    };
+    pdbs.create(&PostParams::default(), &pdb).await.expect("create pdb");
+    w.until("the guarded pod running", |s| running_pods(s, &key) == 1).await;
+    let pod = w.state.pods_of_job(&key).next().unwrap().key.to_string();
+    // The disruption controller has counted the pod: the budget now allows 0.
+    let counted = await_condition(pdbs.clone(), "guard", |p: Option<&PodDisruptionBudget>| {
+        p.and_then(|p| p.status.as_ref())
+            .is_some_and(|s| s.current_healthy == Some(1) && s.disruptions_allowed == Some(0))
+    });
+    note("waiting for the budget's status");
+    tokio::time::timeout(PATIENCE, counted).await.expect("the disruption controller counted the pod").unwrap();
+    note("previewing the drain");
+
+    // The preview (server-side dry run) already names the blocked pod, and changes nothing.
+    let preview = Action::new(ActionId::DrainPreview, &conn.context, vec![node_key.clone()]);
+    assert!(!preview.dangerous());
+    let outcome = preview.execute(&conn.client, Progress::silent()).await;
+    let text = outcome.steps[0].result.clone().unwrap_err();
+    assert!(
+        text.starts_with("dry run:") && text.contains(&format!("blocked {pod}")) && text.contains("guard"),
+        "{text}"
+    );
+    let node: Node = Api::all(conn.client.clone()).get(sb.node()).await.unwrap();
+    assert_ne!(node.spec.and_then(|s: NodeSpec| s.unschedulable), Some(true), "a preview does not cordon");
+
+    note("draining");
+    let drain = Action::new(ActionId::DrainNode, &conn.context, vec![node_key])
+        .with_options(Options::Drain(DrainOptions { timeout: Duration::from_secs(3), ..DrainOptions::default() }));
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let outcome = drain.execute(&conn.client, Progress::new(tx, CancellationToken::new())).await;
+    assert!(!outcome.ok());
+    let summary = outcome.steps[0].result.clone().unwrap_err();
+    assert!(summary.contains(&format!("blocked {pod} (")), "{summary}");
+    assert!(summary.contains("disruption budget guard needs 1 healthy pods"), "the budget's own words: {summary}");
+    let mut blocked = 0;
+    while let Ok(e) = rx.try_recv() {
+        if let ProgressEvent::Drain(DrainEvent::Blocked { pod: note, .. }) = e {
+            assert_eq!(note.pod, pod);
+            blocked += 1;
+        }
+    }
+    assert!(blocked >= 1, "every refusal is reported");
+    let still: Pod = Api::namespaced(conn.client.clone(), &sb.ns).get(pod.split('/').nth(1).unwrap()).await.unwrap();
+    assert!(still.metadata.deletion_timestamp.is_none(), "the guarded pod was not evicted");
+
+    // A drain waiting on the budget stops when cancelled, saying what it did not do.
+    note("draining again, then cancelling");
+    let patient =
+        drain.clone().with_options(Options::Drain(DrainOptions { timeout: PATIENCE, ..DrainOptions::default() }));
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let cancel = CancellationToken::new();
+    let client = conn.client.clone();
+    let running = {
+        let cancel = cancel.clone();
+        tokio::spawn(async move { patient.execute(&client, Progress::new(tx, cancel)).await })
+    };
+    while let Some(e) = rx.recv().await {
+        if matches!(e, ProgressEvent::Drain(DrainEvent::Blocked { .. })) {
+            cancel.cancel();
+            break;
+        }
+    }
+    let outcome = tokio::time::timeout(PATIENCE, running).await.expect("the cancelled drain ends").unwrap();
+    let summary = outcome.steps[0].result.clone().unwrap_err();
+    assert!(summary.contains(&format!("cancelled before evicting {pod}")), "{summary}");
+}
+
+#[tokio::test]
+async fn readonly_offers_nothing_dangerous_and_rbac_refusals_show_their_reason() {
+    for kind in [Kind::Job, Kind::CronJob, Kind::Pod, Kind::Node] {
+        assert!(offered(kind, true).all(|s| !s.dangerous), "read-only offers no dangerous action on {kind:?}");
+        assert!(offered(kind, false).any(|s| s.dangerous));
+    }
+
+    let env = testkit::sandbox::env();
+    let (limited_ctx, limited_ns) = (env.limited_context, env.limited_namespace);
+    let limited = connect_as(&limited_ctx).await;
+    let admin = admin().await;
+    let ns = vec![Some(limited_ns.clone())];
+    let mut cache = AccessCache::default();
+    for spec in
+        [ActionId::DeleteJob, ActionId::SuspendJob, ActionId::TriggerCronJob, ActionId::DeletePod].map(ActionId::spec)
+    {
+        match cache.check(&limited.client, &limited_ctx, spec, &ns).await {
+            Availability::Unavailable(reason) => {
+                assert!(reason.starts_with("RBAC: cannot "), "{reason}");
+                assert!(reason.contains(&format!("in namespace {limited_ns} (context {limited_ctx})")), "{reason}");
+            }
+            other => panic!("{:?} should be unavailable to the limited user, was {other:?}", spec.id),
+        }
+        assert_eq!(cache.check(&admin.client, &admin.context, spec, &ns).await, Availability::Available);
+    }
+    let drain = ActionId::DrainNode.spec();
+    assert!(matches!(cache.check(&limited.client, &limited_ctx, drain, &[None]).await,
+        Availability::Unavailable(r) if r.contains("patch nodes cluster-wide")));
+}

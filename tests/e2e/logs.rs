@@ -1,0 +1,427 @@
+//! End to end: logs against the sandbox, whose kwok nodes serve real log
+//! streams (the worker simulator writes CRI log files; kwok's kubelet API
+//! serves them through the real API server).
+//!
+//! - `batchtop logs` (the built binary): indexed-job index 3 says `xuq`, its
+//!   init container can be chosen, job-wq-1's merged view has all 8 pods
+//!   prefixed, the pod on the node with a pending kubelet-serving CSR gets the
+//!   explanation, RBAC refusals are explained, hostile lines print harmlessly.
+//! - The log source as the console uses it (`source::logs`): following a pod
+//!   shows lines appended after opening.
+//! - The console's model (`App`, the log screen, the `Follower` the runner
+//!   uses) driven with keys and drawn to a test backend: index 3's log, its
+//!   init container chosen, the bad-TLS explanation on screen.
+//!
+//! Scenarios used: indexed, wq-coarse, logs (tests/sandbox/scenarios/logs).
+//! Needs `eval "$(tests/sandbox/sandbox env)"` (fails with that message otherwise).
+
+use std::collections::BTreeSet;
+use std::process::Output;
+use std::time::{Duration, Instant};
+
+use batchtop::console::app::{App, Connection as AppConnection, Msg, Target};
+use source::cluster::{Cluster, connect};
+use model::logs::explain::LogProblem;
+use model::logs::buffer::{LogEvent, StreamStatus};
+use model::{Kind, ObjKey, State};
+use model::scope::{Namespaces, Scope};
+use model::logs::request::{LogRequest, LogTarget};
+use source::logs::{self, Follower};
+use batchtop::console::keys::Action;
+use batchtop::ui::theme::Theme;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crate::support::batchtop;
+use testkit::sandbox::{DEADLINE, Live, env, kubectl_json};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+const LOGS_NS: &str = "logs";
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
+
+/// Runs `batchtop logs ARGS` until `ready(stdout)` holds (the scenario may
+/// still be running), or panics at the deadline with the last output.
+fn logs_until(args: &[&str], what: &str, ready: impl Fn(&Output) -> bool) -> Output {
+    let mut all = vec!["logs"];
+    all.extend_from_slice(args);
+    let start = Instant::now();
+    loop {
+        let out = batchtop(&all);
+        if ready(&out) {
+            return out;
+        }
+        if start.elapsed() > DEADLINE {
+            panic!(
+                "{what}: not seen within {DEADLINE:?}; last exit {:?}\nstdout:\n{}\nstderr:\n{}",
+                out.status.code(),
+                stdout(&out),
+                stderr(&out)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+/// The names of a Job's pods, from kubectl.
+fn pods_of_job(namespace: &str, job: &str) -> Vec<(String, String)> {
+    let list = kubectl_json(&["get", "pods", "-n", namespace, "-l", &format!("batch.kubernetes.io/job-name={job}")]);
+    list["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            let name = p["metadata"]["name"].as_str().unwrap_or_default().to_string();
+            let phase = p["status"]["phase"].as_str().unwrap_or_default().to_string();
+            (name, phase)
+        })
+        .collect()
+}
+
+/// The running pod of one of the logs scenario's Jobs.
+fn running_pod_of(job: &str) -> String {
+    let start = Instant::now();
+    loop {
+        if let Some((name, _)) = pods_of_job(LOGS_NS, job).into_iter().find(|(_, phase)| phase == "Running") {
+            return name;
+        }
+        assert!(start.elapsed() < DEADLINE, "no running pod of Job {LOGS_NS}/{job} within {DEADLINE:?}");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+/// The number of the ticker's last line so far, read with kubectl.
+fn kubectl_logs_last_tick(pod: &str) -> u64 {
+    let out = std::process::Command::new(testkit::sandbox::repo_root().join("tests/sandbox/sandbox"))
+        .args(["kubectl", "logs", "-n", LOGS_NS, pod, "--tail", "1"])
+        .output()
+        .expect("running kubectl logs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.trim().strip_prefix("tick ").and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("kubectl logs: {text:?}"))
+}
+
+async fn admin() -> Cluster {
+    let env = env();
+    connect(Some(&env.kubeconfig), Some(&env.context)).await.expect("connect to the sandbox")
+}
+
+#[test]
+fn cli_index_3_of_indexed_job_says_xuq() {
+    let out = logs_until(&["indexed-job", "-n", "indexed", "--index", "3"], "index 3's worker log", |o| {
+        o.status.success() && stdout(o).contains("xuq")
+    });
+    assert_eq!(stdout(&out), "#3 xuq\n", "stderr: {}", stderr(&out));
+}
+
+#[test]
+fn cli_init_container_of_index_3() {
+    let out =
+        logs_until(&["job/indexed-job", "-n", "indexed", "--index", "3", "-c", "input"], "init container log", |o| {
+            o.status.success() && !stdout(o).is_empty()
+        });
+    assert_eq!(stdout(&out), "#3 wrote qux to /input/data.txt\n");
+}
+
+#[test]
+fn cli_unknown_container_lists_the_choices() {
+    let out = batchtop(&["logs", "indexed-job", "-n", "indexed", "--index", "3", "-c", "nope"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("has no container nope"), "{err}");
+    assert!(err.contains("containers: worker; init containers: input"), "{err}");
+}
+
+#[test]
+fn cli_merged_view_of_job_wq_1_has_all_8_pods_prefixed() {
+    // Every pod of job-wq-1 takes one message and logs it; wait for all 8.
+    let out = logs_until(&["job-wq-1", "-n", "wq-coarse"], "8 pods of job-wq-1", |o| {
+        o.status.success()
+            && stdout(o).lines().map(|l| l.split(' ').next().unwrap_or("")).collect::<BTreeSet<_>>().len() >= 8
+    });
+    let pods: BTreeSet<String> = pods_of_job("wq-coarse", "job-wq-1").into_iter().map(|(n, _)| n).collect();
+    let text = stdout(&out);
+    let mut prefixes = BTreeSet::new();
+    for line in text.lines() {
+        let (prefix, message) = line.split_once(' ').unwrap_or_else(|| panic!("line without prefix: {line:?}"));
+        assert!(pods.contains(prefix), "prefix {prefix:?} is not a pod of job-wq-1 ({pods:?})");
+        assert!(!message.trim().is_empty(), "{line:?}");
+        prefixes.insert(prefix.to_string());
+    }
+    assert_eq!(prefixes.len(), 8, "lines of 8 pods expected:\n{text}");
+}
+
+#[test]
+fn cli_follow_of_a_finished_job_ends_by_itself() {
+    // Streams end cleanly when pods finish: following a completed Job returns.
+    logs_until(&["job-wq-1", "-n", "wq-coarse"], "job-wq-1 complete", |_| {
+        testkit::sandbox::job_condition_true("wq-coarse", "job-wq-1", "Complete")
+    });
+    let out = batchtop(&["logs", "job-wq-1", "-n", "wq-coarse", "-f"]);
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+    let text = stdout(&out);
+    let prefixes: BTreeSet<&str> = text.lines().filter_map(|l| l.split(' ').next()).collect();
+    assert_eq!(prefixes.len(), 8, "{text}");
+}
+
+#[test]
+fn cli_pod_on_node_with_pending_csr_is_explained() {
+    // The Job (its pods merged), and its pod followed: a follower of a Job
+    // keeps waiting for new pods while the Job runs, one of a pod ends.
+    let pod = format!("pod/{}", running_pod_of("csr-pending"));
+    for args in [vec!["logs", "csr-pending", "-n", LOGS_NS], vec!["logs", &pod, "-n", LOGS_NS, "-f"]] {
+        let out = batchtop(&args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains("the kubelet on node kwok-node-csr-pending refuses TLS connections"), "{err}");
+        assert!(err.contains("kubelet-serving certificate signing request (CSR) is pending"), "{err}");
+        assert!(err.contains("`kubectl get csr`"), "{err}");
+        assert!(err.contains("remote error: tls: internal error"), "the raw error stays for reference: {err}");
+        assert!(stdout(&out).is_empty());
+    }
+}
+
+#[test]
+fn cli_rbac_refusal_is_explained() {
+    let limited = env().limited_context;
+    let out = batchtop(&["logs", "job-wq-1", "-n", "wq-coarse", "--context", &limited]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("not allowed to read Job job-wq-1 in namespace wq-coarse: RBAC forbids it"), "{err}");
+}
+
+#[test]
+fn cli_missing_target_is_one_clear_line() {
+    let out = batchtop(&["logs", "no-such-thing", "-n", "indexed"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).starts_with("batchtop: no Job or Pod named no-such-thing in namespace indexed"));
+    let out = batchtop(&["logs", "pod/indexed-job", "-n", "indexed", "--index", "1"]);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn cli_hostile_lines_print_harmlessly() {
+    running_pod_of("hostile");
+    let out = logs_until(&["hostile", "-n", LOGS_NS, "--tail", "3"], "hostile lines", |o| {
+        o.status.success() && stdout(o).lines().count() >= 1
+    });
+    let text = stdout(&out);
+    assert!(!text.chars().any(|c| c.is_control() && c != '\n'), "control characters in {text:?}");
+    for line in text.lines() {
+        // Prefix (pod name), then what is left of the line: its printable text only.
+        let (_, rest) = line.split_once(' ').unwrap();
+        assert!(rest.starts_with("hostile "), "{line:?}");
+        assert!(rest.ends_with(": moved link bell back crend red green"), "{line:?}");
+    }
+}
+
+/// Collects a session's events until `done` says so, or panics at the deadline.
+async fn events_until(
+    session: &mut logs::LogSession,
+    what: &str,
+    mut done: impl FnMut(&LogEvent) -> bool,
+) -> Vec<LogEvent> {
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    let mut seen = Vec::new();
+    loop {
+        match tokio::time::timeout_at(deadline, session.next_batch(256)).await {
+            Ok(Some(batch)) => {
+                for e in batch {
+                    let stop = done(&e);
+                    seen.push(e);
+                    if stop {
+                        return seen;
+                    }
+                }
+            }
+            Ok(None) => panic!("{what}: the session ended first; events: {seen:#?}"),
+            Err(_) => panic!("{what}: not seen within {DEADLINE:?}; events: {seen:#?}"),
+        }
+    }
+}
+
+fn tick_numbers(e: &LogEvent) -> Vec<u64> {
+    match e {
+        LogEvent::Lines { lines, .. } => {
+            lines.iter().filter_map(|l| l.text.text.strip_prefix("tick ")?.parse().ok()).collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn following_a_pod_shows_lines_appended_after_opening() {
+    let pod = running_pod_of("ticker");
+    let conn = admin().await;
+    let mut req = LogRequest::new(LOGS_NS, LogTarget::Pod(pod.clone()));
+    req.tail_lines = Some(1);
+    let mut session = logs::spawn(conn.client.clone(), req);
+    // The tail: the last line written before opening.
+    let mut first = None;
+    let events = events_until(&mut session, "the tail line", |e| {
+        first = tick_numbers(e).into_iter().next();
+        first.is_some()
+    })
+    .await;
+    let first = first.unwrap();
+    assert!(events.iter().all(|e| !matches!(e, LogEvent::Status { status: StreamStatus::Failed(_), .. })));
+    // Then the lines the ticker appends: each number in order, none twice.
+    let mut last = first;
+    let opened = Instant::now();
+    events_until(&mut session, "five lines appended after opening", |e| {
+        for n in tick_numbers(e) {
+            assert_eq!(n, last + 1, "lines arrive in order, none lost or repeated");
+            last = n;
+        }
+        last >= first + 5
+    })
+    .await;
+    // Recorded, not asserted: how long five new lines (written at 5 a second) took.
+    eprintln!("five appended lines of {pod} arrived {:?} after the tail line", opened.elapsed());
+}
+
+#[tokio::test]
+async fn the_log_source_explains_the_pending_csr_and_ends() {
+    let pod = running_pod_of("csr-pending");
+    let conn = admin().await;
+    let mut session = logs::spawn(conn.client.clone(), LogRequest::new(LOGS_NS, LogTarget::Pod(pod)));
+    // A single pod's follow ends (Done) once its one stream is over.
+    let events = events_until(&mut session, "the end of the session", |e| matches!(e, LogEvent::Done)).await;
+    let failure = events.iter().find_map(|e| match e {
+        LogEvent::Status { status: StreamStatus::Failed(e), .. } => Some(e),
+        _ => None,
+    });
+    let failure = failure.unwrap_or_else(|| panic!("no failure among {events:#?}"));
+    assert_eq!(failure.problem, LogProblem::KubeletCertificate, "{failure}");
+    assert!(!events.iter().any(|e| matches!(e, LogEvent::Lines { .. })));
+}
+
+// ---------------------------------------------------------------- the console
+
+fn press(app: &mut App, code: KeyCode) {
+    app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+}
+
+fn screen(app: &mut App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| batchtop::ui::draw(f, app)).unwrap();
+    let buf = terminal.backend().buffer().clone();
+    for cell in buf.content() {
+        assert!(!cell.symbol().chars().any(char::is_control), "control character on screen: {:?}", cell.symbol());
+    }
+    (0..buf.area.height)
+        .map(|y| (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect::<String>())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The console's model on the live state of `namespace`, as the runner feeds it.
+async fn console(namespace: &str, ready: impl FnMut(&State) -> Option<ObjKey>) -> (App, ObjKey, Cluster) {
+    let scope = Scope {
+        namespaces: Namespaces::Only(vec![namespace.into()]),
+        selector: None,
+        kinds: vec![Kind::Job, Kind::Pod],
+    };
+    let (mut live, conn) = Live::start(&env().context, scope).await;
+    let pod = live.until("the pod to show", ready).await;
+    let target =
+        Target { context: conn.context.clone(), namespaces: Namespaces::Only(vec![namespace.into()]), selector: None };
+    let mut app = App::new(target, vec![conn.context.clone()], Theme::default_16(), chrono::Utc::now());
+    app.state = live.state;
+    app.connection = AppConnection::Connected;
+    (app, pod, conn)
+}
+
+/// Runs the log screen's streams (as the runner does) until the screen shows `text`.
+async fn run_until_shown(app: &mut App, follower: &mut Follower, conn: &Cluster, text: &str) -> String {
+    run_until(app, follower, conn, text, |shown| shown.contains(text)).await
+}
+
+/// Runs the log screen's streams (as the runner does) until `ready(screen)`.
+async fn run_until(
+    app: &mut App,
+    follower: &mut Follower,
+    conn: &Cluster,
+    text: &str,
+    ready: impl Fn(&str) -> bool,
+) -> String {
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    loop {
+        let want = app.logs.as_ref().map(|v| (v.generation, &v.request));
+        follower.sync(Some(&conn.client), want);
+        let shown = screen(app, 100, 24);
+        if ready(&shown) {
+            return shown;
+        }
+        match tokio::time::timeout_at(deadline, follower.next()).await {
+            Ok((generation, events)) => {
+                app.update(Msg::Logs { generation, events });
+            }
+            Err(_) => panic!("{text:?} not on screen within {DEADLINE:?}:\n{shown}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn console_shows_index_3_and_its_init_container() {
+    let (mut app, pod, conn) = console("indexed", |s| {
+        s.pods
+            .values()
+            .find(|p| p.job.as_deref() == Some("indexed-job") && p.completion_index == Some(3) && p.is_terminal())
+            .map(|p| p.key.clone())
+    })
+    .await;
+    app.action(Action::ShowPods);
+    app.view_mut().selected = Some(pod.clone());
+    press(&mut app, KeyCode::Char('l'));
+    assert!(app.logs.is_some(), "l opens the log screen");
+    let mut follower = Follower::default();
+    let shown = run_until_shown(&mut app, &mut follower, &conn, "xuq").await;
+    assert!(shown.contains(&format!("logs: pod indexed/{}", pod.name)), "{shown}");
+    // c opens the container chooser: default, input (init), worker.
+    press(&mut app, KeyCode::Char('c'));
+    let chooser = screen(&mut app, 100, 24);
+    assert!(chooser.contains("input  init container") && chooser.contains("worker  container"), "{chooser}");
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.logs.as_ref().unwrap().request.container.as_deref(), Some("input"));
+    let shown = run_until_shown(&mut app, &mut follower, &conn, "wrote qux to /input/data.txt").await;
+    assert!(!shown.contains("xuq"), "the worker's lines went with the switch:\n{shown}");
+    // i on the pod: every pod of index 3, prefixed.
+    press(&mut app, KeyCode::Esc);
+    batchtop::ui::logs::close_if_hidden(&mut app);
+    assert!(app.logs.is_none(), "Esc closes the log screen");
+    press(&mut app, KeyCode::Char('i'));
+    run_until_shown(&mut app, &mut follower, &conn, "#3 xuq").await;
+}
+
+#[tokio::test]
+async fn console_follows_and_explains_the_pending_csr() {
+    let ticker = running_pod_of("ticker");
+    let csr = running_pod_of("csr-pending");
+    let (mut app, _, conn) = console(LOGS_NS, |s| {
+        let both = [&ticker, &csr].iter().all(|n| s.pods.get(&ObjKey::new(LOGS_NS, n.as_str())).is_some());
+        both.then(|| ObjKey::new(LOGS_NS, csr.as_str()))
+    })
+    .await;
+    let mut follower = Follower::default();
+    app.action(Action::ShowPods);
+    app.view_mut().selected = Some(ObjKey::new(LOGS_NS, csr.as_str()));
+    press(&mut app, KeyCode::Char('l'));
+    let shown = run_until_shown(&mut app, &mut follower, &conn, "refuses TLS connections").await;
+    assert!(shown.contains("kubelet-serving certificate signing request (CSR) is pending"), "{shown}");
+    assert!(shown.contains("kubectl get csr"), "{shown}");
+    // Back, then the ticker: following shows the lines written after opening.
+    press(&mut app, KeyCode::Esc);
+    let before = kubectl_logs_last_tick(&ticker);
+    app.view_mut().selected = Some(ObjKey::new(LOGS_NS, ticker.as_str()));
+    press(&mut app, KeyCode::Char('l'));
+    let last_tick_on = |s: &str| s.lines().filter_map(|l| l.trim().strip_prefix("tick ")?.parse::<u64>().ok()).max();
+    let want = format!("tick {} or later", before + 3);
+    run_until(&mut app, &mut follower, &conn, &want, |s| last_tick_on(s).is_some_and(|t| t >= before + 3)).await;
+    assert!(app.logs.as_ref().unwrap().following());
+}

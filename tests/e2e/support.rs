@@ -1,0 +1,53 @@
+//! Running the built batchtop binary against the sandbox.
+
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use testkit::sandbox::DEADLINE;
+
+/// The built batchtop binary with the sandbox environment; returns its output.
+pub fn batchtop(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_batchtop"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env("XDG_STATE_HOME", std::env::temp_dir().join("batchtop-e2e-state"))
+        .output()
+        .expect("running batchtop")
+}
+
+/// `batchtop --once -o json ARGS`: exit code, parsed stdout, stderr.
+pub fn once_json(args: &[&str]) -> (i32, serde_json::Value, String) {
+    let mut all = vec!["--once", "-o", "json"];
+    all.extend_from_slice(args);
+    let out = batchtop(&all);
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    let code = out.status.code().expect("batchtop exited by a signal");
+    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "batchtop {all:?} printed no JSON ({e}); exit {code}, stderr: {stderr}, stdout: {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    });
+    (code, json, stderr)
+}
+
+/// Polls `--once -o json ARGS` until `ready` holds for its report, or panics
+/// at the deadline with the last report.
+pub fn once_until(args: &[&str], what: &str, ready: impl Fn(&serde_json::Value) -> bool) -> (i32, serde_json::Value) {
+    let start = Instant::now();
+    loop {
+        let (code, json, stderr) = once_json(args);
+        if ready(&json) {
+            return (code, json);
+        }
+        if start.elapsed() > DEADLINE {
+            panic!("{what}: not reached within {DEADLINE:?}; last exit {code}, stderr {stderr}\nlast report: {json:#}");
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+/// A job of a `--once` report.
+pub fn report_job<'a>(report: &'a serde_json::Value, namespace: &str, name: &str) -> Option<&'a serde_json::Value> {
+    report["jobs"].as_array()?.iter().find(|j| j["namespace"] == namespace && j["name"] == name)
+}
