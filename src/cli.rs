@@ -73,11 +73,11 @@ pub struct Cli {
     pub log_lines: u64,
 
     #[command(subcommand)]
-    pub command: Option<Command>,
+    pub command: Option<Subcommand>,
 }
 
 #[derive(Debug, Clone, clap::Subcommand)]
-pub enum Command {
+pub enum Subcommand {
     /// Print the logs of a Job (all its pods, merged and prefixed) or of a Pod, like stern.
     Logs(crate::logs_cmd::LogsArgs),
 }

@@ -14,3 +14,6 @@ pub mod logging;
 pub mod logs_cmd;
 pub mod report;
 pub mod ui;
+
+#[cfg(test)]
+mod test_support;

@@ -8,12 +8,12 @@ use std::time::Duration;
 
 use clap::Args;
 
-use model::logs::explain::Explanation;
 use model::logs::buffer::{
     LogEvent, Prefix, ReadLine, StreamId, StreamStatus, format_timestamp, prefix_colour, stream_label,
 };
-use model::sanitize::{SgrStyle, sgr_sequence, to_ansi};
+use model::logs::explain::Explanation;
 use model::logs::request::{LogRequest, LogTarget};
+use model::sanitize::{SgrStyle, sgr_sequence, to_ansi};
 use source::logs;
 
 #[derive(Debug, Clone, Args, PartialEq, Eq)]

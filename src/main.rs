@@ -4,14 +4,14 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use batchtop::console::app::{self, AppOptions, ClientFactory};
-use batchtop::cli::{Cli, Command};
-use source::cluster::{self, Cluster};
-use model::scope::{Namespaces, Scope};
-use batchtop::ui::theme::Theme;
+use batchtop::cli::{Cli, Subcommand};
+use batchtop::console::{self, ClientFactory};
 use batchtop::report::once;
+use batchtop::ui::theme::Theme;
 use batchtop::{logging, logs_cmd};
 use clap::Parser;
+use model::scope::{Namespaces, Scope};
+use source::cluster::{self, Cluster};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -41,7 +41,7 @@ async fn run(cli: Cli) -> i32 {
         }
     };
     tracing::info!(context = %conn.context, server = %conn.server, "connected");
-    if let Some(Command::Logs(args)) = &cli.command {
+    if let Some(Subcommand::Logs(args)) = &cli.command {
         let namespace =
             match logs_cmd::namespace_for(cli.all_namespaces, &cli.namespaces, conn.context_namespace.as_deref()) {
                 Ok(ns) => ns,
@@ -74,12 +74,9 @@ async fn console(cli: &Cli, conn: Cluster, namespaces: Namespaces) -> i32 {
     // Switching context at runtime builds a new client from the same kubeconfig.
     let client_for: ClientFactory = Box::new(move |context: &str| {
         let (kubeconfig, context) = (kubeconfig.clone(), context.to_string());
-        Box::pin(async move {
-            let conn = cluster::connect(kubeconfig.as_deref(), Some(&context)).await?;
-            Ok(conn.client)
-        })
+        Box::pin(async move { cluster::connect(kubeconfig.as_deref(), Some(&context)).await.map(|c| c.client) })
     });
-    let opts = AppOptions {
+    let options = console::Options {
         context: conn.context,
         contexts: conn.contexts,
         namespaces,
@@ -93,7 +90,7 @@ async fn console(cli: &Cli, conn: Cluster, namespaces: Namespaces) -> i32 {
         readonly: cli.readonly,
         log_lines: cli.log_lines as usize,
     };
-    match app::run(opts).await {
+    match console::run(options).await {
         Ok(()) => 0,
         Err(e) => {
             tracing::error!("{e:#}");

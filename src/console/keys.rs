@@ -1,18 +1,18 @@
 //! Every key binding and its help text, in one place.
 //!
-//! The app asks [`action_for`] what a key means on the current screen; the help
-//! overlay (`?`) renders [`BINDINGS`] grouped by [`Scope`]. To add a key for a
-//! new screen or action: add an [`Action`] variant, a [`Scope`] if the screen is
+//! The app asks [`command_for`] what a key means on the current screen; the help
+//! overlay (`?`) renders [`BINDINGS`] grouped by [`Keymap`]. To add a key for a
+//! new screen or command: add a [`Command`] variant, a [`Keymap`] if the screen is
 //! new, and a row in [`BINDINGS`]; the help overlay picks it up by itself.
 //! Earlier rows win, so screen-specific bindings go before the general ones.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use crate::ui::logs::LogAction;
+use super::state::LogCommand;
 
 /// What a key does. The app's `update` interprets these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Action {
+pub enum Command {
     Quit,
     Help,
     Up,
@@ -25,11 +25,8 @@ pub enum Action {
     Open,
     /// Close the top popup or detail screen.
     Back,
-    ShowJobs,
-    ShowCronJobs,
-    ShowPods,
-    ShowNodes,
-    ShowQueues,
+    /// A top-level screen, by its position in `state::TABS`.
+    ShowTab(usize),
     NextTab,
     PrevTab,
     /// Text filter prompt (`-l sel` in it sets a label selector instead).
@@ -51,12 +48,12 @@ pub enum Action {
     /// Logs of every pod of the selected pod's completion index.
     IndexLogs,
     /// A key of the log screen.
-    Log(LogAction),
+    Log(LogCommand),
 }
 
 /// Where a binding applies. Shown as the section titles of the help overlay.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Scope {
+pub enum Keymap {
     Global,
     /// Any screen with a table of rows.
     List,
@@ -67,14 +64,14 @@ pub enum Scope {
     Logs,
 }
 
-impl Scope {
+impl Keymap {
     pub fn title(self) -> &'static str {
         match self {
-            Scope::Global => "Everywhere",
-            Scope::List => "Tables",
-            Scope::Jobs => "Jobs",
-            Scope::Prompt => "Prompts and pickers",
-            Scope::Logs => "Logs",
+            Keymap::Global => "Everywhere",
+            Keymap::List => "Tables",
+            Keymap::Jobs => "Jobs",
+            Keymap::Prompt => "Prompts and pickers",
+            Keymap::Logs => "Logs",
         }
     }
 }
@@ -128,8 +125,8 @@ impl Key {
 
 pub struct Binding {
     pub keys: &'static [Key],
-    pub action: Action,
-    pub scope: Scope,
+    pub command: Command,
+    pub keymap: Keymap,
     pub help: &'static str,
 }
 
@@ -138,177 +135,202 @@ pub const BINDINGS: &[Binding] = &[
     // The log screen first: its n, c, f, p... take precedence over the global keys there.
     Binding {
         keys: &[ch('k'), code(KeyCode::Up)],
-        action: Action::Log(LogAction::LineUp),
-        scope: Scope::Logs,
+        command: Command::Log(LogCommand::LineUp),
+        keymap: Keymap::Logs,
         help: "scroll up (pauses following)",
     },
     Binding {
         keys: &[ch('j'), code(KeyCode::Down)],
-        action: Action::Log(LogAction::LineDown),
-        scope: Scope::Logs,
+        command: Command::Log(LogCommand::LineDown),
+        keymap: Keymap::Logs,
         help: "scroll down (at the end: follow again)",
     },
     Binding {
         keys: &[code(KeyCode::PageUp), ctrl('u'), ctrl('b')],
-        action: Action::Log(LogAction::PageUp),
-        scope: Scope::Logs,
+        command: Command::Log(LogCommand::PageUp),
+        keymap: Keymap::Logs,
         help: "page up",
     },
     Binding {
         keys: &[code(KeyCode::PageDown), ctrl('d'), ctrl('f')],
-        action: Action::Log(LogAction::PageDown),
-        scope: Scope::Logs,
+        command: Command::Log(LogCommand::PageDown),
+        keymap: Keymap::Logs,
         help: "page down",
     },
     Binding {
         keys: &[ch('g'), code(KeyCode::Home)],
-        action: Action::Log(LogAction::Top),
-        scope: Scope::Logs,
+        command: Command::Log(LogCommand::Top),
+        keymap: Keymap::Logs,
         help: "oldest line kept",
     },
     Binding {
         keys: &[ch('G'), code(KeyCode::End)],
-        action: Action::Log(LogAction::End),
-        scope: Scope::Logs,
+        command: Command::Log(LogCommand::End),
+        keymap: Keymap::Logs,
         help: "newest line, follow again",
     },
     Binding {
         keys: &[ch('f')],
-        action: Action::Log(LogAction::ToggleFollow),
-        scope: Scope::Logs,
+        command: Command::Log(LogCommand::ToggleFollow),
+        keymap: Keymap::Logs,
         help: "pause or resume following",
     },
     Binding {
         keys: &[ch('/')],
-        action: Action::Log(LogAction::Search),
-        scope: Scope::Logs,
+        command: Command::Log(LogCommand::Search),
+        keymap: Keymap::Logs,
         help: "search (highlights matches)",
     },
-    Binding { keys: &[ch('n')], action: Action::Log(LogAction::NextMatch), scope: Scope::Logs, help: "next match" },
-    Binding { keys: &[ch('N')], action: Action::Log(LogAction::PrevMatch), scope: Scope::Logs, help: "previous match" },
+    Binding {
+        keys: &[ch('n')],
+        command: Command::Log(LogCommand::NextMatch),
+        keymap: Keymap::Logs,
+        help: "next match",
+    },
+    Binding {
+        keys: &[ch('N')],
+        command: Command::Log(LogCommand::PrevMatch),
+        keymap: Keymap::Logs,
+        help: "previous match",
+    },
     Binding {
         keys: &[ch('&')],
-        action: Action::Log(LogAction::Filter),
-        scope: Scope::Logs,
+        command: Command::Log(LogCommand::Filter),
+        keymap: Keymap::Logs,
         help: "filter by regex (!re: lines not matching)",
     },
     Binding {
         keys: &[ch('t')],
-        action: Action::Log(LogAction::ToggleTimestamps),
-        scope: Scope::Logs,
+        command: Command::Log(LogCommand::ToggleTimestamps),
+        keymap: Keymap::Logs,
         help: "timestamps on/off",
     },
     Binding {
         keys: &[ch('w')],
-        action: Action::Log(LogAction::ToggleWrap),
-        scope: Scope::Logs,
+        command: Command::Log(LogCommand::ToggleWrap),
+        keymap: Keymap::Logs,
         help: "wrap long lines on/off",
     },
     Binding {
         keys: &[ch('c')],
-        action: Action::Log(LogAction::ChooseContainer),
-        scope: Scope::Logs,
+        command: Command::Log(LogCommand::ChooseContainer),
+        keymap: Keymap::Logs,
         help: "choose the container (init too)",
     },
     Binding {
         keys: &[ch('p')],
-        action: Action::Log(LogAction::TogglePrevious),
-        scope: Scope::Logs,
+        command: Command::Log(LogCommand::TogglePrevious),
+        keymap: Keymap::Logs,
         help: "previous run of the container on/off",
     },
     Binding {
         keys: &[ch('r')],
-        action: Action::Log(LogAction::Range),
-        scope: Scope::Logs,
+        command: Command::Log(LogCommand::Range),
+        keymap: Keymap::Logs,
         help: "how much: last N lines, since 10m, or all",
     },
     Binding {
         keys: &[ch('s')],
-        action: Action::Log(LogAction::Save),
-        scope: Scope::Logs,
+        command: Command::Log(LogCommand::Save),
+        keymap: Keymap::Logs,
         help: "save the lines shown to a file",
     },
-    Binding { keys: &[ch('?')], action: Action::Help, scope: Scope::Global, help: "show or hide this help" },
-    Binding { keys: &[ch('q'), ctrl('c')], action: Action::Quit, scope: Scope::Global, help: "quit" },
+    Binding { keys: &[ch('?')], command: Command::Help, keymap: Keymap::Global, help: "show or hide this help" },
+    Binding { keys: &[ch('q'), ctrl('c')], command: Command::Quit, keymap: Keymap::Global, help: "quit" },
     Binding {
         keys: &[code(KeyCode::Esc), code(KeyCode::Backspace)],
-        action: Action::Back,
-        scope: Scope::Global,
+        command: Command::Back,
+        keymap: Keymap::Global,
         help: "back: close popup or detail, then clear filter",
     },
-    Binding { keys: &[ch('1')], action: Action::ShowJobs, scope: Scope::Global, help: "Jobs" },
-    Binding { keys: &[ch('2')], action: Action::ShowCronJobs, scope: Scope::Global, help: "CronJobs" },
-    Binding { keys: &[ch('3')], action: Action::ShowPods, scope: Scope::Global, help: "Pods (of Jobs)" },
-    Binding { keys: &[ch('4')], action: Action::ShowNodes, scope: Scope::Global, help: "Nodes" },
-    Binding { keys: &[ch('5')], action: Action::ShowQueues, scope: Scope::Global, help: "Queues (Redis, RabbitMQ)" },
-    Binding { keys: &[code(KeyCode::Tab)], action: Action::NextTab, scope: Scope::Global, help: "next screen" },
-    Binding { keys: &[code(KeyCode::BackTab)], action: Action::PrevTab, scope: Scope::Global, help: "previous screen" },
-    Binding { keys: &[ch('n')], action: Action::Namespace, scope: Scope::Global, help: "switch namespace" },
-    Binding { keys: &[ch('c')], action: Action::Context, scope: Scope::Global, help: "switch context" },
+    Binding { keys: &[ch('1')], command: Command::ShowTab(0), keymap: Keymap::Global, help: "Jobs" },
+    Binding { keys: &[ch('2')], command: Command::ShowTab(1), keymap: Keymap::Global, help: "CronJobs" },
+    Binding { keys: &[ch('3')], command: Command::ShowTab(2), keymap: Keymap::Global, help: "Pods (of Jobs)" },
+    Binding { keys: &[ch('4')], command: Command::ShowTab(3), keymap: Keymap::Global, help: "Nodes" },
+    Binding {
+        keys: &[ch('5')],
+        command: Command::ShowTab(4),
+        keymap: Keymap::Global,
+        help: "Queues (Redis, RabbitMQ)",
+    },
+    Binding { keys: &[code(KeyCode::Tab)], command: Command::NextTab, keymap: Keymap::Global, help: "next screen" },
+    Binding {
+        keys: &[code(KeyCode::BackTab)],
+        command: Command::PrevTab,
+        keymap: Keymap::Global,
+        help: "previous screen",
+    },
+    Binding { keys: &[ch('n')], command: Command::Namespace, keymap: Keymap::Global, help: "switch namespace" },
+    Binding { keys: &[ch('c')], command: Command::Context, keymap: Keymap::Global, help: "switch context" },
     Binding {
         keys: &[ch('j'), code(KeyCode::Down)],
-        action: Action::Down,
-        scope: Scope::List,
+        command: Command::Down,
+        keymap: Keymap::List,
         help: "move down (scroll in details)",
     },
     Binding {
         keys: &[ch('k'), code(KeyCode::Up)],
-        action: Action::Up,
-        scope: Scope::List,
+        command: Command::Up,
+        keymap: Keymap::List,
         help: "move up (scroll in details)",
     },
     Binding {
         keys: &[code(KeyCode::PageDown), ctrl('d'), ctrl('f')],
-        action: Action::PageDown,
-        scope: Scope::List,
+        command: Command::PageDown,
+        keymap: Keymap::List,
         help: "page down",
     },
     Binding {
         keys: &[code(KeyCode::PageUp), ctrl('u'), ctrl('b')],
-        action: Action::PageUp,
-        scope: Scope::List,
+        command: Command::PageUp,
+        keymap: Keymap::List,
         help: "page up",
     },
-    Binding { keys: &[ch('g'), code(KeyCode::Home)], action: Action::Top, scope: Scope::List, help: "first row" },
-    Binding { keys: &[ch('G'), code(KeyCode::End)], action: Action::Bottom, scope: Scope::List, help: "last row" },
+    Binding { keys: &[ch('g'), code(KeyCode::Home)], command: Command::Top, keymap: Keymap::List, help: "first row" },
+    Binding { keys: &[ch('G'), code(KeyCode::End)], command: Command::Bottom, keymap: Keymap::List, help: "last row" },
     Binding {
         keys: &[code(KeyCode::Enter), code(KeyCode::Right)],
-        action: Action::Open,
-        scope: Scope::List,
+        command: Command::Open,
+        keymap: Keymap::List,
         help: "open the selected row",
     },
     Binding {
         keys: &[ch('/')],
-        action: Action::Filter,
-        scope: Scope::List,
+        command: Command::Filter,
+        keymap: Keymap::List,
         help: "filter by text (\"-l sel\" for a label selector)",
     },
     Binding {
         keys: &[ch('L')],
-        action: Action::Selector,
-        scope: Scope::List,
+        command: Command::Selector,
+        keymap: Keymap::List,
         help: "filter by label selector (a=b,c!=d,e in (f,g))",
     },
-    Binding { keys: &[ch('x')], action: Action::ClearFilter, scope: Scope::List, help: "clear filter and selector" },
-    Binding { keys: &[ch('o')], action: Action::SortNext, scope: Scope::List, help: "sort by the next column" },
-    Binding { keys: &[ch('O')], action: Action::SortReverse, scope: Scope::List, help: "reverse the sort order" },
-    Binding { keys: &[ch('p')], action: Action::JobPods, scope: Scope::Jobs, help: "pods of the selected Job" },
+    Binding {
+        keys: &[ch('x')],
+        command: Command::ClearFilter,
+        keymap: Keymap::List,
+        help: "clear filter and selector",
+    },
+    Binding { keys: &[ch('o')], command: Command::SortNext, keymap: Keymap::List, help: "sort by the next column" },
+    Binding { keys: &[ch('O')], command: Command::SortReverse, keymap: Keymap::List, help: "reverse the sort order" },
+    Binding { keys: &[ch('p')], command: Command::JobPods, keymap: Keymap::Jobs, help: "pods of the selected Job" },
     Binding {
         keys: &[ch('l')],
-        action: Action::Logs,
-        scope: Scope::List,
+        command: Command::Logs,
+        keymap: Keymap::List,
         help: "logs: the pod, or the Job's pods merged",
     },
     Binding {
         keys: &[ch('i')],
-        action: Action::IndexLogs,
-        scope: Scope::List,
+        command: Command::IndexLogs,
+        keymap: Keymap::List,
         help: "logs of the pod's completion index (all pods)",
     },
     Binding {
         keys: &[ch('b')],
-        action: Action::ToggleGroups,
-        scope: Scope::Jobs,
+        command: Command::ToggleGroups,
+        keymap: Keymap::Jobs,
         help: "show or hide the label-group panel",
     },
 ];
@@ -323,24 +345,24 @@ pub const PROMPT_HELP: &[(&str, &str)] = &[
     ("Ctrl-u", "clear the input"),
 ];
 
-/// The action bound to `event` in the first of `scopes` that binds it.
+/// The command bound to `event` in the first of `keymaps` that binds it.
 /// Key releases (sent by some terminals) are ignored.
-pub fn action_for(event: &KeyEvent, scopes: &[Scope]) -> Option<Action> {
+pub fn command_for(event: &KeyEvent, keymaps: &[Keymap]) -> Option<Command> {
     if event.kind == KeyEventKind::Release {
         return None;
     }
     BINDINGS
         .iter()
-        .filter(|b| scopes.contains(&b.scope))
+        .filter(|b| keymaps.contains(&b.keymap))
         .find(|b| b.keys.iter().any(|k| k.matches(event)))
-        .map(|b| b.action)
+        .map(|b| b.command)
 }
 
-/// The keys of an action joined for display, e.g. "j ↓".
-pub fn keys_label(action: Action) -> String {
+/// The keys of a command joined for display, e.g. "j ↓".
+pub fn keys_label(command: Command) -> String {
     BINDINGS
         .iter()
-        .filter(|b| b.action == action)
+        .filter(|b| b.command == command)
         .flat_map(|b| b.keys.iter().map(Key::label))
         .collect::<Vec<_>>()
         .join(" ")
@@ -356,13 +378,13 @@ mod tests {
     }
 
     #[test]
-    fn no_key_is_bound_twice_in_the_same_scope() {
-        let mut seen: HashMap<(String, bool, &str), Action> = HashMap::new();
+    fn no_key_is_bound_twice_in_the_same_keymap() {
+        let mut seen: HashMap<(String, bool, &str), Command> = HashMap::new();
         for b in BINDINGS {
             for k in b.keys {
-                let id = (format!("{:?}", k.code), k.ctrl, b.scope.title());
-                if let Some(prev) = seen.insert(id.clone(), b.action) {
-                    panic!("{id:?} bound to both {prev:?} and {:?}", b.action);
+                let id = (format!("{:?}", k.code), k.ctrl, b.keymap.title());
+                if let Some(prev) = seen.insert(id.clone(), b.command) {
+                    panic!("{id:?} bound to both {prev:?} and {:?}", b.command);
                 }
             }
         }
@@ -370,18 +392,18 @@ mod tests {
 
     #[test]
     fn vim_keys_and_arrows_move() {
-        let scopes = [Scope::List, Scope::Global];
-        assert_eq!(action_for(&press(KeyCode::Char('j'), KeyModifiers::NONE), &scopes), Some(Action::Down));
-        assert_eq!(action_for(&press(KeyCode::Down, KeyModifiers::NONE), &scopes), Some(Action::Down));
-        assert_eq!(action_for(&press(KeyCode::Char('G'), KeyModifiers::SHIFT), &scopes), Some(Action::Bottom));
-        assert_eq!(action_for(&press(KeyCode::Char('c'), KeyModifiers::CONTROL), &scopes), Some(Action::Quit));
-        assert_eq!(action_for(&press(KeyCode::Char('c'), KeyModifiers::NONE), &scopes), Some(Action::Context));
+        let keymaps = [Keymap::List, Keymap::Global];
+        assert_eq!(command_for(&press(KeyCode::Char('j'), KeyModifiers::NONE), &keymaps), Some(Command::Down));
+        assert_eq!(command_for(&press(KeyCode::Down, KeyModifiers::NONE), &keymaps), Some(Command::Down));
+        assert_eq!(command_for(&press(KeyCode::Char('G'), KeyModifiers::SHIFT), &keymaps), Some(Command::Bottom));
+        assert_eq!(command_for(&press(KeyCode::Char('c'), KeyModifiers::CONTROL), &keymaps), Some(Command::Quit));
+        assert_eq!(command_for(&press(KeyCode::Char('c'), KeyModifiers::NONE), &keymaps), Some(Command::Context));
     }
 
     #[test]
-    fn screen_keys_apply_only_in_their_scope() {
+    fn screen_keys_apply_only_in_their_keymap() {
         let p = press(KeyCode::Char('p'), KeyModifiers::NONE);
-        assert_eq!(action_for(&p, &[Scope::Jobs, Scope::List, Scope::Global]), Some(Action::JobPods));
-        assert_eq!(action_for(&p, &[Scope::List, Scope::Global]), None);
+        assert_eq!(command_for(&p, &[Keymap::Jobs, Keymap::List, Keymap::Global]), Some(Command::JobPods));
+        assert_eq!(command_for(&p, &[Keymap::List, Keymap::Global]), None);
     }
 }

@@ -16,9 +16,9 @@ use model::groups::{self, JobGroup};
 use model::indexes::{self, IndexState};
 use model::job::{JobPhase, Pattern};
 use model::queue::{self, QueueSummary, Queues};
+use model::scope::{Namespaces, Scope};
 use model::warnings::{self, Warning};
 use model::{Condition, CronJobInfo, JobInfo, State, Time, WatchHealth, WatchId};
-use model::scope::{Namespaces, Scope};
 
 /// The JSON schema version; bump it when a field changes meaning or goes away
 /// (adding fields does not bump it).

@@ -13,12 +13,12 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use crate::cli::Output;
-use model::settings::Config;
-use source::cluster::Cluster;
-use model::queue::{self, Queues};
-use model::{Kind, State, WatchHealth, WatchId};
 use crate::report::{self, Report};
+use model::queue::{self, Queues};
 use model::scope::Scope;
+use model::settings::Config;
+use model::{Kind, State, WatchHealth, WatchId};
+use source::cluster::Cluster;
 use source::kube::spawn_watches;
 use source::queues::snapshot;
 
@@ -116,10 +116,9 @@ pub async fn run(conn: &Cluster, scope: &Scope, timeout: Duration, output: Outpu
         }
     };
     let mut report = Report::build(&state, &conn.context, scope, chrono::Utc::now());
-    let scaled =
-        tokio::time::timeout(Duration::from_secs(5), source::keda::list(&conn.client, &scope.namespaces))
-            .await
-            .unwrap_or_default();
+    let scaled = tokio::time::timeout(Duration::from_secs(5), source::keda::list(&conn.client, &scope.namespaces))
+        .await
+        .unwrap_or_default();
     // Secret values only with `allow_secrets`, and only those linking needs.
     let wanted = queue::secrets_wanted(config, state.jobs.values());
     let secrets = match wanted.is_empty() {

@@ -8,8 +8,8 @@ use std::fmt::Write as _;
 use super::{CronJobReport, JobReport, Report};
 use model::Time;
 use model::job::{JobPhase, Progress};
-use model::warnings::Severity;
 use model::text as format;
+use model::warnings::Severity;
 
 /// Width of the text completion bar, in cells.
 pub const BAR_WIDTH: u16 = 10;

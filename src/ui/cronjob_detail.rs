@@ -7,11 +7,61 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{cronjobs, jobs};
 use model::text as format;
-use crate::console::app::{App, View};
-use model::cronjob;
-use model::{CronJobInfo, JobInfo, ObjKey, State};
+use model::{CronJobInfo, JobInfo, Kind, ObjKey, State, cronjob};
+
+use super::screens::Screen;
+use super::theme::Theme;
+use super::{cronjobs, jobs};
+use crate::console::keys::Keymap;
+use crate::console::state::{App, Route, Shown, View};
+
+/// A CronJob and the table of its Jobs.
+pub struct CronJobDetailScreen;
+
+impl Screen for CronJobDetailScreen {
+    fn title(&self, route: &Route) -> String {
+        match route {
+            Route::CronJobDetail(key) => format!("cronjob {}", key.name),
+            _ => "CronJob".into(),
+        }
+    }
+
+    fn keymaps(&self) -> &'static [Keymap] {
+        jobs::KEYMAPS
+    }
+
+    fn is_list(&self) -> bool {
+        true
+    }
+
+    fn rows(&self, app: &App, view: &View) -> Vec<ObjKey> {
+        jobs::rows(app, view).iter().map(jobs::key).collect()
+    }
+
+    fn row_kind(&self) -> Option<Kind> {
+        Some(Kind::Job)
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, app: &App, view: &View, theme: &Theme) -> Shown {
+        match &view.route {
+            Route::CronJobDetail(key) => render(frame, area, app, theme, view, key),
+            _ => Shown::Nothing,
+        }
+    }
+
+    fn sort_columns(&self) -> &'static [&'static str] {
+        jobs::SORTS
+    }
+
+    fn open(&self, row: ObjKey) -> Option<Route> {
+        Some(Route::JobDetail(row))
+    }
+
+    fn has_labels(&self) -> bool {
+        true
+    }
+}
 
 /// The Jobs of a CronJob (as the model's history finds them), any order: the
 /// Jobs table sorts them.
@@ -25,8 +75,7 @@ pub fn jobs_of<'a>(state: &'a State, cronjob_key: &ObjKey) -> Vec<&'a JobInfo> {
     }
 }
 
-fn header_lines(app: &App, cj: &CronJobInfo) -> Vec<Line<'static>> {
-    let theme = &app.theme;
+fn header_lines(app: &App, theme: &Theme, cj: &CronJobInfo) -> Vec<Line<'static>> {
     let now = app.now;
     let label = |k: &str| Span::styled(format!(" {k:<13}"), theme.dim);
     let words = match cronjob::schedule_error(cj) {
@@ -78,14 +127,13 @@ fn header_lines(app: &App, cj: &CronJobInfo) -> Vec<Line<'static>> {
     ]
 }
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, view: &mut View, key: &ObjKey) {
-    let theme = &app.theme;
+fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, view: &View, key: &ObjKey) -> Shown {
     let Some(cj) = app.state.cronjobs.get(key) else {
         let text = format!(" CronJob {key} is gone (deleted, or outside the watched scope).");
         frame.render_widget(Paragraph::new(Line::styled(text, theme.warn)), area);
-        return;
+        return Shown::Nothing;
     };
-    let header = header_lines(app, cj);
+    let header = header_lines(app, theme, cj);
     let title = Line::from(vec![Span::styled(format!(" CronJob {key} "), theme.title)]);
     let [top, head, table] =
         Layout::vertical([Constraint::Length(1), Constraint::Length(header.len() as u16), Constraint::Fill(1)])
@@ -93,5 +141,5 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, view: &mut View, key: &O
     frame.render_widget(Paragraph::new(title), top);
     frame.render_widget(Paragraph::new(header), head);
     let total = jobs_of(&app.state, key).len();
-    jobs::render_table(frame, table, app, view, "Its Jobs", total);
+    jobs::render_table(frame, table, app, theme, view, "Its Jobs", total)
 }

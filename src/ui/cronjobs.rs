@@ -1,23 +1,62 @@
 //! CronJobs: schedule (and in words), suspend, active Jobs, last run, the
 //! countdown to the next run, and a strip of recent outcomes.
 
+use model::cronjob;
+use model::job::JobPhase;
+use model::scope::Namespaces;
+use model::text as format;
+use model::{CronJobInfo, Kind, ObjKey, State, Time};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Cell;
 
+use super::cell;
 use super::columns::Column;
 use super::list::{self, ListTable};
+use super::screens::Screen;
 use super::theme::Theme;
-use super::cell;
-use model::text as format;
-use crate::console::app::{App, View};
-use model::cronjob;
-use model::job::JobPhase;
-use model::{CronJobInfo, Kind, ObjKey, State, Time};
-use model::scope::Namespaces;
+use crate::console::keys::Keymap;
+use crate::console::state::{App, Route, Shown, View};
 
 pub const SORTS: &[&str] = &["namespace", "name", "next run", "last run"];
+
+/// The CronJobs screen.
+pub struct CronJobsScreen;
+
+impl Screen for CronJobsScreen {
+    fn title(&self, _route: &Route) -> String {
+        "CronJobs".into()
+    }
+
+    fn keymaps(&self) -> &'static [Keymap] {
+        &[Keymap::List, Keymap::Global]
+    }
+
+    fn is_list(&self) -> bool {
+        true
+    }
+
+    fn rows(&self, app: &App, view: &View) -> Vec<ObjKey> {
+        rows(app, view).iter().map(key).collect()
+    }
+
+    fn row_kind(&self) -> Option<Kind> {
+        Some(Kind::CronJob)
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, app: &App, view: &View, theme: &Theme) -> Shown {
+        render(frame, area, app, theme, view)
+    }
+
+    fn sort_columns(&self) -> &'static [&'static str] {
+        SORTS
+    }
+
+    fn open(&self, row: ObjKey) -> Option<Route> {
+        Some(Route::CronJobDetail(row))
+    }
+}
 
 /// Outcomes shown in the history strip.
 pub const HISTORY: usize = 10;
@@ -114,8 +153,7 @@ pub fn schedule_words(cj: &CronJobInfo) -> String {
     format::sanitize(&cronjob::describe_schedule(&cj.schedule, cj.time_zone.as_deref()))
 }
 
-fn cronjob_cell(app: &App, cj: &CronJobInfo, col: Col, width: u16) -> Cell<'static> {
-    let theme = &app.theme;
+fn cronjob_cell(app: &App, theme: &Theme, cj: &CronJobInfo, col: Col, width: u16) -> Cell<'static> {
     let now = app.now;
     let w = width as usize;
     match col {
@@ -147,7 +185,7 @@ fn cronjob_cell(app: &App, cj: &CronJobInfo, col: Col, width: u16) -> Cell<'stat
     }
 }
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, view: &mut View) {
+fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, view: &View) -> Shown {
     let rows = rows(app, view);
     let single_ns = matches!(&app.target.namespaces, Namespaces::Only(l) if l.len() == 1);
     let cols: Vec<(Col, Column)> = ALL
@@ -164,14 +202,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, view: &mut View) {
         })
         .collect();
     let specs: Vec<Column> = cols.iter().map(|(_, c)| *c).collect();
-    let cell_of = |c: &&CronJobInfo, col: usize, width: u16| cronjob_cell(app, c, cols[col].0, width);
+    let cell_of = |c: &&CronJobInfo, col: usize, width: u16| cronjob_cell(app, theme, c, cols[col].0, width);
     let table = ListTable {
-        title: list::title(&app.theme, "CronJobs", rows.len(), app.state.cronjobs.len(), view, SORTS),
+        title: list::title(theme, "CronJobs", rows.len(), app.state.cronjobs.len(), view, SORTS),
         columns: &specs,
         items: &rows,
         key: &key,
         cell: &cell_of,
-        empty: super::empty_text(app, Kind::CronJob, "cronjobs", !view.filter.is_empty()),
+        empty: super::empty_text(app, theme, Kind::CronJob, "cronjobs", !view.filter.is_empty()),
     };
-    list::render(frame, area, view, &app.theme, table);
+    list::render(frame, area, view, theme, table)
 }

@@ -2,20 +2,20 @@
 //! (the seed's `jobgroup=jobexample`) with their aggregated progress.
 //! `b` hides or shows it; `L` with the group's selector lists its Jobs.
 
+use model::groups;
+use model::job::Progress;
+use model::text as format;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::bar;
-use model::text as format;
-use crate::console::app::App;
-use model::groups;
-use model::job::Progress;
+use super::theme::Theme;
+use crate::console::state::App;
 
 /// One line per group: namespace, selector, bar, "3/3 complete · 0 failed · 0 running".
-pub fn panel_lines(app: &App, width: u16) -> Vec<Line<'static>> {
-    let theme = &app.theme;
+pub fn panel_lines(app: &App, theme: &Theme, width: u16) -> Vec<Line<'static>> {
     let groups = groups::job_groups(&app.state.jobs);
     let sel_width = groups.iter().map(|g| g.label.len()).max().unwrap_or(0).min(36);
     groups
@@ -51,8 +51,7 @@ pub fn panel_lines(app: &App, width: u16) -> Vec<Line<'static>> {
         .collect()
 }
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, lines: Vec<Line<'static>>) {
-    let theme = &app.theme;
+pub fn render(frame: &mut Frame, area: Rect, theme: &Theme, lines: Vec<Line<'static>>) {
     let title = Line::from(vec![
         Span::styled(" Groups ", theme.title),
         Span::styled(format!("[{}] b hides ", lines.len()), theme.dim),

@@ -5,19 +5,20 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::console::app::{App, Screen, TABS};
+use super::screens;
+use super::theme::Theme;
+use crate::console::state::{App, TABS};
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App) {
-    let theme = &app.theme;
+pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut spans = vec![Span::styled("batchtop ", theme.title)];
-    for (i, screen) in TABS.iter().enumerate() {
-        let label = format!(" {} {} ", i + 1, tab_name(screen));
+    for (i, route) in TABS.iter().enumerate() {
+        let label = format!(" {} {} ", i + 1, screens::of(route).title(route));
         let style = if i == app.tab { theme.selected } else { theme.dim };
         spans.push(Span::styled(label, style));
     }
     for detail in &app.details {
         spans.push(Span::styled(" › ", theme.dim));
-        spans.push(Span::styled(breadcrumb(&detail.screen), theme.text));
+        spans.push(Span::styled(screens::of(&detail.route).title(&detail.route), theme.text));
     }
     let line = Line::from(spans);
     let used = line.width() as u16;
@@ -26,29 +27,5 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     if used + 9 <= area.width {
         let r = Rect { x: area.x + area.width - 8, width: 8, ..area };
         frame.render_widget(Paragraph::new(help), r);
-    }
-}
-
-pub fn tab_name(screen: &Screen) -> &'static str {
-    match screen {
-        Screen::Jobs => "Jobs",
-        Screen::CronJobs => "CronJobs",
-        Screen::Pods { .. } => "Pods",
-        Screen::Nodes => "Nodes",
-        Screen::JobDetail(_) => "Job",
-        Screen::CronJobDetail(_) => "CronJob",
-        Screen::Queues => "Queues",
-        Screen::QueueDetail(_) => "Queue",
-        Screen::Logs => "Logs",
-    }
-}
-
-fn breadcrumb(screen: &Screen) -> String {
-    match screen {
-        Screen::JobDetail(key) => format!("job {}", key.name),
-        Screen::CronJobDetail(key) => format!("cronjob {}", key.name),
-        Screen::Pods { job: Some(key) } => format!("pods of {}", key.name),
-        Screen::QueueDetail(key) => format!("queue {}", key.name),
-        other => tab_name(other).to_string(),
     }
 }

@@ -4,37 +4,73 @@
 
 use std::collections::BTreeSet;
 
+use model::failure_policy::{self, RuleMatch};
+use model::indexes::{self, IndexState};
+use model::text as format;
+use model::{EventInfo, JobInfo, Kind, ObjKey, PodInfo, State, Time};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
 
+use super::screens::Screen;
 use super::theme::Theme;
 use super::{bar, jobs, pods};
-use model::text as format;
-use crate::console::app::{App, View};
-use model::failure_policy::{self, RuleMatch};
-use model::indexes::{self, IndexState};
-use model::{EventInfo, JobInfo, ObjKey, PodInfo, State, Time};
+use crate::console::keys::Keymap;
+use crate::console::state::{App, Route, Shown, View};
 
 /// Recent events shown at the bottom.
 const EVENTS: usize = 10;
 /// Up to this many indexes the grid shows numbers; above, one glyph each.
 const NUMBERED_INDEXES: usize = 64;
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, view: &mut View, key: &ObjKey) {
-    let theme = &app.theme;
-    let block = Block::new()
-        .borders(Borders::TOP)
-        .border_style(theme.border)
-        .title(Span::styled(format!(" Job {key} "), theme.title));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    let lines = match app.state.jobs.get(key) {
+/// One Job in full.
+pub struct JobDetailScreen;
+
+impl Screen for JobDetailScreen {
+    fn title(&self, route: &Route) -> String {
+        match route {
+            Route::JobDetail(key) => format!("job {}", key.name),
+            _ => "Job".into(),
+        }
+    }
+
+    fn keymaps(&self) -> &'static [Keymap] {
+        jobs::KEYMAPS
+    }
+
+    fn is_list(&self) -> bool {
+        false
+    }
+
+    fn rows(&self, _app: &App, _view: &View) -> Vec<ObjKey> {
+        Vec::new()
+    }
+
+    fn row_kind(&self) -> Option<Kind> {
+        Some(Kind::Job)
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, app: &App, view: &View, theme: &Theme) -> Shown {
+        match &view.route {
+            Route::JobDetail(key) => render(frame, area, app, theme, view, key),
+            _ => Shown::Nothing,
+        }
+    }
+
+    fn subject(&self, view: &View) -> Option<ObjKey> {
+        match &view.route {
+            Route::JobDetail(key) => Some(key.clone()),
+            _ => None,
+        }
+    }
+}
+
+fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, view: &View, key: &ObjKey) -> Shown {
+    super::document(frame, area, theme, format!(" Job {key} "), view, |width| match app.state.jobs.get(key) {
         Some(job) => {
-            let mut page = lines(&app.state, job, app.now, theme, inner.width);
+            let mut page = lines(&app.state, job, app.now, theme, width);
             // The queue this Job works goes right under the overview (which ends at the first blank line).
-            let queue = super::queues::job_section(&app.queues, &app.state.jobs, key, theme, inner.width, app.now);
+            let queue = super::queues::job_section(&app.queues, &app.state.jobs, key, theme, width, app.now);
             if !queue.is_empty() {
                 let at = page.iter().position(|l| l.spans.is_empty() || l.width() == 0).unwrap_or(page.len());
                 page.splice(at..at, std::iter::once(Line::raw("")).chain(queue));
@@ -42,12 +78,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, view: &mut View, key: &O
             page
         }
         None => vec![Line::styled(format!(" Job {key} is gone (deleted, or outside the watched scope)."), theme.warn)],
-    };
-    // Keep the scroll within the page so `k` answers at once after `G`.
-    let max = (lines.len() as u16).saturating_sub(inner.height);
-    view.scroll = view.scroll.min(max);
-    view.page = inner.height.max(1) as usize;
-    frame.render_widget(Paragraph::new(lines).scroll((view.scroll, 0)), inner);
+    })
 }
 
 /// The whole page for a Job, `width` cells wide.

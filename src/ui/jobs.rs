@@ -2,6 +2,10 @@
 //! from conditions and timing; the label-group panel above it. The same table
 //! lists a CronJob's Jobs on the CronJob detail screen.
 
+use model::job::{JobPhase, Pattern};
+use model::scope::Namespaces;
+use model::text as format;
+use model::{JobInfo, Kind, ObjKey, Time};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -9,15 +13,57 @@ use ratatui::widgets::Cell;
 
 use super::columns::Column;
 use super::list::{self, ListTable};
+use super::screens::Screen;
 use super::theme::Theme;
 use super::{bar, cell};
-use model::text as format;
-use crate::console::app::{App, Screen, View};
-use model::job::{JobPhase, Pattern};
-use model::{JobInfo, Kind, ObjKey, Time};
-use model::scope::Namespaces;
+use crate::console::keys::Keymap;
+use crate::console::state::{App, Route, Shown, View};
 
 pub const SORTS: &[&str] = &["namespace", "name", "age", "status", "progress"];
+
+/// The keys of a table of Jobs (this screen, and a CronJob's Jobs).
+pub const KEYMAPS: &[Keymap] = &[Keymap::Jobs, Keymap::List, Keymap::Global];
+
+/// The Jobs screen.
+pub struct JobsScreen;
+
+impl Screen for JobsScreen {
+    fn title(&self, _route: &Route) -> String {
+        "Jobs".into()
+    }
+
+    fn keymaps(&self) -> &'static [Keymap] {
+        KEYMAPS
+    }
+
+    fn is_list(&self) -> bool {
+        true
+    }
+
+    fn rows(&self, app: &App, view: &View) -> Vec<ObjKey> {
+        rows(app, view).iter().map(key).collect()
+    }
+
+    fn row_kind(&self) -> Option<Kind> {
+        Some(Kind::Job)
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, app: &App, view: &View, theme: &Theme) -> Shown {
+        render(frame, area, app, view, theme)
+    }
+
+    fn sort_columns(&self) -> &'static [&'static str] {
+        SORTS
+    }
+
+    fn open(&self, row: ObjKey) -> Option<Route> {
+        Some(Route::JobDetail(row))
+    }
+
+    fn has_labels(&self) -> bool {
+        true
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Col {
@@ -47,8 +93,8 @@ const ALL: [(Col, Column); 8] = [
 
 /// The Jobs a screen lists, filtered and sorted as its view says.
 pub fn rows<'a>(app: &'a App, view: &View) -> Vec<&'a JobInfo> {
-    let mut rows: Vec<&JobInfo> = match &view.screen {
-        Screen::CronJobDetail(cronjob) => super::cronjob_detail::jobs_of(&app.state, cronjob),
+    let mut rows: Vec<&JobInfo> = match &view.route {
+        Route::CronJobDetail(cronjob) => super::cronjob_detail::jobs_of(&app.state, cronjob),
         _ => app.state.jobs.values().collect(),
     };
     rows.retain(|j| matches(j, view));
@@ -177,11 +223,18 @@ fn columns(app: &App, rows: &[&JobInfo]) -> Vec<(Col, Column)> {
 }
 
 /// Renders a table of Jobs (the Jobs screen, or a CronJob's Jobs).
-pub fn render_table(frame: &mut Frame, area: Rect, app: &App, view: &mut View, name: &str, total: usize) {
+pub fn render_table(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    theme: &Theme,
+    view: &View,
+    name: &str,
+    total: usize,
+) -> Shown {
     let rows = rows(app, view);
     let cols = columns(app, &rows);
     let specs: Vec<Column> = cols.iter().map(|(_, c)| *c).collect();
-    let theme = &app.theme;
     let now = app.now;
     let cell_of = |j: &&JobInfo, col: usize, width: u16| job_cell(theme, now, j, cols[col].0, width);
     let filtered = !view.filter.is_empty() || view.labels.is_some();
@@ -191,13 +244,13 @@ pub fn render_table(frame: &mut Frame, area: Rect, app: &App, view: &mut View, n
         items: &rows,
         key: &key,
         cell: &cell_of,
-        empty: super::empty_text(app, Kind::Job, "jobs", filtered),
+        empty: super::empty_text(app, theme, Kind::Job, "jobs", filtered),
     };
-    list::render(frame, area, view, theme, table);
+    list::render(frame, area, view, theme, table)
 }
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, view: &mut View) {
-    let groups = super::groups::panel_lines(app, area.width);
+fn render(frame: &mut Frame, area: Rect, app: &App, view: &View, theme: &Theme) -> Shown {
+    let groups = super::groups::panel_lines(app, theme, area.width);
     let panel_height = if app.show_groups && !groups.is_empty() {
         // Keep at least 8 rows for the table.
         (groups.len() as u16 + 1).min(area.height.saturating_sub(8) / 2).min(6)
@@ -206,9 +259,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, view: &mut View) {
     };
     let [panel, table] = Layout::vertical([Constraint::Length(panel_height), Constraint::Fill(1)]).areas(area);
     if panel_height > 0 {
-        super::groups::render(frame, panel, app, groups);
+        super::groups::render(frame, panel, theme, groups);
     }
-    render_table(frame, table, app, view, "Jobs", app.state.jobs.len());
+    render_table(frame, table, app, theme, view, "Jobs", app.state.jobs.len())
 }
 
 /// A one-line summary of a Job for headers: "Running · indexed · 3/5".

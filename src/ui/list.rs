@@ -6,10 +6,11 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
 
+use model::ObjKey;
+
 use super::columns::{self, Column};
 use super::theme::Theme;
-use crate::console::app::View;
-use model::ObjKey;
+use crate::console::state::{Shown, View};
 
 /// Gap between columns.
 pub const SPACING: u16 = 1;
@@ -26,23 +27,19 @@ pub struct ListTable<'a, T> {
     pub empty: Text<'a>,
 }
 
-/// Renders the table into `area` and keeps `view`'s selection on the same
-/// object (or the same position when the object went away).
-pub fn render<T>(frame: &mut Frame, area: Rect, view: &mut View, theme: &Theme, table: ListTable<'_, T>) {
+/// Renders the table into `area`, keeping the selection on the same object
+/// (or the same position when the object went away); returns what it showed.
+pub fn render<T>(frame: &mut Frame, area: Rect, view: &View, theme: &Theme, table: ListTable<'_, T>) -> Shown {
     let block = Block::new().borders(Borders::TOP).border_style(theme.border).title(table.title);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.height == 0 || inner.width == 0 {
-        return;
+        return Shown::Nothing;
     }
     let fitted = columns::fit(table.columns, inner.width, SPACING);
     let header = Row::new(fitted.iter().map(|&(i, _)| Cell::from(table.columns[i].title))).style(theme.header);
     let page = inner.height.saturating_sub(1) as usize;
-    view.page = page.max(1);
     if table.items.is_empty() {
-        view.selected = None;
-        view.index = 0;
-        view.offset = 0;
         let [head, rest] = ratatui::layout::Layout::vertical([
             ratatui::layout::Constraint::Length(1),
             ratatui::layout::Constraint::Fill(1),
@@ -51,12 +48,12 @@ pub fn render<T>(frame: &mut Frame, area: Rect, view: &mut View, theme: &Theme, 
         frame.render_widget(Table::new(Vec::<Row>::new(), columns::constraints(&fitted)).header(header), head);
         // Wrapped: a forbidden or connection error is long and all of it matters.
         frame.render_widget(Paragraph::new(table.empty).style(theme.dim).wrap(Wrap { trim: false }), rest);
-        return;
+        return Shown::List { selected: None, index: 0, offset: 0, page: page.max(1) };
     }
     let index = select(view, table.items, table.key);
-    view.offset = scrolled_offset(view.offset, index, page, table.items.len());
-    let end = (view.offset + page).min(table.items.len());
-    let rows: Vec<Row> = table.items[view.offset..end]
+    let offset = scrolled_offset(view.offset, index, page, table.items.len());
+    let end = (offset + page).min(table.items.len());
+    let rows: Vec<Row> = table.items[offset..end]
         .iter()
         .map(|item| {
             let row = Row::new(fitted.iter().map(|&(col, width)| (table.cell)(item, col, width)));
@@ -68,18 +65,16 @@ pub fn render<T>(frame: &mut Frame, area: Rect, view: &mut View, theme: &Theme, 
         .header(header)
         .column_spacing(SPACING)
         .row_highlight_style(theme.selected);
-    let mut state = TableState::default().with_selected(Some(index - view.offset));
+    let mut state = TableState::default().with_selected(Some(index - offset));
     frame.render_stateful_widget(widget, inner, &mut state);
+    Shown::List { selected: Some((table.key)(&table.items[index])), index, offset, page: page.max(1) }
 }
 
 /// Resolves the selected row: the selected key if still present, else the same
-/// position clamped to the rows. Updates the view to match.
-fn select<T>(view: &mut View, items: &[T], key: &dyn Fn(&T) -> ObjKey) -> usize {
+/// position clamped to the rows.
+fn select<T>(view: &View, items: &[T], key: &dyn Fn(&T) -> ObjKey) -> usize {
     let found = view.selected.as_ref().and_then(|sel| items.iter().position(|i| key(i) == *sel));
-    let index = found.unwrap_or(view.index.min(items.len() - 1));
-    view.index = index;
-    view.selected = Some(key(&items[index]));
-    index
+    found.unwrap_or(view.index.min(items.len() - 1))
 }
 
 /// Keeps the selected row on screen, moving the window as little as possible.

@@ -1,20 +1,8 @@
-//! The log screen: one pod's log, or a Job's pods merged, with follow,
-//! search, filter, container choice and save.
-//!
-//! [`LogView`] is the screen's state (the bounded buffer, scroll position,
-//! toggles, the input line); it is pure: keys and log events go in, and what
-//! the source should read is [`LogView::request`] with a generation the
-//! runner compares to restart the stream. [`render`] draws it.
-//!
-//! Following: without an anchor the view shows the newest lines and moves as
-//! they arrive. Scrolling up (or jumping to a search match) anchors the top
-//! line, so the text stays still while lines keep arriving below; scrolling
-//! back down to the end (or `G`, or `f`) drops the anchor and follows again.
+//! Drawing the log screen (its state is `console::state::LogView`): the
+//! title with what is read and whether it follows, problems of the streams
+//! explained, the lines with their pod prefixes and colours, the input line
+//! and the container chooser.
 
-use std::cell::Cell;
-use std::path::PathBuf;
-
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -22,478 +10,53 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragraph};
 use unicode_width::UnicodeWidthChar;
 
-use super::theme::Theme;
-use crate::console::app::{App, Screen, View};
+use model::logs::buffer::{LogLine, StreamStatus, format_timestamp};
 use model::logs::explain::Explanation;
-use model::logs::buffer::{Limits, LogBuffer, LogEvent, LogLine, StreamStatus, format_timestamp};
 use model::sanitize::{Colour, SgrStyle};
-use model::{JobInfo, ObjKey, PodInfo};
-use model::logs::request::{LogRequest, LogTarget};
+use model::{Kind, ObjKey};
 
-/// What a key does on the log screen (bound in `ui/keys.rs`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum LogAction {
-    LineUp,
-    LineDown,
-    PageUp,
-    PageDown,
-    /// The oldest line kept.
-    Top,
-    /// The newest line; following again.
-    End,
-    ToggleFollow,
-    Search,
-    NextMatch,
-    PrevMatch,
-    Filter,
-    ToggleTimestamps,
-    ToggleWrap,
-    TogglePrevious,
-    ChooseContainer,
-    /// Tail lines or since window.
-    Range,
-    Save,
-}
+use super::screens::Screen;
+use super::theme::Theme;
+use crate::console::keys::Keymap;
+use crate::console::state::{App, LogView, Mode, Route, Shown, View};
 
-/// A container the chooser offers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContainerChoice {
-    pub name: String,
-    pub init: bool,
-}
+/// The log screen.
+pub struct LogsScreen;
 
-/// The containers of a pod (init containers first, as they run).
-pub fn containers_of_pod(pod: &PodInfo) -> Vec<ContainerChoice> {
-    pod.containers.iter().map(|c| ContainerChoice { name: c.name.clone(), init: c.init }).collect()
-}
-
-/// The containers of a Job's pod template.
-pub fn containers_of_job(job: &JobInfo) -> Vec<ContainerChoice> {
-    let init = job.spec.init_containers.iter().map(|n| ContainerChoice { name: n.clone(), init: true });
-    init.chain(job.spec.containers.iter().map(|n| ContainerChoice { name: n.clone(), init: false })).collect()
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InputKind {
-    Search,
-    /// A regex; a leading `!` keeps the lines that do not match.
-    Filter,
-    /// `500` (last lines), `10m` (since), or `all`.
-    Range,
-    Save,
-}
-
-impl InputKind {
-    fn prompt(self) -> &'static str {
-        match self {
-            InputKind::Search => "/",
-            InputKind::Filter => "filter (regex, !regex inverts): ",
-            InputKind::Range => "lines (e.g. 500), since (e.g. 10m) or all: ",
-            InputKind::Save => "save to: ",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Mode {
-    Normal,
-    Input {
-        kind: InputKind,
-        text: String,
-    },
-    /// The container chooser; `selected` indexes `LogView::containers` (0 = the default).
-    Containers {
-        selected: usize,
-    },
-}
-
-/// A short note on the bottom line: the result of the last action.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Note {
-    pub text: String,
-    pub error: bool,
-}
-
-pub struct LogView {
-    /// What to read. Changing it bumps `generation`, which restarts the stream.
-    pub request: LogRequest,
-    pub generation: u64,
-    pub buffer: LogBuffer,
-    /// Sequence number of the top line while scrolled; `None` follows the end.
-    pub anchor: Option<u64>,
-    pub timestamps: bool,
-    pub wrap: bool,
-    pub mode: Mode,
-    pub containers: Vec<ContainerChoice>,
-    pub note: Option<Note>,
-    /// Line of the current search match (sequence number).
-    pub current_match: Option<u64>,
-    /// A save the runner should carry out.
-    pub pending_save: Option<PathBuf>,
-    filter_text: String,
-    /// Where the last frame started (visible position) and how many rows the
-    /// body had: scrolling from "following" starts there.
-    shown_top: Cell<usize>,
-    shown_rows: Cell<usize>,
-}
-
-/// Lines asked for when opening: as many as the buffer keeps.
-fn default_tail(limits: Limits) -> Option<i64> {
-    Some(limits.max_lines as i64)
-}
-
-impl LogView {
-    pub fn new(mut request: LogRequest, limits: Limits, containers: Vec<ContainerChoice>) -> Self {
-        if request.tail_lines.is_none() && request.since_seconds.is_none() {
-            request.tail_lines = default_tail(limits);
-        }
-        let buffer = LogBuffer::new(limits, request.prefix());
-        Self {
-            request,
-            generation: 1,
-            buffer,
-            anchor: None,
-            timestamps: false,
-            wrap: true,
-            mode: Mode::Normal,
-            containers,
-            note: None,
-            current_match: None,
-            pending_save: None,
-            filter_text: String::new(),
-            shown_top: Cell::new(0),
-            shown_rows: Cell::new(0),
-        }
+impl Screen for LogsScreen {
+    fn title(&self, _route: &Route) -> String {
+        "Logs".into()
     }
 
-    pub fn following(&self) -> bool {
-        self.anchor.is_none()
+    fn keymaps(&self) -> &'static [Keymap] {
+        &[Keymap::Logs, Keymap::Global]
     }
 
-    /// Folds a batch of events from the source. True when the screen changes.
-    pub fn apply(&mut self, events: Vec<LogEvent>) -> bool {
-        let mut changed = false;
-        for e in events {
-            changed |= self.buffer.apply(e);
-        }
-        changed
+    fn is_list(&self) -> bool {
+        false
     }
 
-    /// Whether keys go to the view's input line or chooser first.
-    pub fn captures_keys(&self) -> bool {
-        self.mode != Mode::Normal
+    fn rows(&self, _app: &App, _view: &View) -> Vec<ObjKey> {
+        Vec::new()
     }
 
-    /// Reads the stream again with the current request (new buffer, same
-    /// filter and search).
-    fn restart(&mut self) {
-        let search = self.buffer.search_text().map(String::from);
-        let mut buffer = LogBuffer::new(self.buffer.limits(), self.request.prefix());
-        if let Some((pattern, invert)) = self.buffer.filter() {
-            let _ = buffer.set_filter(pattern, invert);
-        }
-        if let Some(s) = search {
-            buffer.set_search(&s);
-        }
-        self.buffer = buffer;
-        self.anchor = None;
-        self.current_match = None;
-        self.generation += 1;
+    fn row_kind(&self) -> Option<Kind> {
+        None
     }
 
-    fn note(&mut self, text: impl Into<String>, error: bool) {
-        self.note = Some(Note { text: text.into(), error });
-    }
-
-    /// Carries out a key's action. `page` is the body's height in rows.
-    pub fn action(&mut self, action: LogAction) -> bool {
-        self.note = None;
-        let page = self.shown_rows.get().max(1);
-        match action {
-            LogAction::LineUp => self.scroll_by(-1),
-            LogAction::LineDown => self.scroll_by(1),
-            LogAction::PageUp => self.scroll_by(-(page as i64)),
-            LogAction::PageDown => self.scroll_by(page as i64),
-            LogAction::Top => self.anchor = self.buffer.visible_seq(0),
-            LogAction::End => self.anchor = None,
-            LogAction::ToggleFollow => {
-                self.anchor = match self.anchor {
-                    None => self.buffer.visible_seq(self.shown_top.get()),
-                    Some(_) => None,
-                }
-            }
-            LogAction::Search => self.mode = Mode::Input { kind: InputKind::Search, text: String::new() },
-            LogAction::NextMatch => self.jump_to_match(true),
-            LogAction::PrevMatch => self.jump_to_match(false),
-            LogAction::Filter => self.mode = Mode::Input { kind: InputKind::Filter, text: self.filter_text.clone() },
-            LogAction::Range => self.mode = Mode::Input { kind: InputKind::Range, text: String::new() },
-            LogAction::Save => self.mode = Mode::Input { kind: InputKind::Save, text: self.default_save_path() },
-            LogAction::ToggleTimestamps => self.timestamps = !self.timestamps,
-            LogAction::ToggleWrap => self.wrap = !self.wrap,
-            LogAction::TogglePrevious => {
-                self.request.previous = !self.request.previous;
-                self.restart();
-                let which = if self.request.previous { "previous run" } else { "current run" };
-                self.note(format!("showing the {which}"), false);
-            }
-            LogAction::ChooseContainer => {
-                let selected = match &self.request.container {
-                    Some(c) => self.containers.iter().position(|x| &x.name == c).map_or(0, |i| i + 1),
-                    None => 0,
-                };
-                self.mode = Mode::Containers { selected };
+    fn draw(&self, frame: &mut Frame, area: Rect, app: &App, _view: &View, theme: &Theme) -> Shown {
+        match &app.logs {
+            Some(view) => render_view(frame, area, view, theme),
+            None => {
+                frame.render_widget(Paragraph::new(Line::styled(" no log open", theme.dim)), area);
+                Shown::Nothing
             }
         }
-        true
-    }
-
-    /// Moves the top line by `delta` visible lines; reaching the end follows again.
-    fn scroll_by(&mut self, delta: i64) {
-        let n = self.buffer.visible_len();
-        let rows = self.shown_rows.get().max(1);
-        let current = match self.anchor {
-            Some(seq) => self.buffer.position_of_seq(seq),
-            None => self.shown_top.get(),
-        };
-        let last_top = n.saturating_sub(rows);
-        let next = (current as i64 + delta).clamp(0, last_top as i64) as usize;
-        self.anchor = if delta > 0 && next >= last_top { None } else { self.buffer.visible_seq(next) };
-    }
-
-    fn jump_to_match(&mut self, forward: bool) {
-        let Some(text) = self.buffer.search_text().map(String::from) else {
-            self.note("no search: press / to search", true);
-            return;
-        };
-        let from = self.current_match.map(|seq| self.buffer.position_of_seq(seq));
-        let from = from.or_else(|| if forward { None } else { Some(self.shown_top.get()) });
-        match self.buffer.find_match(from, forward) {
-            Some(pos) => {
-                self.current_match = self.buffer.visible_seq(pos);
-                // Put the match a third of the way down, so what led to it shows too.
-                let top = pos.saturating_sub(self.shown_rows.get() / 3);
-                self.anchor = self.buffer.visible_seq(top);
-            }
-            None => self.note(format!("no line matches {text:?}"), true),
-        }
-    }
-
-    fn default_save_path(&self) -> String {
-        let name = match &self.request.target {
-            LogTarget::Pod(p) => p.clone(),
-            LogTarget::Job { name, index: Some(i) } => format!("{name}-{i}"),
-            LogTarget::Job { name, index: None } => name.clone(),
-        };
-        format!("{}-{name}.log", self.request.namespace)
-    }
-
-    /// A key while the input line or the chooser is open.
-    pub fn input_key(&mut self, key: KeyEvent) -> bool {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        match std::mem::replace(&mut self.mode, Mode::Normal) {
-            Mode::Normal => return false,
-            Mode::Input { kind, mut text } => match key.code {
-                KeyCode::Esc => {}
-                KeyCode::Enter => self.submit(kind, text.trim()),
-                KeyCode::Backspace => {
-                    text.pop();
-                    self.mode = Mode::Input { kind, text };
-                }
-                KeyCode::Char('u') if ctrl => self.mode = Mode::Input { kind, text: String::new() },
-                KeyCode::Char(c) if !ctrl && !c.is_control() => {
-                    text.push(c);
-                    self.mode = Mode::Input { kind, text };
-                }
-                _ => self.mode = Mode::Input { kind, text },
-            },
-            Mode::Containers { selected } => {
-                let count = self.containers.len() + 1;
-                match key.code {
-                    KeyCode::Esc => {}
-                    KeyCode::Enter => self.choose_container(selected),
-                    KeyCode::Up | KeyCode::Char('k') => {
-                        self.mode = Mode::Containers { selected: selected.saturating_sub(1) }
-                    }
-                    KeyCode::Down | KeyCode::Char('j') => {
-                        self.mode = Mode::Containers { selected: (selected + 1).min(count - 1) }
-                    }
-                    _ => self.mode = Mode::Containers { selected },
-                }
-            }
-        }
-        true
-    }
-
-    fn submit(&mut self, kind: InputKind, text: &str) {
-        match kind {
-            InputKind::Search => {
-                self.buffer.set_search(text);
-                self.current_match = None;
-                if !text.is_empty() {
-                    self.jump_to_match(true);
-                }
-            }
-            InputKind::Filter => {
-                let (pattern, invert) = match text.strip_prefix('!') {
-                    Some(rest) => (rest.trim(), true),
-                    None => (text, false),
-                };
-                match self.buffer.set_filter(pattern, invert) {
-                    Ok(()) => {
-                        self.filter_text = text.to_string();
-                        self.anchor = None;
-                    }
-                    Err(e) => {
-                        self.note(e, true);
-                        self.mode = Mode::Input { kind, text: text.to_string() };
-                    }
-                }
-            }
-            InputKind::Range => match parse_range(text) {
-                Ok((tail, since)) => {
-                    self.request.tail_lines = tail;
-                    self.request.since_seconds = since;
-                    self.restart();
-                }
-                Err(e) => {
-                    self.note(e, true);
-                    self.mode = Mode::Input { kind, text: text.to_string() };
-                }
-            },
-            InputKind::Save if text.is_empty() => {}
-            InputKind::Save => self.pending_save = Some(PathBuf::from(text)),
-        }
-    }
-
-    fn choose_container(&mut self, selected: usize) {
-        let container = if selected == 0 { None } else { self.containers.get(selected - 1).map(|c| c.name.clone()) };
-        if container != self.request.container {
-            self.request.container = container;
-            self.restart();
-        }
-    }
-
-    /// The lines a save writes: what is visible (filter applied), with the
-    /// prefix and, when shown, the timestamp.
-    pub fn lines_to_save(&self) -> Vec<String> {
-        self.buffer.plain_lines(self.timestamps).collect()
-    }
-
-    /// The runner reports how the save went.
-    pub fn saved(&mut self, path: &std::path::Path, result: Result<usize, String>) {
-        match result {
-            Ok(n) => self.note(format!("saved {n} lines to {}", path.display()), false),
-            Err(e) => self.note(format!("cannot save to {}: {e}", path.display()), true),
-        }
     }
 }
 
-// ---------------------------------------------------------------- the console's side
-
-/// Opens the log screen for what is selected: a pod, a Job (merged), or with
-/// `by_index` all pods of the selected pod's completion index.
-pub fn open(app: &mut App, by_index: bool) {
-    match request_for_selection(app, by_index) {
-        Ok((request, containers)) => {
-            app.logs = Some(LogView::new(request, app.log_limits, containers));
-            app.details.push(View::new(Screen::Logs));
-        }
-        Err(e) => app.flash(e, true),
-    }
-}
-
-fn request_for_selection(app: &App, by_index: bool) -> Result<(LogRequest, Vec<ContainerChoice>), String> {
-    let screen = app.view().screen.clone();
-    let selected = match &screen {
-        Screen::JobDetail(key) => Some(key.clone()),
-        _ => app.selected_key(),
-    };
-    let job_request = |key: &ObjKey, index: Option<u32>| -> Result<(LogRequest, Vec<ContainerChoice>), String> {
-        let containers = app.state.jobs.get(key).map(containers_of_job).unwrap_or_default();
-        Ok((LogRequest::new(key.namespace.clone(), LogTarget::Job { name: key.name.clone(), index }), containers))
-    };
-    match (&screen, selected) {
-        (Screen::Pods { .. }, Some(key)) => {
-            let pod = app.state.pods.get(&key).ok_or("the pod is gone")?;
-            match (by_index, &pod.job, pod.completion_index) {
-                (true, Some(job), Some(index)) => {
-                    job_request(&ObjKey::new(key.namespace.clone(), job.clone()), Some(index))
-                }
-                (true, _, _) => {
-                    Err("this pod has no completion index (not an Indexed Job's pod); l shows its logs".into())
-                }
-                (false, _, _) => Ok((
-                    LogRequest::new(key.namespace.clone(), LogTarget::Pod(key.name.clone())),
-                    containers_of_pod(pod),
-                )),
-            }
-        }
-        (Screen::Jobs | Screen::JobDetail(_) | Screen::CronJobDetail(_), Some(key)) if !by_index => {
-            job_request(&key, None)
-        }
-        (Screen::Jobs | Screen::JobDetail(_) | Screen::CronJobDetail(_), Some(_)) => {
-            Err("i shows one completion index: open the Job's pods (p) and select a pod of that index".into())
-        }
-        _ => Err("logs: select a Job or a Pod first".into()),
-    }
-}
-
-/// Keys for the log screen's input line or container chooser, when open.
-pub fn capture_key(app: &mut App, key: &KeyEvent) -> Option<bool> {
-    if app.view().screen != Screen::Logs {
-        return None;
-    }
-    let view = app.logs.as_mut().filter(|v| v.captures_keys())?;
-    Some(view.input_key(*key))
-}
-
-/// A log screen key.
-pub fn act(app: &mut App, action: LogAction) {
-    if let Some(view) = app.logs.as_mut() {
-        view.action(action);
-    }
-}
-
-/// Folds a batch of the log source's events, unless they belong to an older stream.
-pub fn apply_events(app: &mut App, generation: u64, events: Vec<LogEvent>) -> bool {
-    match app.logs.as_mut() {
-        Some(view) if view.generation == generation => view.apply(events),
-        _ => false,
-    }
-}
-
-/// Drops the log view once its screen is closed (Esc, another tab, a new context).
-pub fn close_if_hidden(app: &mut App) {
-    if app.logs.is_some() && !app.details.iter().any(|v| v.screen == Screen::Logs) {
-        app.logs = None;
-    }
-}
-
-/// Draws the log screen from the app.
-pub fn render(frame: &mut Frame, area: Rect, app: &App) {
-    match &app.logs {
-        Some(view) => render_view(frame, area, view, &app.theme),
-        None => frame.render_widget(Paragraph::new(Line::styled(" no log open", app.theme.dim)), area),
-    }
-}
-
-/// `500` → last 500 lines; `10m`/`1h30m` → since; `all` → everything.
-pub fn parse_range(text: &str) -> Result<(Option<i64>, Option<i64>), String> {
-    let t = text.trim();
-    if t.eq_ignore_ascii_case("all") {
-        return Ok((None, None));
-    }
-    if let Ok(n) = t.parse::<i64>() {
-        return if n > 0 { Ok((Some(n), None)) } else { Err("the number of lines must be above 0".into()) };
-    }
-    match humantime::parse_duration(t) {
-        Ok(d) if d.as_secs() > 0 => Ok((None, Some(d.as_secs() as i64))),
-        _ => Err(format!("{t:?}: give a number of lines (500), a duration (10m) or all")),
-    }
-}
-
-/// Draws the log screen for `view` in `area`.
-pub fn render_view(frame: &mut Frame, area: Rect, view: &LogView, theme: &Theme) {
+/// Draws the log screen for `view` in `area`; returns where its body started and how many rows it had.
+pub fn render_view(frame: &mut Frame, area: Rect, view: &LogView, theme: &Theme) -> Shown {
     // Problems (waiting, failed, reconnecting streams) go above the lines, in
     // at most a third of the screen; with no lines at all they fill the body.
     let problems: Vec<Line<'static>> =
@@ -508,20 +71,20 @@ pub fn render_view(frame: &mut Frame, area: Rect, view: &LogView, theme: &Theme)
     ])
     .areas(area);
     frame.render_widget(Paragraph::new(title_line(view, theme)), title);
-    if no_lines {
+    let top = if no_lines {
         let mut lines = problems;
         lines.extend(empty_message(view, theme));
         frame.render_widget(Paragraph::new(lines), body);
-        view.shown_top.set(0);
-        view.shown_rows.set(body.height as usize);
+        0
     } else {
         frame.render_widget(Paragraph::new(problems), problem_area);
-        render_body(frame, body, view, theme);
-    }
+        render_body(frame, body, view, theme)
+    };
     frame.render_widget(Paragraph::new(bottom_line(view, theme)), bottom);
     if let Mode::Containers { selected } = view.mode {
         render_chooser(frame, body, view, theme, selected);
     }
+    Shown::Log { top, rows: body.height as usize }
 }
 
 fn title_line(view: &LogView, theme: &Theme) -> Line<'static> {
@@ -619,13 +182,13 @@ fn bottom_line(view: &LogView, theme: &Theme) -> Line<'static> {
     Line::from(spans)
 }
 
-fn render_body(frame: &mut Frame, area: Rect, view: &LogView, theme: &Theme) {
+/// Draws the lines; returns the position of the first one drawn.
+fn render_body(frame: &mut Frame, area: Rect, view: &LogView, theme: &Theme) -> usize {
     let rows = area.height as usize;
     let width = area.width as usize;
-    view.shown_rows.set(rows);
     let n = view.buffer.visible_len();
     if n == 0 || rows == 0 || width == 0 {
-        return;
+        return view.shown_top();
     }
     let label_width = view.buffer.streams().iter().map(|s| text_width(&s.label)).max().unwrap_or(0);
     let render_line = |i: usize| -> Vec<Line<'static>> {
@@ -634,17 +197,17 @@ fn render_body(frame: &mut Frame, area: Rect, view: &LogView, theme: &Theme) {
         if view.wrap { wrap_spans(spans, width) } else { vec![Line::from(spans)] }
     };
     let mut lines: Vec<Line<'static>> = Vec::with_capacity(rows);
-    match view.anchor {
+    let top = match view.anchor {
         // Anchored: from the top line down.
         Some(seq) => {
             let top = view.buffer.position_of_seq(seq).min(n - 1);
-            view.shown_top.set(top);
             let mut i = top;
             while lines.len() < rows && i < n {
                 lines.extend(render_line(i));
                 i += 1;
             }
             lines.truncate(rows);
+            top
         }
         // Following: from the newest line up, so the last line is always shown.
         None => {
@@ -657,13 +220,14 @@ fn render_body(frame: &mut Frame, area: Rect, view: &LogView, theme: &Theme) {
                 used += l.len();
                 stacked.push(l);
             }
-            view.shown_top.set(i);
             lines = stacked.into_iter().rev().flatten().collect();
             let extra = lines.len().saturating_sub(rows);
             lines.drain(..extra);
+            i
         }
-    }
+    };
     frame.render_widget(Paragraph::new(lines), area);
+    top
 }
 
 fn empty_message(view: &LogView, theme: &Theme) -> Vec<Line<'static>> {
@@ -853,11 +417,15 @@ fn render_chooser(frame: &mut Frame, area: Rect, view: &LogView, theme: &Theme, 
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use model::logs::buffer::{ReadLine, StreamId};
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use model::logs::buffer::{Limits, LogEvent, ReadLine, StreamId};
+    use model::logs::request::{LogRequest, LogTarget};
     use model::sanitize::sanitize_line;
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
+
+    use super::*;
+    use crate::console::state::{ContainerChoice, LogCommand};
 
     fn sid(pod: &str) -> StreamId {
         StreamId { pod: pod.into(), container: "worker".into() }
@@ -879,9 +447,14 @@ mod tests {
         push(view, "p", &refs);
     }
 
-    fn draw(view: &LogView, w: u16, h: u16) -> Terminal<TestBackend> {
+    /// Draws the view and keeps what it showed, as the console does after every frame.
+    fn draw(view: &mut LogView, w: u16, h: u16) -> Terminal<TestBackend> {
         let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-        t.draw(|f| render_view(f, f.area(), view, &Theme::default_16())).unwrap();
+        let mut shown = Shown::Nothing;
+        t.draw(|f| shown = render_view(f, f.area(), view, &Theme::default_16())).unwrap();
+        if let Shown::Log { top, rows } = shown {
+            view.shown(top, rows);
+        }
         t
     }
 
@@ -897,20 +470,20 @@ mod tests {
     fn following_shows_the_newest_lines_and_scrolling_up_pauses() {
         let mut v = job_view();
         numbered(&mut v, 100);
-        let t = draw(&v, 40, 10); // 8 body rows
+        let t = draw(&mut v, 40, 10); // 8 body rows
         let text = screen_text(&t);
         assert!(text.contains("line 100") && text.contains("line 93") && !text.contains("line 92\n"), "{text}");
-        v.action(LogAction::LineUp);
+        v.command(LogCommand::LineUp);
         assert!(!v.following());
         numbered(&mut v, 5); // more lines arrive: the view stays put
-        let text = screen_text(&draw(&v, 40, 10));
+        let text = screen_text(&draw(&mut v, 40, 10));
         assert!(text.contains("line 92") && text.contains("line 99") && !text.contains("line 100"), "{text}");
         // Scrolling back down to the end follows again.
-        v.action(LogAction::PageDown);
+        v.command(LogCommand::PageDown);
         assert!(v.following());
-        v.action(LogAction::Top);
+        v.command(LogCommand::Top);
         assert_eq!(v.anchor, Some(0));
-        v.action(LogAction::End);
+        v.command(LogCommand::End);
         assert!(v.following());
     }
 
@@ -918,10 +491,10 @@ mod tests {
     fn wrapped_lines_keep_the_last_line_visible() {
         let mut v = job_view();
         push(&mut v, "p", &[&"a".repeat(100), &"b".repeat(100), "last"]);
-        let text = screen_text(&draw(&v, 30, 6)); // 4 body rows
+        let text = screen_text(&draw(&mut v, 30, 6)); // 4 body rows
         assert!(text.lines().any(|l| l.trim_end().ends_with("last")), "{text}");
-        v.action(LogAction::ToggleWrap);
-        let text = screen_text(&draw(&v, 30, 6));
+        v.command(LogCommand::ToggleWrap);
+        let text = screen_text(&draw(&mut v, 30, 6));
         assert_eq!(text.lines().filter(|l| l.contains("aaaa")).count(), 1, "{text}");
     }
 
@@ -929,8 +502,8 @@ mod tests {
     fn search_jumps_and_filter_inverts() {
         let mut v = job_view();
         numbered(&mut v, 50);
-        draw(&v, 40, 10);
-        v.action(LogAction::Search);
+        draw(&mut v, 40, 10);
+        v.command(LogCommand::Search);
         for c in "line 7".chars() {
             v.input_key(KeyEvent::from(KeyCode::Char(c)));
         }
@@ -938,19 +511,19 @@ mod tests {
         assert_eq!(v.current_match, Some(6), "line 7 is the 7th line");
         assert!(!v.following());
         // Only "line 7" matches among 50 lines: the next match wraps around to it.
-        v.action(LogAction::NextMatch);
+        v.command(LogCommand::NextMatch);
         assert_eq!(v.current_match, Some(6));
-        v.action(LogAction::PrevMatch);
+        v.command(LogCommand::PrevMatch);
         assert_eq!(v.current_match, Some(6));
         // The filter prompt: "!" inverts.
-        v.action(LogAction::Filter);
+        v.command(LogCommand::Filter);
         for c in "!line [0-9]$".chars() {
             v.input_key(KeyEvent::from(KeyCode::Char(c)));
         }
         v.input_key(KeyEvent::from(KeyCode::Enter));
         assert_eq!(v.buffer.visible_len(), 41, "lines 10..=50 stay");
         // A bad regex keeps the prompt open with the error.
-        v.action(LogAction::Filter);
+        v.command(LogCommand::Filter);
         v.input_key(KeyEvent::from(KeyCode::Char('u')).with_ctrl());
         v.input_key(KeyEvent::from(KeyCode::Char('(')));
         v.input_key(KeyEvent::from(KeyCode::Enter));
@@ -973,31 +546,22 @@ mod tests {
         let mut v = job_view();
         numbered(&mut v, 3);
         let g = v.generation;
-        v.action(LogAction::ChooseContainer);
+        v.command(LogCommand::ChooseContainer);
         v.input_key(KeyEvent::from(KeyCode::Down));
         v.input_key(KeyEvent::from(KeyCode::Enter));
         assert_eq!(v.request.container.as_deref(), Some("c"));
         assert_eq!(v.generation, g + 1);
         assert!(v.buffer.is_empty(), "a new stream, a new buffer");
-        v.action(LogAction::TogglePrevious);
+        v.command(LogCommand::TogglePrevious);
         assert!(v.request.previous);
         assert_eq!(v.generation, g + 2);
-    }
-
-    #[test]
-    fn range_prompt_parses() {
-        assert_eq!(parse_range("500"), Ok((Some(500), None)));
-        assert_eq!(parse_range("10m"), Ok((None, Some(600))));
-        assert_eq!(parse_range("ALL"), Ok((None, None)));
-        assert!(parse_range("0").is_err());
-        assert!(parse_range("soon").is_err());
     }
 
     #[test]
     fn hostile_line_is_shown_harmlessly() {
         let mut v = job_view();
         push(&mut v, "p", &["a\x1b[2J\x1b[Hb\x1b]0;title\x07c\x1b]52;c;eA==\x07d\x1b[31mred\x1b[0m\r\x08e"]);
-        let t = draw(&v, 40, 5);
+        let t = draw(&mut v, 40, 5);
         let buf = t.backend().buffer();
         // Every cell holds printable text only.
         for cell in buf.content() {
@@ -1024,7 +588,7 @@ mod tests {
             LogEvent::Joined { stream: sid("x"), index: None },
             LogEvent::Status { stream: sid("x"), status: StreamStatus::Failed(e) },
         ]);
-        insta::assert_snapshot!("logs_failed_tls", draw(&v, 80, 8).backend());
+        insta::assert_snapshot!("logs_failed_tls", draw(&mut v, 80, 8).backend());
     }
 
     #[test]
@@ -1037,6 +601,6 @@ mod tests {
         push(&mut v, "job-wq-1-abcde", &["apple"]);
         push(&mut v, "job-wq-1-fghij", &["banana", "\x1b[32mcherry\x1b[0m"]);
         v.buffer.set_search("an");
-        insta::assert_snapshot!("logs_merged", draw(&v, 80, 8).backend());
+        insta::assert_snapshot!("logs_merged", draw(&mut v, 80, 8).backend());
     }
 }

@@ -6,14 +6,52 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::widgets::Cell;
 
-use super::columns::Column;
-use super::list::{self, ListTable};
-use super::cell;
 use model::text as format;
-use crate::console::app::{App, View};
 use model::{Kind, NodeInfo, ObjKey, State};
 
+use super::cell;
+use super::columns::Column;
+use super::list::{self, ListTable};
+use super::screens::Screen;
+use super::theme::Theme;
+use crate::console::keys::Keymap;
+use crate::console::state::{App, Route, Shown, View};
+
 pub const SORTS: &[&str] = &["name", "age", "pods"];
+
+/// The Nodes screen.
+pub struct NodesScreen;
+
+impl Screen for NodesScreen {
+    fn title(&self, _route: &Route) -> String {
+        "Nodes".into()
+    }
+
+    fn keymaps(&self) -> &'static [Keymap] {
+        &[Keymap::List, Keymap::Global]
+    }
+
+    fn is_list(&self) -> bool {
+        true
+    }
+
+    fn rows(&self, app: &App, view: &View) -> Vec<ObjKey> {
+        let counts = pod_counts(&app.state);
+        rows(app, view, &counts).iter().map(key).collect()
+    }
+
+    fn row_kind(&self) -> Option<Kind> {
+        Some(Kind::Node)
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, app: &App, view: &View, theme: &Theme) -> Shown {
+        render(frame, area, app, theme, view)
+    }
+
+    fn sort_columns(&self) -> &'static [&'static str] {
+        SORTS
+    }
+}
 
 const COLUMNS: [Column; 7] = [
     Column::flex("NAME", 12, 40, 0),
@@ -54,11 +92,10 @@ pub fn key(n: &&NodeInfo) -> ObjKey {
     ObjKey::new("", n.name.clone())
 }
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, view: &mut View) {
+fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, view: &View) -> Shown {
     let app_ref = app;
     let counts = pod_counts(&app_ref.state);
     let rows = rows(app_ref, view, &counts);
-    let theme = &app_ref.theme;
     let now = app_ref.now;
     let cell_of = |n: &&NodeInfo, col: usize, width: u16| -> Cell<'static> {
         match col {
@@ -90,7 +127,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, view: &mut View) {
         items: &rows,
         key: &key,
         cell: &cell_of,
-        empty: super::empty_text(app_ref, Kind::Node, "nodes", !view.filter.is_empty()),
+        empty: super::empty_text(app_ref, theme, Kind::Node, "nodes", !view.filter.is_empty()),
     };
-    list::render(frame, area, view, theme, table);
+    list::render(frame, area, view, theme, table)
 }

@@ -1,21 +1,63 @@
 //! Pods of Jobs (all of them, or one Job's): status as kubectl words it, the
 //! completion index, restarts, exit code, why it is stuck or failed, node.
 
+use model::scope::Namespaces;
+use model::text as format;
+use model::{Kind, ObjKey, PodInfo, Time};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::widgets::Cell;
 
+use super::cell;
 use super::columns::Column;
 use super::list::{self, ListTable};
+use super::screens::Screen;
 use super::theme::Theme;
-use super::cell;
-use model::text as format;
-use crate::console::app::{App, Screen, View};
-use model::{Kind, ObjKey, PodInfo, Time};
-use model::scope::Namespaces;
+use crate::console::keys::Keymap;
+use crate::console::state::{App, Route, Shown, View};
 
 pub const SORTS: &[&str] = &["namespace", "name", "age", "status", "restarts", "node"];
+
+/// Pods of Jobs, or of one Job.
+pub struct PodsScreen;
+
+impl Screen for PodsScreen {
+    fn title(&self, route: &Route) -> String {
+        match route {
+            Route::Pods { job: Some(job) } => format!("pods of {}", job.name),
+            _ => "Pods".into(),
+        }
+    }
+
+    fn keymaps(&self) -> &'static [Keymap] {
+        &[Keymap::List, Keymap::Global]
+    }
+
+    fn is_list(&self) -> bool {
+        true
+    }
+
+    fn rows(&self, app: &App, view: &View) -> Vec<ObjKey> {
+        rows(app, view).iter().map(key).collect()
+    }
+
+    fn row_kind(&self) -> Option<Kind> {
+        Some(Kind::Pod)
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, app: &App, view: &View, theme: &Theme) -> Shown {
+        render(frame, area, app, theme, view)
+    }
+
+    fn sort_columns(&self) -> &'static [&'static str] {
+        SORTS
+    }
+
+    fn has_labels(&self) -> bool {
+        true
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Col {
@@ -50,9 +92,9 @@ const ALL: [(Col, Column); 11] = [
 
 /// The pods a Pods screen lists: pods owned by a Job (or by the one Job).
 pub fn rows<'a>(app: &'a App, view: &View) -> Vec<&'a PodInfo> {
-    let mut rows: Vec<&PodInfo> = match &view.screen {
+    let mut rows: Vec<&PodInfo> = match &view.route {
         // Looked up again so the rows borrow the state, not the view's key.
-        Screen::Pods { job: Some(job) } => {
+        Route::Pods { job: Some(job) } => {
             app.state.pods_of_job(job).filter_map(|p| app.state.pods.get(&p.key)).collect()
         }
         _ => app.state.pods.values().filter(|p| p.job.is_some()).collect(),
@@ -124,10 +166,10 @@ fn pod_cell(theme: &Theme, now: Time, pod: &PodInfo, col: Col, width: u16) -> Ce
     }
 }
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, view: &mut View) {
+fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, view: &View) -> Shown {
     let rows = rows(app, view);
-    let job = match &view.screen {
-        Screen::Pods { job } => job.clone(),
+    let job = match &view.route {
+        Route::Pods { job } => job.clone(),
         _ => None,
     };
     let single_ns = job.is_some() || matches!(&app.target.namespaces, Namespaces::Only(l) if l.len() == 1);
@@ -147,7 +189,6 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, view: &mut View) {
         })
         .collect();
     let specs: Vec<Column> = cols.iter().map(|(_, c)| *c).collect();
-    let theme = &app.theme;
     let now = app.now;
     let cell_of = |p: &&PodInfo, col: usize, width: u16| pod_cell(theme, now, p, cols[col].0, width);
     let (name, total) = match &job {
@@ -161,7 +202,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, view: &mut View) {
         items: &rows,
         key: &key,
         cell: &cell_of,
-        empty: super::empty_text(app, Kind::Pod, "pods of jobs", filtered),
+        empty: super::empty_text(app, theme, Kind::Pod, "pods of jobs", filtered),
     };
-    list::render(frame, area, view, theme, table);
+    list::render(frame, area, view, theme, table)
 }

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, List, ListItem, ListState, Paragraph};
 
 use super::theme::Theme;
-use crate::console::app::{Picker, PickerKind, Prompt, PromptKind};
+use crate::console::state::{Picker, PickerKind, Prompt, PromptKind};
 
 /// A prompt sits just above the status bar, over the bottom of the table.
 pub fn render_prompt(frame: &mut Frame, area: Rect, theme: &Theme, prompt: &Prompt) {

@@ -3,23 +3,97 @@
 //! the Queue detail page (history, rediswq leases, the linked Jobs' progress),
 //! and the queue section of the Job detail page.
 
+use model::queue::{QueueHealth, QueueKey, QueueState, QueueWarning, Queues, SourceHealth, queue_health};
+use model::text as format;
+use model::{JobInfo, Kind, ObjKey, Time};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph};
+use ratatui::widgets::{Cell, Paragraph};
 
 use super::columns::Column;
 use super::job_detail::{heading, kv};
 use super::list::{self, ListTable};
+use super::screens::Screen;
 use super::theme::Theme;
 use super::{bar, cell};
-use model::text as format;
-use crate::console::app::{App, View};
-use model::queue::{QueueKey, QueueState, QueueWarning, Queues, SourceHealth, queue_health};
-use model::{JobInfo, ObjKey, Time};
+use crate::console::keys::Keymap;
+use crate::console::state::{App, Route, Shown, View};
 
 pub const SORTS: &[&str] = &["name", "ready", "in-flight", "health"];
+
+/// The work queues beside the Jobs they feed.
+pub struct QueuesScreen;
+
+impl Screen for QueuesScreen {
+    fn title(&self, _route: &Route) -> String {
+        "Queues".into()
+    }
+
+    fn keymaps(&self) -> &'static [Keymap] {
+        &[Keymap::List, Keymap::Global]
+    }
+
+    fn is_list(&self) -> bool {
+        true
+    }
+
+    fn rows(&self, app: &App, view: &View) -> Vec<ObjKey> {
+        rows(app, view).iter().map(key).collect()
+    }
+
+    fn row_kind(&self) -> Option<Kind> {
+        None
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, app: &App, view: &View, theme: &Theme) -> Shown {
+        render(frame, area, app, theme, view)
+    }
+
+    fn sort_columns(&self) -> &'static [&'static str] {
+        SORTS
+    }
+
+    fn open(&self, row: ObjKey) -> Option<Route> {
+        Some(Route::QueueDetail(queue_key(&row)))
+    }
+}
+
+/// One queue: history, rediswq leases, the linked Jobs' progress.
+pub struct QueueDetailScreen;
+
+impl Screen for QueueDetailScreen {
+    fn title(&self, route: &Route) -> String {
+        match route {
+            Route::QueueDetail(key) => format!("queue {}", key.name),
+            _ => "Queue".into(),
+        }
+    }
+
+    fn keymaps(&self) -> &'static [Keymap] {
+        &[Keymap::List, Keymap::Global]
+    }
+
+    fn is_list(&self) -> bool {
+        false
+    }
+
+    fn rows(&self, _app: &App, _view: &View) -> Vec<ObjKey> {
+        Vec::new()
+    }
+
+    fn row_kind(&self) -> Option<Kind> {
+        None
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, app: &App, view: &View, theme: &Theme) -> Shown {
+        match &view.route {
+            Route::QueueDetail(key) => render_detail(frame, area, app, theme, view, key),
+            _ => Shown::Nothing,
+        }
+    }
+}
 
 const COLUMNS: [Column; 11] = [
     Column::flex("SOURCE", 6, 24, 2),
@@ -46,7 +120,6 @@ pub fn sparkline(values: &[u64], width: usize) -> String {
     shown.iter().map(|&v| SPARKS[(v * 7 + max / 2).checked_div(max).unwrap_or(0).min(7) as usize]).collect()
 }
 
-
 fn count(v: Option<u64>) -> String {
     v.map(|v| v.to_string()).unwrap_or_else(|| "-".into())
 }
@@ -63,19 +136,20 @@ pub fn key(q: &&QueueState) -> ObjKey {
     key_of(&q.key)
 }
 
+/// Sort order of the health column: trouble first.
 fn health_rank(q: &QueueState, queues: &Queues) -> u8 {
-    match queue_health(q, queues.source_of(&q.key)).0.as_str() {
-        "ok" => 3,
-        "pending" | "connecting" => 2,
-        "reconnecting" => 1,
-        _ => 0,
+    match queue_health(q, queues.source_of(&q.key)) {
+        QueueHealth::Ok => 3,
+        QueueHealth::Pending | QueueHealth::Connecting => 2,
+        QueueHealth::Reconnecting(_) => 1,
+        QueueHealth::NotFound | QueueHealth::Unreachable(_) | QueueHealth::Error(_) => 0,
     }
 }
 
 pub fn rows<'a>(app: &'a App, view: &View) -> Vec<&'a QueueState> {
     let queues = &app.queues;
     let mut rows: Vec<&QueueState> = queues
-        .queues
+        .by_key
         .values()
         .filter(|q| {
             let jobs: Vec<String> = queues.linked_jobs(&q.key).map(|k| k.to_string()).collect();
@@ -96,31 +170,28 @@ pub fn rows<'a>(app: &'a App, view: &View) -> Vec<&'a QueueState> {
     rows
 }
 
-fn health_style(theme: &Theme, health: &str) -> Style {
-    match health {
-        "ok" => theme.ok,
-        "pending" | "connecting" => theme.dim,
-        "reconnecting" => theme.warn,
-        _ => theme.bad,
-    }
-}
-
-/// "ok", "not found", "reconnecting: connection refused", "stuck: 1 orphaned".
-fn health_text(q: &QueueState, queues: &Queues) -> (String, String) {
-    let (health, error) = queue_health(q, queues.source_of(&q.key));
+/// "ok", "not found", "reconnecting: connection refused", "stuck: 1 orphaned",
+/// and its style: an ok queue holding orphaned rediswq leases is stuck.
+fn health_cell(theme: &Theme, q: &QueueState, queues: &Queues) -> (String, Style) {
+    let health = queue_health(q, queues.source_of(&q.key));
     let orphaned = q.orphaned();
-    let text = match (&error, orphaned) {
-        (Some(e), _) => format!("{health}: {}", format::sanitize(e)),
-        (None, n) if n > 0 && health == "ok" => format!("stuck: {n} orphaned"),
-        _ => health.clone(),
+    let style = match &health {
+        QueueHealth::Ok if orphaned > 0 => theme.bad,
+        QueueHealth::Ok => theme.ok,
+        QueueHealth::Pending | QueueHealth::Connecting => theme.dim,
+        QueueHealth::Reconnecting(_) => theme.warn,
+        QueueHealth::NotFound | QueueHealth::Unreachable(_) | QueueHealth::Error(_) => theme.bad,
     };
-    let style_key = if orphaned > 0 && health == "ok" { "stuck".to_string() } else { health };
-    (text, style_key)
+    let text = match (&health, health.error()) {
+        (_, Some(e)) => format!("{}: {}", health.word(), format::sanitize(e)),
+        (QueueHealth::Ok, None) if orphaned > 0 => format!("stuck: {orphaned} orphaned"),
+        _ => health.word().to_string(),
+    };
+    (text, style)
 }
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, view: &mut View) {
+fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, view: &View) -> Shown {
     let rows = rows(app, view);
-    let theme = &app.theme;
     let queues = &app.queues;
     let window = queues.rate_window;
     let cell_of = |q: &&QueueState, col: usize, width: u16| -> Cell<'static> {
@@ -140,8 +211,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, view: &mut View) {
                 cell(format::fit(&jobs.join(","), width as usize), theme.text)
             }
             _ => {
-                let (text, style) = health_text(q, queues);
-                cell(format::fit(&text, width as usize), health_style(theme, &style))
+                let (text, style) = health_cell(theme, q, queues);
+                cell(format::fit(&text, width as usize), style)
             }
         }
     };
@@ -151,15 +222,15 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, view: &mut View) {
     let job_width =
         rows.iter().map(|q| queues.linked_jobs(&q.key).map(|k| k.name.len() + 1).sum::<usize>()).max().unwrap_or(0);
     columns[9] = columns[9].fit_content(job_width);
-    columns[10] =
-        columns[10].fit_content(rows.iter().map(|q| health_text(q, queues).0.chars().count()).max().unwrap_or(0));
+    columns[10] = columns[10]
+        .fit_content(rows.iter().map(|q| health_cell(theme, q, queues).0.chars().count()).max().unwrap_or(0));
     let table = ListTable {
-        title: list::title(theme, "Queues", rows.len(), queues.queues.len(), view, SORTS),
+        title: list::title(theme, "Queues", rows.len(), queues.by_key.len(), view, SORTS),
         columns: &columns,
         items: &rows,
         key: &key,
         cell: &cell_of,
-        empty: empty_text(app, !view.filter.is_empty()),
+        empty: empty_text(app, theme, !view.filter.is_empty()),
     };
     // Config problems stay in sight here (the start-up flash is gone after a few seconds).
     let problems = if rows.is_empty() { 0 } else { app.config_problems.len().min(3) as u16 };
@@ -168,7 +239,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, view: &mut View) {
         ratatui::layout::Constraint::Length(problems),
     ])
     .areas(area);
-    list::render(frame, list_area, view, theme, table);
+    let shown = list::render(frame, list_area, view, theme, table);
     if problems > 0 {
         let lines: Vec<Line> = app
             .config_problems
@@ -183,10 +254,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, view: &mut View) {
             .collect();
         frame.render_widget(Paragraph::new(lines), problem_area);
     }
+    shown
 }
 
-fn empty_text(app: &App, filtered: bool) -> ratatui::text::Text<'static> {
-    let theme = &app.theme;
+fn empty_text(app: &App, theme: &Theme, filtered: bool) -> ratatui::text::Text<'static> {
     if filtered {
         return Line::styled(" no queues match the filter (Esc clears it)", theme.dim).into();
     }
@@ -210,37 +281,26 @@ fn eta_text(d: std::time::Duration) -> String {
 }
 
 /// The Queue detail page.
-pub fn render_detail(frame: &mut Frame, area: Rect, app: &App, view: &mut View, key: &QueueKey) {
-    let theme = &app.theme;
-    let block = Block::new()
-        .borders(Borders::TOP)
-        .border_style(theme.border)
-        .title(Span::styled(format!(" Queue {} ", format::sanitize(&key.to_string())), theme.title));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    let lines = match app.queues.queues.get(key) {
-        Some(q) => detail_lines(app, q, inner.width),
+fn render_detail(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, view: &View, key: &QueueKey) -> Shown {
+    let title = format!(" Queue {} ", format::sanitize(&key.to_string()));
+    super::document(frame, area, theme, title, view, |width| match app.queues.by_key.get(key) {
+        Some(q) => detail_lines(app, theme, q, width),
         None => vec![Line::styled(
             format!(" Queue {} is no longer watched.", format::sanitize(&key.to_string())),
             theme.warn,
         )],
-    };
-    let max = (lines.len() as u16).saturating_sub(inner.height);
-    view.scroll = view.scroll.min(max);
-    view.page = inner.height.max(1) as usize;
-    frame.render_widget(Paragraph::new(lines).scroll((view.scroll, 0)), inner);
+    })
 }
 
-pub fn detail_lines(app: &App, q: &QueueState, width: u16) -> Vec<Line<'static>> {
-    let theme = &app.theme;
+pub fn detail_lines(app: &App, theme: &Theme, q: &QueueState, width: u16) -> Vec<Line<'static>> {
     let queues = &app.queues;
     let window = queues.rate_window;
     let mut out = Vec::new();
-    let (health, style) = health_text(q, queues);
+    let (health, style) = health_cell(theme, q, queues);
     let source = queues.source_of(&q.key);
     out.push(Line::from(vec![
         Span::styled(" health ", theme.dim),
-        Span::styled(format::fit(&health, width.saturating_sub(8) as usize), health_style(theme, &style)),
+        Span::styled(format::fit(&health, width.saturating_sub(8) as usize), style),
     ]));
     if let Some(s) = source {
         let mut pairs = vec![
@@ -294,7 +354,7 @@ pub fn detail_lines(app: &App, q: &QueueState, width: u16) -> Vec<Line<'static>>
         out.extend(lease_section(q, theme, width));
     }
     out.push(Line::raw(""));
-    out.extend(linked_jobs_section(app, &q.key, width));
+    out.extend(linked_jobs_section(app, theme, &q.key, width));
     out
 }
 
@@ -352,8 +412,7 @@ fn warning_line(theme: &Theme, w: &QueueWarning, width: u16) -> Line<'static> {
     Line::styled(format::fit(&format!(" ! {}", format::sanitize(&w.message)), width as usize), style)
 }
 
-fn linked_jobs_section(app: &App, key: &QueueKey, width: u16) -> Vec<Line<'static>> {
-    let theme = &app.theme;
+fn linked_jobs_section(app: &App, theme: &Theme, key: &QueueKey, width: u16) -> Vec<Line<'static>> {
     let jobs: Vec<&ObjKey> = app.queues.linked_jobs(key).collect();
     let mut out = vec![heading(theme, "JOBS FED BY THIS QUEUE")];
     if jobs.is_empty() {
@@ -395,14 +454,14 @@ pub fn job_section(
     let warnings = queues.warnings(jobs);
     let mut out = vec![heading(theme, "QUEUE")];
     for k in keys {
-        let Some(q) = queues.queues.get(k) else {
+        let Some(q) = queues.by_key.get(k) else {
             out.push(Line::styled(
                 format!(" {}: waiting for the first poll", format::sanitize(&k.to_string())),
                 theme.dim,
             ));
             continue;
         };
-        let (health, style) = health_text(q, queues);
+        let (health, style) = health_cell(theme, q, queues);
         let mut spans = vec![
             Span::styled(format!(" {} ", format::sanitize(&k.to_string())), theme.text),
             Span::styled(
@@ -421,7 +480,7 @@ pub fn job_section(
         if let Some(eta) = q.eta(window) {
             spans.push(Span::styled(format!(" · eta {}", eta_text(eta)), theme.text));
         }
-        spans.push(Span::styled(format!(" · {health}"), health_style(theme, &style)));
+        spans.push(Span::styled(format!(" · {health}"), style));
         out.push(Line::from(spans));
         let values = history(q);
         if !values.is_empty() {
@@ -453,6 +512,8 @@ pub fn sources_summary(queues: &Queues) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::console::keys::Command;
+    use crate::test_support::{render, sample_app};
 
     #[test]
     fn sparkline_scales_to_the_largest_value_and_keeps_the_newest() {
@@ -462,134 +523,47 @@ mod tests {
         assert_eq!(sparkline(&[], 5), "");
     }
 
-    /// The sandbox's queues as the console would hold them after a minute of
-    /// polls: job1 (RabbitMQ, draining, linked from job-wq-1's env), job2
-    /// (Redis, rediswq, one live lease), job3 (an orphaned lease), a configured
-    /// queue that does not exist, and a Redis source that went away.
-    fn sandbox_app() -> crate::console::app::App {
-        use crate::console::app::{App, Connection, Target};
-        use model::queue::*;
-        use model::scope::Namespaces;
-        let now = testkit::sample::now();
-        let target = Target { context: "sandbox".into(), namespaces: Namespaces::All, selector: None };
-        let mut app = App::new(target, vec!["sandbox".into()], Theme::default_16(), now);
-        app.state = testkit::sample::state();
-        app.connection = Connection::Connected;
-        let q = &mut app.queues;
-        for (source, kind, url) in [
-            ("rabbitmq", BrokerKind::RabbitMq, "amqp://guest:***@127.0.0.1:16672/%2f"),
-            ("redis", BrokerKind::Redis, "redis://127.0.0.1:16379/0"),
-            ("redis-old", BrokerKind::Redis, "redis://127.0.0.1:1/0"),
-        ] {
-            q.apply(QueueUpdate::Started { source: source.into(), kind, display: url.into(), queues: vec![] });
-        }
-        q.set_links(
-            [
-                (QueueKey::new("rabbitmq", "job1"), [ObjKey::new("wq-coarse", "job-wq-1")].into()),
-                (QueueKey::new("redis", "job2"), [ObjKey::new("wq-fine", "job-wq-2")].into()),
-            ]
-            .into(),
-        );
-        for i in 0..30i64 {
-            let at = now - chrono::Duration::seconds(60 - 2 * i);
-            let left = (8 - i / 6).max(3) as u64;
-            let job1 = QueueReading {
-                ready: Some(left - 2),
-                in_flight: Some(2),
-                consumers: Some(2),
-                broker: Some(BrokerStats {
-                    publish_rate: Some(0.0),
-                    out_rate: Some(0.1),
-                    consumer_utilisation: Some(1.0),
-                    idle_since: None,
-                }),
-                ..QueueReading::with_status("job1", QueueStatus::Ok)
-            };
-            let lease = |item: &str, owner: Option<&str>| LeaseItem {
-                item: item.into(),
-                hash: format!("hash-{item}"),
-                owner: owner.map(str::to_string),
-                ttl_ms: owner.map(|_| 7400),
-            };
-            let job2 = QueueReading {
-                ready: Some(((20 - i) / 3).max(0) as u64),
-                in_flight: Some(1),
-                consumers: None,
-                leases: Some(LeaseReading {
-                    processing: 1,
-                    items: vec![lease("melon", Some("8c1f0d2e-5a0b-4c7e-9f1e-2b3c4d5e6f70"))],
-                }),
-                ..QueueReading::with_status("job2", QueueStatus::Ok)
-            };
-            let job3 = QueueReading {
-                ready: Some(0),
-                in_flight: Some(1),
-                leases: Some(LeaseReading { processing: 1, items: vec![lease("kiwi", None)] }),
-                ..QueueReading::with_status("job3", QueueStatus::Ok)
-            };
-            q.apply(QueueUpdate::Polled {
-                source: "rabbitmq".into(),
-                at,
-                readings: vec![job1, QueueReading::not_found("missing")],
-                management_error: None,
-            });
-            q.note_poll("rabbitmq", &app.state.jobs);
-            q.apply(QueueUpdate::Polled {
-                source: "redis".into(),
-                at,
-                readings: vec![job2, job3],
-                management_error: None,
-            });
-            q.note_poll("redis", &app.state.jobs);
-        }
-        q.apply(QueueUpdate::Polled {
-            source: "redis-old".into(),
-            at: now - chrono::Duration::seconds(90),
-            readings: vec![QueueReading { ready: Some(4), ..QueueReading::with_status("jobs", QueueStatus::Ok) }],
-            management_error: None,
-        });
-        q.apply(QueueUpdate::Failed {
-            source: "redis-old".into(),
-            at: now,
-            error: "Connection refused (os error 111)".into(),
-        });
+    /// The sample console with the sample queues (`testkit::sample::queues`).
+    fn sandbox_app() -> App {
+        let mut app = sample_app();
+        app.queues = testkit::sample::queues(&app.state.jobs);
         app
     }
 
-    use crate::ui::snapshots::{render, snap};
+    use crate::ui::snapshots::snap;
 
-    fn showing(screen: crate::console::app::Screen) -> crate::console::app::App {
+    fn showing(route: Route) -> App {
         let mut app = sandbox_app();
-        app.action(crate::console::keys::Action::ShowQueues);
-        if screen != crate::console::app::Screen::Queues {
-            app.details.push(crate::console::app::View::new(screen));
+        app.command(Command::ShowTab(4));
+        if route != Route::Queues {
+            app.details.push(View::new(route));
         }
         app
     }
 
     #[test]
     fn queues_screen() {
-        snap!("queues", showing(crate::console::app::Screen::Queues));
+        snap!("queues", showing(Route::Queues));
     }
 
     #[test]
     fn queue_detail_with_orphaned_lease() {
-        snap!("queue_job3", showing(crate::console::app::Screen::QueueDetail(QueueKey::new("redis", "job3"))));
+        snap!("queue_job3", showing(Route::QueueDetail(QueueKey::new("redis", "job3"))));
     }
 
     #[test]
     fn queue_detail_rabbitmq_with_linked_job() {
-        snap!("queue_job1", showing(crate::console::app::Screen::QueueDetail(QueueKey::new("rabbitmq", "job1"))));
+        snap!("queue_job1", showing(Route::QueueDetail(QueueKey::new("rabbitmq", "job1"))));
     }
 
     #[test]
     fn job_detail_shows_its_queue_inline() {
-        snap!("job_wq_1_queue", showing(crate::console::app::Screen::JobDetail(ObjKey::new("wq-coarse", "job-wq-1"))));
+        snap!("job_wq_1_queue", showing(Route::JobDetail(ObjKey::new("wq-coarse", "job-wq-1"))));
     }
 
     #[test]
     fn config_problems_stay_on_the_queues_screen() {
-        let mut app = showing(crate::console::app::Screen::Queues);
+        let mut app = showing(Route::Queues);
         app.config_problems.push(model::settings::ConfigProblem {
             file: "/home/op/.config/batchtop/config.toml".into(),
             line: 12,
@@ -604,7 +578,7 @@ mod tests {
     #[test]
     fn hostile_queue_names_cannot_drive_the_terminal() {
         use model::queue::{QueueReading, QueueStatus, QueueUpdate};
-        let mut app = showing(crate::console::app::Screen::Queues);
+        let mut app = showing(Route::Queues);
         let name = "evil\x1b]52;c;aGk=\x07\x1b[2Jname";
         let reading = QueueReading { ready: Some(1), ..QueueReading::with_status(name, QueueStatus::Ok) };
         let at = app.now;
@@ -623,9 +597,9 @@ mod tests {
     #[test]
     fn enter_on_a_queue_opens_its_detail() {
         let mut app = sandbox_app();
-        app.action(crate::console::keys::Action::ShowQueues);
+        app.command(Command::ShowTab(4));
         render(&mut app, 120, 30);
-        app.action(crate::console::keys::Action::Open);
-        assert!(matches!(app.view().screen, crate::console::app::Screen::QueueDetail(_)), "{:?}", app.view().screen);
+        app.command(Command::Open);
+        assert!(matches!(app.view().route, Route::QueueDetail(_)), "{:?}", app.view().route);
     }
 }

@@ -9,37 +9,19 @@ use model::scope::Namespaces;
 use model::{Kind, ObjKey, Update, WatchHealth, WatchId};
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
-use testkit::{capture, sample};
 
 use super::theme::Theme;
-use crate::console::app::{App, Connection, Screen, Target, View};
-use crate::console::keys::Action;
-
-fn app_with(theme: Theme, namespaces: Namespaces) -> App {
-    let target = Target { context: "sandbox".into(), namespaces, selector: None };
-    let contexts = vec!["sandbox".into(), "sandbox-limited".into()];
-    let mut app = App::new(target, contexts, theme, sample::now());
-    app.state = sample::state();
-    app.connection = Connection::Connected;
-    app
-}
+use crate::console::keys::Command;
+use crate::console::state::{App, ConnectionState, LabelFilter, Route, View};
+use crate::console::update::Msg;
+use crate::test_support::{render_with, sample_app, sample_app_in, sandbox_app};
 
 fn app() -> App {
-    app_with(Theme::default_16(), Namespaces::All)
-}
-
-/// The console on the objects captured from the sandbox, at the capture time.
-fn sandbox_app() -> App {
-    let (state, now) = capture::sandbox_state();
-    let target = Target { context: "sandbox".into(), namespaces: Namespaces::All, selector: None };
-    let mut app = App::new(target, vec!["sandbox".into(), "sandbox-limited".into()], Theme::default_16(), now);
-    app.state = state;
-    app.connection = Connection::Connected;
-    app
+    sample_app()
 }
 
 pub(super) fn render(app: &mut App, width: u16, height: u16) -> TestBackend {
-    testkit::snapshot::render(width, height, |f| super::draw(f, app))
+    crate::test_support::render(app, width, height)
 }
 
 /// Renders at every size of `testkit::snapshot::SIZES` and snapshots each.
@@ -47,14 +29,17 @@ macro_rules! snap {
     ($name:literal, $app:expr) => {{
         let mut app = $app;
         for (width, height) in testkit::snapshot::SIZES {
-            insta::assert_snapshot!(format!("{}_{width}x{height}", $name), render(&mut app, width, height));
+            insta::assert_snapshot!(
+                format!("{}_{width}x{height}", $name),
+                crate::test_support::render(&mut app, width, height)
+            );
         }
     }};
 }
 pub(super) use snap;
 
-fn open(mut app: App, screen: Screen) -> App {
-    app.details.push(View::new(screen));
+fn open(mut app: App, route: Route) -> App {
+    app.details.push(View::new(route));
     app
 }
 
@@ -70,15 +55,15 @@ fn jobs() {
 #[test]
 fn jobs_selected_row_follows_moves() {
     let mut a = app();
-    a.action(Action::Down);
-    a.action(Action::Down);
+    a.command(Command::Down);
+    a.command(Command::Down);
     snap!("jobs_third_row_selected", a);
 }
 
 #[test]
 fn jobs_filtered_by_label_selector() {
     let mut a = app();
-    a.tabs[0].labels = Some(crate::console::app::LabelFilter {
+    a.tabs[0].labels = Some(LabelFilter {
         text: "jobgroup=jobexample".into(),
         selector: crate::console::selector::parse("jobgroup=jobexample").unwrap(),
     });
@@ -94,42 +79,41 @@ fn jobs_sorted_by_status() {
 
 #[test]
 fn jobs_in_one_namespace_drop_the_namespace_column() {
-    let mut a = app_with(Theme::default_16(), Namespaces::Only(vec!["failure-policy".into()]));
-    a.state = sample::state();
+    let a = sample_app_in(Namespaces::Only(vec!["failure-policy".into()]));
     snap!("jobs_one_namespace", a);
 }
 
 #[test]
 fn job_detail_failjob() {
-    snap!("job_failjob", open(app(), Screen::JobDetail(key("failure-policy", "job-pod-failure-policy-failjob"))));
+    snap!("job_failjob", open(app(), Route::JobDetail(key("failure-policy", "job-pod-failure-policy-failjob"))));
 }
 
 #[test]
 fn job_detail_ignore() {
-    snap!("job_ignore", open(app(), Screen::JobDetail(key("failure-policy", "job-pod-failure-policy-ignore"))));
+    snap!("job_ignore", open(app(), Route::JobDetail(key("failure-policy", "job-pod-failure-policy-ignore"))));
 }
 
 #[test]
 fn job_detail_config_issue() {
     snap!(
         "job_config_issue",
-        open(app(), Screen::JobDetail(key("failure-policy", "job-pod-failure-policy-config-issue")))
+        open(app(), Route::JobDetail(key("failure-policy", "job-pod-failure-policy-config-issue")))
     );
 }
 
 #[test]
 fn job_detail_indexed() {
-    snap!("job_indexed", open(app(), Screen::JobDetail(key("indexed", "indexed-job"))));
+    snap!("job_indexed", open(app(), Route::JobDetail(key("indexed", "indexed-job"))));
 }
 
 #[test]
 fn job_detail_pod_to_pod() {
-    snap!("job_pod_to_pod", open(app(), Screen::JobDetail(key("pod-to-pod", "example-job"))));
+    snap!("job_pod_to_pod", open(app(), Route::JobDetail(key("pod-to-pod", "example-job"))));
 }
 
 #[test]
 fn job_detail_of_a_deleted_job() {
-    snap!("job_gone", open(app(), Screen::JobDetail(key("indexed", "no-such-job"))));
+    snap!("job_gone", open(app(), Route::JobDetail(key("indexed", "no-such-job"))));
 }
 
 #[test]
@@ -143,7 +127,7 @@ fn cronjobs() {
 fn cronjob_detail() {
     let mut a = app();
     a.tab = 1;
-    snap!("cronjob_hello", open(a, Screen::CronJobDetail(key("cronjob", "hello"))));
+    snap!("cronjob_hello", open(a, Route::CronJobDetail(key("cronjob", "hello"))));
 }
 
 #[test]
@@ -157,7 +141,7 @@ fn pods() {
 fn pods_of_a_job() {
     snap!(
         "pods_of_ignore",
-        open(app(), Screen::Pods { job: Some(key("failure-policy", "job-pod-failure-policy-ignore")) })
+        open(app(), Route::Pods { job: Some(key("failure-policy", "job-pod-failure-policy-ignore")) })
     );
 }
 
@@ -171,23 +155,23 @@ fn nodes() {
 #[test]
 fn help_overlay() {
     let mut a = app();
-    a.action(Action::Help);
+    a.command(Command::Help);
     snap!("help", a);
 }
 
 #[test]
 fn namespace_picker() {
     let mut a = app();
-    a.action(Action::Namespace);
+    a.command(Command::Namespace);
     snap!("namespace_picker", a);
 }
 
 #[test]
 fn filter_prompt() {
     let mut a = app();
-    a.action(Action::Filter);
+    a.command(Command::Filter);
     for c in "wq".chars() {
-        a.update(crate::console::app::Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char(c))));
+        a.update(Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char(c))));
     }
     snap!("filter_prompt", a);
 }
@@ -210,7 +194,7 @@ fn forbidden_and_retrying_watches() {
 fn cannot_connect() {
     let mut a = app();
     a.state = Default::default();
-    a.connection = Connection::Failed("context \"nope\" not found in kubeconfig /root/.kube/config".into());
+    a.connection = ConnectionState::Failed("context \"nope\" not found in kubeconfig /root/.kube/config".into());
     snap!("cannot_connect", a);
 }
 
@@ -218,14 +202,14 @@ fn cannot_connect() {
 fn loading() {
     let mut a = app();
     a.state = Default::default();
-    a.connection = Connection::Connecting;
+    a.connection = ConnectionState::Connecting;
     snap!("connecting", a);
 }
 
 #[test]
 fn no_color_theme_renders_without_any_colour() {
-    let mut a = app_with(Theme::no_color(), Namespaces::All);
-    let terminal = render(&mut a, 100, 30);
+    let mut a = app();
+    let terminal = render_with(&mut a, &Theme::no_color(), 100, 30);
     for cell in terminal.buffer().content() {
         assert_eq!((cell.fg, cell.bg), (Color::Reset, Color::Reset), "coloured cell {cell:?}");
     }
@@ -248,8 +232,8 @@ fn default_theme_uses_only_the_16_ansi_colours_on_screen() {
 
 #[test]
 fn tiny_terminals_do_not_panic() {
-    let mut a = open(app(), Screen::JobDetail(key("indexed", "indexed-job")));
-    a.action(Action::Help);
+    let mut a = open(app(), Route::JobDetail(key("indexed", "indexed-job")));
+    a.command(Command::Help);
     for (w, h) in [(1, 1), (10, 3), (20, 5), (40, 10), (80, 2)] {
         render(&mut a, w, h);
     }
@@ -269,8 +253,8 @@ fn tab(mut app: App, tab: usize) -> App {
     app
 }
 
-fn job_detail(ns: &str, name: &str) -> Screen {
-    Screen::JobDetail(ObjKey::new(ns, name))
+fn job_detail(ns: &str, name: &str) -> Route {
+    Route::JobDetail(ObjKey::new(ns, name))
 }
 
 #[test]
@@ -281,9 +265,9 @@ fn sandbox_jobs() {
 #[test]
 fn sandbox_jobs_by_status() {
     let mut a = sandbox_app();
-    a.action(Action::SortNext);
-    a.action(Action::SortNext);
-    a.action(Action::SortNext);
+    a.command(Command::SortNext);
+    a.command(Command::SortNext);
+    a.command(Command::SortNext);
     a.flash = None;
     snap!("sandbox_jobs_by_status", a);
 }
@@ -300,7 +284,10 @@ fn sandbox_job_ignore() {
 
 #[test]
 fn sandbox_job_config_issue() {
-    snap!("sandbox_job_config_issue", open(sandbox_app(), job_detail("failure-policy", "job-pod-failure-policy-config-issue")));
+    snap!(
+        "sandbox_job_config_issue",
+        open(sandbox_app(), job_detail("failure-policy", "job-pod-failure-policy-config-issue"))
+    );
 }
 
 #[test]
@@ -325,7 +312,7 @@ fn sandbox_cronjobs() {
 
 #[test]
 fn sandbox_cronjob_hello() {
-    snap!("sandbox_cronjob_hello", open(tab(sandbox_app(), 1), Screen::CronJobDetail(ObjKey::new("cronjob", "hello"))));
+    snap!("sandbox_cronjob_hello", open(tab(sandbox_app(), 1), Route::CronJobDetail(ObjKey::new("cronjob", "hello"))));
 }
 
 #[test]

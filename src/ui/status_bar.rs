@@ -2,19 +2,19 @@
 //! the time of the last update. A flash message (sort changed, bad selector)
 //! takes the middle for a few seconds.
 
+use model::scope::Namespaces;
+use model::text as format;
+use model::{Kind, WatchHealth, WatchId};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use model::text as format;
-use crate::console::app::{App, Connection};
-use model::{Kind, WatchHealth, WatchId};
-use model::scope::Namespaces;
+use super::theme::Theme;
+use crate::console::state::{App, ConnectionState};
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App) {
-    let theme = &app.theme;
+pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let bar = theme.status_bar;
     let sep = Span::styled(" │ ", bar);
     let mut left = vec![
@@ -28,7 +28,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     left.push(sep.clone());
     let middle = match &app.flash {
         Some(flash) => vec![Span::styled(flash.text.clone(), if flash.error { bar.patch(theme.bad) } else { bar })],
-        None => health_spans(app, bar),
+        None => health_spans(app, theme, bar),
     };
     let right = format!(
         "{} jobs {} pods │ {} ",
@@ -79,14 +79,13 @@ pub fn namespaces_label(ns: &Namespaces) -> String {
 }
 
 /// "watches ok", "listing 4/12", or the watches in trouble, worst first.
-fn health_spans(app: &App, bar: Style) -> Vec<Span<'static>> {
-    let theme = &app.theme;
+fn health_spans(app: &App, theme: &Theme, bar: Style) -> Vec<Span<'static>> {
     match &app.connection {
-        Connection::Connecting => return vec![Span::styled("connecting…", bar.patch(theme.warn))],
-        Connection::Failed(e) => {
+        ConnectionState::Connecting => return vec![Span::styled("connecting…", bar.patch(theme.warn))],
+        ConnectionState::Failed(e) => {
             return vec![Span::styled(format!("✗ cannot connect: {}", format::sanitize(e)), bar.patch(theme.bad))];
         }
-        Connection::Connected => {}
+        ConnectionState::Connected => {}
     }
     let watches = &app.state.watches;
     let forbidden: Vec<String> = watches

@@ -14,21 +14,22 @@
 
 use std::time::{Duration, Instant};
 
-use batchtop::console::app::{App, Connection as AppConnection, Msg, Target};
-use source::cluster::connect;
-use model::logs::buffer::Limits;
-use model::scope::Namespaces;
-use model::logs::request::{LogRequest, LogTarget};
-use source::logs::Follower;
-use batchtop::ui::logs::LogView;
+use batchtop::console::state::LogView;
+use batchtop::console::state::{App, ConnectionState, Route, Shown, Target, View};
+use batchtop::console::update::Msg;
 use batchtop::ui::theme::Theme;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, DeleteParams, ListParams, PostParams};
+use model::logs::buffer::Limits;
+use model::logs::request::{LogRequest, LogTarget};
+use model::scope::Namespaces;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::json;
+use source::cluster::connect;
+use source::logs::Follower;
 use tokio::sync::mpsc;
 
 const NS: &str = "logs";
@@ -112,13 +113,14 @@ async fn run(client: &kube::Client, job: &str) -> String {
     };
 
     let target = Target { context: "sandbox".into(), namespaces: Namespaces::Only(vec![NS.into()]), selector: None };
-    let mut app = App::new(target, vec![], Theme::default_16(), chrono::Utc::now());
-    app.connection = AppConnection::Connected;
+    let mut app = App::new(target, vec![], chrono::Utc::now());
+    app.connection = ConnectionState::Connected;
     let limits = Limits::default();
     app.logs = Some(LogView::new(LogRequest::new(NS, LogTarget::Pod(pod.clone())), limits, vec![]));
-    app.details.push(batchtop::console::app::View::new(batchtop::console::app::Screen::Logs));
+    app.details.push(View::new(Route::Logs));
     let mut follower = Follower::default();
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    let theme = Theme::default_16();
 
     // Keys every 20 ms, alternating up and down (pausing and resuming the follow).
     let (key_tx, mut key_rx) = mpsc::unbounded_channel::<(Instant, KeyCode)>();
@@ -156,7 +158,9 @@ async fn run(client: &kube::Client, job: &str) -> String {
         follower.sync(Some(client), want);
         if dirty && last_draw.elapsed() >= frame_gap {
             let t = Instant::now();
-            terminal.draw(|f| batchtop::ui::draw(f, &mut app)).unwrap();
+            let mut shown = Shown::Nothing;
+            terminal.draw(|f| shown = batchtop::ui::draw(f, &app, &theme)).unwrap();
+            app.update(Msg::Shown(shown));
             frame_times.push(t.elapsed());
             last_draw = Instant::now();
             dirty = false;

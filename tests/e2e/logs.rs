@@ -19,21 +19,22 @@ use std::collections::BTreeSet;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-use batchtop::console::app::{App, Connection as AppConnection, Msg, Target};
-use source::cluster::{Cluster, connect};
-use model::logs::explain::LogProblem;
-use model::logs::buffer::{LogEvent, StreamStatus};
-use model::{Kind, ObjKey, State};
-use model::scope::{Namespaces, Scope};
-use model::logs::request::{LogRequest, LogTarget};
-use source::logs::{self, Follower};
-use batchtop::console::keys::Action;
+use crate::support::batchtop;
+use batchtop::console::keys::Command;
+use batchtop::console::state::{App, ConnectionState, Shown, Target};
+use batchtop::console::update::Msg;
 use batchtop::ui::theme::Theme;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use crate::support::batchtop;
-use testkit::sandbox::{DEADLINE, Live, env, kubectl_json};
+use model::logs::buffer::{LogEvent, StreamStatus};
+use model::logs::explain::LogProblem;
+use model::logs::request::{LogRequest, LogTarget};
+use model::scope::{Namespaces, Scope};
+use model::{Kind, ObjKey, State};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use source::cluster::{Cluster, connect};
+use source::logs::{self, Follower};
+use testkit::sandbox::{DEADLINE, Live, env, kubectl_json};
 
 const LOGS_NS: &str = "logs";
 
@@ -308,7 +309,9 @@ fn press(app: &mut App, code: KeyCode) {
 
 fn screen(app: &mut App, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|f| batchtop::ui::draw(f, app)).unwrap();
+    let mut shown = Shown::Nothing;
+    terminal.draw(|f| shown = batchtop::ui::draw(f, app, &Theme::default_16())).unwrap();
+    app.update(Msg::Shown(shown));
     let buf = terminal.backend().buffer().clone();
     for cell in buf.content() {
         assert!(!cell.symbol().chars().any(char::is_control), "control character on screen: {:?}", cell.symbol());
@@ -330,9 +333,9 @@ async fn console(namespace: &str, ready: impl FnMut(&State) -> Option<ObjKey>) -
     let pod = live.until("the pod to show", ready).await;
     let target =
         Target { context: conn.context.clone(), namespaces: Namespaces::Only(vec![namespace.into()]), selector: None };
-    let mut app = App::new(target, vec![conn.context.clone()], Theme::default_16(), chrono::Utc::now());
+    let mut app = App::new(target, vec![conn.context.clone()], chrono::Utc::now());
     app.state = live.state;
-    app.connection = AppConnection::Connected;
+    app.connection = ConnectionState::Connected;
     (app, pod, conn)
 }
 
@@ -375,7 +378,7 @@ async fn console_shows_index_3_and_its_init_container() {
             .map(|p| p.key.clone())
     })
     .await;
-    app.action(Action::ShowPods);
+    app.command(Command::ShowTab(2));
     app.view_mut().selected = Some(pod.clone());
     press(&mut app, KeyCode::Char('l'));
     assert!(app.logs.is_some(), "l opens the log screen");
@@ -393,7 +396,6 @@ async fn console_shows_index_3_and_its_init_container() {
     assert!(!shown.contains("xuq"), "the worker's lines went with the switch:\n{shown}");
     // i on the pod: every pod of index 3, prefixed.
     press(&mut app, KeyCode::Esc);
-    batchtop::ui::logs::close_if_hidden(&mut app);
     assert!(app.logs.is_none(), "Esc closes the log screen");
     press(&mut app, KeyCode::Char('i'));
     run_until_shown(&mut app, &mut follower, &conn, "#3 xuq").await;
@@ -409,7 +411,7 @@ async fn console_follows_and_explains_the_pending_csr() {
     })
     .await;
     let mut follower = Follower::default();
-    app.action(Action::ShowPods);
+    app.command(Command::ShowTab(2));
     app.view_mut().selected = Some(ObjKey::new(LOGS_NS, csr.as_str()));
     press(&mut app, KeyCode::Char('l'));
     let shown = run_until_shown(&mut app, &mut follower, &conn, "refuses TLS connections").await;

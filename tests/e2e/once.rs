@@ -9,8 +9,8 @@
 use std::io::Write;
 
 use crate::support::*;
-use testkit::sandbox::*;
 use serde_json::Value;
+use testkit::sandbox::*;
 
 fn job_is(report: &Value, ns: &str, name: &str, status: &str) -> bool {
     report_job(report, ns, name).is_some_and(|j| j["status"] == status)

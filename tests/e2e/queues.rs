@@ -15,22 +15,22 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use model::settings::Config;
-use source::cluster::Cluster;
-use model::queue::{self, QueueKey, QueueStatus, QueueUpdate, Queues, SourceHealth, WarningKind};
-use model::{Kind, ObjKey, State, Update};
-use model::scope::{Namespaces, Scope};
-use source::kube::{WatchHandles, spawn_watches};
-use source::queues::QueueSources;
+use crate::support::*;
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::Namespace;
 use kube::Api;
 use kube::api::{DeleteParams, PostParams};
-use crate::support::*;
-use testkit::sandbox::*;
 use lapin::options::{BasicGetOptions, BasicPublishOptions, QueueDeclareOptions, QueueDeleteOptions};
 use lapin::types::FieldTable;
 use lapin::{BasicProperties, Connection as Amqp, ConnectionProperties};
+use model::queue::{self, QueueKey, QueueStatus, QueueUpdate, Queues, SourceHealth, WarningKind};
+use model::scope::{Namespaces, Scope};
+use model::settings::Config;
+use model::{Kind, ObjKey, State, Update};
+use source::cluster::Cluster;
+use source::kube::{WatchHandles, spawn_watches};
+use source::queues::QueueSources;
+use testkit::sandbox::*;
 use tokio::sync::mpsc;
 
 /// The broker-restart test stops the brokers: it takes the write side.
@@ -226,7 +226,7 @@ impl Monitor {
     }
 
     fn queue(&self, source: &str, name: &str) -> Option<&queue::QueueState> {
-        self.queues.queues.get(&QueueKey::new(source, name))
+        self.queues.by_key.get(&QueueKey::new(source, name))
     }
 
     fn warnings(&self) -> Vec<queue::QueueWarning> {
@@ -399,11 +399,11 @@ async fn seed_queues_link_to_their_jobs_and_drain_to_zero() {
         vec![&k1],
         "job1 linked from its env to the configured source"
     );
-    let first = |m: &Monitor, k: &QueueKey| m.queues.queues[k].history.front().map(|s| s.left());
+    let first = |m: &Monitor, k: &QueueKey| m.queues.by_key[k].history.front().map(|s| s.left());
     let (start1, start2) = m
         .until("first samples", |m| {
-            let a = m.queues.queues.get(&k1).and_then(|q| q.history.front().map(|s| s.left()))?;
-            let b = m.queues.queues.get(&k2).and_then(|q| q.history.front().map(|s| s.left()))?;
+            let a = m.queues.by_key.get(&k1).and_then(|q| q.history.front().map(|s| s.left()))?;
+            let b = m.queues.by_key.get(&k2).and_then(|q| q.history.front().map(|s| s.left()))?;
             Some((a, b))
         })
         .await;
@@ -417,7 +417,7 @@ async fn seed_queues_link_to_their_jobs_and_drain_to_zero() {
     })
     .await;
     // The history saw them fall: oldest sample above the newest.
-    assert!(first(&m, &k1).unwrap() >= m.queues.queues[&k1].history.back().unwrap().left());
+    assert!(first(&m, &k1).unwrap() >= m.queues.by_key[&k1].history.back().unwrap().left());
     assert!(m.warnings().iter().all(|w| w.queue != k1 && w.queue != k2), "{:#?}", m.warnings());
     drop_namespace(&conn, &ns).await;
     delete_queue(&b, &q1).await;
@@ -885,7 +885,7 @@ async fn queues_are_discovered_by_regex_and_scan() {
     })
     .await;
     assert!(
-        m.queues.queues.keys().all(|k| !k.name.contains(":processing")),
+        m.queues.by_key.keys().all(|k| !k.name.contains(":processing")),
         "a rediswq queue is listed once, by its name"
     );
     delete_queue(&b, &qa).await;

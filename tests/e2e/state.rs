@@ -9,8 +9,8 @@
 use model::failure_policy::matched_rule;
 use model::indexes::{IndexState, index_states};
 use model::job::{JobPhase, Pattern};
-use model::{Kind, ObjKey, WatchHealth, WatchId};
 use model::scope::{Namespaces, Scope};
+use model::{Kind, ObjKey, WatchHealth, WatchId};
 use testkit::sandbox::*;
 
 fn scope(namespaces: &[&str], kinds: &[Kind]) -> Scope {

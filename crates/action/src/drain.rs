@@ -24,7 +24,7 @@ use model::{ObjKey, State};
 use super::job::{finished, is_active};
 use super::node::set_unschedulable;
 use super::text::{api_error, count, list};
-use super::{Progress, Step};
+use super::{ProgressSink, Step};
 
 /// kubectl's annotation on mirror pods (static pods the kubelet manages).
 const MIRROR_ANNOTATION: &str = "kubernetes.io/config.mirror";
@@ -231,7 +231,7 @@ pub(super) async fn execute_all(
     client: &Client,
     nodes: &[ObjKey],
     opts: &DrainOptions,
-    progress: &Progress,
+    progress: &ProgressSink,
 ) -> Vec<Step> {
     let mut steps = Vec::with_capacity(nodes.len());
     for node in nodes {
@@ -245,7 +245,7 @@ pub(super) async fn execute_all(
 }
 
 /// Cordons `node`, then evicts its pods, reporting over `progress`.
-pub async fn drain(client: &Client, node: &str, opts: &DrainOptions, progress: &Progress) -> DrainSummary {
+pub async fn drain(client: &Client, node: &str, opts: &DrainOptions, progress: &ProgressSink) -> DrainSummary {
     let mut summary = DrainSummary { node: node.into(), dry_run: opts.dry_run, ..DrainSummary::default() };
     let deadline = Instant::now() + opts.timeout;
     if let Err(e) = set_unschedulable(client, node, true, opts.dry_run).await {
@@ -299,7 +299,7 @@ pub async fn drain(client: &Client, node: &str, opts: &DrainOptions, progress: &
     finish(progress, summary)
 }
 
-fn finish(progress: &Progress, summary: DrainSummary) -> DrainSummary {
+fn finish(progress: &ProgressSink, summary: DrainSummary) -> DrainSummary {
     progress.drain(DrainEvent::Done(summary.clone()));
     summary
 }
@@ -335,7 +335,7 @@ async fn evict_one(
     pod: &Pod,
     opts: &DrainOptions,
     deadline: Instant,
-    progress: &Progress,
+    progress: &ProgressSink,
 ) -> PodResult {
     let name = pod_name(pod);
     let ns = pod.metadata.namespace.as_deref().unwrap_or_default();

@@ -305,7 +305,7 @@ impl Action {
     /// drain's progress) over `progress` as it happens. Stops early, leaving the
     /// remaining targets untouched, when `cancel` fires. Never retries a failed
     /// request except a drain's evictions blocked by a disruption budget.
-    pub async fn execute(&self, client: &Client, progress: Progress) -> Outcome {
+    pub async fn execute(&self, client: &Client, progress: ProgressSink) -> Outcome {
         let started = chrono::Utc::now();
         let steps = match self.id {
             ActionId::DrainNode | ActionId::DrainPreview => {
@@ -316,7 +316,7 @@ impl Action {
         Outcome { action: self.describe(), context: self.context.clone(), started, finished: chrono::Utc::now(), steps }
     }
 
-    async fn execute_each(&self, client: &Client, progress: &Progress) -> Vec<Step> {
+    async fn execute_each(&self, client: &Client, progress: &ProgressSink) -> Vec<Step> {
         let mut steps = Vec::with_capacity(self.targets.len());
         for target in &self.targets {
             if progress.cancel.is_cancelled() {
@@ -435,7 +435,7 @@ impl Outcome {
 
 /// Where a running action reports, and how it is told to stop.
 #[derive(Debug, Clone, Default)]
-pub struct Progress {
+pub struct ProgressSink {
     tx: Option<mpsc::UnboundedSender<ProgressEvent>>,
     pub cancel: CancellationToken,
 }
@@ -447,7 +447,7 @@ pub enum ProgressEvent {
     Drain(DrainEvent),
 }
 
-impl Progress {
+impl ProgressSink {
     /// Reports to `tx`; stops when `cancel` fires.
     pub fn new(tx: mpsc::UnboundedSender<ProgressEvent>, cancel: CancellationToken) -> Self {
         Self { tx: Some(tx), cancel }

@@ -54,8 +54,12 @@ pub fn load(cli: Option<&Path>) -> (Config, Vec<ConfigProblem>) {
         Ok(text) => parse(&text, &path, &|name| std::env::var(name).ok()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => (Config::default(), Vec::new()),
         Err(e) => {
-            let problem =
-                ConfigProblem { file: path.clone(), line: 0, field: String::new(), message: format!("cannot read: {e}") };
+            let problem = ConfigProblem {
+                file: path.clone(),
+                line: 0,
+                field: String::new(),
+                message: format!("cannot read: {e}"),
+            };
             (Config::default(), vec![problem])
         }
     }

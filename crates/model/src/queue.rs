@@ -20,9 +20,9 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::types::{EnvVar, JobInfo, ObjKey, Time};
 use crate::redact::mask_url;
 use crate::settings::{Config, DEFAULT_MAX_LEASES, HostMap, Management, vhost_of};
+use crate::types::{EnvVar, JobInfo, ObjKey, Time};
 
 /// Consecutive failed polls after which a source is shown unreachable rather
 /// than reconnecting. One failed poll is only a blip.
@@ -374,7 +374,8 @@ pub fn eta(left: u64, rates: Rates) -> Option<Duration> {
 #[derive(Debug, Clone)]
 pub struct Queues {
     pub sources: BTreeMap<String, SourceState>,
-    pub queues: BTreeMap<QueueKey, QueueState>,
+    /// Every queue shown, by source and name.
+    pub by_key: BTreeMap<QueueKey, QueueState>,
     /// Jobs fed by each queue.
     pub links: BTreeMap<QueueKey, BTreeSet<ObjKey>>,
     pub rate_window: Duration,
@@ -402,7 +403,7 @@ impl Queues {
         let capacity = (history.as_millis() / refresh.as_millis().max(1)).clamp(2, 3600) as usize;
         Self {
             sources: BTreeMap::new(),
-            queues: BTreeMap::new(),
+            by_key: BTreeMap::new(),
             links: BTreeMap::new(),
             rate_window,
             capacity,
@@ -423,7 +424,7 @@ impl Queues {
             QueueUpdate::Started { source, kind, display, queues } => {
                 for name in queues {
                     let key = QueueKey::new(source.clone(), name);
-                    self.queues.entry(key.clone()).or_insert_with(|| QueueState::new(key, kind));
+                    self.by_key.entry(key.clone()).or_insert_with(|| QueueState::new(key, kind));
                 }
                 let s = self.sources.entry(source.clone()).or_insert_with(|| SourceState {
                     name: source,
@@ -443,11 +444,11 @@ impl Queues {
                 s.management_error = management_error;
                 let kind = s.kind;
                 let seen: BTreeSet<String> = readings.iter().map(|r| r.name.clone()).collect();
-                self.queues.retain(|k, _| k.source != source || seen.contains(&k.name));
+                self.by_key.retain(|k, _| k.source != source || seen.contains(&k.name));
                 for r in readings {
                     let key = QueueKey::new(source.clone(), r.name.clone());
                     let capacity = self.capacity;
-                    self.queues
+                    self.by_key
                         .entry(key.clone())
                         .or_insert_with(|| QueueState::new(key, kind))
                         .apply_reading(r, at, capacity);
@@ -471,7 +472,7 @@ impl Queues {
                 true
             }
             QueueUpdate::Stopped { source } => {
-                self.queues.retain(|k, _| k.source != source);
+                self.by_key.retain(|k, _| k.source != source);
                 self.sources.remove(&source).is_some()
             }
             QueueUpdate::Secrets(values) => {
@@ -765,12 +766,7 @@ struct Endpoint {
 }
 
 /// Parses a broker URL, applies the host map. Returns the endpoint and the URL to connect to.
-fn resolve(
-    kind: BrokerKind,
-    raw: &str,
-    hosts: &HostMap,
-    db: Option<i64>,
-) -> Option<(Endpoint, url::Url)> {
+fn resolve(kind: BrokerKind, raw: &str, hosts: &HostMap, db: Option<i64>) -> Option<(Endpoint, url::Url)> {
     let mut u = url::Url::parse(raw).ok()?;
     let default_port = match u.scheme() {
         "amqp" => 5672,
@@ -1058,10 +1054,10 @@ impl Queues {
     /// Counts, for the queues of `source` that were just polled, how long each
     /// warning has held. Call after applying a `Polled` update.
     pub fn note_poll(&mut self, source: &str, jobs: &super::Store<JobInfo>) {
-        let polled: Vec<QueueKey> = self.queues.keys().filter(|k| k.source == source).cloned().collect();
+        let polled: Vec<QueueKey> = self.by_key.keys().filter(|k| k.source == source).cloned().collect();
         for key in polled {
             let now: BTreeSet<WarningKind> =
-                instant_warnings(&self.queues[&key], &self.jobs_of(&key, jobs)).into_iter().map(|w| w.kind).collect();
+                instant_warnings(&self.by_key[&key], &self.jobs_of(&key, jobs)).into_iter().map(|w| w.kind).collect();
             for kind in [
                 WarningKind::CompletionsBelowItems,
                 WarningKind::CompletionsAboveItems,
@@ -1076,13 +1072,13 @@ impl Queues {
                 }
             }
         }
-        self.held.retain(|id, _| self.queues.contains_key(&id.queue));
+        self.held.retain(|id, _| self.by_key.contains_key(&id.queue));
     }
 
     /// The warnings to show: those that hold now and have held for enough polls.
     pub fn warnings(&self, jobs: &super::Store<JobInfo>) -> Vec<QueueWarning> {
         let mut out = Vec::new();
-        for (key, q) in &self.queues {
+        for (key, q) in &self.by_key {
             for w in instant_warnings(q, &self.jobs_of(key, jobs)) {
                 let held = self.held.get(&WarningId { kind: w.kind, queue: key.clone() }).copied().unwrap_or(0);
                 if self.instant_warnings || held >= hold_needed(w.kind) {
@@ -1141,12 +1137,12 @@ pub struct QueueSummary {
 
 impl Queues {
     pub fn summaries(&self) -> Vec<QueueSummary> {
-        self.queues.values().map(|q| self.summary(q)).collect()
+        self.by_key.values().map(|q| self.summary(q)).collect()
     }
 
     pub fn summary(&self, q: &QueueState) -> QueueSummary {
         let source = self.source_of(&q.key);
-        let (health, error) = queue_health(q, source);
+        let health = queue_health(q, source);
         let rates = q.rates(self.rate_window);
         let round = |x: f64| (x * 100.0).round() / 100.0;
         QueueSummary {
@@ -1161,27 +1157,66 @@ impl Queues {
             eta_seconds: q.eta(self.rate_window).map(|d| d.as_secs()),
             orphaned: q.orphaned(),
             linked_jobs: self.linked_jobs(&q.key).map(|k| k.to_string()).collect(),
-            health,
-            error,
+            health: health.word().to_string(),
+            error: health.error().map(str::to_string),
         }
     }
 }
 
-/// A queue's health as one word (plus the error): the source's trouble first,
-/// then the queue's own status.
-pub fn queue_health(q: &QueueState, source: Option<&SourceState>) -> (String, Option<String>) {
-    match source.map(|s| &s.health) {
-        Some(h @ (SourceHealth::Reconnecting { .. } | SourceHealth::Unreachable { .. })) => {
-            return (h.label().to_string(), h.error().map(str::to_string));
+/// How a queue stands: the source's trouble first, then the queue's own status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueueHealth {
+    /// The source has not connected yet and the queue was never read.
+    Connecting,
+    /// Not polled yet.
+    Pending,
+    Ok,
+    /// The broker says the queue does not exist.
+    NotFound,
+    /// The source's last polls failed; it retries (the figures are the last known).
+    Reconnecting(String),
+    /// The source has failed for a while.
+    Unreachable(String),
+    /// The queue could be asked but the answer is unusable; credentials masked.
+    Error(String),
+}
+
+impl QueueHealth {
+    /// The one word `--once` and the Queues screen show.
+    pub fn word(&self) -> &'static str {
+        match self {
+            QueueHealth::Connecting => "connecting",
+            QueueHealth::Pending => "pending",
+            QueueHealth::Ok => "ok",
+            QueueHealth::NotFound => "not found",
+            QueueHealth::Reconnecting(_) => "reconnecting",
+            QueueHealth::Unreachable(_) => "unreachable",
+            QueueHealth::Error(_) => "error",
         }
-        Some(SourceHealth::Connecting) if q.status == QueueStatus::Pending => return ("connecting".into(), None),
+    }
+
+    /// The error behind it, if any.
+    pub fn error(&self) -> Option<&str> {
+        match self {
+            QueueHealth::Reconnecting(e) | QueueHealth::Unreachable(e) | QueueHealth::Error(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// The health of queue `q` on `source`.
+pub fn queue_health(q: &QueueState, source: Option<&SourceState>) -> QueueHealth {
+    match source.map(|s| &s.health) {
+        Some(SourceHealth::Reconnecting { error, .. }) => return QueueHealth::Reconnecting(error.clone()),
+        Some(SourceHealth::Unreachable { error, .. }) => return QueueHealth::Unreachable(error.clone()),
+        Some(SourceHealth::Connecting) if q.status == QueueStatus::Pending => return QueueHealth::Connecting,
         _ => {}
     }
     match &q.status {
-        QueueStatus::Pending => ("pending".into(), None),
-        QueueStatus::Ok => ("ok".into(), None),
-        QueueStatus::NotFound => ("not found".into(), None),
-        QueueStatus::Error(e) => ("error".into(), Some(mask_url(e))),
+        QueueStatus::Pending => QueueHealth::Pending,
+        QueueStatus::Ok => QueueHealth::Ok,
+        QueueStatus::NotFound => QueueHealth::NotFound,
+        QueueStatus::Error(e) => QueueHealth::Error(mask_url(e)),
     }
 }
 
@@ -1389,7 +1424,7 @@ mod tests {
                 management_error: None,
             });
         }
-        let q = &qs.queues[&QueueKey::new("r", "q")];
+        let q = &qs.by_key[&QueueKey::new("r", "q")];
         let r = q.rates(qs.rate_window).unwrap();
         assert!((r.rate_out - 0.5).abs() < 1e-9 && r.rate_in == 0.0, "{r:?}");
         assert_eq!(q.eta(qs.rate_window), Some(Duration::from_secs(14)));
@@ -1443,7 +1478,7 @@ mod tests {
                 management_error: None,
             });
         }
-        assert_eq!(qs.queues[&QueueKey::new("r", "q")].history.len(), 10);
+        assert_eq!(qs.by_key[&QueueKey::new("r", "q")].history.len(), 10);
     }
 
     fn lease_poll(qs: &mut Queues, at: i64, owner: Option<&str>) {
@@ -1472,7 +1507,7 @@ mod tests {
         assert_eq!(w[0].kind, WarningKind::OrphanedLease);
         assert!(w[0].message.contains("\"pear\"") && w[0].message.starts_with("stuck"), "{}", w[0].message);
         lease_poll(&mut qs, 4, Some("session"));
-        assert_eq!(qs.queues[&QueueKey::new("r", "job2")].orphaned(), 0);
+        assert_eq!(qs.by_key[&QueueKey::new("r", "job2")].orphaned(), 0);
     }
 
     fn mismatch(completions: i32, items: u64, in_flight: Option<u64>) -> Vec<WarningKind> {

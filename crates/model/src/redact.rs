@@ -15,7 +15,6 @@ pub fn mask_url(text: &str) -> String {
     URL_PASSWORD.replace_all(text, "$1:***@").into_owned()
 }
 
-
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;

@@ -264,7 +264,6 @@ impl fmt::Display for ConfigProblem {
     }
 }
 
-
 /// The vhost an AMQP URL names: its path without the leading `/`, decoded; `/` when absent.
 pub fn vhost_of(u: &url::Url) -> String {
     let path = u.path().strip_prefix('/').unwrap_or(u.path());
@@ -274,4 +273,3 @@ pub fn vhost_of(u: &url::Url) -> String {
         percent_encoding::percent_decode_str(path).decode_utf8_lossy().into_owned()
     }
 }
-

@@ -206,7 +206,6 @@ fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
     last.to_string()
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

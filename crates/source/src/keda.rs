@@ -20,9 +20,9 @@ use kube::{Client, ResourceExt};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use model::scope::Namespaces;
 use model::ObjKey;
 use model::queue::{KedaTrigger, QueueUpdate, ScaledJobInfo};
+use model::scope::Namespaces;
 
 fn gvk() -> GroupVersionKind {
     GroupVersionKind::gvk("keda.sh", "v1alpha1", "ScaledJob")

@@ -126,18 +126,6 @@ impl Follower {
     }
 }
 
-/// Writes lines to a file (the log screen's save). Returns how many.
-pub fn save_lines(path: &std::path::Path, lines: &[String]) -> Result<usize, String> {
-    use std::io::Write;
-    let file = std::fs::File::create(path).map_err(|e| e.to_string())?;
-    let mut out = std::io::BufWriter::new(file);
-    for l in lines {
-        writeln!(out, "{l}").map_err(|e| e.to_string())?;
-    }
-    out.flush().map_err(|e| e.to_string())?;
-    Ok(lines.len())
-}
-
 /// Finds what a name given on the command line is: `job/NAME` or `pod/NAME`
 /// (kubectl's forms), or a bare name, tried as a Job first, then as a Pod.
 pub async fn resolve_target(client: &Client, namespace: &str, spec: &str) -> Result<LogTarget, Explanation> {

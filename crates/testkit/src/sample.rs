@@ -9,6 +9,9 @@ use std::collections::BTreeMap;
 use chrono::Duration;
 
 use model::fixtures::*;
+use model::queue::{
+    BrokerKind, BrokerStats, LeaseItem, LeaseReading, QueueKey, QueueReading, QueueStatus, QueueUpdate, Queues,
+};
 use model::*;
 
 /// The instant every snapshot is rendered at.
@@ -295,4 +298,87 @@ pub fn state() -> State {
     let svc = ServiceInfo { key: ObjKey::new("pod-to-pod", "headless-svc"), headless: true };
     applied(&mut state, Kind::Service, vec![Object::Service(svc)]);
     state
+}
+
+/// The sandbox's queues as the console would hold them after a minute of
+/// polls: job1 (RabbitMQ, draining, linked from job-wq-1's env), job2
+/// (Redis, rediswq, one live lease), job3 (an orphaned lease), a configured
+/// queue that does not exist, and a Redis source that went away.
+pub fn queues(jobs: &Store<JobInfo>) -> Queues {
+    let now = now();
+    let mut queues = Queues::default();
+    let q = &mut queues;
+    for (source, kind, url) in [
+        ("rabbitmq", BrokerKind::RabbitMq, "amqp://guest:***@127.0.0.1:16672/%2f"),
+        ("redis", BrokerKind::Redis, "redis://127.0.0.1:16379/0"),
+        ("redis-old", BrokerKind::Redis, "redis://127.0.0.1:1/0"),
+    ] {
+        q.apply(QueueUpdate::Started { source: source.into(), kind, display: url.into(), queues: vec![] });
+    }
+    q.set_links(
+        [
+            (QueueKey::new("rabbitmq", "job1"), [ObjKey::new("wq-coarse", "job-wq-1")].into()),
+            (QueueKey::new("redis", "job2"), [ObjKey::new("wq-fine", "job-wq-2")].into()),
+        ]
+        .into(),
+    );
+    for i in 0..30i64 {
+        let at = now - chrono::Duration::seconds(60 - 2 * i);
+        let left = (8 - i / 6).max(3) as u64;
+        let job1 = QueueReading {
+            ready: Some(left - 2),
+            in_flight: Some(2),
+            consumers: Some(2),
+            broker: Some(BrokerStats {
+                publish_rate: Some(0.0),
+                out_rate: Some(0.1),
+                consumer_utilisation: Some(1.0),
+                idle_since: None,
+            }),
+            ..QueueReading::with_status("job1", QueueStatus::Ok)
+        };
+        let lease = |item: &str, owner: Option<&str>| LeaseItem {
+            item: item.into(),
+            hash: format!("hash-{item}"),
+            owner: owner.map(str::to_string),
+            ttl_ms: owner.map(|_| 7400),
+        };
+        let job2 = QueueReading {
+            ready: Some(((20 - i) / 3).max(0) as u64),
+            in_flight: Some(1),
+            consumers: None,
+            leases: Some(LeaseReading {
+                processing: 1,
+                items: vec![lease("melon", Some("8c1f0d2e-5a0b-4c7e-9f1e-2b3c4d5e6f70"))],
+            }),
+            ..QueueReading::with_status("job2", QueueStatus::Ok)
+        };
+        let job3 = QueueReading {
+            ready: Some(0),
+            in_flight: Some(1),
+            leases: Some(LeaseReading { processing: 1, items: vec![lease("kiwi", None)] }),
+            ..QueueReading::with_status("job3", QueueStatus::Ok)
+        };
+        q.apply(QueueUpdate::Polled {
+            source: "rabbitmq".into(),
+            at,
+            readings: vec![job1, QueueReading::not_found("missing")],
+            management_error: None,
+        });
+        q.note_poll("rabbitmq", jobs);
+        q.apply(QueueUpdate::Polled { source: "redis".into(), at, readings: vec![job2, job3], management_error: None });
+        q.note_poll("redis", jobs);
+    }
+    q.apply(QueueUpdate::Polled {
+        source: "redis-old".into(),
+        at: now - chrono::Duration::seconds(90),
+        readings: vec![QueueReading { ready: Some(4), ..QueueReading::with_status("jobs", QueueStatus::Ok) }],
+        management_error: None,
+    });
+    q.apply(QueueUpdate::Failed {
+        source: "redis-old".into(),
+        at: now,
+        error: "Connection refused (os error 111)".into(),
+    });
+    queues
 }

@@ -37,7 +37,10 @@ impl LogProblem {
     /// gets scheduled, the container starts), so a follower should keep
     /// waiting instead of giving up.
     pub fn may_resolve(self) -> bool {
-        matches!(self, LogProblem::Unscheduled | LogProblem::NotStarted | LogProblem::KubeletUnreachable | LogProblem::Other)
+        matches!(
+            self,
+            LogProblem::Unscheduled | LogProblem::NotStarted | LogProblem::KubeletUnreachable | LogProblem::Other
+        )
     }
 }
 
@@ -110,8 +113,10 @@ pub fn explain_not_ready(pod: &PodInfo, container: &str, previous: bool) -> Opti
         let scheduled = pod.conditions.iter().find(|c| c.type_ == "PodScheduled");
         let why = scheduled.filter(|c| !c.is_true()).and_then(|c| c.message.clone().or_else(|| c.reason.clone()));
         return Some(match why {
-            Some(why) => Explanation::new(LogProblem::Unscheduled, format!("{where_} is not scheduled on a node: {why}"))
-                .hint("its logs appear once the scheduler places it"),
+            Some(why) => {
+                Explanation::new(LogProblem::Unscheduled, format!("{where_} is not scheduled on a node: {why}"))
+                    .hint("its logs appear once the scheduler places it")
+            }
             None => Explanation::new(LogProblem::Unscheduled, format!("{where_} is pending and not on a node yet"))
                 .hint("its logs appear once the scheduler places it"),
         });
@@ -149,8 +154,10 @@ fn not_started(pod: &PodInfo, c: &ContainerInfo, reason: Option<&str>, message: 
         (None, Some(m)) => format!(": {}", one_line(m)),
         (None, None) => String::new(),
     };
-    let mut e =
-        Explanation::new(LogProblem::NotStarted, format!("{kind} {} of pod {} has not started yet{why}", c.name, pod.key));
+    let mut e = Explanation::new(
+        LogProblem::NotStarted,
+        format!("{kind} {} of pod {} has not started yet{why}", c.name, pod.key),
+    );
     e = match reason {
         Some("ImagePullBackOff" | "ErrImagePull" | "InvalidImageName") => {
             e.hint("the image cannot be pulled: check the image name and the registry credentials")
@@ -235,9 +242,8 @@ pub fn explain_failure(
     if lower.contains("is not valid for pod") || lower.contains("a container name must be specified") {
         return match pod {
             Some(p) => no_such_container(p, container).detail(msg),
-            None => {
-                Explanation::new(LogProblem::NoSuchContainer, format!("{target} has no container {container}")).detail(msg)
-            }
+            None => Explanation::new(LogProblem::NoSuchContainer, format!("{target} has no container {container}"))
+                .detail(msg),
         };
     }
     if failure.code == Some(404) {
@@ -257,9 +263,12 @@ pub fn explain_failure(
             .hint("check that the node is up and its kubelet port is reachable from the API server")
             .detail(msg);
         }
-        return Explanation::new(LogProblem::Other, format!("cannot reach the API server to read the logs of {target}"))
-            .hint("check the kubeconfig's server address and that the cluster is up")
-            .detail(msg);
+        return Explanation::new(
+            LogProblem::Other,
+            format!("cannot reach the API server to read the logs of {target}"),
+        )
+        .hint("check the kubeconfig's server address and that the cluster is up")
+        .detail(msg);
     }
     if lower.contains("x509") || lower.contains("certificate") && lower.contains("tls") {
         return Explanation::new(
@@ -306,7 +315,6 @@ fn node_from_message(msg: &str) -> Option<String> {
     let end = rest.find('/')?;
     Some(rest[..end].to_string())
 }
-
 
 #[cfg(test)]
 mod tests {

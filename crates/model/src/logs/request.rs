@@ -76,7 +76,6 @@ impl LogRequest {
             }
         }
     }
-
 }
 
 /// The container a request reads in `pod`: the one asked for, else the first

@@ -375,7 +375,8 @@ mod tests {
         static ITEMS: std::sync::OnceLock<Vec<serde_json::Value>> = std::sync::OnceLock::new();
         ITEMS.get_or_init(|| {
             let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../testkit/fixtures/sandbox.json");
-            let text = std::fs::read_to_string(path).expect("crates/testkit/fixtures/sandbox.json (crates/testkit/fixtures/capture.sh)");
+            let text = std::fs::read_to_string(path)
+                .expect("crates/testkit/fixtures/sandbox.json (crates/testkit/fixtures/capture.sh)");
             let list: serde_json::Value = serde_json::from_str(&text).unwrap();
             list["items"].as_array().unwrap().clone()
         })

@@ -137,7 +137,9 @@ pub fn health_of(err: &watcher::Error) -> WatchHealth {
         Some(s) if s.code == 401 => {
             WatchHealth::Retrying { error: format!("unauthorized (401): {}", model::text::one_line(&s.message)) }
         }
-        Some(s) => WatchHealth::Retrying { error: format!("{} ({}): {}", s.reason, s.code, model::text::one_line(&s.message)) },
+        Some(s) => {
+            WatchHealth::Retrying { error: format!("{} ({}): {}", s.reason, s.code, model::text::one_line(&s.message)) }
+        }
         None => WatchHealth::Retrying { error: model::text::one_line(&error_chain(err)) },
     }
 }

@@ -74,7 +74,11 @@ impl RedisPoller {
             url: source.url.clone(),
             display: source.display.clone(),
             spec,
-            conn: None, scan_cursor: 0, scan_seen: BTreeSet::new(), discovered: BTreeSet::new() }
+            conn: None,
+            scan_cursor: 0,
+            scan_seen: BTreeSet::new(),
+            discovered: BTreeSet::new(),
+        }
     }
 
     async fn connection(&mut self) -> Result<ConnectionManager, String> {

@@ -1,0 +1,152 @@
+//! The console's state: the cluster as the watches report it, the queues,
+//! and everything about what the operator sees (tabs, detail screens, the
+//! popup, the log view, running actions). Plain data plus the transitions
+//! each part makes on itself; nothing here spawns, draws or reads the
+//! terminal. `update` changes it in answer to messages; `ui` draws it.
+
+mod actions;
+mod confirm;
+mod history;
+mod logs;
+mod popup;
+mod view;
+
+use std::collections::BTreeSet;
+
+use model::logs::buffer::Limits;
+use model::queue::Queues;
+use model::scope::Namespaces;
+use model::settings::{Config, ConfigProblem};
+use model::{State, Time};
+
+pub use self::actions::Actions;
+pub use self::confirm::ConfirmDialog;
+pub use self::history::{ActionHistory, Entry, Status};
+pub use self::logs::{
+    ContainerChoice, InputKind, LogCommand, LogView, Mode, Note, containers_of_job, containers_of_pod, parse_range,
+};
+pub use self::popup::{ALL_NAMESPACES, Picker, PickerKind, Popup, Prompt, PromptKind};
+pub use self::view::{LabelFilter, Route, Shown, TABS, View};
+
+/// What is being watched.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    pub context: String,
+    pub namespaces: Namespaces,
+    pub selector: Option<String>,
+}
+
+/// How the connection to the current context is doing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConnectionState {
+    Connecting,
+    Connected,
+    Failed(String),
+}
+
+/// A short message in the status bar, gone after a few seconds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Flash {
+    pub text: String,
+    pub error: bool,
+    pub until: Time,
+}
+
+const FLASH_SECONDS: i64 = 4;
+
+/// The console's model: cluster state plus view state.
+pub struct App {
+    pub state: State,
+    pub now: Time,
+    pub target: Target,
+    pub contexts: Vec<String>,
+    pub connection: ConnectionState,
+    /// One view per entry of [`TABS`].
+    pub tabs: Vec<View>,
+    pub tab: usize,
+    /// Detail screens opened on top of the current tab.
+    pub details: Vec<View>,
+    pub popup: Option<Popup>,
+    /// The label-group panel above the Jobs table.
+    pub show_groups: bool,
+    pub flash: Option<Flash>,
+    /// Namespaces seen so far (for the picker), across switches.
+    pub known_namespaces: BTreeSet<String>,
+    /// Work queues, their sources and the Jobs they feed.
+    pub queues: Queues,
+    pub config: Config,
+    pub config_problems: Vec<ConfigProblem>,
+    /// The log screen's state while it is open.
+    pub logs: Option<LogView>,
+    /// Line and byte bounds of a log view.
+    pub log_limits: Limits,
+    /// Read-only mode, RBAC answers, running actions and their history.
+    pub actions: Actions,
+}
+
+impl App {
+    pub fn new(target: Target, contexts: Vec<String>, now: Time) -> Self {
+        let mut known_namespaces = BTreeSet::new();
+        if let Namespaces::Only(list) = &target.namespaces {
+            known_namespaces.extend(list.iter().cloned());
+        }
+        Self {
+            state: State::default(),
+            now,
+            target,
+            contexts,
+            connection: ConnectionState::Connecting,
+            tabs: TABS.iter().cloned().map(View::new).collect(),
+            tab: 0,
+            details: Vec::new(),
+            popup: None,
+            show_groups: true,
+            flash: None,
+            known_namespaces,
+            queues: Queues::default(),
+            config: Config::default(),
+            config_problems: Vec::new(),
+            logs: None,
+            log_limits: Limits::default(),
+            actions: Actions::default(),
+        }
+    }
+
+    /// Uses `config` for queues (sources, links, refresh, rate window).
+    pub fn with_config(mut self, config: Config, problems: Vec<ConfigProblem>) -> Self {
+        self.queues = Queues::from_config(&config);
+        self.config = config;
+        if let Some(first) = problems.first() {
+            let more = if problems.len() > 1 {
+                format!(" (+{} more on the Queues screen)", problems.len() - 1)
+            } else {
+                String::new()
+            };
+            self.flash(format!("config: {first}{more}"), true);
+        }
+        self.config_problems = problems;
+        self
+    }
+
+    /// The view on screen: the top detail, else the current tab.
+    pub fn view(&self) -> &View {
+        self.details.last().unwrap_or(&self.tabs[self.tab])
+    }
+
+    pub fn view_mut(&mut self) -> &mut View {
+        match self.details.last_mut() {
+            Some(v) => v,
+            None => &mut self.tabs[self.tab],
+        }
+    }
+
+    pub fn flash(&mut self, text: impl Into<String>, error: bool) {
+        self.flash =
+            Some(Flash { text: text.into(), error, until: self.now + chrono::Duration::seconds(FLASH_SECONDS) });
+    }
+
+    /// Read-only for the current context: by flag, or by the config's `[contexts.NAME] readonly`.
+    pub fn readonly(&self) -> bool {
+        self.actions.readonly_flag || self.config.readonly_for(&self.target.context)
+    }
+}
