@@ -89,7 +89,7 @@ pub enum Output {
 }
 
 fn parse_selector(s: &str) -> Result<String, String> {
-    crate::console::selector::parse(s).map(|_| s.trim().to_string())
+    crate::selector::parse(s).map(|_| s.trim().to_string())
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {

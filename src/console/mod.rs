@@ -20,7 +20,6 @@
 
 pub mod keys;
 pub mod runner;
-pub mod selector;
 pub mod state;
 pub mod terminal;
 pub mod update;

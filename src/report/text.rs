@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use super::{CronJobReport, JobReport, Report};
 use model::Time;
 use model::job::{JobPhase, Progress};
+use model::queue::QueueHealth;
 use model::text as format;
 use model::warnings::Severity;
 
@@ -221,13 +222,13 @@ fn queue_row(q: &model::queue::QueueSummary) -> Vec<Cell> {
     let r = |v: Option<f64>| v.map(model::text::rate).unwrap_or_else(|| "-".into());
     let health = match &q.error {
         Some(e) => format!("{}: {e}", q.health),
-        None => q.health.clone(),
+        None => q.health.to_string(),
     };
-    let health = match q.health.as_str() {
-        "ok" if q.orphaned > 0 => colored(format!("stuck: {} orphaned", q.orphaned), RED),
-        "ok" => colored(health, GREEN),
-        "reconnecting" | "pending" | "connecting" => colored(health, YELLOW),
-        _ => colored(health, RED),
+    let health = match q.health {
+        QueueHealth::Ok if q.orphaned > 0 => colored(format!("stuck: {} orphaned", q.orphaned), RED),
+        QueueHealth::Ok => colored(health, GREEN),
+        QueueHealth::Reconnecting | QueueHealth::Pending | QueueHealth::Connecting => colored(health, YELLOW),
+        QueueHealth::NotFound | QueueHealth::Unreachable | QueueHealth::Error => colored(health, RED),
     };
     vec![
         plain(&q.source),

@@ -138,11 +138,11 @@ pub fn key(q: &&QueueState) -> ObjKey {
 
 /// Sort order of the health column: trouble first.
 fn health_rank(q: &QueueState, queues: &Queues) -> u8 {
-    match queue_health(q, queues.source_of(&q.key)) {
+    match queue_health(q, queues.source_of(&q.key)).0 {
         QueueHealth::Ok => 3,
         QueueHealth::Pending | QueueHealth::Connecting => 2,
-        QueueHealth::Reconnecting(_) => 1,
-        QueueHealth::NotFound | QueueHealth::Unreachable(_) | QueueHealth::Error(_) => 0,
+        QueueHealth::Reconnecting => 1,
+        QueueHealth::NotFound | QueueHealth::Unreachable | QueueHealth::Error => 0,
     }
 }
 
@@ -159,8 +159,8 @@ pub fn rows<'a>(app: &'a App, view: &View) -> Vec<&'a QueueState> {
         })
         .collect();
     match SORTS.get(view.sort).copied() {
-        Some("ready") => rows.sort_by_key(|q| std::cmp::Reverse(q.ready)),
-        Some("in-flight") => rows.sort_by_key(|q| std::cmp::Reverse(q.in_flight)),
+        Some("ready") => rows.sort_by_key(|q| std::cmp::Reverse(q.reading.ready)),
+        Some("in-flight") => rows.sort_by_key(|q| std::cmp::Reverse(q.reading.in_flight)),
         Some("health") => rows.sort_by_key(|q| health_rank(q, queues)),
         _ => {}
     }
@@ -173,17 +173,17 @@ pub fn rows<'a>(app: &'a App, view: &View) -> Vec<&'a QueueState> {
 /// "ok", "not found", "reconnecting: connection refused", "stuck: 1 orphaned",
 /// and its style: an ok queue holding orphaned rediswq leases is stuck.
 fn health_cell(theme: &Theme, q: &QueueState, queues: &Queues) -> (String, Style) {
-    let health = queue_health(q, queues.source_of(&q.key));
+    let (health, error) = queue_health(q, queues.source_of(&q.key));
     let orphaned = q.orphaned();
-    let style = match &health {
+    let style = match health {
         QueueHealth::Ok if orphaned > 0 => theme.bad,
         QueueHealth::Ok => theme.ok,
         QueueHealth::Pending | QueueHealth::Connecting => theme.dim,
-        QueueHealth::Reconnecting(_) => theme.warn,
-        QueueHealth::NotFound | QueueHealth::Unreachable(_) | QueueHealth::Error(_) => theme.bad,
+        QueueHealth::Reconnecting => theme.warn,
+        QueueHealth::NotFound | QueueHealth::Unreachable | QueueHealth::Error => theme.bad,
     };
-    let text = match (&health, health.error()) {
-        (_, Some(e)) => format!("{}: {}", health.word(), format::sanitize(e)),
+    let text = match (health, error) {
+        (_, Some(e)) => format!("{health}: {}", format::sanitize(&e)),
         (QueueHealth::Ok, None) if orphaned > 0 => format!("stuck: {orphaned} orphaned"),
         _ => health.word().to_string(),
     };
@@ -199,9 +199,9 @@ fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, view: &View) 
             // Queue names come from brokers (SCAN, the management API): sanitised like any outside text.
             0 => cell(format::fit(&format::sanitize(&q.key.source), width as usize), theme.dim),
             1 => cell(format::fit_middle(&format::sanitize(&q.key.name), width as usize), theme.text),
-            2 => cell(count(q.ready), theme.text),
-            3 => cell(count(q.in_flight), if q.orphaned() > 0 { theme.bad } else { theme.text }),
-            4 => cell(count(q.consumers), theme.text),
+            2 => cell(count(q.reading.ready), theme.text),
+            3 => cell(count(q.reading.in_flight), if q.orphaned() > 0 { theme.bad } else { theme.text }),
+            4 => cell(count(q.reading.consumers), theme.text),
             5 => cell(q.rates(window).map(|r| format::rate(r.rate_in)).unwrap_or_else(|| "-".into()), theme.text),
             6 => cell(q.rates(window).map(|r| format::rate(r.rate_out)).unwrap_or_else(|| "-".into()), theme.text),
             7 => cell(q.eta(window).map(eta_text).unwrap_or_else(|| "-".into()), theme.text),
@@ -319,15 +319,18 @@ pub fn detail_lines(app: &App, theme: &Theme, q: &QueueState, width: u16) -> Vec
             ));
         }
     }
-    let mut counts =
-        vec![("ready", count(q.ready)), ("in flight", count(q.in_flight)), ("consumers", count(q.consumers))];
+    let mut counts = vec![
+        ("ready", count(q.reading.ready)),
+        ("in flight", count(q.reading.in_flight)),
+        ("consumers", count(q.reading.consumers)),
+    ];
     if let Some(r) = q.rates(window) {
         counts.push(("in", format::rate(r.rate_in)));
         counts.push(("out", format::rate(r.rate_out)));
     }
     counts.push(("eta", q.eta(window).map(eta_text).unwrap_or_else(|| "-".into())));
     out.push(kv(theme, &counts));
-    if let Some(b) = &q.broker {
+    if let Some(b) = &q.reading.broker {
         let mut pairs = Vec::new();
         if let Some(u) = b.consumer_utilisation {
             pairs.push(("consumer utilisation", format!("{:.0}%", u * 100.0)));
@@ -349,7 +352,7 @@ pub fn detail_lines(app: &App, theme: &Theme, q: &QueueState, width: u16) -> Vec
         out.push(heading(theme, "WARNINGS"));
         out.extend(warnings.iter().map(|w| warning_line(theme, w, width)));
     }
-    if q.processing.is_some() {
+    if q.processing().is_some() {
         out.push(Line::raw(""));
         out.extend(lease_section(q, theme, width));
     }
@@ -379,20 +382,20 @@ fn history_section(q: &QueueState, theme: &Theme, width: u16) -> Vec<Line<'stati
 }
 
 fn lease_section(q: &QueueState, theme: &Theme, width: u16) -> Vec<Line<'static>> {
-    let processing = q.processing.unwrap_or(0);
+    let processing = q.processing().unwrap_or(0);
     let mut out = vec![heading(
         theme,
         &format!(
             "LEASES ({}:processing: {processing} items, {} checked)",
             format::sanitize(&q.key.name),
-            q.leases.len()
+            q.leases().len()
         ),
     )];
-    if q.leases.is_empty() {
+    if q.leases().is_empty() {
         out.push(Line::styled(" nothing in processing", theme.dim));
     }
-    for l in &q.leases {
-        let (state, style) = match (&l.owner, l.orphaned) {
+    for l in q.leases() {
+        let (state, style) = match (&l.owner, q.is_orphaned(l)) {
             (_, true) => ("ORPHANED: no lease, nobody will finish it".to_string(), theme.bad),
             (None, false) => ("no lease (checking again next poll)".to_string(), theme.warn),
             (Some(o), _) => {
@@ -467,9 +470,9 @@ pub fn job_section(
             Span::styled(
                 format!(
                     "ready {} · in flight {} · consumers {}",
-                    count(q.ready),
-                    count(q.in_flight),
-                    count(q.consumers)
+                    count(q.reading.ready),
+                    count(q.reading.in_flight),
+                    count(q.reading.consumers)
                 ),
                 theme.text,
             ),

@@ -65,7 +65,7 @@ fn jobs_filtered_by_label_selector() {
     let mut a = app();
     a.tabs[0].labels = Some(LabelFilter {
         text: "jobgroup=jobexample".into(),
-        selector: crate::console::selector::parse("jobgroup=jobexample").unwrap(),
+        selector: crate::selector::parse("jobgroup=jobexample").unwrap(),
     });
     snap!("jobs_selector", a);
 }

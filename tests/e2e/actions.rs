@@ -28,6 +28,7 @@ use model::{Kind, ObjKey, State, Update};
 use serde_json::json;
 use source::cluster::{Cluster, connect};
 use source::kube::spawn_watches;
+use testkit::sandbox::E2E_NAMESPACE_PREFIX;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -63,7 +64,7 @@ struct Sandbox {
 
 impl Sandbox {
     async fn new(client: &Client, what: &str) -> Self {
-        let ns = unique(&format!("e2e-actions-{what}"));
+        let ns = unique(&format!("{E2E_NAMESPACE_PREFIX}actions-{what}"));
         let api: Api<Namespace> = Api::all(client.clone());
         let obj = Namespace {
             metadata: ObjectMeta { name: Some(ns.clone()), ..ObjectMeta::default() },
@@ -75,7 +76,7 @@ impl Sandbox {
 
     /// A kwok node only this test's pods tolerate: draining it touches nothing else.
     async fn with_node(mut self) -> Self {
-        let name = unique("e2e-actions-node");
+        let name = unique(&format!("{E2E_NAMESPACE_PREFIX}actions-node"));
         let node: Node = serde_json::from_value(json!({
             "metadata": {
                 "name": name,

@@ -23,7 +23,7 @@ use kube::api::{DeleteParams, PostParams};
 use lapin::options::{BasicGetOptions, BasicPublishOptions, QueueDeclareOptions, QueueDeleteOptions};
 use lapin::types::FieldTable;
 use lapin::{BasicProperties, Connection as Amqp, ConnectionProperties};
-use model::queue::{self, QueueKey, QueueStatus, QueueUpdate, Queues, SourceHealth, WarningKind};
+use model::queue::{self, QueueHealth, QueueKey, QueueStatus, QueueUpdate, Queues, SourceHealth, WarningKind};
 use model::scope::{Namespaces, Scope};
 use model::settings::Config;
 use model::{Kind, ObjKey, State, Update};
@@ -359,7 +359,7 @@ fn rediswq_job(name: &str, list: &str) -> serde_json::Value {
 }
 
 fn unique(name: &str) -> String {
-    format!("e2e-{}-{name}", std::process::id())
+    format!("{E2E_NAMESPACE_PREFIX}{}-{name}", std::process::id())
 }
 
 // ---- the tests ------------------------------------------------------------------
@@ -412,7 +412,9 @@ async fn seed_queues_link_to_their_jobs_and_drain_to_zero() {
     m.until("job2's depth falls", |m| (m.queue("redis", &q2)?.items_left()? < start2).then_some(())).await;
     m.until("both Jobs complete with empty queues", |m| {
         let done = |k: &ObjKey| m.state.jobs.get(k).is_some_and(|j| j.condition_true("Complete"));
-        let empty = |s: &str, q: &str| m.queue(s, q).is_some_and(|q| q.ready == Some(0) && q.in_flight == Some(0));
+        let empty = |s: &str, q: &str| {
+            m.queue(s, q).is_some_and(|q| q.reading.ready == Some(0) && q.reading.in_flight == Some(0))
+        };
         (done(&j1) && done(&j2) && empty("rabbitmq", &q1) && empty("redis", &q2)).then_some(())
     })
     .await;
@@ -451,10 +453,10 @@ async fn orphaned_lease_is_flagged_stuck_with_the_item_named() {
     assert!(w.message.contains("\"kiwi\"") && w.message.starts_with("stuck"), "{}", w.message);
     assert!(w.is_stuck());
     let state = m.queue("redis", &q).unwrap();
-    assert_eq!((state.ready, state.in_flight, state.orphaned()), (Some(2), Some(2), 1));
-    let pear = state.leases.iter().find(|l| l.item == "pear").expect("the leased item is listed");
+    assert_eq!((state.reading.ready, state.reading.in_flight, state.orphaned()), (Some(2), Some(2), 1));
+    let pear = state.leases().iter().find(|l| l.item == "pear").expect("the leased item is listed");
     assert_eq!(pear.owner.as_deref(), Some("session-1"));
-    assert!(!pear.orphaned && pear.ttl_ms.is_some_and(|t| t > 0));
+    assert!(!state.is_orphaned(pear) && pear.ttl_ms.is_some_and(|t| t > 0));
     let summary = m.queues.summaries().into_iter().find(|s| s.name == q).unwrap();
     assert_eq!(summary.orphaned, 1);
     let _: () = redis::cmd("DEL").arg(&q).arg(&processing).arg(&lease_key).query_async(&mut r).await.unwrap();
@@ -473,16 +475,16 @@ async fn missing_queue_is_not_found_while_the_others_update() {
     m.until("present has 1, missing not found", |m| {
         let p = m.queue("rabbitmq", &present)?;
         let x = m.queue("rabbitmq", &missing)?;
-        (p.ready == Some(1) && x.status == QueueStatus::NotFound).then_some(())
+        (p.reading.ready == Some(1) && x.reading.status == QueueStatus::NotFound).then_some(())
     })
     .await;
     publish(&b, &present, &[b"two", b"three"], false).await;
-    m.until("present updates to 3", |m| (m.queue("rabbitmq", &present)?.ready == Some(3)).then_some(())).await;
-    assert_eq!(m.queue("rabbitmq", &missing).unwrap().status, QueueStatus::NotFound);
+    m.until("present updates to 3", |m| (m.queue("rabbitmq", &present)?.reading.ready == Some(3)).then_some(())).await;
+    assert_eq!(m.queue("rabbitmq", &missing).unwrap().reading.status, QueueStatus::NotFound);
     assert_eq!(m.queues.sources["rabbitmq"].health, SourceHealth::Ok, "a 404 must not disturb the connection");
     assert!(!m.history.iter().any(|(s, w)| s == "rabbitmq" && *w == "failed"), "no poll failed: {:?}", m.history);
     let health = m.queues.summaries().into_iter().find(|s| s.name == missing).unwrap().health;
-    assert_eq!(health, "not found");
+    assert_eq!(health, QueueHealth::NotFound);
     delete_queue(&b, &present).await;
 }
 
@@ -671,7 +673,8 @@ async fn sources_reconnect_after_a_broker_restart() {
 
     let (mut m, _conn) = Monitor::start(test_config(&b, &[&list], &[&rq], &[]), &["default"]).await;
     m.until("both queues read", |m| {
-        (m.queue("redis", &list)?.ready == Some(3) && m.queue("rabbitmq", &rq)?.ready == Some(2)).then_some(())
+        (m.queue("redis", &list)?.reading.ready == Some(3) && m.queue("rabbitmq", &rq)?.reading.ready == Some(2))
+            .then_some(())
     })
     .await;
 
@@ -703,7 +706,8 @@ async fn sources_reconnect_after_a_broker_restart() {
         );
     }
     m.until("both queues read again", |m| {
-        (m.queue("redis", &list)?.ready == Some(3) && m.queue("rabbitmq", &rq)?.ready == Some(2)).then_some(())
+        (m.queue("redis", &list)?.reading.ready == Some(3) && m.queue("rabbitmq", &rq)?.reading.ready == Some(2))
+            .then_some(())
     })
     .await;
     let _: () = redis::cmd("DEL").arg(&list).query_async(&mut redis_conn(&b).await).await.unwrap();
@@ -844,8 +848,10 @@ async fn keda_scaledjob_triggers_link_its_jobs() {
     let (kq, kl) = (QueueKey::new("rabbitmq", &rq), QueueKey::new("redis", &list));
     m.until("the ScaledJob's Job linked to both trigger queues, and read", |m| {
         let linked = m.queues.linked_jobs(&kq).any(|x| *x == j) && m.queues.linked_jobs(&kl).any(|x| *x == j);
-        (linked && m.queue("rabbitmq", &rq)?.ready == Some(3) && m.queue("redis", &list)?.ready == Some(2))
-            .then_some(())
+        (linked
+            && m.queue("rabbitmq", &rq)?.reading.ready == Some(3)
+            && m.queue("redis", &list)?.reading.ready == Some(2))
+        .then_some(())
     })
     .await;
     drop_namespace(&conn, &ns).await;
@@ -878,10 +884,10 @@ async fn queues_are_discovered_by_regex_and_scan() {
     assert!(problems.is_empty(), "{problems:?}");
     let (mut m, _conn) = Monitor::start(config, &["default"]).await;
     m.until("both regex queues and the scanned list", |m| {
-        let a = m.queue("rabbitmq", &qa)?.ready == Some(1);
-        let b = m.queue("rabbitmq", &qb)?.ready == Some(2);
+        let a = m.queue("rabbitmq", &qa)?.reading.ready == Some(1);
+        let b = m.queue("rabbitmq", &qb)?.reading.ready == Some(2);
         let l = m.queue("redis", &list)?;
-        (a && b && l.ready == Some(3) && l.in_flight == Some(1)).then_some(())
+        (a && b && l.reading.ready == Some(3) && l.reading.in_flight == Some(1)).then_some(())
     })
     .await;
     assert!(
@@ -959,7 +965,7 @@ async fn secret_broker_url_is_read_only_when_allowed() {
     config.allow_secrets = true;
     let (mut m, _) = Monitor::start(config, &[&ns]).await;
     m.until("linked through the Secret's URL, and read", |m| {
-        (m.queues.linked_jobs(&key).any(|x| *x == j) && m.queue("rabbitmq", &q)?.ready == Some(2)).then_some(())
+        (m.queues.linked_jobs(&key).any(|x| *x == j) && m.queue("rabbitmq", &q)?.reading.ready == Some(2)).then_some(())
     })
     .await;
     let shown = format!("{:?}{:?}", m.queues.summaries(), m.queues.sources);

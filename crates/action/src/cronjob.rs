@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
-use kube::api::{Api, DeleteParams, Patch, PostParams};
+use kube::api::{Api, Patch, PostParams};
 use kube::{Client, Error, Resource};
 use serde_json::json;
 
@@ -92,14 +92,7 @@ fn controller_ref(cj: &CronJob) -> OwnerReference {
 
 /// Deletes the CronJob; its Jobs (and their pods) go as `propagation` says.
 pub async fn delete(client: &Client, cronjob: &ObjKey, propagation: Propagation) -> Result<String, Error> {
-    let api: Api<CronJob> = Api::namespaced(client.clone(), &cronjob.namespace);
-    let params = DeleteParams { propagation_policy: Some(propagation.policy()), ..DeleteParams::default() };
-    let gone_now = api.delete(&cronjob.name, &params).await?.is_right();
-    Ok(match (propagation, gone_now) {
-        (Propagation::Foreground, false) => "marked for deletion: its Jobs are deleted first".into(),
-        (Propagation::Orphan, _) => "deleted; its Jobs are left".into(),
-        _ => "deleted".into(),
-    })
+    super::delete::<CronJob>(client, cronjob, propagation, "Jobs").await
 }
 
 /// The Jobs in the state that the CronJob owns.

@@ -1,7 +1,7 @@
 //! Job actions: delete with a propagation choice, suspend and resume.
 
 use k8s_openapi::api::batch::v1::Job;
-use kube::api::{Api, DeleteParams, Patch, PatchParams};
+use kube::api::{Api, Patch, PatchParams};
 use kube::{Client, Error};
 use serde_json::json;
 
@@ -27,14 +27,7 @@ pub async fn set_suspend(client: &Client, job: &ObjKey, suspend: bool) -> Result
 
 /// Deletes the Job, its pods going as `propagation` says.
 pub async fn delete(client: &Client, job: &ObjKey, propagation: Propagation) -> Result<String, Error> {
-    let api: Api<Job> = Api::namespaced(client.clone(), &job.namespace);
-    let params = DeleteParams { propagation_policy: Some(propagation.policy()), ..DeleteParams::default() };
-    let gone_now = api.delete(&job.name, &params).await?.is_right();
-    Ok(match (propagation, gone_now) {
-        (Propagation::Foreground, false) => "marked for deletion: its pods are deleted first".into(),
-        (Propagation::Orphan, _) => "deleted; its pods are left running".into(),
-        _ => "deleted".into(),
-    })
+    super::delete::<Job>(client, job, propagation, "pods").await
 }
 
 /// A pod still doing (or about to do) work: not finished, not already going.

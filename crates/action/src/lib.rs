@@ -153,6 +153,27 @@ pub fn by_key(kind: Kind, key: char, readonly: bool) -> Option<&'static ActionSp
     offered(kind, readonly).find(|s| s.key == key)
 }
 
+/// Deletes a namespaced object; its `dependents` ("pods", "Jobs") go as `propagation` says.
+async fn delete<K>(
+    client: &Client,
+    key: &ObjKey,
+    propagation: Propagation,
+    dependents: &str,
+) -> Result<String, kube::Error>
+where
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope> + Clone + serde::de::DeserializeOwned + fmt::Debug,
+    K::DynamicType: Default,
+{
+    let api: kube::Api<K> = kube::Api::namespaced(client.clone(), &key.namespace);
+    let params = kube::api::DeleteParams { propagation_policy: Some(propagation.policy()), ..Default::default() };
+    let gone_now = api.delete(&key.name, &params).await?.is_right();
+    Ok(match (propagation, gone_now) {
+        (Propagation::Foreground, false) => format!("marked for deletion: its {dependents} are deleted first"),
+        (Propagation::Orphan, _) => format!("deleted; its {dependents} are left"),
+        _ => "deleted".into(),
+    })
+}
+
 /// How a Job's dependents go when it is deleted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Propagation {

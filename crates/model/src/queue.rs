@@ -142,11 +142,12 @@ pub struct LeaseReading {
     /// LLEN of `<q>:processing`.
     pub processing: u64,
     /// The first items of the processing list (bounded), with their lease key state.
-    pub items: Vec<LeaseItem>,
+    pub items: Vec<Lease>,
 }
 
+/// One item of a rediswq processing list and its lease key, as a poll read it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct LeaseItem {
+pub struct Lease {
     /// The item, made safe to show (control characters removed, truncated).
     pub item: String,
     /// sha224 hex of the raw item: its identity and lease key suffix.
@@ -218,65 +219,65 @@ impl Sample {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct Lease {
-    pub item: String,
-    pub hash: String,
-    pub owner: Option<String>,
-    pub ttl_ms: Option<i64>,
-    /// The lease key was missing in this poll and the previous one: nobody will ever finish the item.
-    pub orphaned: bool,
-}
-
+/// A queue as the console and `--once` know it: its last reading, the depth
+/// history, and the rediswq leases confirmed orphaned.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueueState {
     pub key: QueueKey,
     pub kind: BrokerKind,
-    pub status: QueueStatus,
-    pub ready: Option<u64>,
-    pub in_flight: Option<u64>,
-    pub consumers: Option<u64>,
-    pub broker: Option<BrokerStats>,
-    /// rediswq: the processing items checked in the last poll.
-    pub leases: Vec<Lease>,
-    /// rediswq: LLEN of the processing list (leases may list fewer).
-    pub processing: Option<u64>,
+    /// The last poll's reading (`Pending` before the first).
+    pub reading: QueueReading,
     pub history: VecDeque<Sample>,
     pub last_poll: Option<Time>,
     /// Items seen without a lease in the last poll (by hash), to confirm orphans on the next.
     unleased: BTreeSet<String>,
+    /// Items whose lease key was missing in this poll and the previous one (by
+    /// hash): nobody will ever finish them.
+    orphans: BTreeSet<String>,
 }
 
 impl QueueState {
     fn new(key: QueueKey, kind: BrokerKind) -> Self {
+        let reading = QueueReading::with_status(key.name.clone(), QueueStatus::Pending);
         Self {
             key,
             kind,
-            status: QueueStatus::Pending,
-            ready: None,
-            in_flight: None,
-            consumers: None,
-            broker: None,
-            leases: Vec::new(),
-            processing: None,
+            reading,
             history: VecDeque::new(),
             last_poll: None,
             unleased: BTreeSet::new(),
+            orphans: BTreeSet::new(),
         }
     }
 
     /// Items not finished: ready plus in flight (in flight counted as 0 when unknown).
     pub fn items_left(&self) -> Option<u64> {
-        self.ready.map(|r| r + self.in_flight.unwrap_or(0))
+        self.reading.ready.map(|r| r + self.reading.in_flight.unwrap_or(0))
+    }
+
+    /// rediswq: the processing items checked in the last poll.
+    pub fn leases(&self) -> &[Lease] {
+        self.reading.leases.as_ref().map_or(&[], |l| l.items.as_slice())
+    }
+
+    /// rediswq: LLEN of the processing list (the leases may list fewer).
+    pub fn processing(&self) -> Option<u64> {
+        self.reading.leases.as_ref().map(|l| l.processing)
+    }
+
+    /// Whether `lease` is confirmed orphaned (missing in two polls in a row).
+    pub fn is_orphaned(&self, lease: &Lease) -> bool {
+        self.orphans.contains(&lease.hash)
     }
 
     pub fn orphaned(&self) -> usize {
-        self.leases.iter().filter(|l| l.orphaned).count()
+        self.orphans.len()
     }
 
     /// Rates over the window ending at the last sample; the broker's own rates when it has them.
     pub fn rates(&self, window: Duration) -> Option<Rates> {
-        if let Some(b) = self.broker.as_ref().filter(|b| b.publish_rate.is_some() || b.out_rate.is_some()) {
+        let broker = self.reading.broker.as_ref().filter(|b| b.publish_rate.is_some() || b.out_rate.is_some());
+        if let Some(b) = broker {
             return Some(Rates { rate_in: b.publish_rate.unwrap_or(0.0), rate_out: b.out_rate.unwrap_or(0.0) });
         }
         rates(self.history.iter().copied(), window)
@@ -288,40 +289,17 @@ impl QueueState {
     }
 
     fn apply_reading(&mut self, r: QueueReading, at: Time, capacity: usize) {
-        self.status = r.status;
-        self.ready = r.ready;
-        self.in_flight = r.in_flight;
-        self.consumers = r.consumers;
-        self.broker = r.broker;
         self.last_poll = Some(at);
-        match r.leases {
-            Some(l) => {
-                self.processing = Some(l.processing);
-                let leases: Vec<Lease> = l
-                    .items
-                    .into_iter()
-                    .map(|i| Lease {
-                        orphaned: i.owner.is_none() && self.unleased.contains(&i.hash),
-                        item: i.item,
-                        hash: i.hash,
-                        owner: i.owner,
-                        ttl_ms: i.ttl_ms,
-                    })
-                    .collect();
-                self.unleased = leases.iter().filter(|l| l.owner.is_none()).map(|l| l.hash.clone()).collect();
-                self.leases = leases;
-            }
-            None => {
-                self.processing = None;
-                self.leases.clear();
-                self.unleased.clear();
-            }
-        }
-        if let (QueueStatus::Ok, Some(ready)) = (&self.status, self.ready) {
+        let unleased: BTreeSet<String> =
+            r.leases.iter().flat_map(|l| &l.items).filter(|i| i.owner.is_none()).map(|i| i.hash.clone()).collect();
+        self.orphans = unleased.intersection(&self.unleased).cloned().collect();
+        self.unleased = unleased;
+        self.reading = r;
+        if let (QueueStatus::Ok, Some(ready)) = (&self.reading.status, self.reading.ready) {
             if self.history.len() >= capacity.max(1) {
                 self.history.pop_front();
             }
-            self.history.push_back(Sample { at, ready, in_flight: self.in_flight.unwrap_or(0) });
+            self.history.push_back(Sample { at, ready, in_flight: self.reading.in_flight.unwrap_or(0) });
         }
     }
 }
@@ -966,7 +944,7 @@ impl QueueWarning {
 /// The warnings that hold right now for one queue, without hysteresis.
 fn instant_warnings(q: &QueueState, jobs: &[&JobInfo]) -> Vec<QueueWarning> {
     let mut out = Vec::new();
-    let orphans: Vec<&Lease> = q.leases.iter().filter(|l| l.orphaned).collect();
+    let orphans: Vec<&Lease> = q.leases().iter().filter(|l| q.is_orphaned(l)).collect();
     let job_keys: Vec<ObjKey> = jobs.iter().map(|j| j.key.clone()).collect();
     if !orphans.is_empty() {
         let names: Vec<String> = orphans.iter().take(3).map(|l| format!("{:?}", l.item)).collect();
@@ -983,10 +961,10 @@ fn instant_warnings(q: &QueueState, jobs: &[&JobInfo]) -> Vec<QueueWarning> {
             ),
         });
     }
-    if q.status != QueueStatus::Ok {
+    if q.reading.status != QueueStatus::Ok {
         return out;
     }
-    let Some(ready) = q.ready else { return out };
+    let Some(ready) = q.reading.ready else { return out };
     let running: Vec<&&JobInfo> = jobs.iter().filter(|j| !j.phase().is_finished()).collect();
     if running.is_empty() {
         return out;
@@ -995,7 +973,7 @@ fn instant_warnings(q: &QueueState, jobs: &[&JobInfo]) -> Vec<QueueWarning> {
     let active: u64 = running.iter().map(|j| j.status.active.max(0) as u64).sum();
     // Items left: known exactly when in-flight is known; otherwise somewhere in
     // [ready, ready + active pods] (each active pod may hold one item).
-    let (left_lo, left_hi) = match q.in_flight {
+    let (left_lo, left_hi) = match q.reading.in_flight {
         Some(f) => (ready + f, ready + f),
         None => (ready, ready + active),
     };
@@ -1026,7 +1004,7 @@ fn instant_warnings(q: &QueueState, jobs: &[&JobInfo]) -> Vec<QueueWarning> {
             });
         }
     }
-    if left_hi == 0 && active > 0 && q.in_flight.is_some() {
+    if left_hi == 0 && active > 0 && q.reading.in_flight.is_some() {
         out.push(QueueWarning {
             kind: WarningKind::EmptyButRunning,
             queue: q.key.clone(),
@@ -1130,7 +1108,7 @@ pub struct QueueSummary {
     pub orphaned: usize,
     pub linked_jobs: Vec<String>,
     /// ok | pending | not found | error | connecting | reconnecting | unreachable
-    pub health: String,
+    pub health: QueueHealth,
     /// The error behind `health`, if any (credentials masked).
     pub error: Option<String>,
 }
@@ -1142,29 +1120,31 @@ impl Queues {
 
     pub fn summary(&self, q: &QueueState) -> QueueSummary {
         let source = self.source_of(&q.key);
-        let health = queue_health(q, source);
+        let (health, error) = queue_health(q, source);
         let rates = q.rates(self.rate_window);
         let round = |x: f64| (x * 100.0).round() / 100.0;
         QueueSummary {
             source: q.key.source.clone(),
             kind: q.kind,
             name: q.key.name.clone(),
-            ready: q.ready,
-            in_flight: q.in_flight,
-            consumers: q.consumers,
+            ready: q.reading.ready,
+            in_flight: q.reading.in_flight,
+            consumers: q.reading.consumers,
             rate_in: rates.map(|r| round(r.rate_in)),
             rate_out: rates.map(|r| round(r.rate_out)),
             eta_seconds: q.eta(self.rate_window).map(|d| d.as_secs()),
             orphaned: q.orphaned(),
             linked_jobs: self.linked_jobs(&q.key).map(|k| k.to_string()).collect(),
-            health: health.word().to_string(),
-            error: health.error().map(str::to_string),
+            health,
+            error,
         }
     }
 }
 
-/// How a queue stands: the source's trouble first, then the queue's own status.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How a queue stands: the source's trouble first, then the queue's own
+/// status. Serialised as the one word `--once` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum QueueHealth {
     /// The source has not connected yet and the queue was never read.
     Connecting,
@@ -1172,51 +1152,52 @@ pub enum QueueHealth {
     Pending,
     Ok,
     /// The broker says the queue does not exist.
+    #[serde(rename = "not found")]
     NotFound,
     /// The source's last polls failed; it retries (the figures are the last known).
-    Reconnecting(String),
+    Reconnecting,
     /// The source has failed for a while.
-    Unreachable(String),
-    /// The queue could be asked but the answer is unusable; credentials masked.
-    Error(String),
+    Unreachable,
+    /// The queue could be asked but the answer is unusable.
+    Error,
 }
 
 impl QueueHealth {
     /// The one word `--once` and the Queues screen show.
-    pub fn word(&self) -> &'static str {
+    pub fn word(self) -> &'static str {
         match self {
             QueueHealth::Connecting => "connecting",
             QueueHealth::Pending => "pending",
             QueueHealth::Ok => "ok",
             QueueHealth::NotFound => "not found",
-            QueueHealth::Reconnecting(_) => "reconnecting",
-            QueueHealth::Unreachable(_) => "unreachable",
-            QueueHealth::Error(_) => "error",
-        }
-    }
-
-    /// The error behind it, if any.
-    pub fn error(&self) -> Option<&str> {
-        match self {
-            QueueHealth::Reconnecting(e) | QueueHealth::Unreachable(e) | QueueHealth::Error(e) => Some(e),
-            _ => None,
+            QueueHealth::Reconnecting => "reconnecting",
+            QueueHealth::Unreachable => "unreachable",
+            QueueHealth::Error => "error",
         }
     }
 }
 
-/// The health of queue `q` on `source`.
-pub fn queue_health(q: &QueueState, source: Option<&SourceState>) -> QueueHealth {
+impl std::fmt::Display for QueueHealth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.word())
+    }
+}
+
+/// The health of queue `q` on `source`, and the error behind it (credentials masked).
+pub fn queue_health(q: &QueueState, source: Option<&SourceState>) -> (QueueHealth, Option<String>) {
     match source.map(|s| &s.health) {
-        Some(SourceHealth::Reconnecting { error, .. }) => return QueueHealth::Reconnecting(error.clone()),
-        Some(SourceHealth::Unreachable { error, .. }) => return QueueHealth::Unreachable(error.clone()),
-        Some(SourceHealth::Connecting) if q.status == QueueStatus::Pending => return QueueHealth::Connecting,
+        Some(SourceHealth::Reconnecting { error, .. }) => return (QueueHealth::Reconnecting, Some(error.clone())),
+        Some(SourceHealth::Unreachable { error, .. }) => return (QueueHealth::Unreachable, Some(error.clone())),
+        Some(SourceHealth::Connecting) if q.reading.status == QueueStatus::Pending => {
+            return (QueueHealth::Connecting, None);
+        }
         _ => {}
     }
-    match &q.status {
-        QueueStatus::Pending => QueueHealth::Pending,
-        QueueStatus::Ok => QueueHealth::Ok,
-        QueueStatus::NotFound => QueueHealth::NotFound,
-        QueueStatus::Error(e) => QueueHealth::Error(mask_url(e)),
+    match &q.reading.status {
+        QueueStatus::Pending => (QueueHealth::Pending, None),
+        QueueStatus::Ok => (QueueHealth::Ok, None),
+        QueueStatus::NotFound => (QueueHealth::NotFound, None),
+        QueueStatus::Error(e) => (QueueHealth::Error, Some(mask_url(e))),
     }
 }
 
@@ -1458,12 +1439,12 @@ mod tests {
             display: "x".into(),
             queues: vec!["q".into()],
         });
-        assert_eq!(qs.summaries()[0].health, "connecting");
+        assert_eq!(qs.summaries()[0].health, QueueHealth::Connecting);
         qs.apply(QueueUpdate::Failed { source: "r".into(), at: t(0), error: "refused".into() });
         let s = &qs.summaries()[0];
-        assert_eq!((s.name.as_str(), s.health.as_str(), s.error.as_deref()), ("q", "reconnecting", Some("refused")));
+        assert_eq!((s.name.as_str(), s.health.word(), s.error.as_deref()), ("q", "reconnecting", Some("refused")));
         qs.give_up("r");
-        assert_eq!(qs.summaries()[0].health, "unreachable");
+        assert_eq!(qs.summaries()[0].health, QueueHealth::Unreachable);
     }
 
     #[test]
@@ -1482,7 +1463,7 @@ mod tests {
     }
 
     fn lease_poll(qs: &mut Queues, at: i64, owner: Option<&str>) {
-        let items = vec![LeaseItem {
+        let items = vec![Lease {
             item: "pear".into(),
             hash: "h1".into(),
             owner: owner.map(str::to_string),
@@ -1579,7 +1560,7 @@ mod tests {
         });
         let s = qs.summaries();
         assert_eq!(
-            s.iter().map(|s| (s.name.as_str(), s.health.as_str())).collect::<Vec<_>>(),
+            s.iter().map(|s| (s.name.as_str(), s.health.word())).collect::<Vec<_>>(),
             vec![("nope", "not found"), ("q", "ok")]
         );
     }

@@ -10,7 +10,7 @@ use chrono::Duration;
 
 use model::fixtures::*;
 use model::queue::{
-    BrokerKind, BrokerStats, LeaseItem, LeaseReading, QueueKey, QueueReading, QueueStatus, QueueUpdate, Queues,
+    BrokerKind, BrokerStats, Lease, LeaseReading, QueueKey, QueueReading, QueueStatus, QueueUpdate, Queues,
 };
 use model::*;
 
@@ -337,7 +337,7 @@ pub fn queues(jobs: &Store<JobInfo>) -> Queues {
             }),
             ..QueueReading::with_status("job1", QueueStatus::Ok)
         };
-        let lease = |item: &str, owner: Option<&str>| LeaseItem {
+        let lease = |item: &str, owner: Option<&str>| Lease {
             item: item.into(),
             hash: format!("hash-{item}"),
             owner: owner.map(str::to_string),

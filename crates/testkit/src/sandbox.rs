@@ -17,6 +17,11 @@ use source::cluster::{self, Cluster};
 use source::kube::{WatchHandles, spawn_watches};
 use tokio::sync::mpsc;
 
+/// Namespaces the end-to-end tests make for themselves start with this (the
+/// seed's scenarios never do), so a test listing every namespace can tell
+/// another test's objects from the seed's.
+pub const E2E_NAMESPACE_PREFIX: &str = "e2e-";
+
 /// How long a scenario may take to reach the state a test waits for.
 pub const DEADLINE: Duration = Duration::from_secs(180);
 

@@ -411,7 +411,7 @@ impl App {
             self.view_mut().labels = None;
             return Ok(());
         }
-        let selector = super::selector::parse(text).map_err(|e| e.to_string())?;
+        let selector = crate::selector::parse(text).map_err(|e| e.to_string())?;
         self.view_mut().labels = Some(LabelFilter { text: text.to_string(), selector });
         Ok(())
     }

@@ -20,7 +20,7 @@ use redis::{RedisError, Value};
 use sha2::{Digest, Sha224};
 
 use super::poll::{CONNECT_TIMEOUT, PollResult, Poller};
-use model::queue::{LeaseItem, LeaseReading, QueueReading, QueueStatus, RedisSpec, SourceSpec};
+use model::queue::{Lease, LeaseReading, QueueReading, QueueStatus, RedisSpec, SourceSpec};
 use model::redact::mask_url;
 use model::sanitize::strip_line;
 
@@ -222,7 +222,7 @@ impl RedisPoller {
             for item in items {
                 let owner: Option<Vec<u8>> = v.next().and_then(|x| redis::from_redis_value(x).ok()).flatten();
                 let pttl: i64 = v.next().and_then(|x| redis::from_redis_value(x).ok()).unwrap_or(-2);
-                out.push(LeaseItem {
+                out.push(Lease {
                     item: shown(&item),
                     hash: sha224_hex(&item),
                     ttl_ms: (owner.is_some() && pttl >= 0).then_some(pttl),
