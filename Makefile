@@ -2,11 +2,20 @@
 # (tests/sandbox/README.md); `make demo` opens batchtop on it.
 SANDBOX := tests/sandbox/sandbox
 
-.PHONY: test demo sandbox-up sandbox-down sandbox-status sandbox-env sandbox-check
+.PHONY: test lint layers demo sandbox-up sandbox-down sandbox-status sandbox-env sandbox-check
 
-## test: sandbox up (all scenarios), sandbox checks, cargo test --all-targets, sandbox down
+## test: rustfmt + clippy, sandbox up (all scenarios), sandbox checks, cargo test --workspace --all-targets, sandbox down
 test:
 	@tests/sandbox/run-all.sh
+
+## lint: what `make test` checks before the tests: rustfmt and clippy (no sandbox needed)
+lint:
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+## layers: the architecture check alone (crate graph and module imports; no sandbox needed)
+layers:
+	cargo test --test layers
 
 ## demo: sandbox up (all scenarios), then batchtop on it (the sandbox stays up: make sandbox-down)
 demo:

@@ -205,8 +205,7 @@ impl<W: Write> Printer<W> {
                 .labels
                 .iter()
                 .find(|(s, _, _)| s == stream)
-                .map(|(_, l, i)| (l.clone(), *i))
-                .unwrap_or_else(|| (stream.pod.clone(), None));
+                .map_or_else(|| (stream.pod.clone(), None), |(_, l, i)| (l.clone(), *i));
             if self.colour {
                 let style = SgrStyle { fg: Some(prefix_colour(&label, index)), ..SgrStyle::default() };
                 write!(self.out, "{}{label}\x1b[0m ", sgr_sequence(&style))?;

@@ -108,7 +108,7 @@ fn each_crate_depends_only_on_the_crates_below_it() {
     for (package, allowed) in ALLOWED {
         let workspace_deps: BTreeSet<String> =
             graph.direct(package).into_iter().filter(|d| members.contains(d.as_str())).collect();
-        let allowed: BTreeSet<String> = allowed.iter().map(|s| s.to_string()).collect();
+        let allowed: BTreeSet<String> = allowed.iter().map(std::string::ToString::to_string).collect();
         assert!(workspace_deps.is_subset(&allowed), "{package} depends on {workspace_deps:?}; allowed: {allowed:?}");
     }
 }
@@ -191,7 +191,7 @@ fn no_module_of_the_binary_reaches_into_a_layer_above() {
             let code = code(&text);
             for f in *forbidden {
                 if code.contains(f) {
-                    violations.push(format!("{} uses {f}", file.strip_prefix(&root()).unwrap().display()));
+                    violations.push(format!("{} uses {f}", file.strip_prefix(root()).unwrap().display()));
                 }
             }
         }

@@ -155,7 +155,7 @@ impl Runner {
                     tracing::info!("{name}: exiting");
                     return Ok(());
                 }
-                _ = tokio::time::sleep_until(draw_due.unwrap_or_else(Instant::now)), if draw_due.is_some() => continue,
+                () = tokio::time::sleep_until(draw_due.unwrap_or_else(Instant::now)), if draw_due.is_some() => continue,
             };
             // Re-link queues at most once per tick: a relist of 2,000 Jobs is one plan.
             if matches!(msg, Msg::Tick(_)) && self.relink_due {
@@ -314,7 +314,7 @@ impl Runner {
                 self.client = Some(client.clone());
                 self.keda =
                     Some(source::keda::spawn(client.clone(), target.namespaces.clone(), self.queue_sources.sender()));
-                self.watches = Some(spawn_watches(client, &scope, tx));
+                self.watches = Some(spawn_watches(&client, &scope, tx));
                 self.app.update(Msg::Connection(ConnectionState::Connected));
                 self.follow_logs();
             }

@@ -34,7 +34,7 @@ pub fn setup() -> anyhow::Result<TerminalGuard> {
         anyhow::bail!("the console needs a terminal on stdout; use --once for scripts and pipes");
     }
     install_panic_hook();
-    *UI_THREAD.lock().unwrap_or_else(|e| e.into_inner()) = Some(std::thread::current().id());
+    *UI_THREAD.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(std::thread::current().id());
     terminal::enable_raw_mode()?;
     ACTIVE.store(true, Ordering::SeqCst);
     let mut stdout = io::stdout();
@@ -76,8 +76,8 @@ fn install_panic_hook() {
     HOOK.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            let on_ui_thread =
-                *UI_THREAD.lock().unwrap_or_else(|e| e.into_inner()) == Some(std::thread::current().id());
+            let on_ui_thread = *UI_THREAD.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+                == Some(std::thread::current().id());
             if ACTIVE.load(Ordering::SeqCst) && !on_ui_thread {
                 tracing::error!("panic in a background task: {info}");
                 return;

@@ -198,7 +198,7 @@ impl Report {
     /// Exit code for scripts: 1 when any listed Job failed, else 0. (2, for
     /// "could not reach or list", is decided before a report exists.)
     pub fn exit_code(&self) -> i32 {
-        if self.jobs.iter().any(|j| j.status == JobPhase::Failed) { 1 } else { 0 }
+        i32::from(self.jobs.iter().any(|j| j.status == JobPhase::Failed))
     }
 }
 

@@ -7,6 +7,7 @@
 //! namespaces only are reported (stdout's table, `watches[]`, stderr with
 //! `-o json`) without changing the exit code.
 
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
@@ -34,7 +35,7 @@ pub enum OnceError {
 /// Watches `scope` until every watch has listed once or was refused by RBAC.
 pub async fn collect(conn: &Cluster, scope: &Scope, timeout: Duration) -> Result<State, OnceError> {
     let (tx, mut rx) = mpsc::channel(4096);
-    let handles = spawn_watches(conn.client.clone(), scope, tx);
+    let handles = spawn_watches(&conn.client, scope, tx);
     let ids = handles.ids().to_vec();
     let mut state = State::default();
     let deadline = tokio::time::Instant::now() + timeout;
@@ -121,11 +122,12 @@ pub async fn run(conn: &Cluster, scope: &Scope, timeout: Duration, output: Outpu
         .unwrap_or_default();
     // Secret values only with `allow_secrets`, and only those linking needs.
     let wanted = queue::secrets_wanted(config, state.jobs.values());
-    let secrets = match wanted.is_empty() {
-        true => Default::default(),
-        false => tokio::time::timeout(Duration::from_secs(5), source::secrets::read(&conn.client, &wanted))
+    let secrets = if wanted.is_empty() {
+        BTreeMap::new()
+    } else {
+        tokio::time::timeout(Duration::from_secs(5), source::secrets::read(&conn.client, &wanted))
             .await
-            .unwrap_or_default(),
+            .unwrap_or_default()
     };
     let queues = collect_queues(config, &state, &scaled, &secrets).await;
     report.add_queues(&queues, &state);
@@ -145,7 +147,7 @@ pub async fn run(conn: &Cluster, scope: &Scope, timeout: Duration, output: Outpu
     };
     let mut stdout = std::io::stdout().lock();
     // A closed pipe (`batchtop --once | head`) is not an error worth a message.
-    let _ = stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush());
+    let _ = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
     let forbidden: Vec<(&WatchId, &str)> = state
         .watches
         .iter()

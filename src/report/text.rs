@@ -102,7 +102,7 @@ fn job_row(j: &JobReport, now: Time) -> Vec<Cell> {
         plain(text_bar(&j.progress)),
         plain(j.active.to_string()),
         colored(status, phase_color(j.status, &j.status_text)),
-        plain(j.elapsed_seconds.map(|s| format::duration(chrono::Duration::seconds(s))).unwrap_or_else(|| "-".into())),
+        plain(j.elapsed_seconds.map_or_else(|| "-".into(), |s| format::duration(chrono::Duration::seconds(s)))),
         plain(format::age(j.created, now)),
     ]
 }
@@ -133,7 +133,7 @@ fn cronjob_row(c: &CronJobReport, now: Time) -> Vec<Cell> {
         plain(&c.description),
         plain(if c.suspend { "True" } else { "False" }),
         plain(c.active.to_string()),
-        plain(c.last_schedule_time.map(|t| format::age(Some(t), now) + " ago").unwrap_or_else(|| "-".into())),
+        plain(c.last_schedule_time.map_or_else(|| "-".into(), |t| format::age(Some(t), now) + " ago")),
         plain(next),
         plain(if history.is_empty() { "-".to_string() } else { history }),
     ]
@@ -218,8 +218,8 @@ const QUEUE_HEADER: [&str; 10] =
     ["SOURCE", "QUEUE", "READY", "IN-FLIGHT", "CONSUMERS", "IN", "OUT", "ORPHANED", "JOBS", "HEALTH"];
 
 fn queue_row(q: &model::queue::QueueSummary) -> Vec<Cell> {
-    let n = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
-    let r = |v: Option<f64>| v.map(model::text::rate).unwrap_or_else(|| "-".into());
+    let n = |v: Option<u64>| v.map_or_else(|| "-".into(), |v| v.to_string());
+    let r = |v: Option<f64>| v.map_or_else(|| "-".into(), model::text::rate);
     let health = match &q.error {
         Some(e) => format!("{}: {e}", q.health),
         None => q.health.to_string(),

@@ -26,6 +26,7 @@ impl Column {
 
     /// Caps a flexible column at its widest content, so spare width goes
     /// where it shows something.
+    #[must_use]
     pub fn fit_content(mut self, widest: usize) -> Self {
         self.max = self.max.min((widest as u16).max(self.min).max(self.title.len() as u16));
         self
@@ -37,10 +38,10 @@ impl Column {
 pub fn fit(columns: &[Column], width: u16, spacing: u16) -> Vec<(usize, u16)> {
     let mut shown: Vec<usize> = (0..columns.len()).collect();
     let needed = |shown: &[usize]| -> u32 {
-        shown.iter().map(|&i| columns[i].min as u32).sum::<u32>()
-            + spacing as u32 * shown.len().saturating_sub(1) as u32
+        shown.iter().map(|&i| u32::from(columns[i].min)).sum::<u32>()
+            + u32::from(spacing) * shown.len().saturating_sub(1) as u32
     };
-    while needed(&shown) > width as u32 && shown.len() > 1 {
+    while needed(&shown) > u32::from(width) && shown.len() > 1 {
         // Drop the lowest-priority column; among equals, the rightmost.
         let drop = shown.iter().enumerate().max_by_key(|(pos, i)| (columns[**i].priority, *pos)).map(|(pos, _)| pos);
         match drop {
@@ -51,7 +52,7 @@ pub fn fit(columns: &[Column], width: u16, spacing: u16) -> Vec<(usize, u16)> {
         }
     }
     let mut widths: Vec<u16> = shown.iter().map(|&i| columns[i].min).collect();
-    let mut spare = (width as u32).saturating_sub(needed(&shown));
+    let mut spare = u32::from(width).saturating_sub(needed(&shown));
     // Spare cells go to the most important growable columns first (names
     // before messages), one at a time among equals so they grow together.
     let mut priorities: Vec<u8> = shown.iter().map(|&i| columns[i].priority).collect();

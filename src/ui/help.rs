@@ -76,7 +76,7 @@ pub fn lines(theme: &Theme) -> Vec<Line<'static>> {
 }
 
 fn keys_text(keys: &[Key]) -> String {
-    keys.iter().map(|k| k.label()).collect::<Vec<_>>().join(" ")
+    keys.iter().map(Key::label).collect::<Vec<_>>().join(" ")
 }
 
 /// `actions`: this screen's action keys ([`action_rows`]): key, what it
@@ -84,7 +84,7 @@ fn keys_text(keys: &[Key]) -> String {
 pub fn render(frame: &mut Frame, area: Rect, theme: &Theme, scroll: u16, actions: &[ActionRow]) {
     let mut lines = action_lines(theme, actions);
     lines.extend(self::lines(theme));
-    let width = (lines.iter().map(|l| l.width()).max().unwrap_or(40) as u16 + 4).min(area.width);
+    let width = (lines.iter().map(ratatui::prelude::Line::width).max().unwrap_or(40) as u16 + 4).min(area.width);
     let height = (lines.len() as u16 + 2).min(area.height);
     let popup = super::centered(area, width, height);
     let max_scroll = (lines.len() as u16 + 2).saturating_sub(height);

@@ -139,7 +139,7 @@ fn overview(job: &JobInfo, now: Time, theme: &Theme, width: u16) -> Vec<Line<'st
         counts.push(("terminating", t.to_string()));
     }
     out.push(kv(theme, &counts));
-    let opt = |v: Option<i32>| v.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
+    let opt = |v: Option<i32>| v.map_or_else(|| "-".into(), |v| v.to_string());
     let mut spec = vec![("completions", opt(job.spec.completions)), ("parallelism", opt(job.spec.parallelism))];
     if let Some((failed, limit)) = job.backoff_usage() {
         spec.push(("backoff", format!("{failed}/{limit}")));
@@ -149,7 +149,7 @@ fn overview(job: &JobInfo, now: Time, theme: &Theme, width: u16) -> Vec<Line<'st
     }
     out.push(kv(theme, &spec));
     let mut timing = vec![
-        ("elapsed", job.elapsed(now).map(format::duration).unwrap_or_else(|| "-".into())),
+        ("elapsed", job.elapsed(now).map_or_else(|| "-".into(), format::duration)),
         ("age", format::age(job.created, now)),
     ];
     if let Some(owner) = &job.owner {

@@ -199,7 +199,7 @@ fn job_cell(theme: &Theme, now: Time, job: &JobInfo, col: Col, width: u16) -> Ce
         Col::Status => cell(format::fit(&status_text(job), w), status_style(theme, job)),
         Col::Elapsed => {
             let style = if job.phase() == JobPhase::Running { theme.busy } else { theme.dim };
-            cell(job.elapsed(now).map(format::duration).unwrap_or_else(|| "-".into()), style)
+            cell(job.elapsed(now).map_or_else(|| "-".into(), format::duration), style)
         }
         Col::Age => cell(format::age(job.created, now), theme.dim),
     }

@@ -45,12 +45,11 @@ impl Screen for LogsScreen {
     }
 
     fn draw(&self, frame: &mut Frame, area: Rect, app: &App, _view: &View, theme: &Theme) -> Shown {
-        match &app.logs {
-            Some(view) => render_view(frame, area, view, theme),
-            None => {
-                frame.render_widget(Paragraph::new(Line::styled(" no log open", theme.dim)), area);
-                Shown::Nothing
-            }
+        if let Some(view) = &app.logs {
+            render_view(frame, area, view, theme)
+        } else {
+            frame.render_widget(Paragraph::new(Line::styled(" no log open", theme.dim)), area);
+            Shown::Nothing
         }
     }
 }
@@ -60,7 +59,7 @@ pub fn render_view(frame: &mut Frame, area: Rect, view: &LogView, theme: &Theme)
     // Problems (waiting, failed, reconnecting streams) go above the lines, in
     // at most a third of the screen; with no lines at all they fill the body.
     let problems: Vec<Line<'static>> =
-        problem_lines(view, theme).into_iter().flat_map(|l| wrap_line(l, area.width as usize)).collect();
+        problem_lines(view, theme).into_iter().flat_map(|l| wrap_line(&l, area.width as usize)).collect();
     let no_lines = view.buffer.visible_len() == 0;
     let problem_rows = if no_lines { 0 } else { (problems.len() as u16).min(area.height.saturating_sub(2) / 3) };
     let [title, problem_area, body, bottom] = Layout::vertical([
@@ -136,7 +135,7 @@ fn problem_lines(view: &LogView, theme: &Theme) -> Vec<Line<'static>> {
             StreamStatus::Failed(e) => explain(e, theme.bad, &mut out),
             StreamStatus::Waiting(e) => explain(e, theme.warn, &mut out),
             StreamStatus::Reconnecting(why) => {
-                out.push(Line::styled(format!(" {}: reconnecting: {why}", s.id.pod), theme.warn))
+                out.push(Line::styled(format!(" {}: reconnecting: {why}", s.id.pod), theme.warn));
             }
             StreamStatus::Streaming | StreamStatus::Ended(_) => {}
         }
@@ -197,34 +196,31 @@ fn render_body(frame: &mut Frame, area: Rect, view: &LogView, theme: &Theme) -> 
         if view.wrap { wrap_spans(spans, width) } else { vec![Line::from(spans)] }
     };
     let mut lines: Vec<Line<'static>> = Vec::with_capacity(rows);
-    let top = match view.anchor {
-        // Anchored: from the top line down.
-        Some(seq) => {
-            let top = view.buffer.position_of_seq(seq).min(n - 1);
-            let mut i = top;
-            while lines.len() < rows && i < n {
-                lines.extend(render_line(i));
-                i += 1;
-            }
-            lines.truncate(rows);
-            top
+    // Anchored: from the top line down.
+    let top = if let Some(seq) = view.anchor {
+        let top = view.buffer.position_of_seq(seq).min(n - 1);
+        let mut i = top;
+        while lines.len() < rows && i < n {
+            lines.extend(render_line(i));
+            i += 1;
         }
+        lines.truncate(rows);
+        top
+    } else {
         // Following: from the newest line up, so the last line is always shown.
-        None => {
-            let mut i = n;
-            let mut stacked: Vec<Vec<Line<'static>>> = Vec::new();
-            let mut used = 0;
-            while used < rows && i > 0 {
-                i -= 1;
-                let l = render_line(i);
-                used += l.len();
-                stacked.push(l);
-            }
-            lines = stacked.into_iter().rev().flatten().collect();
-            let extra = lines.len().saturating_sub(rows);
-            lines.drain(..extra);
-            i
+        let mut i = n;
+        let mut stacked: Vec<Vec<Line<'static>>> = Vec::new();
+        let mut used = 0;
+        while used < rows && i > 0 {
+            i -= 1;
+            let l = render_line(i);
+            used += l.len();
+            stacked.push(l);
         }
+        lines = stacked.into_iter().rev().flatten().collect();
+        let extra = lines.len().saturating_sub(rows);
+        lines.drain(..extra);
+        i
     };
     frame.render_widget(Paragraph::new(lines), area);
     top
@@ -236,7 +232,7 @@ fn empty_message(view: &LogView, theme: &Theme) -> Vec<Line<'static>> {
     if failed {
         return vec![Line::styled(" no log lines could be read", theme.bad)];
     }
-    if view.buffer.len() > 0 {
+    if !view.buffer.is_empty() {
         return vec![Line::styled(
             " no line matches the filter (& then Enter on an empty filter clears it)",
             theme.dim,
@@ -259,7 +255,7 @@ fn line_spans(view: &LogView, line: &LogLine, theme: &Theme, label_width: usize,
         spans.push(Span::styled(format!("{}{} ", stream.label, " ".repeat(pad)), style));
     }
     if view.timestamps {
-        let ts = line.ts.map(format_timestamp).unwrap_or_else(|| "-".repeat(24));
+        let ts = line.ts.map_or_else(|| "-".repeat(24), format_timestamp);
         spans.push(Span::styled(format!("{ts} "), theme.dim));
     }
     let highlights = view.buffer.highlights(line);
@@ -319,7 +315,7 @@ fn text_width(s: &str) -> usize {
 
 /// A one-style line of prose wrapped at spaces to `width` cells, the
 /// continuation indented like the first row.
-fn wrap_line(line: Line<'static>, width: usize) -> Vec<Line<'static>> {
+fn wrap_line(line: &Line<'_>, width: usize) -> Vec<Line<'static>> {
     let style = line.spans.first().map_or(line.style, |s| line.style.patch(s.style));
     let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
     let indent = text.len() - text.trim_start().len();
@@ -327,9 +323,9 @@ fn wrap_line(line: Line<'static>, width: usize) -> Vec<Line<'static>> {
     let mut row = " ".repeat(indent);
     for word in text.split_whitespace() {
         let fits = text_width(&row) + 1 + text_width(word) <= width;
-        if !fits && row.trim().len() > 0 {
+        if !fits && !row.trim().is_empty() {
             rows.push(std::mem::replace(&mut row, " ".repeat(indent + 1)));
-        } else if row.trim().len() > 0 {
+        } else if !row.trim().is_empty() {
             row.push(' ');
         }
         row.push_str(word);

@@ -1,6 +1,7 @@
 //! Nodes: ready, schedulable, how many watched pods run there, taints.
 
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -74,7 +75,7 @@ pub fn pod_counts(state: &State) -> HashMap<&str, usize> {
     counts
 }
 
-pub fn rows<'a>(app: &'a App, view: &View, counts: &HashMap<&str, usize>) -> Vec<&'a NodeInfo> {
+pub fn rows<'a, S: BuildHasher>(app: &'a App, view: &View, counts: &HashMap<&str, usize, S>) -> Vec<&'a NodeInfo> {
     let mut rows: Vec<&NodeInfo> =
         app.state.nodes.values().filter(|n| list::text_matches(&view.filter, &[&n.name])).collect();
     match SORTS.get(view.sort).copied() {

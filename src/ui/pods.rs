@@ -148,7 +148,7 @@ fn pod_cell(theme: &Theme, now: Time, pod: &PodInfo, col: Col, width: u16) -> Ce
         Col::Namespace => cell(format::fit(&pod.key.namespace, w), theme.dim),
         Col::Name => cell(format::fit_middle(&pod.key.name, w), theme.text),
         Col::Job => cell(format::fit_middle(pod.job.as_deref().unwrap_or("-"), w), theme.dim),
-        Col::Index => cell(pod.completion_index.map(|i| i.to_string()).unwrap_or_else(dash), theme.text),
+        Col::Index => cell(pod.completion_index.map_or_else(dash, |i| i.to_string()), theme.text),
         Col::Ready => cell(pod.ready_text(), theme.dim),
         Col::Status => cell(format::fit(&format::sanitize(&pod.status_text()), w), status_style(theme, pod)),
         Col::Restarts => {

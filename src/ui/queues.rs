@@ -121,7 +121,7 @@ pub fn sparkline(values: &[u64], width: usize) -> String {
 }
 
 fn count(v: Option<u64>) -> String {
-    v.map(|v| v.to_string()).unwrap_or_else(|| "-".into())
+    v.map_or_else(|| "-".into(), |v| v.to_string())
 }
 
 pub fn key_of(q: &QueueKey) -> ObjKey {
@@ -152,7 +152,7 @@ pub fn rows<'a>(app: &'a App, view: &View) -> Vec<&'a QueueState> {
         .by_key
         .values()
         .filter(|q| {
-            let jobs: Vec<String> = queues.linked_jobs(&q.key).map(|k| k.to_string()).collect();
+            let jobs: Vec<String> = queues.linked_jobs(&q.key).map(std::string::ToString::to_string).collect();
             let mut fields = vec![q.key.source.as_str(), q.key.name.as_str()];
             fields.extend(jobs.iter().map(String::as_str));
             list::text_matches(&view.filter, &fields)
@@ -202,9 +202,9 @@ fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, view: &View) 
             2 => cell(count(q.reading.ready), theme.text),
             3 => cell(count(q.reading.in_flight), if q.orphaned() > 0 { theme.bad } else { theme.text }),
             4 => cell(count(q.reading.consumers), theme.text),
-            5 => cell(q.rates(window).map(|r| format::rate(r.rate_in)).unwrap_or_else(|| "-".into()), theme.text),
-            6 => cell(q.rates(window).map(|r| format::rate(r.rate_out)).unwrap_or_else(|| "-".into()), theme.text),
-            7 => cell(q.eta(window).map(eta_text).unwrap_or_else(|| "-".into()), theme.text),
+            5 => cell(q.rates(window).map_or_else(|| "-".into(), |r| format::rate(r.rate_in)), theme.text),
+            6 => cell(q.rates(window).map_or_else(|| "-".into(), |r| format::rate(r.rate_out)), theme.text),
+            7 => cell(q.eta(window).map_or_else(|| "-".into(), eta_text), theme.text),
             8 => cell(sparkline(&history(q), width as usize), theme.busy),
             9 => {
                 let jobs: Vec<String> = queues.linked_jobs(&q.key).map(|k| k.name.clone()).collect();
@@ -273,7 +273,7 @@ fn empty_text(app: &App, theme: &Theme, filtered: bool) -> ratatui::text::Text<'
 }
 
 fn history(q: &QueueState) -> Vec<u64> {
-    q.history.iter().map(|s| s.left()).collect()
+    q.history.iter().map(model::queue::Sample::left).collect()
 }
 
 fn eta_text(d: std::time::Duration) -> String {
@@ -328,7 +328,7 @@ pub fn detail_lines(app: &App, theme: &Theme, q: &QueueState, width: u16) -> Vec
         counts.push(("in", format::rate(r.rate_in)));
         counts.push(("out", format::rate(r.rate_out)));
     }
-    counts.push(("eta", q.eta(window).map(eta_text).unwrap_or_else(|| "-".into())));
+    counts.push(("eta", q.eta(window).map_or_else(|| "-".into(), eta_text)));
     out.push(kv(theme, &counts));
     if let Some(b) = &q.reading.broker {
         let mut pairs = Vec::new();
@@ -399,8 +399,7 @@ fn lease_section(q: &QueueState, theme: &Theme, width: u16) -> Vec<Line<'static>
             (_, true) => ("ORPHANED: no lease, nobody will finish it".to_string(), theme.bad),
             (None, false) => ("no lease (checking again next poll)".to_string(), theme.warn),
             (Some(o), _) => {
-                let left =
-                    l.ttl_ms.map(|ms| format!("{:.1}s left", ms as f64 / 1000.0)).unwrap_or_else(|| "no expiry".into());
+                let left = l.ttl_ms.map_or_else(|| "no expiry".into(), |ms| format!("{:.1}s left", ms as f64 / 1000.0));
                 (format!("owner {} · {left}", format::fit(o, 40)), theme.text)
             }
         };
@@ -574,7 +573,7 @@ mod tests {
             message: "not a regular expression: unclosed group".into(),
         });
         let term = render(&mut app, 100, 20);
-        let text: String = term.buffer().content().iter().map(|c| c.symbol()).collect();
+        let text: String = term.buffer().content().iter().map(ratatui::buffer::Cell::symbol).collect();
         assert!(text.contains("config: /home/op/.config/batchtop/config.toml:12: rabbitmq[0].queue_regex"), "{text}");
     }
 
@@ -592,7 +591,7 @@ mod tests {
             management_error: None,
         });
         let term = render(&mut app, 140, 20);
-        let text: String = term.buffer().content().iter().map(|c| c.symbol()).collect();
+        let text: String = term.buffer().content().iter().map(ratatui::buffer::Cell::symbol).collect();
         assert!(!text.contains('\x1b') && !text.contains('\x07'), "{text:?}");
         assert!(text.contains("evil"), "the printable part is shown");
     }

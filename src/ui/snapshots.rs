@@ -6,7 +6,7 @@
 //! the `.snap` files under `src/ui/snapshots/`.
 
 use model::scope::Namespaces;
-use model::{Kind, ObjKey, Update, WatchHealth, WatchId};
+use model::{Kind, ObjKey, State, Update, WatchHealth, WatchId};
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
 
@@ -193,7 +193,7 @@ fn forbidden_and_retrying_watches() {
 #[test]
 fn cannot_connect() {
     let mut a = app();
-    a.state = Default::default();
+    a.state = State::default();
     a.connection = ConnectionState::Failed("context \"nope\" not found in kubeconfig /root/.kube/config".into());
     snap!("cannot_connect", a);
 }
@@ -201,7 +201,7 @@ fn cannot_connect() {
 #[test]
 fn loading() {
     let mut a = app();
-    a.state = Default::default();
+    a.state = State::default();
     a.connection = ConnectionState::Connecting;
     snap!("connecting", a);
 }

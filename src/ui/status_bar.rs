@@ -34,14 +34,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         "{} jobs {} pods │ {} ",
         app.state.jobs.len(),
         app.state.pods.len(),
-        app.state.last_update.map(|t| format!("upd {} ago", format::duration(app.now - t))).unwrap_or("no data".into())
+        app.state.last_update.map_or("no data".into(), |t| format!("upd {} ago", format::duration(app.now - t)))
     );
     let right_width = right.chars().count();
-    let left_width: usize = left.iter().map(|s| s.width()).sum();
+    let left_width: usize = left.iter().map(ratatui::prelude::Span::width).sum();
     // The health message gets what is left between the two; the counts go
     // first when that would leave a long message less than 30 cells.
     let room = (area.width as usize).saturating_sub(left_width);
-    let middle_width: usize = middle.iter().map(|s| s.width()).sum();
+    let middle_width: usize = middle.iter().map(ratatui::prelude::Span::width).sum();
     let show_right = room >= right_width + 1 + middle_width.min(30);
     let middle_room = if show_right { room - right_width - 1 } else { room };
     let mut spans = left;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the log flood benchmark (tests/bench_log_flood.rs) against the running
+# Runs the log flood benchmark (tests/e2e/bench_log_flood.rs) against the running
 # sandbox and records its figures in docs/benchmarks.md (between the
 # log-flood markers). Usage: tests/bench/log_flood.sh [--release]
 set -euo pipefail

@@ -126,7 +126,7 @@ impl Sandbox {
             kinds: vec![Kind::Job, Kind::Pod, Kind::CronJob, Kind::Node],
         };
         let (tx, rx) = mpsc::channel(1024);
-        let handles = spawn_watches(self.client.clone(), &scope, tx);
+        let handles = spawn_watches(&self.client, &scope, tx);
         Watched { state: State::default(), rx, log: Vec::new(), _handles: handles }
     }
 }
@@ -177,9 +177,7 @@ impl Watched {
                 self.state.apply(update, chrono::Utc::now());
             }
         };
-        if tokio::time::timeout(PATIENCE, wait).await.is_err() {
-            panic!("gave up after {PATIENCE:?} waiting for: {what}");
-        }
+        assert!(tokio::time::timeout(PATIENCE, wait).await.is_ok(), "gave up after {PATIENCE:?} waiting for: {what}");
     }
 
     fn job(&self, key: &ObjKey) -> &model::JobInfo {

@@ -57,14 +57,13 @@ fn logs_until(args: &[&str], what: &str, ready: impl Fn(&Output) -> bool) -> Out
         if ready(&out) {
             return out;
         }
-        if start.elapsed() > DEADLINE {
-            panic!(
-                "{what}: not seen within {DEADLINE:?}; last exit {:?}\nstdout:\n{}\nstderr:\n{}",
-                out.status.code(),
-                stdout(&out),
-                stderr(&out)
-            );
-        }
+        assert!(
+            start.elapsed() <= DEADLINE,
+            "{what}: not seen within {DEADLINE:?}; last exit {:?}\nstdout:\n{}\nstderr:\n{}",
+            out.status.code(),
+            stdout(&out),
+            stderr(&out)
+        );
         std::thread::sleep(Duration::from_millis(500));
     }
 }
@@ -221,6 +220,8 @@ fn cli_hostile_lines_print_harmlessly() {
 }
 
 /// Collects a session's events until `done` says so, or panics at the deadline.
+// The only error of `timeout_at` is `Elapsed`: the deadline passed.
+#[allow(clippy::match_wild_err_arm)]
 async fn events_until(
     session: &mut logs::LogSession,
     what: &str,
@@ -345,6 +346,8 @@ async fn run_until_shown(app: &mut App, follower: &mut Follower, conn: &Cluster,
 }
 
 /// Runs the log screen's streams (as the runner does) until `ready(screen)`.
+// The only error of `timeout_at` is `Elapsed`: the deadline passed.
+#[allow(clippy::match_wild_err_arm)]
 async fn run_until(
     app: &mut App,
     follower: &mut Follower,

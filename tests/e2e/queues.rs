@@ -37,6 +37,8 @@ use tokio::sync::mpsc;
 static BROKERS: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
 
 /// The sandbox's broker addresses, or a panic saying how to get them.
+// They are all URLs, named like the variables they come from: dropping `_url` would hide that.
+#[allow(clippy::struct_field_names)]
 struct Brokers {
     redis_url: String,
     amqp_url: String,
@@ -125,12 +127,12 @@ impl Monitor {
             Live::start(&env().context, Scope { namespaces: Namespaces::All, selector: None, kinds: vec![] }).await;
         drop(live);
         let scope = Scope {
-            namespaces: Namespaces::Only(namespaces.iter().map(|s| s.to_string()).collect()),
+            namespaces: Namespaces::Only(namespaces.iter().map(std::string::ToString::to_string).collect()),
             selector: None,
             kinds: vec![Kind::Job, Kind::Pod],
         };
         let (tx, kube_rx) = mpsc::channel(4096);
-        let watches = spawn_watches(conn.client.clone(), &scope, tx);
+        let watches = spawn_watches(&conn.client, &scope, tx);
         let (qtx, queue_rx) = mpsc::channel(64);
         let keda = source::keda::spawn(conn.client.clone(), scope.namespaces.clone(), qtx.clone());
         let mut m = Monitor {
@@ -187,7 +189,7 @@ impl Monitor {
                     }
                 }
                 Some(u) = self.queue_rx.recv() => self.queue_update(u),
-                _ = tokio::time::sleep_until(deadline) => {
+                () = tokio::time::sleep_until(deadline) => {
                     panic!("{what}: not reached within {DEADLINE:?}\nsources: {:#?}\nqueues: {:#?}", self.queues.sources, self.queues.summaries())
                 }
             }
@@ -222,7 +224,7 @@ impl Monitor {
     /// Waits for `n` more successful polls of `source`.
     async fn polls(&mut self, source: &str, n: u64) {
         let target = self.poll_count(source) + n;
-        self.until(&format!("{n} polls of {source}"), |m| (m.poll_count(source) >= target).then_some(())).await
+        self.until(&format!("{n} polls of {source}"), |m| (m.poll_count(source) >= target).then_some(())).await;
     }
 
     fn queue(&self, source: &str, name: &str) -> Option<&queue::QueueState> {
@@ -399,11 +401,11 @@ async fn seed_queues_link_to_their_jobs_and_drain_to_zero() {
         vec![&k1],
         "job1 linked from its env to the configured source"
     );
-    let first = |m: &Monitor, k: &QueueKey| m.queues.by_key[k].history.front().map(|s| s.left());
+    let first = |m: &Monitor, k: &QueueKey| m.queues.by_key[k].history.front().map(model::queue::Sample::left);
     let (start1, start2) = m
         .until("first samples", |m| {
-            let a = m.queues.by_key.get(&k1).and_then(|q| q.history.front().map(|s| s.left()))?;
-            let b = m.queues.by_key.get(&k2).and_then(|q| q.history.front().map(|s| s.left()))?;
+            let a = m.queues.by_key.get(&k1).and_then(|q| q.history.front().map(model::queue::Sample::left))?;
+            let b = m.queues.by_key.get(&k2).and_then(|q| q.history.front().map(model::queue::Sample::left))?;
             Some((a, b))
         })
         .await;

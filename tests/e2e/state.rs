@@ -18,7 +18,7 @@ fn scope(namespaces: &[&str], kinds: &[Kind]) -> Scope {
         namespaces: if namespaces.is_empty() {
             Namespaces::All
         } else {
-            Namespaces::Only(namespaces.iter().map(|s| s.to_string()).collect())
+            Namespaces::Only(namespaces.iter().map(std::string::ToString::to_string).collect())
         },
         selector: None,
         kinds: kinds.to_vec(),
@@ -72,6 +72,8 @@ async fn failjob_fails_by_rule_0_on_exit_code_42() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+// The experiment guard is held on purpose while the test watches its effects; the test runs on its own runtime.
+#[allow(clippy::await_holding_lock)]
 async fn config_issue_job_fails_by_its_config_issue_rule() {
     let _experiment = experiment();
     let (mut live, _) = Live::start(&env().context, scope(&[FAILURE_POLICY_NS], &job_pods_kinds())).await;
@@ -94,6 +96,8 @@ async fn config_issue_job_fails_by_its_config_issue_rule() {
 const DRAIN_ATTEMPTS: usize = 3;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+// The experiment guard is held on purpose while the test watches its effects; the test runs on its own runtime.
+#[allow(clippy::await_holding_lock)]
 async fn drained_ignore_job_shows_the_disruption_target_pod_and_does_not_fail() {
     let _experiment = experiment();
     let (mut live, _) = Live::start(&env().context, scope(&[FAILURE_POLICY_NS], &job_pods_kinds())).await;
@@ -157,7 +161,7 @@ async fn hello_cronjob_runs_again_within_a_minute() {
 async fn job_wq_2_is_a_work_queue() {
     let (mut live, _) = Live::start(&env().context, scope(&["wq-fine"], &[Kind::Job])).await;
     let key = ObjKey::new("wq-fine", "job-wq-2");
-    let pattern = live.until("job-wq-2", |s| s.jobs.get(&key).map(|j| j.pattern())).await;
+    let pattern = live.until("job-wq-2", |s| s.jobs.get(&key).map(model::JobInfo::pattern)).await;
     assert_eq!(pattern, Pattern::WorkQueue);
 }
 
@@ -173,7 +177,7 @@ async fn selector_narrows_jobs_and_pods_to_the_jobexample_group() {
         .jobs
         .keys()
         .filter(|k| !k.namespace.starts_with(E2E_NAMESPACE_PREFIX))
-        .map(|k| k.to_string())
+        .map(std::string::ToString::to_string)
         .collect();
     assert_eq!(
         names,

@@ -40,9 +40,10 @@ pub fn once_until(args: &[&str], what: &str, ready: impl Fn(&serde_json::Value) 
         if ready(&json) {
             return (code, json);
         }
-        if start.elapsed() > DEADLINE {
-            panic!("{what}: not reached within {DEADLINE:?}; last exit {code}, stderr {stderr}\nlast report: {json:#}");
-        }
+        assert!(
+            start.elapsed() <= DEADLINE,
+            "{what}: not reached within {DEADLINE:?}; last exit {code}, stderr {stderr}\nlast report: {json:#}"
+        );
         std::thread::sleep(Duration::from_millis(500));
     }
 }

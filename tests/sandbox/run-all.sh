@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# `make test`: build the Rust tests, bring the sandbox up with every scenario,
-# run the sandbox's own checks, the worker simulator's unit tests and
-# `cargo test --all-targets` against it, take the sandbox down (always, even
-# after a failure or an interrupt) and check that nothing was left behind.
+# `make test`: check formatting and clippy, build the Rust tests, bring the
+# sandbox up with every scenario, run the sandbox's own checks, the worker
+# simulator's unit tests and `cargo test --workspace --all-targets` against it,
+# take the sandbox down (always, even after a failure or an interrupt) and
+# check that nothing was left behind.
 # The last line sums every suite: "summary: N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -36,6 +37,14 @@ take_down() {
   count "$OUT/bad-input.txt"
 }
 trap 'echo "interrupted"; take_down; exit 130' INT TERM
+
+phase "rustfmt and clippy"
+if cargo fmt --all --check; then passed=$((passed + 1)); else rc=1; failed=$((failed + 1)); echo "rustfmt: run cargo fmt --all"; fi
+if cargo clippy --workspace --all-targets -- -D warnings; then
+  passed=$((passed + 1))
+else
+  rc=1; failed=$((failed + 1)); echo "clippy found warnings"
+fi
 
 phase "building the Rust tests"
 cargo_built=1

@@ -189,6 +189,7 @@ pub enum Propagation {
 impl Propagation {
     pub const ALL: [Propagation; 3] = [Propagation::Background, Propagation::Foreground, Propagation::Orphan];
 
+    #[must_use]
     pub fn next(self) -> Self {
         match self {
             Propagation::Background => Propagation::Foreground,
@@ -256,6 +257,7 @@ impl Action {
         Self { id, context: context.into(), targets, options }
     }
 
+    #[must_use]
     pub fn with_options(mut self, options: Options) -> Self {
         self.options = options;
         self

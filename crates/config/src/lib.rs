@@ -87,6 +87,8 @@ pub fn parse(text: &str, path: &Path, env: &dyn Fn(&str) -> Option<String>) -> (
 }
 
 /// 1-based line of a byte offset.
+// Config files are a few hundred lines: a filter-count is plenty, and the bytecount crate is not a dependency.
+#[allow(clippy::naive_bytecount)]
 fn line_of(text: &str, offset: usize) -> usize {
     text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
 }
@@ -237,13 +239,13 @@ impl Validator<'_> {
         };
         for (i, r) in raw.redis.into_iter().enumerate() {
             if let Some(s) = self.redis(i, r) {
-                self.push_unique_name(&c, s.name.clone(), s.line, format!("redis[{i}].name"));
+                self.push_unique_name(&c, &s.name, s.line, format!("redis[{i}].name"));
                 c.redis.push(s);
             }
         }
         for (i, r) in raw.rabbitmq.into_iter().enumerate() {
             if let Some(s) = self.rabbit(i, r) {
-                self.push_unique_name(&c, s.name.clone(), s.line, format!("rabbitmq[{i}].name"));
+                self.push_unique_name(&c, &s.name, s.line, format!("rabbitmq[{i}].name"));
                 c.rabbitmq.push(s);
             }
         }
@@ -256,9 +258,9 @@ impl Validator<'_> {
     }
 
     /// Two sources with one name would make links ambiguous: say so (the first one wins for links).
-    fn push_unique_name(&mut self, c: &Config, name: String, line: usize, field: String) {
+    fn push_unique_name(&mut self, c: &Config, name: &str, line: usize, field: String) {
         let count =
-            c.redis.iter().map(|s| &s.name).chain(c.rabbitmq.iter().map(|s| &s.name)).filter(|n| **n == name).count();
+            c.redis.iter().map(|s| &s.name).chain(c.rabbitmq.iter().map(|s| &s.name)).filter(|n| *n == name).count();
         if count > 0 {
             self.problems.push(ConfigProblem {
                 file: self.path.to_path_buf(),
@@ -348,7 +350,7 @@ impl Validator<'_> {
         field: &str,
         schemes: &[&str],
     ) -> Option<url::Url> {
-        let url_span = literal.as_ref().map(|u| u.span()).unwrap_or(source_span.clone());
+        let url_span = literal.as_ref().map(toml::Spanned::span).unwrap_or(source_span.clone());
         let url = match self.secret_or_env(literal.map(Spanned::into_inner), env_name, field) {
             Ok(Some(u)) => u,
             Ok(None) => {
@@ -423,7 +425,7 @@ impl Validator<'_> {
                 }
             },
         };
-        let mgmt_span = r.management_url.as_ref().map(|u| u.span());
+        let mgmt_span = r.management_url.as_ref().map(toml::Spanned::span);
         let management = match self.secret_or_env(
             r.management_url.map(Spanned::into_inner),
             r.management_url_env,

@@ -182,17 +182,14 @@ fn pattern_status(p: &PodConditionPattern) -> &str {
 /// A rule in one line, for the detail screen:
 /// `FailJob on exit code In [42] (container main)`, `Ignore on DisruptionTarget=True`.
 pub fn describe_rule(rule: &FailureRule) -> String {
-    let on = match &rule.on_exit_codes {
-        Some(req) => {
-            let values: Vec<String> = req.values.iter().map(i32::to_string).collect();
-            let container = req.container.as_deref().map(|c| format!(" (container {c})")).unwrap_or_default();
-            format!("exit code {} [{}]{container}", req.operator, values.join(","))
-        }
-        None => {
-            let conds: Vec<String> =
-                rule.on_pod_conditions.iter().map(|p| format!("{}={}", p.type_, pattern_status(p))).collect();
-            conds.join(" or ")
-        }
+    let on = if let Some(req) = &rule.on_exit_codes {
+        let values: Vec<String> = req.values.iter().map(i32::to_string).collect();
+        let container = req.container.as_deref().map(|c| format!(" (container {c})")).unwrap_or_default();
+        format!("exit code {} [{}]{container}", req.operator, values.join(","))
+    } else {
+        let conds: Vec<String> =
+            rule.on_pod_conditions.iter().map(|p| format!("{}={}", p.type_, pattern_status(p))).collect();
+        conds.join(" or ")
     };
     format!("{} on {on}", rule.action)
 }
@@ -345,6 +342,7 @@ mod tests {
 
     #[test]
     fn evaluate_pod_follows_the_controller() {
+        type Case = (&'static str, PodInfo, Option<(usize, Cause)>);
         let rules = vec![
             exit_rule("FailJob", Some("main"), "In", &[42]),
             exit_rule("Count", None, "NotIn", &[0, 1]),
@@ -358,7 +356,6 @@ mod tests {
             p.conditions = conditions;
             p
         };
-        type Case = (&'static str, PodInfo, Option<(usize, Cause)>);
         let cases: Vec<Case> = vec![
             (
                 "exit 42 in main",

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use chrono::TimeZone;
 
-use crate::types::*;
+use crate::types::{
+    Condition, ContainerInfo, ContainerState, CronJobInfo, JobInfo, JobSpecInfo, JobStatusInfo, ObjKey, PodInfo, Time,
+};
 
 /// A fixed instant, so tests never depend on the clock.
 pub fn t0() -> Time {

@@ -106,12 +106,11 @@ fn parse_item(input: &str, item: &str, position: usize) -> Result<(u32, u32), In
         s.parse::<u32>().ok()
     };
     let not_a_number = || IndexParseError::NotANumber { input: input.to_string(), item: trimmed.to_string() };
-    let (start, end) = match trimmed.split_once('-') {
-        Some((a, b)) => (number(a).ok_or_else(not_a_number)?, number(b).ok_or_else(not_a_number)?),
-        None => {
-            let n = number(trimmed).ok_or_else(not_a_number)?;
-            (n, n)
-        }
+    let (start, end) = if let Some((a, b)) = trimmed.split_once('-') {
+        (number(a).ok_or_else(not_a_number)?, number(b).ok_or_else(not_a_number)?)
+    } else {
+        let n = number(trimmed).ok_or_else(not_a_number)?;
+        (n, n)
     };
     if start > end {
         return Err(IndexParseError::Reversed { input: input.to_string(), item: trimmed.to_string() });

@@ -286,15 +286,15 @@ pub fn human_duration(d: Duration) -> String {
     let secs = d.num_seconds().max(0);
     let (mins, hours, days) = (secs / 60, secs / 3600, secs / 86_400);
     match () {
-        _ if secs < 120 => format!("{secs}s"),
-        _ if mins < 10 => with_remainder(mins, "m", secs % 60, "s"),
-        _ if mins < 180 => format!("{mins}m"),
-        _ if hours < 8 => with_remainder(hours, "h", mins % 60, "m"),
-        _ if hours < 48 => format!("{hours}h"),
-        _ if hours < 24 * 8 => with_remainder(days, "d", hours % 24, "h"),
-        _ if days < 365 * 2 => format!("{days}d"),
-        _ if days < 365 * 8 => with_remainder(days / 365, "y", days % 365, "d"),
-        _ => format!("{}y", days / 365),
+        () if secs < 120 => format!("{secs}s"),
+        () if mins < 10 => with_remainder(mins, "m", secs % 60, "s"),
+        () if mins < 180 => format!("{mins}m"),
+        () if hours < 8 => with_remainder(hours, "h", mins % 60, "m"),
+        () if hours < 48 => format!("{hours}h"),
+        () if hours < 24 * 8 => with_remainder(days, "d", hours % 24, "h"),
+        () if days < 365 * 2 => format!("{days}d"),
+        () if days < 365 * 8 => with_remainder(days / 365, "y", days % 365, "d"),
+        () => format!("{}y", days / 365),
     }
 }
 

@@ -73,8 +73,12 @@ impl PodInfo {
         let mut has_running = false;
         for c in self.containers.iter().filter(|c| !c.init).rev() {
             match &c.state {
-                ContainerState::Waiting { reason: Some(r), .. } if !r.is_empty() => text = Some(r.clone()),
-                ContainerState::Terminated { reason: Some(r), .. } if !r.is_empty() => text = Some(r.clone()),
+                ContainerState::Waiting { reason: Some(r), .. }
+                | ContainerState::Terminated { reason: Some(r), .. }
+                    if !r.is_empty() =>
+                {
+                    text = Some(r.clone());
+                }
                 ContainerState::Terminated { exit_code, .. } => text = Some(format!("ExitCode:{exit_code}")),
                 ContainerState::Running { .. } if c.ready => has_running = true,
                 _ => {}

@@ -592,16 +592,15 @@ pub fn queue_refs_in_env(env: &[EnvVar], rules: &crate::settings::Discovery) -> 
                 .filter(|e| e.container == c && e.name == *n)
                 .find_map(|e| broker_kind(&e.value).map(|k| (k, e.value.clone())))
         });
-        let r = match url {
-            Some((kind, url)) => EnvQueueRef { kind, url, queue: queue.value.clone() },
-            None => {
-                let Some(host) = get(&rules.redis_host_env) else { continue };
-                let port = get(&rules.redis_port_env).and_then(|p| p.value.parse::<u16>().ok()).unwrap_or(6379);
-                EnvQueueRef {
-                    kind: BrokerKind::Redis,
-                    url: format!("redis://{}:{port}", host.value),
-                    queue: queue.value.clone(),
-                }
+        let r = if let Some((kind, url)) = url {
+            EnvQueueRef { kind, url, queue: queue.value.clone() }
+        } else {
+            let Some(host) = get(&rules.redis_host_env) else { continue };
+            let port = get(&rules.redis_port_env).and_then(|p| p.value.parse::<u16>().ok()).unwrap_or(6379);
+            EnvQueueRef {
+                kind: BrokerKind::Redis,
+                url: format!("redis://{}:{port}", host.value),
+                queue: queue.value.clone(),
             }
         };
         if !out.contains(&r) {
@@ -842,12 +841,11 @@ pub fn plan_full<'a>(
             .unwrap_or_default();
         for r in queue_refs_in_env(&env, &config.discovery).into_iter().chain(keda) {
             let Some((ep, url)) = resolve(r.kind, &r.url, &config.hosts, None) else { continue };
-            let idx = match sources.iter().position(|(e, _)| *e == ep) {
-                Some(i) => i,
-                None => {
-                    sources.push((ep, discovered_spec(&r, url, config)));
-                    sources.len() - 1
-                }
+            let idx = if let Some(i) = sources.iter().position(|(e, _)| *e == ep) {
+                i
+            } else {
+                sources.push((ep, discovered_spec(&r, &url, config)));
+                sources.len() - 1
             };
             let spec = &mut sources[idx].1;
             spec.queues.insert(r.queue.clone());
@@ -857,7 +855,7 @@ pub fn plan_full<'a>(
     Plan { sources: sources.into_iter().map(|(_, s)| s).collect(), links }
 }
 
-fn discovered_spec(r: &EnvQueueRef, url: url::Url, config: &Config) -> SourceSpec {
+fn discovered_spec(r: &EnvQueueRef, url: &url::Url, config: &Config) -> SourceSpec {
     let shown = url::Url::parse(&r.url).ok();
     let host_port = shown
         .as_ref()
@@ -876,7 +874,7 @@ fn discovered_spec(r: &EnvQueueRef, url: url::Url, config: &Config) -> SourceSpe
             max_leases: DEFAULT_MAX_LEASES,
         }),
         BrokerKind::RabbitMq => {
-            BrokerSpec::RabbitMq(RabbitSpec { vhost: vhost_of(&url), queue_regex: None, management: None })
+            BrokerSpec::RabbitMq(RabbitSpec { vhost: vhost_of(url), queue_regex: None, management: None })
         }
     };
     SourceSpec {
@@ -1134,7 +1132,7 @@ impl Queues {
             rate_out: rates.map(|r| round(r.rate_out)),
             eta_seconds: q.eta(self.rate_window).map(|d| d.as_secs()),
             orphaned: q.orphaned(),
-            linked_jobs: self.linked_jobs(&q.key).map(|k| k.to_string()).collect(),
+            linked_jobs: self.linked_jobs(&q.key).map(std::string::ToString::to_string).collect(),
             health,
             error,
         }
@@ -1217,7 +1215,7 @@ mod tests {
         JobInfo {
             key: ObjKey::new(ns, name),
             uid: format!("uid-{name}"),
-            labels: Default::default(),
+            labels: BTreeMap::new(),
             owner: None,
             created: None,
             spec: JobSpecInfo {
@@ -1275,7 +1273,7 @@ mod tests {
         let p = plan(&sandbox_config(), [&j1, &j2]);
         assert_eq!(p.sources.len(), 2, "{:#?}", p.sources);
         let rabbit = p.sources.iter().find(|s| s.name == "rabbitmq").unwrap();
-        assert_eq!(rabbit.queues, ["job1", "missing"].iter().map(|s| s.to_string()).collect());
+        assert_eq!(rabbit.queues, ["job1", "missing"].iter().map(std::string::ToString::to_string).collect());
         let redis = p.sources.iter().find(|s| s.name == "redis").unwrap();
         assert!(redis.queues.contains("job2"));
         assert_eq!(p.links[&QueueKey::new("rabbitmq", "job1")], [j1.key.clone()].into());
@@ -1477,7 +1475,7 @@ mod tests {
     fn orphan_needs_two_polls_and_is_named() {
         let mut qs = Queues::default();
         started(&mut qs, "r");
-        let jobs = super::super::Store::default();
+        let jobs = crate::Store::default();
         lease_poll(&mut qs, 0, None);
         qs.note_poll("r", &jobs);
         assert!(qs.warnings(&jobs).is_empty(), "a lease written a moment after the lease move is not an orphan");
@@ -1496,7 +1494,7 @@ mod tests {
         started(&mut qs, "r");
         let mut j = job("ns", "j", &[], Some(completions));
         j.status.active = 2;
-        let mut jobs = super::super::Store::default();
+        let mut jobs = crate::Store::default();
         jobs.upsert(j.key.clone(), j.clone(), 1);
         qs.set_links([(QueueKey::new("r", "q"), [j.key.clone()].into())].into());
         for at in 0..3 {
@@ -1533,7 +1531,7 @@ mod tests {
             message: None,
             last_transition: None,
         });
-        let mut jobs = super::super::Store::default();
+        let mut jobs = crate::Store::default();
         jobs.upsert(j.key.clone(), j.clone(), 1);
         qs.set_links([(QueueKey::new("r", "q"), [j.key.clone()].into())].into());
         for at in 0..3 {

@@ -452,7 +452,7 @@ mod tests {
             Just(b"m".to_vec()),
             Just(b"\r".to_vec()),
             Just(b"\x08".to_vec()),
-            "[ -~]{0,8}".prop_map(|s| s.into_bytes()),
+            "[ -~]{0,8}".prop_map(std::string::String::into_bytes),
         ];
         proptest::collection::vec(piece, 0..40).prop_map(|v| v.concat())
     }

@@ -60,7 +60,7 @@ impl Scope {
             match &self.namespaces {
                 Namespaces::All => ids.push(WatchId { kind, namespace: None }),
                 Namespaces::Only(list) => {
-                    ids.extend(list.iter().map(|ns| WatchId { kind, namespace: Some(ns.clone()) }))
+                    ids.extend(list.iter().map(|ns| WatchId { kind, namespace: Some(ns.clone()) }));
                 }
             }
         }
@@ -74,7 +74,7 @@ mod tests {
 
     #[test]
     fn namespaces_follow_flags_then_context_then_all() {
-        let ns = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let ns = |v: &[&str]| v.iter().map(std::string::ToString::to_string).collect::<Vec<_>>();
         assert_eq!(Scope::resolve_namespaces(true, &ns(&["a"]), Some("c")), Namespaces::All);
         assert_eq!(
             Scope::resolve_namespaces(false, &ns(&["a", "b,a", " c "]), Some("x")),

@@ -116,9 +116,8 @@ pub fn split_host_port(s: &str) -> Option<(String, Option<u16>)> {
     }
     match s.rsplit_once(':') {
         Some((h, p)) if !h.is_empty() && !h.contains(':') => Some((h.to_string(), Some(p.parse().ok()?))),
-        Some(_) => None,
         None if !s.is_empty() => Some((s.to_string(), None)),
-        None => None,
+        Some(_) | None => None,
     }
 }
 
@@ -141,7 +140,7 @@ pub struct Discovery {
 
 impl Default for Discovery {
     fn default() -> Self {
-        let v = |xs: &[&str]| xs.iter().map(|s| s.to_string()).collect();
+        let v = |xs: &[&str]| xs.iter().map(std::string::ToString::to_string).collect();
         Self {
             enabled: true,
             url_env: v(&["BROKER_URL", "AMQP_URL", "RABBITMQ_URL", "REDIS_URL"]),
@@ -192,7 +191,7 @@ impl PartialEq for RabbitSource {
             && self.url == o.url
             && self.vhost == o.vhost
             && self.queues == o.queues
-            && self.queue_regex.as_ref().map(|r| r.as_str()) == o.queue_regex.as_ref().map(|r| r.as_str())
+            && self.queue_regex.as_ref().map(regex::Regex::as_str) == o.queue_regex.as_ref().map(regex::Regex::as_str)
             && self.management == o.management
     }
 }

@@ -59,6 +59,8 @@ pub struct WatchStatus {
 }
 
 /// A projected object, as sources send it.
+// Objects are moved through channels and folded at once: boxing would add an allocation per object.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Object {
     Job(JobInfo),
@@ -83,6 +85,8 @@ impl Object {
 }
 
 /// Everything a source can tell the state.
+// Updates are moved through channels and folded at once: boxing would add an allocation per object.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Update {
     /// A watch begins a (re)list: what it applies until `ListDone` is the complete set.
@@ -178,10 +182,10 @@ impl State {
         match object {
             Object::Job(j) => self.jobs.upsert(j.key.clone(), j, g),
             Object::Pod(p) => {
-                if let Some(old) = self.pods.get(&p.key) {
-                    if old.job != p.job {
-                        self.unindex_pod(&p.key.clone());
-                    }
+                if let Some(old) = self.pods.get(&p.key)
+                    && old.job != p.job
+                {
+                    self.unindex_pod(&p.key.clone());
                 }
                 if let Some(job) = &p.job {
                     self.pods_by_job
@@ -189,7 +193,7 @@ impl State {
                         .or_default()
                         .insert(p.key.name.clone());
                 }
-                self.pods.upsert(p.key.clone(), p, g)
+                self.pods.upsert(p.key.clone(), p, g);
             }
             Object::CronJob(c) => self.cronjobs.upsert(c.key.clone(), c, g),
             Object::Node(n) => self.nodes.upsert(ObjKey::new("", n.name.clone()), n, g),

@@ -15,7 +15,7 @@ pub fn duration(d: chrono::Duration) -> String {
 
 /// Time since `t`, or "-" when unknown.
 pub fn age(t: Option<Time>, now: Time) -> String {
-    t.map(|t| human_duration(now - t)).unwrap_or_else(|| "-".into())
+    t.map_or_else(|| "-".into(), |t| human_duration(now - t))
 }
 
 /// Time until `t` ("in 42s"), or "now" when it is due.
@@ -104,17 +104,17 @@ pub const EMPTY: char = '░';
 
 /// Cells of each segment for a bar `width` cells wide: (succeeded, failed, active).
 pub fn segments(p: &Progress, width: u16) -> (u16, u16, u16) {
-    let w = width as f64;
-    let (s, f, a) = (p.succeeded.max(0) as f64, p.failed.max(0) as f64, p.active.max(0) as f64);
+    let w = f64::from(width);
+    let (s, f, a) = (f64::from(p.succeeded.max(0)), f64::from(p.failed.max(0)), f64::from(p.active.max(0)));
     let (succeeded, failed, active) = match (p.fraction(), p.target) {
         (Some(done), Some(t)) if t > 0 => {
             let failed = p.failed_fraction().unwrap_or(0.0);
-            (done * w, failed * w, (a / t as f64) * w)
+            (done * w, failed * w, (a / f64::from(t)) * w)
         }
         (Some(done), _) => (done * w, 0.0, 0.0),
         // Work queue: no count to reach; show the workers against parallelism.
         (None, _) => {
-            let total = (p.parallelism.unwrap_or(1).max(1) as f64).max(s + f + a);
+            let total = f64::from(p.parallelism.unwrap_or(1).max(1)).max(s + f + a);
             (s / total * w, f / total * w, a / total * w)
         }
     };

@@ -92,7 +92,7 @@ pub fn spawn(client: Client, namespaces: Namespaces, tx: mpsc::Sender<QueueUpdat
             .into_iter()
             .enumerate()
             .map(|(i, api)| watcher(api, watcher::Config::default()).default_backoff().map(move |e| (i, e)));
-        let mut merged = futures::stream::select_all(streams.map(|s| s.boxed()));
+        let mut merged = futures::stream::select_all(streams.map(futures::StreamExt::boxed));
         // Per watch: the objects it holds, and those of a relist under way.
         let mut held: BTreeMap<usize, BTreeMap<ObjKey, ScaledJobInfo>> = BTreeMap::new();
         let mut relist: BTreeMap<usize, BTreeMap<ObjKey, ScaledJobInfo>> = BTreeMap::new();

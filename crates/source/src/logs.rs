@@ -271,12 +271,11 @@ async fn read_once(client: Client, request: LogRequest, tx: &mpsc::Sender<LogEve
         if !ctx.joined(pod.completion_index).await {
             return;
         }
-        let status = match explain_not_ready(&pod, &container, request.previous) {
-            Some(e) => StreamStatus::Failed(e),
-            None => {
-                let (_keep, pod_rx) = watch::channel(Some(pod.clone()));
-                stream_container(ctx.clone(), pod_rx).await
-            }
+        let status = if let Some(e) = explain_not_ready(&pod, &container, request.previous) {
+            StreamStatus::Failed(e)
+        } else {
+            let (_keep, pod_rx) = watch::channel(Some(pod.clone()));
+            stream_container(ctx.clone(), pod_rx).await
         };
         if !ctx.status(status).await {
             return;
@@ -408,11 +407,11 @@ async fn next_or_pending<S: futures::Stream + Unpin>(s: &mut Option<S>) -> Optio
 }
 
 fn watch_forbidden(request: &LogRequest, err: &watcher::Error) -> Option<Explanation> {
-    let kube_err = match err {
-        watcher::Error::InitialListFailed(e) | watcher::Error::WatchStartFailed(e) | watcher::Error::WatchFailed(e) => {
-            e
-        }
-        _ => return None,
+    let (watcher::Error::InitialListFailed(kube_err)
+    | watcher::Error::WatchStartFailed(kube_err)
+    | watcher::Error::WatchFailed(kube_err)) = err
+    else {
+        return None;
     };
     match kube_err {
         kube::Error::Api(s) if s.code == 403 => Some(pods_lookup_failure(request, kube_err)),
@@ -663,13 +662,12 @@ fn log_params(request: &LogRequest, container: &str, resume: &Resume) -> LogPara
         timestamps: true,
         ..LogParams::default()
     };
-    match resume.last_ts {
+    if let Some(ts) = resume.last_ts {
         // Reconnecting: from the second of the last line shown.
-        Some(ts) => p.since_time = Timestamp::from_second(ts.timestamp()).ok(),
-        None => {
-            p.tail_lines = request.tail_lines;
-            p.since_seconds = request.since_seconds;
-        }
+        p.since_time = Timestamp::from_second(ts.timestamp()).ok();
+    } else {
+        p.tail_lines = request.tail_lines;
+        p.since_seconds = request.since_seconds;
     }
     p
 }
@@ -727,7 +725,7 @@ async fn read_stream(
                 Err(e) => Got::Broken(error_chain(&e)),
             },
             changed = pod_rx.changed(), if pod_open => Got::PodChanged(changed.is_ok()),
-            _ = sleep_until(quiet_until), if exited && follow => Got::Quiet,
+            () = sleep_until(quiet_until), if exited && follow => Got::Quiet,
         };
         let eof = match got {
             Got::Data(n) => {
@@ -771,8 +769,8 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
-    fn t(s: u32, n: u32) -> Option<Time> {
-        Some(chrono::Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, s).unwrap() + chrono::Duration::nanoseconds(n as i64))
+    fn t(s: u32, n: u32) -> Time {
+        chrono::Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, s).unwrap() + chrono::Duration::nanoseconds(i64::from(n))
     }
 
     #[test]
@@ -780,17 +778,17 @@ mod tests {
         let mut r = Resume::default();
         let mut replay = 0;
         // First connection: three lines, two in the same instant.
-        assert!(r.admit(t(1, 5), &mut replay));
-        assert!(r.admit(t(2, 0), &mut replay));
-        assert!(r.admit(t(2, 0), &mut replay));
+        assert!(r.admit(Some(t(1, 5)), &mut replay));
+        assert!(r.admit(Some(t(2, 0)), &mut replay));
+        assert!(r.admit(Some(t(2, 0)), &mut replay));
         assert_eq!(r.at_last, 2);
         // Reconnect from second 1: everything up to the two lines at (2, 0) replays.
         let mut replay = r.at_last;
-        assert!(!r.admit(t(1, 5), &mut replay));
-        assert!(!r.admit(t(2, 0), &mut replay));
-        assert!(!r.admit(t(2, 0), &mut replay));
-        assert!(r.admit(t(2, 0), &mut replay), "a third line of that instant is new");
-        assert!(r.admit(t(3, 0), &mut replay));
+        assert!(!r.admit(Some(t(1, 5)), &mut replay));
+        assert!(!r.admit(Some(t(2, 0)), &mut replay));
+        assert!(!r.admit(Some(t(2, 0)), &mut replay));
+        assert!(r.admit(Some(t(2, 0)), &mut replay), "a third line of that instant is new");
+        assert!(r.admit(Some(t(3, 0)), &mut replay));
         assert!(r.admit(None, &mut replay), "lines without a timestamp are never dropped");
     }
 
@@ -802,7 +800,7 @@ mod tests {
         let first = log_params(&req, "main", &Resume::default());
         assert_eq!((first.tail_lines, first.since_seconds, first.timestamps), (Some(10), Some(60), true));
         assert_eq!(first.container.as_deref(), Some("main"));
-        let again = log_params(&req, "main", &Resume { last_ts: t(7, 123), at_last: 1 });
+        let again = log_params(&req, "main", &Resume { last_ts: Some(t(7, 123)), at_last: 1 });
         assert_eq!((again.tail_lines, again.since_seconds), (None, None));
         assert_eq!(again.since_time.unwrap().to_string(), "2024-01-01T00:00:07Z");
     }

@@ -8,28 +8,31 @@ use std::collections::BTreeMap;
 
 use chrono::Duration;
 
-use model::fixtures::*;
+use model::fixtures::{cond, cronjob, indexed_job, job, job_pod, running, t0, terminated, waiting};
 use model::queue::{
     BrokerKind, BrokerStats, Lease, LeaseReading, QueueKey, QueueReading, QueueStatus, QueueUpdate, Queues,
 };
-use model::*;
+use model::{
+    Condition, CronJobInfo, EventInfo, ExitCodeRule, FailureRule, JobInfo, Kind, NodeInfo, ObjKey, Object, Owner,
+    PodConditionPattern, PodInfo, ServiceInfo, State, Store, Time, Update, WatchId,
+};
 
 /// The instant every snapshot is rendered at.
 pub fn now() -> Time {
     t0() + Duration::minutes(10)
 }
 
-fn at(secs: i64) -> Option<Time> {
-    Some(t0() + Duration::seconds(secs))
+fn at(secs: i64) -> Time {
+    t0() + Duration::seconds(secs)
 }
 
 fn with_time(mut c: Condition, secs: i64) -> Condition {
-    c.last_transition = at(secs);
+    c.last_transition = Some(at(secs));
     c
 }
 
 fn started(mut j: JobInfo, secs: i64) -> JobInfo {
-    j.status.start_time = at(secs);
+    j.status.start_time = Some(at(secs));
     j
 }
 
@@ -48,6 +51,8 @@ fn applied(state: &mut State, kind: Kind, objects: Vec<Object>) {
     state.apply(Update::ListDone(id), now());
 }
 
+// A fixture builder: one long list of sample objects, read top to bottom.
+#[allow(clippy::too_many_lines)]
 pub fn jobs_and_pods() -> (Vec<JobInfo>, Vec<PodInfo>) {
     let mut jobs = Vec::new();
     let mut pods = Vec::new();
@@ -59,7 +64,7 @@ pub fn jobs_and_pods() -> (Vec<JobInfo>, Vec<PodInfo>) {
     j.status.ready = Some(0);
     j.status.terminating = Some(0);
     j.status.completed_indexes = Some("0-4".into());
-    j.status.completion_time = at(40);
+    j.status.completion_time = Some(at(40));
     j.status.conditions = vec![
         with_time(
             cond("SuccessCriteriaMet", "True", "CompletionsReached", "Reached expected number of succeeded pods"),
@@ -175,7 +180,7 @@ pub fn jobs_and_pods() -> (Vec<JobInfo>, Vec<PodInfo>) {
         j.spec.completions = Some(1);
         j.spec.parallelism = Some(1);
         j.status.succeeded = 1;
-        j.status.completion_time = at(70 + i as i64);
+        j.status.completion_time = Some(at(70 + i as i64));
         j.status.conditions = vec![with_time(cond("Complete", "True", "CompletionsReached", ""), 70 + i as i64)];
         let mut p = job_pod(&j, "w9", "Succeeded", terminated(0, "Completed"));
         p.labels = BTreeMap::from([("jobgroup".into(), "jobexample".into())]);
@@ -198,12 +203,12 @@ pub fn jobs_and_pods() -> (Vec<JobInfo>, Vec<PodInfo>) {
     for (n, secs, done) in [(28_894_120u64, 480i64, true), (28_894_121, 540, false)] {
         let mut j = started(job("cronjob", &format!("hello-{n}")), secs);
         j.owner = Some(Owner { kind: "CronJob".into(), name: "hello".into(), uid: "uid-hello".into() });
-        j.created = at(secs);
+        j.created = Some(at(secs));
         j.spec.completions = Some(1);
         j.spec.parallelism = Some(1);
         if done {
             j.status.succeeded = 1;
-            j.status.completion_time = at(secs + 5);
+            j.status.completion_time = Some(at(secs + 5));
             j.status.conditions = vec![with_time(cond("Complete", "True", "CompletionsReached", ""), secs + 5)];
             pods.push(owned(job_pod(&j, "r2d2", "Succeeded", terminated(0, "Completed")), "kwok-node-1", None));
         } else {
@@ -217,8 +222,8 @@ pub fn jobs_and_pods() -> (Vec<JobInfo>, Vec<PodInfo>) {
 
 pub fn cronjobs() -> Vec<CronJobInfo> {
     let mut hello = cronjob("cronjob", "hello", "* * * * *");
-    hello.last_schedule = at(540);
-    hello.last_successful = at(485);
+    hello.last_schedule = Some(at(540));
+    hello.last_successful = Some(at(485));
     hello.active = vec!["hello-28894121".into()];
     let mut nightly = cronjob("cronjob", "nightly-report", "30 2 * * *");
     nightly.time_zone = Some("Europe/Berlin".into());
@@ -249,7 +254,7 @@ pub fn events() -> Vec<EventInfo> {
         reason: reason.into(),
         message: message.into(),
         count: 1,
-        last_seen: at(secs),
+        last_seen: Some(at(secs)),
     };
     vec![
         ev(

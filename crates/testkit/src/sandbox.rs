@@ -100,7 +100,7 @@ static EXPERIMENTS: Mutex<()> = Mutex::new(());
 /// that runs one keeps the guard until it has seen the effects it waits for,
 /// so another test's drain cannot interleave with what it watches.
 pub fn experiment() -> MutexGuard<'static, ()> {
-    EXPERIMENTS.lock().unwrap_or_else(|e| e.into_inner())
+    EXPERIMENTS.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Makes sure the config-issue Job was failed by its ConfigIssue rule: runs
@@ -134,12 +134,14 @@ impl Live {
         let env = env();
         let conn = cluster::connect(Some(&env.kubeconfig), Some(context)).await.expect("connect to the sandbox");
         let (tx, rx) = mpsc::channel(4096);
-        let handles = spawn_watches(conn.client.clone(), &scope, tx);
+        let handles = spawn_watches(&conn.client, &scope, tx);
         (Live { state: State::default(), rx, _handles: handles }, conn)
     }
 
     /// Applies updates until `ready` holds (checked after every update, so a
     /// state that lasts a moment is seen), or panics at the deadline.
+    // The only error of `timeout_at` is `Elapsed`: the deadline passed.
+    #[allow(clippy::match_wild_err_arm)]
     pub async fn until<T>(&mut self, what: &str, mut ready: impl FnMut(&State) -> Option<T>) -> T {
         let deadline = tokio::time::Instant::now() + DEADLINE;
         loop {

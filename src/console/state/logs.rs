@@ -123,14 +123,14 @@ pub struct LogView {
 }
 
 /// Lines asked for when opening: as many as the buffer keeps.
-fn default_tail(limits: Limits) -> Option<i64> {
-    Some(limits.max_lines as i64)
+fn default_tail(limits: Limits) -> i64 {
+    limits.max_lines as i64
 }
 
 impl LogView {
     pub fn new(mut request: LogRequest, limits: Limits, containers: Vec<ContainerChoice>) -> Self {
         if request.tail_lines.is_none() && request.since_seconds.is_none() {
-            request.tail_lines = default_tail(limits);
+            request.tail_lines = Some(default_tail(limits));
         }
         let buffer = LogBuffer::new(limits, request.prefix());
         Self {
@@ -250,7 +250,7 @@ impl LogView {
             return;
         };
         let from = self.current_match.map(|seq| self.buffer.position_of_seq(seq));
-        let from = from.or_else(|| if forward { None } else { Some(self.shown_top) });
+        let from = from.or(if forward { None } else { Some(self.shown_top) });
         match self.buffer.find_match(from, forward) {
             Some(pos) => {
                 self.current_match = self.buffer.visible_seq(pos);

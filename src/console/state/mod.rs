@@ -113,6 +113,7 @@ impl App {
     }
 
     /// Uses `config` for queues (sources, links, refresh, rate window).
+    #[must_use]
     pub fn with_config(mut self, config: Config, problems: Vec<ConfigProblem>) -> Self {
         self.queues = Queues::from_config(&config);
         self.config = config;

@@ -316,7 +316,7 @@ impl App {
     fn move_by(&mut self, delta: i64) {
         if !screens::of(&self.view().route).is_list() {
             let view = self.view_mut();
-            view.scroll = (view.scroll as i64 + delta).clamp(0, u16::MAX as i64) as u16;
+            view.scroll = (i64::from(view.scroll) + delta).clamp(0, i64::from(u16::MAX)) as u16;
             return;
         }
         let rows = screens::row_keys(self);
@@ -411,7 +411,7 @@ impl App {
             self.view_mut().labels = None;
             return Ok(());
         }
-        let selector = crate::selector::parse(text).map_err(|e| e.to_string())?;
+        let selector = crate::selector::parse(text).map_err(|e| e.clone())?;
         self.view_mut().labels = Some(LabelFilter { text: text.to_string(), selector });
         Ok(())
     }

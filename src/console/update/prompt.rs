@@ -71,7 +71,7 @@ fn prompt_key(app: &mut App, mut prompt: Prompt, key: KeyEvent) -> Handled {
     prompt.error = None;
     // The text filter follows the typing (a "-l" selector waits for Enter).
     if prompt.kind == PromptKind::Filter && !prompt.input.starts_with("-l") {
-        app.view_mut().filter = prompt.input.clone();
+        app.view_mut().filter.clone_from(&prompt.input);
         app.view_mut().index = 0;
     }
     app.popup = Some(Popup::Prompt(prompt));
@@ -85,7 +85,7 @@ fn apply_prompt(app: &mut App, prompt: &Prompt) -> Result<(), String> {
         (PromptKind::Selector, _) => Some(input),
         (PromptKind::Filter, Some(rest)) => {
             // "-l sel" in the text prompt: keep the old text filter.
-            app.view_mut().filter = prompt.previous.clone();
+            app.view_mut().filter.clone_from(&prompt.previous);
             if !crate::ui::screens::of(&app.view().route).has_labels() {
                 return Err("label selectors filter Jobs and Pods only".into());
             }

@@ -444,7 +444,7 @@ pub fn prefix_colour(label: &str, index: Option<u32>) -> Colour {
 }
 
 fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 fn smart_case_regex(pattern: &str) -> Result<Regex, String> {
@@ -697,7 +697,7 @@ mod tests {
         ) {
             let bytes = text.as_bytes();
             let mut cuts: Vec<usize> = cuts.into_iter().filter(|&c| c <= bytes.len()).collect();
-            cuts.sort();
+            cuts.sort_unstable();
             let mut s = LineSplitter::default();
             let mut out = Vec::new();
             let mut at = 0;
@@ -708,7 +708,7 @@ mod tests {
             out.extend(s.finish());
             let got: Vec<Vec<u8>> = out.into_iter().map(|(l, _)| l).collect();
             let mut want: Vec<Vec<u8>> = text.split('\n').map(|l| l.as_bytes().to_vec()).collect();
-            if want.last().is_some_and(|l| l.is_empty()) {
+            if want.last().is_some_and(std::vec::Vec::is_empty) {
                 want.pop();
             }
             prop_assert_eq!(got, want);

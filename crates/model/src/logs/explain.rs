@@ -196,7 +196,7 @@ pub fn explain_failure(
     let msg = failure.message.as_str();
     let lower = msg.to_ascii_lowercase();
     let node = pod.and_then(|p| p.node.clone()).or_else(|| node_from_message(msg));
-    let on_node = node.as_deref().map(|n| format!("node {n}")).unwrap_or_else(|| "its node".into());
+    let on_node = node.as_deref().map_or_else(|| "its node".into(), |n| format!("node {n}"));
     let target = format!("pod {namespace}/{name}");
 
     if lower.contains(KUBELET_TLS_INTERNAL) {
@@ -320,6 +320,7 @@ fn node_from_message(msg: &str) -> Option<String> {
 mod tests {
     use super::*;
     use crate::types::{Condition, ObjKey};
+    use std::collections::BTreeMap;
 
     fn pod(node: Option<&str>, containers: Vec<ContainerInfo>) -> PodInfo {
         PodInfo {
@@ -335,7 +336,7 @@ mod tests {
             deleting: false,
             conditions: vec![],
             containers,
-            labels: Default::default(),
+            labels: BTreeMap::new(),
         }
     }
 

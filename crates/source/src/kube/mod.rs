@@ -68,7 +68,9 @@ impl Drop for WatchHandles {
 
 /// Starts one watch task per id of `scope.watch_ids()`. Each sends its updates
 /// on `tx` and stops when the receiver is dropped. Must run inside a tokio runtime.
-pub fn spawn_watches(client: Client, scope: &Scope, tx: mpsc::Sender<Update>) -> WatchHandles {
+// `tx` is taken by value so the tasks hold the only senders: the receiver sees the channel close when they end.
+#[allow(clippy::needless_pass_by_value)]
+pub fn spawn_watches(client: &Client, scope: &Scope, tx: mpsc::Sender<Update>) -> WatchHandles {
     let ids = scope.watch_ids();
     let tasks = ids.iter().map(|id| spawn_one(client.clone(), scope, id.clone(), tx.clone())).collect();
     WatchHandles { ids, tasks }

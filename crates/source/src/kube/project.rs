@@ -252,7 +252,7 @@ fn container(s: &ContainerStatus, init: bool) -> ContainerInfo {
         init,
         ready: s.ready,
         restarts: s.restart_count,
-        state: s.state.as_ref().map(container_state).unwrap_or(ContainerState::Unknown),
+        state: s.state.as_ref().map_or(ContainerState::Unknown, container_state),
         last_exit_code: s.last_state.as_ref().and_then(|l| l.terminated.as_ref()).map(|t| t.exit_code),
     }
 }
@@ -417,7 +417,7 @@ mod tests {
     fn indexed_pods_carry_index_owner_hostname_and_both_container_kinds() {
         let pods = pods_of("indexed-job");
         let mut indexes: Vec<u32> = pods.iter().filter_map(|p| p.completion_index).collect();
-        indexes.sort();
+        indexes.sort_unstable();
         assert_eq!(indexes, [0, 1, 2, 3, 4]);
         for p in &pods {
             let i = p.completion_index.unwrap();

@@ -55,13 +55,15 @@ pub async fn run<P: Poller>(
             return;
         }
         tokio::select! {
-            _ = tokio::time::sleep(backoff(refresh, failures)) => {}
+            () = tokio::time::sleep(backoff(refresh, failures)) => {}
             changed = targets.changed() => if changed.is_err() { return },
         }
     }
 }
 
 /// The poller of every broker kind, built in one place ([`BrokerPoller::new`]).
+// One per source, built once and owned by its task for its life: boxing would save nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum BrokerPoller {
     Redis(RedisPoller),
     RabbitMq(RabbitPoller),

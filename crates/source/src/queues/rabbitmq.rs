@@ -82,8 +82,8 @@ impl RabbitPoller {
                 // Best effort: the broker frees the channel with the connection anyway.
                 let _ = channel.close(200, "done".into()).await;
                 Ok(QueueReading {
-                    ready: Some(q.message_count() as u64),
-                    consumers: Some(q.consumer_count() as u64),
+                    ready: Some(u64::from(q.message_count())),
+                    consumers: Some(u64::from(q.consumer_count())),
                     ..QueueReading::with_status(name, QueueStatus::Ok)
                 })
             }
@@ -99,17 +99,16 @@ impl RabbitPoller {
     }
 
     async fn management(&mut self, m: &Management) -> Result<BTreeMap<String, ManagementQueue>, String> {
-        let http = match &self.http {
-            Some(h) => h.clone(),
-            None => {
-                let h = reqwest::Client::builder()
-                    .connect_timeout(CONNECT_TIMEOUT)
-                    .timeout(Duration::from_secs(4))
-                    .build()
-                    .map_err(|e| e.to_string())?;
-                self.http = Some(h.clone());
-                h
-            }
+        let http = if let Some(h) = &self.http {
+            h.clone()
+        } else {
+            let h = reqwest::Client::builder()
+                .connect_timeout(CONNECT_TIMEOUT)
+                .timeout(Duration::from_secs(4))
+                .build()
+                .map_err(|e| e.to_string())?;
+            self.http = Some(h.clone());
+            h
         };
         let vhost = percent_encoding::utf8_percent_encode(&self.spec.vhost, percent_encoding::NON_ALPHANUMERIC);
         let url = format!("{}/api/queues/{vhost}", m.url);
@@ -192,7 +191,7 @@ pub struct ManagementQueue {
 /// Parses `GET /api/queues/<vhost>?columns=...` (an array of queue objects).
 pub fn parse_management(body: &serde_json::Value) -> BTreeMap<String, ManagementQueue> {
     let rate = |q: &serde_json::Value, field: &str| {
-        q.pointer(&format!("/message_stats/{field}/rate")).and_then(|v| v.as_f64())
+        q.pointer(&format!("/message_stats/{field}/rate")).and_then(serde_json::Value::as_f64)
     };
     let mut out = BTreeMap::new();
     for q in body.as_array().into_iter().flatten() {
@@ -202,15 +201,15 @@ pub fn parse_management(body: &serde_json::Value) -> BTreeMap<String, Management
         let stats = BrokerStats {
             publish_rate: rate(q, "publish_details").or(q.get("message_stats").map(|_| 0.0)),
             out_rate: if acked.is_empty() { q.get("message_stats").map(|_| 0.0) } else { Some(acked.iter().sum()) },
-            consumer_utilisation: q.get("consumer_utilisation").and_then(|v| v.as_f64()),
+            consumer_utilisation: q.get("consumer_utilisation").and_then(serde_json::Value::as_f64),
             idle_since: q.get("idle_since").and_then(|v| v.as_str()).map(str::to_string),
         };
         out.insert(
             name.to_string(),
             ManagementQueue {
-                ready: q.get("messages_ready").and_then(|v| v.as_u64()),
-                unacked: q.get("messages_unacknowledged").and_then(|v| v.as_u64()),
-                consumers: q.get("consumers").and_then(|v| v.as_u64()),
+                ready: q.get("messages_ready").and_then(serde_json::Value::as_u64),
+                unacked: q.get("messages_unacknowledged").and_then(serde_json::Value::as_u64),
+                consumers: q.get("consumers").and_then(serde_json::Value::as_u64),
                 stats,
             },
         );

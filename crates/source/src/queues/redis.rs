@@ -13,6 +13,7 @@
 //! dropped and rebuilt, so a restarted server is picked up either way.
 
 use std::collections::BTreeSet;
+use std::fmt::Write as _;
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -43,7 +44,10 @@ pub fn lease_key(queue: &str, item: &[u8]) -> String {
 }
 
 pub fn sha224_hex(item: &[u8]) -> String {
-    Sha224::digest(item).iter().map(|b| format!("{b:02x}")).collect()
+    Sha224::digest(item).iter().fold(String::with_capacity(56), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
 }
 
 /// Bytes made safe and short enough to show.
@@ -186,7 +190,7 @@ impl RedisPoller {
                         }
                     }
                     (Err(e), _) | (_, Err(e)) => {
-                        r.status = QueueStatus::Error(format!("{}: {}", processing_key(q), wrong_type(&e)))
+                        r.status = QueueStatus::Error(format!("{}: {}", processing_key(q), wrong_type(&e)));
                     }
                 }
             }
