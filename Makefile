@@ -4,7 +4,7 @@ SANDBOX := tests/sandbox/sandbox
 
 .PHONY: test lint layers demo sandbox-up sandbox-down sandbox-status sandbox-env sandbox-check
 
-## test: rustfmt + clippy, sandbox up (all scenarios), sandbox checks, cargo test --workspace --all-targets, sandbox down
+## test: rustfmt + clippy, sandbox up (all scenarios), sandbox checks, cargo test --workspace --tests, sandbox down
 test:
 	@tests/sandbox/run-all.sh
 

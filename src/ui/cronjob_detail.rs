@@ -31,10 +31,6 @@ impl Screen for CronJobDetailScreen {
         jobs::KEYMAPS
     }
 
-    fn is_list(&self) -> bool {
-        true
-    }
-
     fn rows(&self, app: &App, view: &View) -> Vec<ObjKey> {
         jobs::rows(app, view).iter().map(jobs::key).collect()
     }

@@ -16,7 +16,6 @@ use super::columns::Column;
 use super::list::{self, ListTable};
 use super::screens::Screen;
 use super::theme::Theme;
-use crate::console::keys::Keymap;
 use crate::console::state::{App, Route, Shown, View};
 
 pub const SORTS: &[&str] = &["namespace", "name", "next run", "last run"];
@@ -27,14 +26,6 @@ pub struct CronJobsScreen;
 impl Screen for CronJobsScreen {
     fn title(&self, _route: &Route) -> String {
         "CronJobs".into()
-    }
-
-    fn keymaps(&self) -> &'static [Keymap] {
-        &[Keymap::List, Keymap::Global]
-    }
-
-    fn is_list(&self) -> bool {
-        true
     }
 
     fn rows(&self, app: &App, view: &View) -> Vec<ObjKey> {

@@ -36,10 +36,6 @@ impl Screen for JobsScreen {
         KEYMAPS
     }
 
-    fn is_list(&self) -> bool {
-        true
-    }
-
     fn rows(&self, app: &App, view: &View) -> Vec<ObjKey> {
         rows(app, view).iter().map(key).collect()
     }

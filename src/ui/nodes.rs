@@ -15,7 +15,6 @@ use super::columns::Column;
 use super::list::{self, ListTable};
 use super::screens::Screen;
 use super::theme::Theme;
-use crate::console::keys::Keymap;
 use crate::console::state::{App, Route, Shown, View};
 
 pub const SORTS: &[&str] = &["name", "age", "pods"];
@@ -26,14 +25,6 @@ pub struct NodesScreen;
 impl Screen for NodesScreen {
     fn title(&self, _route: &Route) -> String {
         "Nodes".into()
-    }
-
-    fn keymaps(&self) -> &'static [Keymap] {
-        &[Keymap::List, Keymap::Global]
-    }
-
-    fn is_list(&self) -> bool {
-        true
     }
 
     fn rows(&self, app: &App, view: &View) -> Vec<ObjKey> {

@@ -14,7 +14,6 @@ use super::columns::Column;
 use super::list::{self, ListTable};
 use super::screens::Screen;
 use super::theme::Theme;
-use crate::console::keys::Keymap;
 use crate::console::state::{App, Route, Shown, View};
 
 pub const SORTS: &[&str] = &["namespace", "name", "age", "status", "restarts", "node"];
@@ -28,14 +27,6 @@ impl Screen for PodsScreen {
             Route::Pods { job: Some(job) } => format!("pods of {}", job.name),
             _ => "Pods".into(),
         }
-    }
-
-    fn keymaps(&self) -> &'static [Keymap] {
-        &[Keymap::List, Keymap::Global]
-    }
-
-    fn is_list(&self) -> bool {
-        true
     }
 
     fn rows(&self, app: &App, view: &View) -> Vec<ObjKey> {

@@ -18,7 +18,6 @@ use super::list::{self, ListTable};
 use super::screens::Screen;
 use super::theme::Theme;
 use super::{bar, cell};
-use crate::console::keys::Keymap;
 use crate::console::state::{App, Route, Shown, View};
 
 pub const SORTS: &[&str] = &["name", "ready", "in-flight", "health"];
@@ -29,14 +28,6 @@ pub struct QueuesScreen;
 impl Screen for QueuesScreen {
     fn title(&self, _route: &Route) -> String {
         "Queues".into()
-    }
-
-    fn keymaps(&self) -> &'static [Keymap] {
-        &[Keymap::List, Keymap::Global]
-    }
-
-    fn is_list(&self) -> bool {
-        true
     }
 
     fn rows(&self, app: &App, view: &View) -> Vec<ObjKey> {
@@ -69,10 +60,6 @@ impl Screen for QueueDetailScreen {
             Route::QueueDetail(key) => format!("queue {}", key.name),
             _ => "Queue".into(),
         }
-    }
-
-    fn keymaps(&self) -> &'static [Keymap] {
-        &[Keymap::List, Keymap::Global]
     }
 
     fn is_list(&self) -> bool {

@@ -19,11 +19,8 @@ use crate::console::state::{App, Route, Shown, View};
 pub trait Screen: Sync {
     /// Its name in the tab bar ("Jobs"), or of a detail in the breadcrumbs ("job indexed-job").
     fn title(&self, route: &Route) -> String;
-    /// Which key bindings apply, most specific first.
-    fn keymaps(&self) -> &'static [Keymap];
-    /// A table of selectable rows (true), or a document that scrolls (false).
-    fn is_list(&self) -> bool;
-    /// The keys of its rows, filtered and sorted as the view says, in display order.
+    /// The keys of its rows, filtered and sorted as the view says, in display
+    /// order (a document screen has none).
     fn rows(&self, app: &App, view: &View) -> Vec<ObjKey>;
     /// What its rows (or the object of a detail screen) are: what action keys
     /// act on, and what `p`, `l` and `i` open. `None` for rows of no watched kind.
@@ -31,6 +28,14 @@ pub trait Screen: Sync {
     /// Draws it into `area`; returns what it showed.
     fn draw(&self, frame: &mut Frame, area: Rect, app: &App, view: &View, theme: &Theme) -> Shown;
 
+    /// Which key bindings apply, most specific first.
+    fn keymaps(&self) -> &'static [Keymap] {
+        &[Keymap::List, Keymap::Global]
+    }
+    /// A table of selectable rows (true), or a document that scrolls (false).
+    fn is_list(&self) -> bool {
+        true
+    }
     /// The columns `o` sorts by, in the order it cycles through them.
     fn sort_columns(&self) -> &'static [&'static str] {
         &[]

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: check formatting and clippy, build the Rust tests, bring the
 # sandbox up with every scenario, run the sandbox's own checks, the worker
-# simulator's unit tests and `cargo test --workspace --all-targets` against it,
+# simulator's unit tests and `cargo test --workspace --tests` against it,
 # take the sandbox down (always, even after a failure or an interrupt) and
 # check that nothing was left behind.
 # The last line sums every suite: "summary: N passed, N failed".
@@ -48,7 +48,7 @@ fi
 
 phase "building the Rust tests"
 cargo_built=1
-cargo test --workspace --all-targets --no-run || { cargo_built=0; rc=1; failed=$((failed + 1)); echo "cargo test build failed"; }
+cargo test --workspace --tests --no-run || { cargo_built=0; rc=1; failed=$((failed + 1)); echo "cargo test build failed"; }
 
 phase "sandbox up --scenarios all"
 if $SANDBOX up --scenarios all; then
@@ -62,8 +62,8 @@ if $SANDBOX up --scenarios all; then
   if ((PIPESTATUS[0] == 0)); then passed=$((passed + 1)); else rc=1; failed=$((failed + 1)); fi
 
   if ((cargo_built)); then
-    phase "cargo test --workspace --all-targets (environment from sandbox env)"
-    (eval "$($SANDBOX env)" && cargo test --workspace --all-targets 2>&1) | tee "$OUT/cargo.txt"
+    phase "cargo test --workspace --tests (environment from sandbox env)"
+    (eval "$($SANDBOX env)" && cargo test --workspace --tests 2>&1) | tee "$OUT/cargo.txt"
     ((PIPESTATUS[0] == 0)) || rc=1
     count "$OUT/cargo.txt"
   fi
