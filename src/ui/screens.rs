@@ -101,13 +101,7 @@ pub fn targets(app: &App) -> Vec<ObjKey> {
     subject(app).into_iter().collect()
 }
 
-/// The namespaces the targets live in, sorted (`None` for nodes, which have none).
+/// The namespaces the targets live in, as RBAC is asked about them.
 pub fn target_namespaces(app: &App, kind: Kind) -> Vec<Option<String>> {
-    if kind == Kind::Node {
-        return vec![None];
-    }
-    let mut ns: Vec<Option<String>> = targets(app).into_iter().map(|k| Some(k.namespace)).collect();
-    ns.sort();
-    ns.dedup();
-    ns
+    action::namespaces_of(kind, &targets(app))
 }

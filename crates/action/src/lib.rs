@@ -174,6 +174,19 @@ where
     })
 }
 
+/// The namespaces an action on `targets` of `kind` writes in, sorted and
+/// without repeats (`None` for nodes, which are cluster-scoped): what RBAC is
+/// asked about.
+pub fn namespaces_of(kind: Kind, targets: &[ObjKey]) -> Vec<Option<String>> {
+    if kind == Kind::Node {
+        return vec![None];
+    }
+    let mut ns: Vec<Option<String>> = targets.iter().map(|k| Some(k.namespace.clone())).collect();
+    ns.sort();
+    ns.dedup();
+    ns
+}
+
 /// How a Job's dependents go when it is deleted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Propagation {
@@ -290,13 +303,7 @@ impl Action {
     /// The namespaces the action writes in (`None` for cluster-scoped targets
     /// and for a drain, which evicts wherever the node's pods live).
     pub fn namespaces(&self) -> Vec<Option<String>> {
-        if self.target() == Kind::Node {
-            return vec![None];
-        }
-        let mut ns: Vec<Option<String>> = self.targets.iter().map(|k| Some(k.namespace.clone())).collect();
-        ns.sort();
-        ns.dedup();
-        ns
+        namespaces_of(self.target(), &self.targets)
     }
 
     /// One line naming the action and its targets, for the status line and history.

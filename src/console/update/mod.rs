@@ -411,7 +411,7 @@ impl App {
             self.view_mut().labels = None;
             return Ok(());
         }
-        let selector = crate::selector::parse(text).map_err(|e| e.clone())?;
+        let selector = crate::selector::parse(text)?;
         self.view_mut().labels = Some(LabelFilter { text: text.to_string(), selector });
         Ok(())
     }
