@@ -37,6 +37,9 @@ const UPDATE_BUFFER: usize = 4096;
 const MAX_BATCH: usize = 2048;
 /// Queue polls waiting for the UI; sources wait beyond that (they poll every few seconds).
 const QUEUE_BUFFER: usize = 64;
+/// Set (to anything) by the end-to-end tests only: the UI thread panics after
+/// its first frame, so the tests can see the terminal restored after a panic.
+const PANIC_AFTER_FIRST_FRAME: &str = "BATCHTOP_TEST_PANIC_AFTER_FIRST_FRAME";
 
 /// What spawned work sends back to the runner.
 enum Reply {
@@ -123,6 +126,7 @@ impl Runner {
                 self.draw(term)?;
                 last_draw = Some(Instant::now());
                 dirty = false;
+                assert!(std::env::var_os(PANIC_AFTER_FIRST_FRAME).is_none(), "{PANIC_AFTER_FIRST_FRAME} is set");
             }
             // While a frame is owed but the cap holds it back, wake up to draw it.
             let draw_due = last_draw.filter(|_| dirty).map(|t| t + frame_gap);

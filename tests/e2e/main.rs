@@ -13,3 +13,4 @@ mod once;
 mod queues;
 mod state;
 mod support;
+mod terminal;

@@ -1,18 +1,43 @@
 //! Running the built batchtop binary against the sandbox.
 
+use std::path::PathBuf;
 use std::process::{Command, Output};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
+use testkit::pty::Launch;
 use testkit::sandbox::DEADLINE;
 
+/// Where the binaries started by the tests keep their state (the log file).
+fn state_home() -> PathBuf {
+    std::env::temp_dir().join("batchtop-e2e-state")
+}
+
 /// The built batchtop binary with the sandbox environment; returns its output.
+/// Its stdout is a pipe, so it writes no colour whatever `NO_COLOR` says.
 pub fn batchtop(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_batchtop"))
         .args(args)
-        .env("NO_COLOR", "1")
-        .env("XDG_STATE_HOME", std::env::temp_dir().join("batchtop-e2e-state"))
+        .env("XDG_STATE_HOME", state_home())
         .output()
         .expect("running batchtop")
+}
+
+/// The built batchtop binary in a 160x48 `xterm-256color` pseudo-terminal
+/// (the caller may change both) with the sandbox environment, logging to a
+/// file of its own rather than the operator's.
+pub fn console(args: &[&str]) -> Launch {
+    static STARTED: AtomicU32 = AtomicU32::new(0);
+    let n = STARTED.fetch_add(1, Ordering::SeqCst);
+    let log = state_home().join(format!("console-{}-{n}.log", std::process::id()));
+    let _ = std::fs::create_dir_all(state_home());
+    let _ = std::fs::remove_file(&log);
+    Launch::new(env!("CARGO_BIN_EXE_batchtop"))
+        .size(160, 48)
+        .args(args.iter().copied())
+        .arg("--log-file")
+        .arg(log.as_os_str())
+        .env("XDG_STATE_HOME", state_home())
 }
 
 /// `batchtop --once -o json ARGS`: exit code, parsed stdout, stderr.

@@ -6,9 +6,12 @@
 //! - [`snapshot`]: rendering a screen into ratatui's test backend at the
 //!   sizes every screen is checked at;
 //! - [`sandbox`]: the running sandbox's environment, kubectl and experiments,
-//!   and real watches feeding a `State`.
+//!   and real watches feeding a `State`;
+//! - [`pty`]: the real binary in a pseudo-terminal, keys in, the screen read
+//!   back through a terminal emulator (text, colours, modes).
 
 pub mod capture;
+pub mod pty;
 pub mod sample;
 pub mod sandbox;
 pub mod snapshot;
