@@ -26,9 +26,9 @@ use kube::runtime::wait::await_condition;
 use model::scope::{Namespaces, Scope};
 use model::{Kind, ObjKey, State, Update};
 use serde_json::json;
-use source::cluster::{Cluster, connect};
 use source::kube::spawn_watches;
 use testkit::sandbox::E2E_NAMESPACE_PREFIX;
+use testkit::sandbox::{admin, connect_as};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -36,17 +36,6 @@ use tokio_util::sync::CancellationToken;
 /// with what it was waiting for (never a pass).
 const PATIENCE: Duration = Duration::from_secs(180);
 const TAINT_KEY: &str = "batchtop.dev/e2e-actions";
-
-async fn connect_as(context: &str) -> Cluster {
-    let env = testkit::sandbox::env();
-    connect(Some(&env.kubeconfig), Some(context))
-        .await
-        .unwrap_or_else(|e| panic!("cannot connect to the sandbox (context {context}): {e}"))
-}
-
-async fn admin() -> Cluster {
-    connect_as(&testkit::sandbox::env().context).await
-}
 
 /// A name nobody else uses: tests of this file run in parallel, and a rerun
 /// must not meet the leftovers of an earlier one still being deleted.

@@ -32,9 +32,9 @@ use model::scope::{Namespaces, Scope};
 use model::{Kind, ObjKey, State};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use source::cluster::{Cluster, connect};
+use source::cluster::Cluster;
 use source::logs::{self, Follower};
-use testkit::sandbox::{DEADLINE, Live, env, kubectl_json};
+use testkit::sandbox::{DEADLINE, Live, admin, env, kubectl_json};
 
 const LOGS_NS: &str = "logs";
 
@@ -103,11 +103,6 @@ fn kubectl_logs_last_tick(pod: &str) -> u64 {
         .expect("running kubectl logs");
     let text = String::from_utf8_lossy(&out.stdout);
     text.trim().strip_prefix("tick ").and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("kubectl logs: {text:?}"))
-}
-
-async fn admin() -> Cluster {
-    let env = env();
-    connect(Some(&env.kubeconfig), Some(&env.context)).await.expect("connect to the sandbox")
 }
 
 #[test]

@@ -1,5 +1,7 @@
-//! End-to-end: the queue sources against the sandbox's real Redis and
-//! RabbitMQ, beside the real watches, as the console runs them.
+//! End-to-end: the console's queue screens against the sandbox's real Redis
+//! and RabbitMQ, beside the real watches. Each test starts the real batchtop
+//! binary in a pseudo-terminal with a config of its own and reads what it
+//! shows: linking, depths, leases, warnings, reconnects.
 //!
 //! Needs the sandbox: `tests/sandbox/sandbox up --scenarios all` and
 //! `eval "$(tests/sandbox/sandbox env)"`. Without its environment every test
@@ -13,7 +15,8 @@
 //! file do not run meanwhile.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::support::*;
 use k8s_openapi::api::batch::v1::Job;
@@ -23,15 +26,9 @@ use kube::api::{DeleteParams, PostParams};
 use lapin::options::{BasicGetOptions, BasicPublishOptions, QueueDeclareOptions, QueueDeleteOptions};
 use lapin::types::FieldTable;
 use lapin::{BasicProperties, Connection as Amqp, ConnectionProperties};
-use model::queue::{self, QueueHealth, QueueKey, QueueStatus, QueueUpdate, Queues, SourceHealth, WarningKind};
-use model::scope::{Namespaces, Scope};
-use model::settings::Config;
-use model::{Kind, ObjKey, State, Update};
 use source::cluster::Cluster;
-use source::kube::{WatchHandles, spawn_watches};
-use source::queues::QueueSources;
+use testkit::pty::{Console, DEADLINE as SCREEN_DEADLINE, Key, Screen};
 use testkit::sandbox::*;
-use tokio::sync::mpsc;
 
 /// The broker-restart test stops the brokers: it takes the write side.
 static BROKERS: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
@@ -65,17 +62,18 @@ fn host_port(url: &str) -> String {
     format!("{}:{}", u.host_str().unwrap(), u.port().unwrap())
 }
 
-/// A config like the sandbox's, with the given queues, written in TOML so the
-/// test goes through the same parser users do.
+/// A config like the sandbox's, with the given queues, in TOML as users write
+/// it. `top` goes before the tables (e.g. `allow_secrets = true`).
 fn test_config(
     b: &Brokers,
+    top: &str,
     redis_lists: &[&str],
     rabbit_queues: &[&str],
     links: &[(&str, &str, &str, &str)],
-) -> Config {
+) -> String {
     let list = |xs: &[&str]| xs.iter().map(|x| format!("{x:?}")).collect::<Vec<_>>().join(", ");
     let mut text = format!(
-        "refresh = \"500ms\"\n\
+        "refresh = \"500ms\"\n{top}\n\
          [hosts]\n\"rabbitmq-service:5672\" = \"{}\"\n\"redis:6379\" = \"{}\"\n\
          [[rabbitmq]]\nname = \"rabbitmq\"\nurl_env = \"BATCHTOP_AMQP_URL\"\nmanagement_url_env = \"BATCHTOP_RABBITMQ_API\"\nqueues = [{}]\n\
          [[redis]]\nname = \"redis\"\nurl_env = \"BATCHTOP_REDIS_URL\"\nlists = [{}]\nrediswq = true\n",
@@ -89,151 +87,92 @@ fn test_config(
             "[[link]]\nnamespace = {ns:?}\njob = {job:?}\nsource = {source:?}\nqueue = {queue:?}\n"
         ));
     }
-    let (config, problems) = config::parse(&text, Path::new("e2e.toml"), &|n| std::env::var(n).ok());
-    assert!(problems.is_empty(), "{problems:?}\n{text}");
-    config
+    text
 }
 
-/// Aborts a task when dropped.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
+/// A config file for one console, removed at the end of the test.
+struct ConfigFile(PathBuf);
 
-impl Drop for AbortOnDrop {
+impl ConfigFile {
+    fn new(text: &str) -> Self {
+        let path = std::env::temp_dir().join(format!("{}.toml", unique(&format!("config-{}", config_number()))));
+        std::fs::write(&path, text).expect("write the test config");
+        Self(path)
+    }
+}
+
+fn config_number() -> u32 {
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+}
+
+impl Drop for ConfigFile {
     fn drop(&mut self) {
-        self.0.abort();
+        let _ = std::fs::remove_file(&self.0);
     }
 }
 
-/// The console's loop, minus the terminal: watches and queue sources feed a
-/// State and a Queues; Jobs changing re-plans the queue sources.
-struct Monitor {
-    state: State,
-    queues: Queues,
-    config: Config,
-    kube_rx: mpsc::Receiver<Update>,
-    queue_rx: mpsc::Receiver<QueueUpdate>,
-    sources: QueueSources,
-    _watches: WatchHandles,
-    _keda: AbortOnDrop,
-    client: kube::Client,
-    /// Successful polls per source.
-    polls: BTreeMap<String, u64>,
-    /// Every update seen, in order, per source: for "reconnecting, then ok".
-    history: Vec<(String, &'static str)>,
+/// The real console on a test config, showing the Queues screen.
+struct QueueScreen {
+    c: Console,
+    _config: ConfigFile,
 }
 
-impl Monitor {
-    async fn start(config: Config, namespaces: &[&str]) -> (Monitor, Cluster) {
-        let (live, conn) =
-            Live::start(&env().context, Scope { namespaces: Namespaces::All, selector: None, kinds: vec![] }).await;
-        drop(live);
-        let scope = Scope {
-            namespaces: Namespaces::Only(namespaces.iter().map(std::string::ToString::to_string).collect()),
-            selector: None,
-            kinds: vec![Kind::Job, Kind::Pod],
-        };
-        let (tx, kube_rx) = mpsc::channel(4096);
-        let watches = spawn_watches(&conn.client, &scope, tx);
-        let (qtx, queue_rx) = mpsc::channel(64);
-        let keda = source::keda::spawn(conn.client.clone(), scope.namespaces.clone(), qtx.clone());
-        let mut m = Monitor {
-            state: State::default(),
-            queues: Queues::from_config(&config),
-            sources: QueueSources::new(qtx, config.refresh),
-            config,
-            kube_rx,
-            queue_rx,
-            _watches: watches,
-            _keda: AbortOnDrop(keda),
-            client: conn.client.clone(),
-            polls: BTreeMap::new(),
-            history: Vec::new(),
-        };
-        m.replan();
-        (m, conn)
-    }
-
-    /// As the console: plan, and with `allow_secrets` read the Secret keys linking needs, then plan again.
-    async fn replan_reading_secrets(&mut self) {
-        self.replan();
-        let wanted = queue::secrets_wanted(&self.config, self.state.jobs.values());
-        if wanted.iter().any(|k| !self.queues.secrets.contains_key(k)) {
-            let values = source::secrets::read(&self.client, &wanted).await;
-            if !values.is_empty() && self.queues.apply(QueueUpdate::Secrets(values)) {
-                self.replan();
-            }
+impl QueueScreen {
+    fn start(config: &str, namespaces: &[&str]) -> Self {
+        let file = ConfigFile::new(config);
+        let path = file.0.to_string_lossy().to_string();
+        let mut args = vec!["--config", path.as_str()];
+        for ns in namespaces {
+            args.extend(["-n", ns]);
         }
+        let mut c = console(&args).spawn();
+        c.wait_for("watches");
+        c.press(&[Key::Char('5')]);
+        c.wait_for("Queues [");
+        Self { c, _config: file }
     }
 
-    fn replan(&mut self) {
-        let q = &self.queues;
-        let plan = queue::plan_full(&self.config, self.state.jobs.values(), &q.scaled_jobs, &q.secrets);
-        for u in self.sources.apply(&plan) {
-            self.queues.apply(u);
-        }
-        self.queues.set_links(plan.links);
+    /// Filters the list to `name` and opens that queue's detail.
+    fn open(&mut self, source: &str, name: &str) -> String {
+        self.c.press(&[Key::Char('x'), Key::Char('/')]);
+        self.c.type_text(name);
+        self.c.press(&[Key::Enter]);
+        self.c.wait_until(&format!("the row of {name}"), SCREEN_DEADLINE, |s| row_of(s, name));
+        self.c.press(&[Key::Enter]);
+        self.c.wait_for(&format!("Queue {source}/{name}"))
     }
 
-    /// Applies updates until `ready` holds, or panics at the deadline with the queues.
-    async fn until<T>(&mut self, what: &str, mut ready: impl FnMut(&Monitor) -> Option<T>) -> T {
-        let deadline = tokio::time::Instant::now() + DEADLINE;
-        loop {
-            if let Some(found) = ready(self) {
-                return found;
-            }
-            tokio::select! {
-                Some(u) = self.kube_rx.recv() => {
-                    let job = matches!(&u, Update::Applied(id, _) | Update::Deleted(id, _) | Update::ListDone(id) if id.kind == Kind::Job);
-                    self.state.apply(u, chrono::Utc::now());
-                    if job {
-                        self.replan_reading_secrets().await;
-                    }
-                }
-                Some(u) = self.queue_rx.recv() => self.queue_update(u),
-                () = tokio::time::sleep_until(deadline) => {
-                    panic!("{what}: not reached within {DEADLINE:?}\nsources: {:#?}\nqueues: {:#?}", self.queues.sources, self.queues.summaries())
-                }
-            }
-        }
+    /// From a queue's detail back to the whole list.
+    fn back(&mut self) {
+        self.c.press(&[Key::Esc, Key::Char('x')]);
+        self.c.wait_for("Queues [");
     }
 
-    fn queue_update(&mut self, u: QueueUpdate) {
-        let (source, word) = match &u {
-            QueueUpdate::Polled { source, .. } => (source.clone(), "polled"),
-            QueueUpdate::Failed { source, .. } => (source.clone(), "failed"),
-            QueueUpdate::Started { source, .. } => (source.clone(), "started"),
-            QueueUpdate::Stopped { source } => (source.clone(), "stopped"),
-            QueueUpdate::ScaledJobs(_) => ("keda".to_string(), "scaledjobs"),
-            QueueUpdate::Secrets(_) => ("secrets".to_string(), "secrets"),
-        };
-        let keda = matches!(u, QueueUpdate::ScaledJobs(_));
-        self.queues.apply(u);
-        if keda {
-            self.replan();
-        }
-        if word == "polled" {
-            *self.polls.entry(source.clone()).or_default() += 1;
-            self.queues.note_poll(&source, &self.state.jobs);
-        }
-        self.history.push((source, word));
+    /// Waits until the open detail shows every one of `texts`.
+    fn until_shown(&self, texts: &[&str]) -> String {
+        self.c.wait_for_all(texts)
     }
+}
 
-    fn poll_count(&self, source: &str) -> u64 {
-        self.polls.get(source).copied().unwrap_or(0)
-    }
+/// The list row of queue `name`, if on screen.
+fn row_of(s: &Screen, name: &str) -> Option<String> {
+    let (_, rows) = s.size();
+    (0..rows).map(|r| s.row(r)).find(|line| line.split_whitespace().any(|w| w == name))
+}
 
-    /// Waits for `n` more successful polls of `source`.
-    async fn polls(&mut self, source: &str, n: u64) {
-        let target = self.poll_count(source) + n;
-        self.until(&format!("{n} polls of {source}"), |m| (m.poll_count(source) >= target).then_some(())).await;
-    }
+/// `ready N` of a queue's detail.
+fn ready_in(detail: &str) -> Option<u64> {
+    let line = detail.lines().find(|l| l.trim_start().starts_with("ready "))?;
+    line.trim_start().strip_prefix("ready ")?.split(' ').next()?.parse().ok()
+}
 
-    fn queue(&self, source: &str, name: &str) -> Option<&queue::QueueState> {
-        self.queues.by_key.get(&QueueKey::new(source, name))
-    }
-
-    fn warnings(&self) -> Vec<queue::QueueWarning> {
-        self.queues.warnings(&self.state.jobs)
-    }
+/// `max M, now N` of a queue's detail history.
+fn history_max_now(detail: &str) -> Option<(u64, u64)> {
+    let line = detail.lines().find(|l| l.contains(", max "))?;
+    let max = line.split(", max ").nth(1)?.split(',').next()?.trim().parse().ok()?;
+    let now = line.split("now ").nth(1)?.trim().parse().ok()?;
+    Some((max, now))
 }
 
 // ---- brokers, as a test harness writes them (batchtop never does) -------------
@@ -383,53 +322,34 @@ async fn seed_queues_link_to_their_jobs_and_drain_to_zero() {
     let fruit = ["apple", "banana", "cherry", "date", "fig", "grape", "lemon", "melon", "orange"];
     let _: () = redis::cmd("RPUSH").arg(&q2).arg(&fruit[..]).query_async(&mut r).await.unwrap();
 
-    let config = test_config(&b, &[], &[], &[(&ns, "job-wq-2", "redis", &q2)]);
-    let (mut m, conn) = Monitor::start(config, &[&ns]).await;
-    // Before the Jobs exist, the queues are full (and not yet polled: no links).
+    let conn = admin().await;
     namespace(&conn, &ns).await;
+    let mut q = QueueScreen::start(&test_config(&b, "", &[], &[], &[(&ns, "job-wq-2", "redis", &q2)]), &[&ns]);
     create_job(&conn, &ns, amqp_job("job-wq-1", &q1, 8, true)).await;
     create_job(&conn, &ns, rediswq_job("job-wq-2", &q2)).await;
-    let (j1, j2) = (ObjKey::new(&ns, "job-wq-1"), ObjKey::new(&ns, "job-wq-2"));
-    let (k1, k2) = (QueueKey::new("rabbitmq", &q1), QueueKey::new("redis", &q2));
 
-    m.until("both Jobs linked to their queues", |m| {
-        (m.queues.linked_jobs(&k1).any(|j| *j == j1) && m.queues.linked_jobs(&k2).any(|j| *j == j2)).then_some(())
-    })
-    .await;
-    assert_eq!(
-        m.queues.queues_of_job(&j1).collect::<Vec<_>>(),
-        vec![&k1],
-        "job1 linked from its env to the configured source"
-    );
-    let first = |m: &Monitor, k: &QueueKey| m.queues.by_key[k].history.front().map(model::queue::Sample::left);
-    let (start1, start2) = m
-        .until("first samples", |m| {
-            let a = m.queues.by_key.get(&k1).and_then(|q| q.history.front().map(model::queue::Sample::left))?;
-            let b = m.queues.by_key.get(&k2).and_then(|q| q.history.front().map(model::queue::Sample::left))?;
-            Some((a, b))
-        })
-        .await;
-    assert!(start1 > 0 && start2 > 0, "the queues start with work: {start1} {start2}");
-    m.until("job1's depth falls", |m| (m.queue("rabbitmq", &q1)?.items_left()? < start1).then_some(())).await;
-    m.until("job2's depth falls", |m| (m.queue("redis", &q2)?.items_left()? < start2).then_some(())).await;
-    m.until("both Jobs complete with empty queues", |m| {
-        let done = |k: &ObjKey| m.state.jobs.get(k).is_some_and(|j| j.condition_true("Complete"));
-        let empty = |s: &str, q: &str| {
-            m.queue(s, q).is_some_and(|q| q.reading.ready == Some(0) && q.reading.in_flight == Some(0))
-        };
-        (done(&j1) && done(&j2) && empty("rabbitmq", &q1) && empty("redis", &q2)).then_some(())
-    })
-    .await;
-    // The history saw them fall: oldest sample above the newest.
-    assert!(first(&m, &k1).unwrap() >= m.queues.by_key[&k1].history.back().unwrap().left());
-    assert!(m.warnings().iter().all(|w| w.queue != k1 && w.queue != k2), "{:#?}", m.warnings());
+    for (source, queue, job, start) in [("rabbitmq", &q1, "job-wq-1", 8), ("redis", &q2, "job-wq-2", 9)] {
+        q.open(source, queue);
+        // Linked, drained, complete; and the history saw the depth fall from the start.
+        let detail = q.c.wait_until(&format!("{queue} drained by {job}"), DEADLINE, |s| {
+            let text = s.text();
+            let linked = text.lines().skip_while(|l| !l.starts_with("JOBS FED")).any(|l| l.contains(job));
+            let (max, now) = history_max_now(&text)?;
+            let done = text.lines().any(|l| l.contains(job) && l.contains("Complete"));
+            (linked && done && text.contains("ready 0 · in flight 0") && max >= 1 && now == 0).then_some(text)
+        });
+        let (max, _) = history_max_now(&detail).unwrap();
+        assert!(max <= start, "{queue}: the history's highest depth {max} is at most what was queued ({start})");
+        assert!(!detail.contains("WARNINGS"), "no warning about a drained queue:\n{detail}");
+        q.back();
+    }
     drop_namespace(&conn, &ns).await;
     delete_queue(&b, &q1).await;
     let _: () = redis::cmd("DEL").arg(&q2).query_async(&mut r).await.unwrap();
 }
 
 /// An item in `<q>:processing` with no lease key is flagged stuck and named;
-/// an item with a lease is not.
+/// an item with a lease shows its owner and the time it has left.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn orphaned_lease_is_flagged_stuck_with_the_item_named() {
     let _brokers = BROKERS.read().await;
@@ -445,27 +365,21 @@ async fn orphaned_lease_is_flagged_stuck_with_the_item_named() {
     let _: () =
         redis::cmd("SET").arg(&lease_key).arg("session-1").arg("EX").arg(600).query_async(&mut r).await.unwrap();
 
-    let (mut m, _conn) = Monitor::start(test_config(&b, &[&q], &[], &[]), &["default"]).await;
-    let key = QueueKey::new("redis", &q);
-    let w = m
-        .until("the orphaned lease warning", |m| {
-            m.warnings().into_iter().find(|w| w.queue == key && w.kind == WarningKind::OrphanedLease)
-        })
-        .await;
-    assert!(w.message.contains("\"kiwi\"") && w.message.starts_with("stuck"), "{}", w.message);
-    assert!(w.is_stuck());
-    let state = m.queue("redis", &q).unwrap();
-    assert_eq!((state.reading.ready, state.reading.in_flight, state.orphaned()), (Some(2), Some(2), 1));
-    let pear = state.leases().iter().find(|l| l.item == "pear").expect("the leased item is listed");
-    assert_eq!(pear.owner.as_deref(), Some("session-1"));
-    assert!(!state.is_orphaned(pear) && pear.ttl_ms.is_some_and(|t| t > 0));
-    let summary = m.queues.summaries().into_iter().find(|s| s.name == q).unwrap();
-    assert_eq!(summary.orphaned, 1);
+    let mut screen = QueueScreen::start(&test_config(&b, "", &[&q], &[], &[]), &["default"]);
+    screen.c.wait_until("the list row says stuck", SCREEN_DEADLINE, |s| row_of(s, &q).filter(|r| r.contains("stuck")));
+    screen.open("redis", &q);
+    let detail = screen.until_shown(&["ready 2 · in flight 2", "WARNINGS", "ORPHANED", "owner session-1"]);
+    let warning = detail.lines().find(|l| l.trim_start().starts_with("! stuck")).expect("the stuck warning");
+    assert!(warning.contains("\"kiwi\""), "the warning names the orphaned item: {warning}");
+    let kiwi = detail.lines().find(|l| l.trim_start().starts_with("kiwi")).expect("kiwi's lease line");
+    assert!(kiwi.contains("ORPHANED"), "{kiwi}");
+    let pear = detail.lines().find(|l| l.trim_start().starts_with("pear")).expect("pear's lease line");
+    assert!(pear.contains("owner session-1") && pear.contains("s left") && !pear.contains("ORPHANED"), "{pear}");
     let _: () = redis::cmd("DEL").arg(&q).arg(&processing).arg(&lease_key).query_async(&mut r).await.unwrap();
 }
 
-/// A configured queue that does not exist shows "not found" in every poll
-/// while the other queues of the same connection keep updating.
+/// A configured queue that does not exist shows "not found" while the other
+/// queues of the same connection keep updating, and the connection stays ok.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_queue_is_not_found_while_the_others_update() {
     let _brokers = BROKERS.read().await;
@@ -473,25 +387,23 @@ async fn missing_queue_is_not_found_while_the_others_update() {
     let (present, missing) = (unique("present"), unique("missing"));
     delete_queue(&b, &missing).await;
     publish(&b, &present, &[b"one"], true).await;
-    let (mut m, _conn) = Monitor::start(test_config(&b, &[], &[&missing, &present], &[]), &["default"]).await;
-    m.until("present has 1, missing not found", |m| {
-        let p = m.queue("rabbitmq", &present)?;
-        let x = m.queue("rabbitmq", &missing)?;
-        (p.reading.ready == Some(1) && x.reading.status == QueueStatus::NotFound).then_some(())
-    })
-    .await;
+    let mut q = QueueScreen::start(&test_config(&b, "", &[], &[&missing, &present], &[]), &["default"]);
+    q.open("rabbitmq", &missing);
+    q.until_shown(&["health not found", "ready -"]);
+    q.back();
+    q.open("rabbitmq", &present);
+    q.until_shown(&["health ok", "ready 1 "]);
     publish(&b, &present, &[b"two", b"three"], false).await;
-    m.until("present updates to 3", |m| (m.queue("rabbitmq", &present)?.reading.ready == Some(3)).then_some(())).await;
-    assert_eq!(m.queue("rabbitmq", &missing).unwrap().reading.status, QueueStatus::NotFound);
-    assert_eq!(m.queues.sources["rabbitmq"].health, SourceHealth::Ok, "a 404 must not disturb the connection");
-    assert!(!m.history.iter().any(|(s, w)| s == "rabbitmq" && *w == "failed"), "no poll failed: {:?}", m.history);
-    let health = m.queues.summaries().into_iter().find(|s| s.name == missing).unwrap().health;
-    assert_eq!(health, QueueHealth::NotFound);
+    let detail = q.until_shown(&["health ok", "ready 3 "]);
+    assert!(detail.contains("polled"), "the source polls on: {detail}");
+    q.back();
+    let row = q.c.wait_until("the missing queue's row", SCREEN_DEADLINE, |s| row_of(s, &missing));
+    assert!(row.contains("not found") || row.contains("missing"), "{row}");
     delete_queue(&b, &present).await;
 }
 
 /// Completions 5 fed by 8 items, and completions 10 fed by 8: each raises
-/// its warning, on the Job and the queue.
+/// its warning, on the queue's screen and on the Job in `--once`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn completion_mismatches_raise_their_warnings() {
     let _brokers = BROKERS.read().await;
@@ -501,25 +413,24 @@ async fn completion_mismatches_raise_their_warnings() {
     let eight: Vec<&[u8]> = vec![b"1", b"2", b"3", b"4", b"5", b"6", b"7", b"8"];
     publish(&b, &short, &eight, true).await;
     publish(&b, &long, &eight, true).await;
-    let (mut m, conn) = Monitor::start(test_config(&b, &[], &[], &[]), &[&ns]).await;
+    let conn = admin().await;
     namespace(&conn, &ns).await;
+    let config = test_config(&b, "", &[], &[], &[]);
+    let mut q = QueueScreen::start(&config, &[&ns]);
     create_job(&conn, &ns, amqp_job("job-short", &short, 5, false)).await;
     create_job(&conn, &ns, amqp_job("job-long", &long, 10, false)).await;
-    let (js, jl) = (ObjKey::new(&ns, "job-short"), ObjKey::new(&ns, "job-long"));
-    let (below, above) = m
-        .until("both mismatch warnings", |m| {
-            let ws = m.warnings();
-            let find = |kind, job: &ObjKey| ws.iter().find(|w| w.kind == kind && w.jobs.contains(job)).cloned();
-            Some((find(WarningKind::CompletionsBelowItems, &js)?, find(WarningKind::CompletionsAboveItems, &jl)?))
-        })
-        .await;
-    assert_eq!(below.queue, QueueKey::new("rabbitmq", &short));
-    assert!(below.message.contains("3 item(s) will never be processed"), "{}", below.message);
-    assert_eq!(above.queue, QueueKey::new("rabbitmq", &long));
-    assert!(above.message.contains("2 pod(s) will block waiting for work"), "{}", above.message);
-    // The same in --once's report form: on the Jobs.
-    let report = queue::as_warnings(&m.warnings());
-    assert!(report.iter().any(|w| w.object == format!("Job {js}")));
+    q.open("rabbitmq", &short);
+    q.until_shown(&["WARNINGS", "3 item(s) will never be processed", "job-short"]);
+    q.back();
+    q.open("rabbitmq", &long);
+    q.until_shown(&["WARNINGS", "2 pod(s) will block waiting for work", "job-long"]);
+    // The same in --once, on the Job.
+    let file = ConfigFile::new(&config);
+    let path = file.0.to_string_lossy().to_string();
+    let (_, report) = once_until(&["--config", &path, "-n", &ns], "the mismatch warning on the Job", |r| {
+        r["warnings"].as_array().is_some_and(|ws| ws.iter().any(|w| w["object"] == format!("Job {ns}/job-short")))
+    });
+    assert!(report.to_string().contains("will never be processed"), "{report:#}");
     drop_namespace(&conn, &ns).await;
     delete_queue(&b, &short).await;
     delete_queue(&b, &long).await;
@@ -582,10 +493,10 @@ async fn contents(b: &Brokers, prefix: &str, rabbit_queue: &str) -> Contents {
     Contents { redis, rabbit }
 }
 
-/// After monitoring for a while, every queue's contents are byte for byte
-/// what they were: the Redis keys (DUMP), the RabbitMQ queue's counts and
-/// message counters, and finally its messages themselves, in order and never
-/// delivered before.
+/// After the console showed two queues for a while, every queue's contents
+/// are byte for byte what they were: the Redis keys (DUMP), the RabbitMQ
+/// queue's counts and message counters, and finally its messages themselves,
+/// in order and never delivered before.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn monitoring_leaves_every_queue_byte_for_byte_unchanged() {
     let _brokers = BROKERS.read().await;
@@ -610,17 +521,27 @@ async fn monitoring_leaves_every_queue_byte_for_byte_unchanged() {
         if c.rabbit["messages"] == items.len() && c.rabbit.pointer("/message_stats/publish").is_some() {
             break c;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
     };
     assert_eq!(before.redis.len(), 3, "{:?}", before.redis.keys());
 
-    let (mut m, _conn) = Monitor::start(test_config(&b, &[&list], &[&rabbit_q], &[]), &["default"]).await;
-    m.polls("redis", 8).await;
-    m.polls("rabbitmq", 8).await;
-    assert_eq!(m.queue("redis", &list).unwrap().orphaned(), 1, "the monitor saw the orphan while reading");
-    drop(m);
+    let mut q = QueueScreen::start(&test_config(&b, "", &[&list], &[&rabbit_q], &[]), &["default"]);
+    q.open("redis", &list);
+    // The orphan seen while reading, and several polls' worth of history (500 ms refresh).
+    q.c.wait_until("the list read for a while", DEADLINE, |s| {
+        let text = s.text();
+        (text.contains("ORPHANED") && text.contains("ready 4 · in flight 2") && history_span_secs(&text)? >= 4)
+            .then_some(())
+    });
+    q.back();
+    q.open("rabbitmq", &rabbit_q);
+    q.c.wait_until("the RabbitMQ queue read for a while", DEADLINE, |s| {
+        let text = s.text();
+        (ready_in(&text) == Some(4) && history_span_secs(&text)? >= 4).then_some(())
+    });
+    drop(q);
     // Let the management API sample again after the monitoring.
-    tokio::time::sleep(std::time::Duration::from_secs(6)).await;
+    tokio::time::sleep(Duration::from_secs(6)).await;
     let after = contents(&b, &prefix, &rabbit_q).await;
     assert_eq!(before.redis, after.redis, "Redis keys changed");
     assert_eq!(before.rabbit, after.rabbit, "RabbitMQ queue changed");
@@ -637,6 +558,14 @@ async fn monitoring_leaves_every_queue_byte_for_byte_unchanged() {
     let _ = ch.queue_delete(rabbit_q.as_str().into(), QueueDeleteOptions::default()).await;
     let _ = conn.close(200, "bye".into()).await;
     let _: () = redis::cmd("DEL").arg(&list).arg(&processing).arg(&lease_key).query_async(&mut r).await.unwrap();
+}
+
+/// `last 12s` of a queue's detail history, in seconds.
+fn history_span_secs(detail: &str) -> Option<u64> {
+    let line = detail.lines().find(|l| l.contains(", max "))?;
+    let span = line.trim().strip_prefix("last ")?.split(',').next()?;
+    let d = humantime::parse_duration(span).ok()?;
+    Some(d.as_secs())
 }
 
 /// Makes sure Redis writes an append-only file, so stopping it keeps the
@@ -659,9 +588,10 @@ async fn redis_keeps_data_across_restart(b: &Brokers) {
     }
 }
 
-/// Stopping Redis, then RabbitMQ: the source shows reconnecting (with the
-/// error), then recovers by itself when the broker is back, and the queue
-/// reads as before. Nothing is restarted on batchtop's side.
+/// Stopping Redis, then RabbitMQ: the source's queues show the source
+/// reconnecting, then recover by themselves when the broker is back, and the
+/// queue reads as before. Nothing is restarted on batchtop's side, and the
+/// other source keeps working meanwhile.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sources_reconnect_after_a_broker_restart() {
     let _brokers = BROKERS.write().await;
@@ -673,45 +603,28 @@ async fn sources_reconnect_after_a_broker_restart() {
     publish(&b, &rq, &[b"x", b"y"], true).await;
     redis_keeps_data_across_restart(&b).await;
 
-    let (mut m, _conn) = Monitor::start(test_config(&b, &[&list], &[&rq], &[]), &["default"]).await;
-    m.until("both queues read", |m| {
-        (m.queue("redis", &list)?.reading.ready == Some(3) && m.queue("rabbitmq", &rq)?.reading.ready == Some(2))
-            .then_some(())
-    })
-    .await;
+    let q = QueueScreen::start(&test_config(&b, "", &[&list], &[&rq], &[]), &["default"]);
+    let healthy = |s: &Screen, name: &str, ready: &str| {
+        row_of(s, name).is_some_and(|r| r.split_whitespace().nth(2) == Some(ready) && r.trim_end().ends_with("ok"))
+    };
+    q.c.wait_until("both queues read", SCREEN_DEADLINE, |s| {
+        (healthy(s, &list, "3") && healthy(s, &rq, "2")).then_some(())
+    });
 
-    for (component, source) in [("redis", "redis"), ("rabbitmq", "rabbitmq")] {
+    for (component, name, other, other_ready) in [("redis", &list, &rq, "2"), ("rabbitmq", &rq, &list, "3")] {
         sandbox(&["stop", component]);
-        let error = m
-            .until(&format!("{source} reconnecting"), |m| {
-                let h = &m.queues.sources[source].health;
-                matches!(h, SourceHealth::Reconnecting { .. } | SourceHealth::Unreachable { .. })
-                    .then(|| h.error().unwrap_or("").to_string())
-            })
-            .await;
-        assert!(!error.is_empty(), "the source says why");
-        assert!(!error.contains("guest:guest"), "credentials masked: {error}");
-        // The other source keeps working meanwhile.
-        let other = if source == "redis" { "rabbitmq" } else { "redis" };
-        m.polls(other, 1).await;
-        assert_eq!(m.queues.sources[other].health, SourceHealth::Ok);
+        let row = q.c.wait_until(&format!("{component} reconnecting"), DEADLINE, |s| {
+            row_of(s, name).filter(|r| ["reconnect", "unreachable", "retry"].iter().any(|w| r.contains(w)))
+        });
+        // The other source keeps working meanwhile; no password is shown.
+        q.c.wait_until("the other source still ok", SCREEN_DEADLINE, |s| healthy(s, other, other_ready).then_some(()));
+        assert!(!q.c.text().contains("guest:guest"), "credentials masked: {row}");
         // Back up (the sandbox's `up` restarts what is stopped).
         let _ = tokio::task::spawn_blocking(|| sandbox(&["up"])).await.unwrap();
-        m.until(&format!("{source} recovered"), |m| {
-            (m.queues.sources[source].health == SourceHealth::Ok).then_some(())
-        })
-        .await;
-        let first_failure = m.history.iter().position(|(s, w)| s == source && *w == "failed").unwrap();
-        assert!(
-            m.history[first_failure..].iter().any(|(s, w)| s == source && *w == "polled"),
-            "recovered by polling again"
-        );
+        let ready = if component == "redis" { "3" } else { "2" };
+        q.c.wait_until(&format!("{component} recovered"), DEADLINE, |s| healthy(s, name, ready).then_some(()));
     }
-    m.until("both queues read again", |m| {
-        (m.queue("redis", &list)?.reading.ready == Some(3) && m.queue("rabbitmq", &rq)?.reading.ready == Some(2))
-            .then_some(())
-    })
-    .await;
+    drop(q);
     let _: () = redis::cmd("DEL").arg(&list).query_async(&mut redis_conn(&b).await).await.unwrap();
     delete_queue(&b, &rq).await;
 }
@@ -809,8 +722,7 @@ async fn keda_scaledjob_triggers_link_its_jobs() {
     let mut r = redis_conn(&b).await;
     let _: () = redis::cmd("DEL").arg(&list).query_async(&mut r).await.unwrap();
     let _: () = redis::cmd("RPUSH").arg(&list).arg("x").arg("y").query_async(&mut r).await.unwrap();
-    let (_, conn) =
-        Live::start(&env().context, Scope { namespaces: Namespaces::All, selector: None, kinds: vec![] }).await;
+    let conn = admin().await;
     install_keda_crd(&conn).await;
     namespace(&conn, &ns).await;
     let ar = source::keda::scaled_job_api(&conn.client).await.unwrap();
@@ -844,18 +756,16 @@ async fn keda_scaledjob_triggers_link_its_jobs() {
         }
     });
     job["metadata"]["namespace"] = serde_json::json!(ns);
-    let (mut m, _) = Monitor::start(test_config(&b, &[], &[], &[]), &[&ns]).await;
+    let mut q = QueueScreen::start(&test_config(&b, "", &[], &[], &[]), &[&ns]);
     create_job(&conn, &ns, job).await;
-    let j = ObjKey::new(&ns, "consumer-x7k2p");
-    let (kq, kl) = (QueueKey::new("rabbitmq", &rq), QueueKey::new("redis", &list));
-    m.until("the ScaledJob's Job linked to both trigger queues, and read", |m| {
-        let linked = m.queues.linked_jobs(&kq).any(|x| *x == j) && m.queues.linked_jobs(&kl).any(|x| *x == j);
-        (linked
-            && m.queue("rabbitmq", &rq)?.reading.ready == Some(3)
-            && m.queue("redis", &list)?.reading.ready == Some(2))
-        .then_some(())
-    })
-    .await;
+    for (source, queue, ready) in [("rabbitmq", &rq, "ready 3 "), ("redis", &list, "ready 2 ")] {
+        q.open(source, queue);
+        // The name may be cut in the middle; its end tells it apart.
+        let detail = q.until_shown(&[ready, "-x7k2p"]);
+        let linked = detail.lines().skip_while(|l| !l.starts_with("JOBS FED")).any(|l| l.contains("-x7k2p"));
+        assert!(linked, "{queue} feeds the ScaledJob's Job:\n{detail}");
+        q.back();
+    }
     drop_namespace(&conn, &ns).await;
     delete_queue(&b, &rq).await;
     let _: () = redis::cmd("DEL").arg(&list).query_async(&mut r).await.unwrap();
@@ -863,7 +773,7 @@ async fn keda_scaledjob_triggers_link_its_jobs() {
 
 /// Queues found rather than named: RabbitMQ queues matching `queue_regex`
 /// (listed through the management API) and rediswq queues found by SCAN of
-/// their `:processing` lists.
+/// their `:processing` lists, each listed once by its name.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn queues_are_discovered_by_regex_and_scan() {
     let _brokers = BROKERS.read().await;
@@ -882,20 +792,15 @@ async fn queues_are_discovered_by_regex_and_scan() {
          [[rabbitmq]]\nname = \"rabbitmq\"\nurl_env = \"BATCHTOP_AMQP_URL\"\nmanagement_url_env = \"BATCHTOP_RABBITMQ_API\"\nqueue_regex = \"^{prefix}-\"\n\
          [[redis]]\nname = \"redis\"\nurl_env = \"BATCHTOP_REDIS_URL\"\nscan = \"{prefix}*:processing\"\n"
     );
-    let (config, problems) = config::parse(&text, Path::new("e2e.toml"), &|n| std::env::var(n).ok());
-    assert!(problems.is_empty(), "{problems:?}");
-    let (mut m, _conn) = Monitor::start(config, &["default"]).await;
-    m.until("both regex queues and the scanned list", |m| {
-        let a = m.queue("rabbitmq", &qa)?.reading.ready == Some(1);
-        let b = m.queue("rabbitmq", &qb)?.reading.ready == Some(2);
-        let l = m.queue("redis", &list)?;
-        (a && b && l.reading.ready == Some(3) && l.reading.in_flight == Some(1)).then_some(())
-    })
-    .await;
-    assert!(
-        m.queues.by_key.keys().all(|k| !k.name.contains(":processing")),
-        "a rediswq queue is listed once, by its name"
-    );
+    let mut q = QueueScreen::start(&text, &["default"]);
+    let ready = |s: &Screen, name: &str| row_of(s, name).and_then(|r| r.split_whitespace().nth(2).map(str::to_string));
+    q.c.wait_until("both regex queues and the scanned list", SCREEN_DEADLINE, |s| {
+        (ready(s, &qa)? == "1" && ready(s, &qb)? == "2" && ready(s, &list)? == "3").then_some(())
+    });
+    assert!(!q.c.text().contains(":processing"), "a rediswq queue is listed once, by its name:\n{}", q.c.text());
+    q.open("redis", &list);
+    q.until_shown(&["ready 3 · in flight 1"]);
+    drop(q);
     delete_queue(&b, &qa).await;
     delete_queue(&b, &qb).await;
     let _: () = redis::cmd("DEL").arg(&list).arg(&processing).query_async(&mut r).await.unwrap();
@@ -910,17 +815,13 @@ async fn empty_queue_with_running_pods_is_warned_about() {
     let ns = unique("empty");
     let q = unique("empty-q");
     publish(&b, &q, &[], true).await;
-    let (mut m, conn) = Monitor::start(test_config(&b, &[], &[], &[]), &[&ns]).await;
+    let conn = admin().await;
     namespace(&conn, &ns).await;
+    let mut screen = QueueScreen::start(&test_config(&b, "", &[], &[], &[]), &[&ns]);
     create_job(&conn, &ns, amqp_job("job-waiting", &q, 2, true)).await;
-    let j = ObjKey::new(&ns, "job-waiting");
-    let w = m
-        .until("queue empty but pods running", |m| {
-            m.warnings().into_iter().find(|w| w.kind == WarningKind::EmptyButRunning && w.jobs.contains(&j))
-        })
-        .await;
-    assert!(w.message.starts_with("queue empty but") && w.message.contains("still running"), "{}", w.message);
-    assert!(m.warnings().iter().any(|w| w.kind == WarningKind::CompletionsAboveItems && w.jobs.contains(&j)));
+    screen.open("rabbitmq", &q);
+    let detail = screen.until_shown(&["queue empty but", "still running", "will block waiting for work"]);
+    assert!(detail.contains("job-waiting"), "{detail}");
     drop_namespace(&conn, &ns).await;
     delete_queue(&b, &q).await;
 }
@@ -936,8 +837,7 @@ async fn secret_broker_url_is_read_only_when_allowed() {
     let ns = unique("secret");
     let q = unique("secret-q");
     publish(&b, &q, &[b"1", b"2"], true).await;
-    let (_, conn) =
-        Live::start(&env().context, Scope { namespaces: Namespaces::All, selector: None, kinds: vec![] }).await;
+    let conn = admin().await;
     namespace(&conn, &ns).await;
     let secret: Secret = serde_json::from_value(serde_json::json!({
         "metadata": {"name": "broker", "namespace": ns},
@@ -949,29 +849,23 @@ async fn secret_broker_url_is_read_only_when_allowed() {
     job["spec"]["template"]["spec"]["containers"][0]["env"][0] =
         serde_json::json!({"name": "BROKER_URL", "valueFrom": {"secretKeyRef": {"name": "broker", "key": "url"}}});
     create_job(&conn, &ns, job).await;
-    let j = ObjKey::new(&ns, "job-secret");
-    let key = QueueKey::new("rabbitmq", &q);
 
-    // Default config: the Job is seen, but nothing links it (no URL without the Secret).
-    let (mut m, _) = Monitor::start(test_config(&b, &[], &[], &[]), &[&ns]).await;
-    m.until("the Job, with its secret env reference", |m| {
-        m.state.jobs.get(&j).filter(|job| job.spec.secret_env.iter().any(|r| r.name == "BROKER_URL")).map(|_| ())
-    })
-    .await;
-    m.polls("rabbitmq", 2).await;
-    assert!(m.queues.queues_of_job(&j).next().is_none(), "not linked without allow_secrets");
-    assert!(m.queues.secrets.is_empty(), "no Secret was read");
-    drop(m);
+    // Default config: the Job is on screen, but nothing links it (no URL without the Secret).
+    let mut c =
+        console(&["--config", &ConfigFile::new(&test_config(&b, "", &[], &[], &[])).0.to_string_lossy(), "-n", &ns])
+            .spawn();
+    c.wait_for("job-secret");
+    c.press(&[Key::Char('5')]);
+    // The queue is not configured, and without the Secret nothing names it.
+    c.wait_for("Queues [");
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(!c.text().contains(&q), "not linked without allow_secrets:\n{}", c.text());
+    drop(c);
 
-    let mut config = test_config(&b, &[], &[], &[]);
-    config.allow_secrets = true;
-    let (mut m, _) = Monitor::start(config, &[&ns]).await;
-    m.until("linked through the Secret's URL, and read", |m| {
-        (m.queues.linked_jobs(&key).any(|x| *x == j) && m.queue("rabbitmq", &q)?.reading.ready == Some(2)).then_some(())
-    })
-    .await;
-    let shown = format!("{:?}{:?}", m.queues.summaries(), m.queues.sources);
-    assert!(!shown.contains("guest:guest"), "{shown}");
+    let mut screen = QueueScreen::start(&test_config(&b, "allow_secrets = true", &[], &[], &[]), &[&ns]);
+    screen.open("rabbitmq", &q);
+    let detail = screen.until_shown(&["ready 2 ", "job-secret"]);
+    assert!(!detail.contains("guest:guest"), "{detail}");
     drop_namespace(&conn, &ns).await;
     delete_queue(&b, &q).await;
 }

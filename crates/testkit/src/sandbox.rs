@@ -122,6 +122,19 @@ pub fn drain_ignore() -> String {
     sandbox(&["drain-ignore", "--uncordon"])
 }
 
+/// A connection to the sandbox as `context` (one of the kubeconfig's users).
+pub async fn connect_as(context: &str) -> Cluster {
+    let env = env();
+    cluster::connect(Some(&env.kubeconfig), Some(context))
+        .await
+        .unwrap_or_else(|e| panic!("cannot connect to the sandbox (context {context}): {e}"))
+}
+
+/// A connection to the sandbox as its admin (the kubeconfig's current context).
+pub async fn admin() -> Cluster {
+    connect_as(&env().context).await
+}
+
 /// The real watches feeding a State, as the console runs them.
 pub struct Live {
     pub state: State,
@@ -131,8 +144,7 @@ pub struct Live {
 
 impl Live {
     pub async fn start(context: &str, scope: Scope) -> (Live, Cluster) {
-        let env = env();
-        let conn = cluster::connect(Some(&env.kubeconfig), Some(context)).await.expect("connect to the sandbox");
+        let conn = connect_as(context).await;
         let (tx, rx) = mpsc::channel(4096);
         let handles = spawn_watches(&conn.client, &scope, tx);
         (Live { state: State::default(), rx, _handles: handles }, conn)
