@@ -8,9 +8,8 @@
 //!   explanation, RBAC refusals are explained, hostile lines print harmlessly.
 //! - The log source as the console uses it (`source::logs`): following a pod
 //!   shows lines appended after opening.
-//! - The console's model (`App`, the log screen, the `Follower` the runner
-//!   uses) driven with keys and drawn to a test backend: index 3's log, its
-//!   init container chosen, the bad-TLS explanation on screen.
+//! - The real console in a pseudo-terminal: index 3's log, its init
+//!   container chosen, the bad-TLS explanation, following the ticker.
 //!
 //! Scenarios used: indexed, wq-coarse, logs (tests/sandbox/scenarios/logs).
 //! Needs `eval "$(tests/sandbox/sandbox env)"` (fails with that message otherwise).
@@ -19,22 +18,13 @@ use std::collections::BTreeSet;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-use crate::support::batchtop;
-use batchtop::console::keys::Command;
-use batchtop::console::state::{App, ConnectionState, Shown, Target};
-use batchtop::console::update::Msg;
-use batchtop::ui::theme::Theme;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crate::support::{batchtop, console};
 use model::logs::buffer::{LogEvent, StreamStatus};
 use model::logs::explain::LogProblem;
 use model::logs::request::{LogRequest, LogTarget};
-use model::scope::{Namespaces, Scope};
-use model::{Kind, ObjKey, State};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use source::cluster::Cluster;
-use source::logs::{self, Follower};
-use testkit::sandbox::{DEADLINE, Live, admin, env, kubectl_json};
+use source::logs;
+use testkit::pty::{Console, Key};
+use testkit::sandbox::{DEADLINE, admin, env, kubectl_json};
 
 const LOGS_NS: &str = "logs";
 
@@ -299,129 +289,74 @@ async fn the_log_source_explains_the_pending_csr_and_ends() {
 
 // ---------------------------------------------------------------- the console
 
-fn press(app: &mut App, code: KeyCode) {
-    app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+/// The real console on `namespace`'s Pods screen, filtered to `pod` and its row selected.
+fn console_on_pod(namespace: &str, pod: &str) -> Console {
+    let mut c = console(&["-n", namespace]).size(160, 30).spawn();
+    c.wait_for("watches");
+    c.press(&[Key::Char('3'), Key::Char('/')]);
+    c.type_text(pod);
+    c.press(&[Key::Enter]);
+    // The filter's text is in the title too: wait for the pod's own row.
+    c.wait_until(&format!("the row of {pod}"), DEADLINE, |s| {
+        let (_, rows) = s.size();
+        (2..rows).find(|r| s.row(*r).starts_with(pod))
+    });
+    c
 }
 
-fn screen(app: &mut App, width: u16, height: u16) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    let mut shown = Shown::Nothing;
-    terminal.draw(|f| shown = batchtop::ui::draw(f, app, &Theme::default_16())).unwrap();
-    app.update(Msg::Shown(shown));
-    let buf = terminal.backend().buffer().clone();
-    for cell in buf.content() {
-        assert!(!cell.symbol().chars().any(char::is_control), "control character on screen: {:?}", cell.symbol());
-    }
-    (0..buf.area.height)
-        .map(|y| (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect::<String>())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// The console's model on the live state of `namespace`, as the runner feeds it.
-async fn console(namespace: &str, ready: impl FnMut(&State) -> Option<ObjKey>) -> (App, ObjKey, Cluster) {
-    let scope = Scope {
-        namespaces: Namespaces::Only(vec![namespace.into()]),
-        selector: None,
-        kinds: vec![Kind::Job, Kind::Pod],
-    };
-    let (mut live, conn) = Live::start(&env().context, scope).await;
-    let pod = live.until("the pod to show", ready).await;
-    let target =
-        Target { context: conn.context.clone(), namespaces: Namespaces::Only(vec![namespace.into()]), selector: None };
-    let mut app = App::new(target, vec![conn.context.clone()], chrono::Utc::now());
-    app.state = live.state;
-    app.connection = ConnectionState::Connected;
-    (app, pod, conn)
-}
-
-/// Runs the log screen's streams (as the runner does) until the screen shows `text`.
-async fn run_until_shown(app: &mut App, follower: &mut Follower, conn: &Cluster, text: &str) -> String {
-    run_until(app, follower, conn, text, |shown| shown.contains(text)).await
-}
-
-/// Runs the log screen's streams (as the runner does) until `ready(screen)`.
-// The only error of `timeout_at` is `Elapsed`: the deadline passed.
-#[allow(clippy::match_wild_err_arm)]
-async fn run_until(
-    app: &mut App,
-    follower: &mut Follower,
-    conn: &Cluster,
-    text: &str,
-    ready: impl Fn(&str) -> bool,
-) -> String {
-    let deadline = tokio::time::Instant::now() + DEADLINE;
+/// The pod of indexed-job's index 3 that ran to the end, from kubectl.
+fn finished_pod_of_index_3() -> String {
+    let start = Instant::now();
     loop {
-        let want = app.logs.as_ref().map(|v| (v.generation, &v.request));
-        follower.sync(Some(&conn.client), want);
-        let shown = screen(app, 100, 24);
-        if ready(&shown) {
-            return shown;
+        let list = kubectl_json(&["get", "pods", "-n", "indexed", "-l", "batch.kubernetes.io/job-completion-index=3"]);
+        let done = list["items"].as_array().into_iter().flatten().find(|p| p["status"]["phase"] == "Succeeded");
+        if let Some(name) = done.and_then(|p| p["metadata"]["name"].as_str()) {
+            return name.to_string();
         }
-        match tokio::time::timeout_at(deadline, follower.next()).await {
-            Ok((generation, events)) => {
-                app.update(Msg::Logs { generation, events });
-            }
-            Err(_) => panic!("{text:?} not on screen within {DEADLINE:?}:\n{shown}"),
-        }
+        assert!(start.elapsed() < DEADLINE, "no finished pod of index 3 within {DEADLINE:?}");
+        std::thread::sleep(Duration::from_millis(500));
     }
 }
 
-#[tokio::test]
-async fn console_shows_index_3_and_its_init_container() {
-    let (mut app, pod, conn) = console("indexed", |s| {
-        s.pods
-            .values()
-            .find(|p| p.job.as_deref() == Some("indexed-job") && p.completion_index == Some(3) && p.is_terminal())
-            .map(|p| p.key.clone())
-    })
-    .await;
-    app.command(Command::ShowTab(2));
-    app.view_mut().selected = Some(pod.clone());
-    press(&mut app, KeyCode::Char('l'));
-    assert!(app.logs.is_some(), "l opens the log screen");
-    let mut follower = Follower::default();
-    let shown = run_until_shown(&mut app, &mut follower, &conn, "xuq").await;
-    assert!(shown.contains(&format!("logs: pod indexed/{}", pod.name)), "{shown}");
+#[test]
+fn console_shows_index_3_and_its_init_container() {
+    let pod = finished_pod_of_index_3();
+    let mut c = console_on_pod("indexed", &pod);
+    c.press(&[Key::Char('l')]);
+    let shown = c.wait_for("xuq");
+    assert!(shown.contains(&format!("logs: pod indexed/{pod}")), "{shown}");
     // c opens the container chooser: default, input (init), worker.
-    press(&mut app, KeyCode::Char('c'));
-    let chooser = screen(&mut app, 100, 24);
-    assert!(chooser.contains("input  init container") && chooser.contains("worker  container"), "{chooser}");
-    press(&mut app, KeyCode::Down);
-    press(&mut app, KeyCode::Enter);
-    assert_eq!(app.logs.as_ref().unwrap().request.container.as_deref(), Some("input"));
-    let shown = run_until_shown(&mut app, &mut follower, &conn, "wrote qux to /input/data.txt").await;
+    c.press(&[Key::Char('c')]);
+    c.wait_for_all(&["input  init container", "worker  container"]);
+    c.press(&[Key::Down, Key::Enter]);
+    let shown = c.wait_for("wrote qux to /input/data.txt");
     assert!(!shown.contains("xuq"), "the worker's lines went with the switch:\n{shown}");
-    // i on the pod: every pod of index 3, prefixed.
-    press(&mut app, KeyCode::Esc);
-    assert!(app.logs.is_none(), "Esc closes the log screen");
-    press(&mut app, KeyCode::Char('i'));
-    run_until_shown(&mut app, &mut follower, &conn, "#3 xuq").await;
+    // Esc closes the log screen; i on the pod: every pod of index 3, prefixed.
+    c.press(&[Key::Esc]);
+    c.wait_gone("logs: pod");
+    c.press(&[Key::Char('i')]);
+    c.wait_for("#3 xuq");
 }
 
-#[tokio::test]
-async fn console_follows_and_explains_the_pending_csr() {
-    let ticker = running_pod_of("ticker");
+#[test]
+fn console_follows_and_explains_the_pending_csr() {
     let csr = running_pod_of("csr-pending");
-    let (mut app, _, conn) = console(LOGS_NS, |s| {
-        let both = [&ticker, &csr].iter().all(|n| s.pods.get(&ObjKey::new(LOGS_NS, n.as_str())).is_some());
-        both.then(|| ObjKey::new(LOGS_NS, csr.as_str()))
-    })
-    .await;
-    let mut follower = Follower::default();
-    app.command(Command::ShowTab(2));
-    app.view_mut().selected = Some(ObjKey::new(LOGS_NS, csr.as_str()));
-    press(&mut app, KeyCode::Char('l'));
-    let shown = run_until_shown(&mut app, &mut follower, &conn, "refuses TLS connections").await;
+    let mut c = console_on_pod(LOGS_NS, &csr);
+    c.press(&[Key::Char('l')]);
+    let shown = c.wait_for("refuses TLS connections");
     assert!(shown.contains("kubelet-serving certificate signing request (CSR) is pending"), "{shown}");
     assert!(shown.contains("kubectl get csr"), "{shown}");
-    // Back, then the ticker: following shows the lines written after opening.
-    press(&mut app, KeyCode::Esc);
+    drop(c);
+    // The ticker: following shows the lines written after opening.
+    let ticker = running_pod_of("ticker");
+    let mut c = console_on_pod(LOGS_NS, &ticker);
     let before = kubectl_logs_last_tick(&ticker);
-    app.view_mut().selected = Some(ObjKey::new(LOGS_NS, ticker.as_str()));
-    press(&mut app, KeyCode::Char('l'));
+    c.press(&[Key::Char('l')]);
     let last_tick_on = |s: &str| s.lines().filter_map(|l| l.trim().strip_prefix("tick ")?.parse::<u64>().ok()).max();
     let want = format!("tick {} or later", before + 3);
-    run_until(&mut app, &mut follower, &conn, &want, |s| last_tick_on(s).is_some_and(|t| t >= before + 3)).await;
-    assert!(app.logs.as_ref().unwrap().following());
+    let shown = c.wait_until(&want, DEADLINE, |s| {
+        let text = s.text();
+        last_tick_on(&text).is_some_and(|t| t >= before + 3).then_some(text)
+    });
+    assert!(shown.contains("following"), "the view follows new lines:\n{shown}");
 }

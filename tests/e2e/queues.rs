@@ -614,7 +614,7 @@ async fn sources_reconnect_after_a_broker_restart() {
     for (component, name, other, other_ready) in [("redis", &list, &rq, "2"), ("rabbitmq", &rq, &list, "3")] {
         sandbox(&["stop", component]);
         let row = q.c.wait_until(&format!("{component} reconnecting"), DEADLINE, |s| {
-            row_of(s, name).filter(|r| ["reconnect", "unreachable", "retry"].iter().any(|w| r.contains(w)))
+            row_of(s, name).filter(|r| ["reconnect", "unreachable", "retry", "down"].iter().any(|w| r.contains(w)))
         });
         // The other source keeps working meanwhile; no password is shown.
         q.c.wait_until("the other source still ok", SCREEN_DEADLINE, |s| healthy(s, other, other_ready).then_some(()));
