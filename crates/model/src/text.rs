@@ -226,7 +226,7 @@ mod tests {
             proptest::prop_assert!(s + f + a <= width, "{s}+{f}+{a} > {width}");
             if complete {
                 proptest::prop_assert_eq!((s, f, a), (width, 0, 0));
-            } else if width > 1 && !target.is_some_and(|t| succeeded >= t) {
+            } else if width > 1 && target.is_none_or(|t| succeeded < t) {
                 proptest::prop_assert!(s < width, "full before the target or Complete");
             }
         }
