@@ -64,6 +64,22 @@ pub fn fit_middle(s: &str, width: usize) -> String {
     out
 }
 
+/// `word` and then `detail` ("stuck" + ": 1 orphaned") in `width` cells,
+/// cutting the detail and never the word: the word is what one reads a status
+/// or health column for. Only the word when the detail has no useful room.
+pub fn fit_word(word: &str, detail: &str, width: usize) -> String {
+    let word_width: usize = word.chars().map(|c| c.width().unwrap_or(0)).sum();
+    let room = width.saturating_sub(word_width);
+    let detail_width: usize = detail.chars().map(|c| c.width().unwrap_or(0)).sum();
+    if detail_width <= room {
+        format!("{word}{detail}")
+    } else if room >= 4 {
+        format!("{word}{}", fit(detail, room))
+    } else {
+        word.to_string()
+    }
+}
+
 /// Text from the cluster (condition messages, event messages, errors) made safe
 /// for the terminal by the model's sanitiser: no escape sequences, no control
 /// characters, one line.
@@ -162,6 +178,14 @@ mod tests {
         assert_eq!(fit_middle("job-pod-failure-policy-config-issue", 20).chars().count(), 20);
         assert_eq!(fit_middle("short", 20), "short");
         assert_eq!(fit_middle("abcdefghij", 5), "abcd…");
+    }
+
+    #[test]
+    fn fit_word_cuts_the_detail_and_keeps_the_word() {
+        assert_eq!(fit_word("stuck", ": 1 orphaned", 20), "stuck: 1 orphaned");
+        assert_eq!(fit_word("stuck", ": 1 orphaned", 12), "stuck: 1 or…");
+        assert_eq!(fit_word("stuck", ": 1 orphaned", 7), "stuck", "no room for a useful detail");
+        assert_eq!(fit_word("stuck", ": 1 orphaned", 3), "stuck", "the word even when the cell is narrower");
     }
 
     #[test]
