@@ -39,11 +39,15 @@ pub fn render<T>(frame: &mut Frame, area: Rect, view: &View, theme: &Theme, tabl
         return Shown::Nothing;
     }
     // Measured over every row the screen lists, not just this page, so widths
-    // do not jump while scrolling.
+    // do not jump while scrolling; an empty table by its titles.
     let specs: Vec<Column> = (0..table.columns.len())
-        .map(|col| match columns::measure_rows(table.items, col, table.measure) {
-            Some(m) => table.columns[col].measured(m),
-            None => table.columns[col],
+        .map(|col| {
+            let measure = if table.items.is_empty() {
+                Some(Measure::default())
+            } else {
+                columns::measure_rows(table.items, col, table.measure)
+            };
+            measure.map_or(table.columns[col], |m| table.columns[col].measured(m))
         })
         .collect();
     let fitted = columns::fit(&specs, inner.width, SPACING);
