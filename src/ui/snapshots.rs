@@ -182,7 +182,7 @@ fn forbidden_and_retrying_watches() {
     // The limited user's context (the one RBAC refuses the nodes), whose watch
     // was forbidden from the start and so never listed a node.
     a.target.context = "sandbox-limited".into();
-    a.state.nodes = Default::default();
+    a.state.nodes = model::Store::default();
     let now = a.now;
     let forbidden = WatchHealth::Forbidden {
         message: "nodes is forbidden: User \"limited\" cannot list resource \"nodes\" at the cluster scope".into(),

@@ -1,0 +1,190 @@
+//! Every screen and every dialog, built once here: the 80x24 snapshots the
+//! other snapshot files do not already take (logs, the context picker, the
+//! selector prompt, each kind of confirmation, the action history), and the
+//! checks that each of them draws at 60x20, and at any size down to 20x5,
+//! without a panic.
+
+use action::{Action, ActionId, Outcome, Step};
+use model::ObjKey;
+use model::logs::buffer::{LogEvent, ReadLine, StreamId};
+use model::logs::request::{LogRequest, LogTarget};
+use model::sanitize::sanitize_line;
+use proptest::prelude::*;
+
+use super::snapshots::snap;
+use crate::console::keys::Command;
+use crate::console::state::{App, ConfirmDialog, ContainerChoice, LogView, Popup, Route, View};
+use crate::test_support::{allow, render_text, sample_app};
+
+fn showing(route: Route) -> App {
+    let mut app = sample_app();
+    app.queues = testkit::sample::queues(&app.state.jobs);
+    match route {
+        Route::Jobs => {}
+        Route::CronJobs => app.tab = 1,
+        Route::Pods { job: None } => app.tab = 2,
+        Route::Nodes => app.tab = 3,
+        Route::Queues => app.tab = 4,
+        detail => app.details.push(View::new(detail)),
+    }
+    app
+}
+
+fn job(ns: &str, name: &str) -> ObjKey {
+    ObjKey::new(ns, name)
+}
+
+/// The merged log of a work-queue Job's two pods, one line in colour (ANSI
+/// from the worker), one a search match.
+pub(super) fn logs_app() -> App {
+    let mut app = showing(Route::JobDetail(job("wq-coarse", "job-wq-1")));
+    let request = LogRequest::new("wq-coarse", LogTarget::Job { name: "job-wq-1".into(), index: None });
+    let containers = vec![ContainerChoice { name: "c".into(), init: false }];
+    let mut view = LogView::new(request, app.log_limits, containers);
+    let stream = |pod: &str| StreamId { pod: pod.into(), container: "c".into() };
+    let lines =
+        |texts: &[&str]| texts.iter().map(|t| ReadLine { ts: None, text: sanitize_line(t.as_bytes()) }).collect();
+    view.apply(vec![
+        LogEvent::Joined { stream: stream("job-wq-1-abcde"), index: None },
+        LogEvent::Joined { stream: stream("job-wq-1-fghij"), index: None },
+        LogEvent::Lines { stream: stream("job-wq-1-abcde"), lines: lines(&["Processing apple", "Done apple"]) },
+        LogEvent::Lines {
+            stream: stream("job-wq-1-fghij"),
+            lines: lines(&["Processing banana", "\x1b[31mERROR\x1b[0m banana: retry 1/3", "\x1b[32mok\x1b[0m banana"]),
+        },
+    ]);
+    view.buffer.set_search("banana");
+    app.logs = Some(view);
+    app.details.push(View::new(Route::Logs));
+    app
+}
+
+/// `action` on `targets` waiting for `y`, allowed by RBAC.
+pub(super) fn confirming(mut app: App, id: ActionId, targets: Vec<ObjKey>) -> App {
+    let action = Action::new(id, "sandbox", targets);
+    allow(&mut app, &action);
+    app.popup = Some(Popup::Confirm(Box::new(ConfirmDialog::new(action))));
+    app
+}
+
+/// The history after a cordon that worked and a delete that failed.
+fn history_app() -> App {
+    let mut app = sample_app();
+    let now = app.now;
+    let finished = |app: &mut App, action: Action, target: &str, result: Result<String, String>| {
+        let (id, _) = app.actions.start(now, &action);
+        let steps = vec![Step { target: target.into(), result }];
+        let outcome =
+            Outcome { action: action.describe(), context: "sandbox".into(), started: now, finished: now, steps };
+        app.actions.history.finish(id, &outcome);
+    };
+    finished(
+        &mut app,
+        Action::new(ActionId::CordonNode, "sandbox", vec![job("", "kwok-node-1")]),
+        "kwok-node-1",
+        Ok("cordoned".into()),
+    );
+    finished(
+        &mut app,
+        Action::new(ActionId::DeleteJob, "sandbox", vec![job("indexed", "indexed-job")]),
+        "indexed/indexed-job",
+        Err("jobs.batch \"indexed-job\" is forbidden: User \"limited\" cannot delete resource".into()),
+    );
+    app.popup = Some(Popup::History { scroll: 0 });
+    app
+}
+
+fn with_command(mut app: App, command: Command) -> App {
+    app.command(command);
+    app
+}
+
+/// Every screen and dialog, by name.
+fn every_screen() -> Vec<(&'static str, App)> {
+    let failjob = job("failure-policy", "job-pod-failure-policy-failjob");
+    vec![
+        ("jobs", showing(Route::Jobs)),
+        ("job_detail", showing(Route::JobDetail(job("wq-coarse", "job-wq-1")))),
+        ("job_indexed", showing(Route::JobDetail(job("indexed", "indexed-job")))),
+        ("job_failure_policy", showing(Route::JobDetail(failjob.clone()))),
+        ("cronjobs", showing(Route::CronJobs)),
+        ("cronjob_detail", showing(Route::CronJobDetail(job("cronjob", "hello")))),
+        ("pods", showing(Route::Pods { job: None })),
+        ("pods_of_a_job", showing(Route::Pods { job: Some(failjob.clone()) })),
+        ("nodes", showing(Route::Nodes)),
+        ("queues", showing(Route::Queues)),
+        ("queue_detail", showing(Route::QueueDetail(model::queue::QueueKey::new("redis", "job3")))),
+        ("logs", logs_app()),
+        ("help", with_command(showing(Route::Jobs), Command::Help)),
+        ("filter_prompt", with_command(showing(Route::Jobs), Command::Filter)),
+        ("selector_prompt", with_command(showing(Route::Pods { job: None }), Command::Selector)),
+        ("context_picker", with_command(showing(Route::Jobs), Command::Context)),
+        ("namespace_picker", with_command(showing(Route::Jobs), Command::Namespace)),
+        ("confirm_delete_job", confirming(showing(Route::Jobs), ActionId::DeleteJob, vec![failjob.clone()])),
+        ("confirm_suspend_job", confirming(showing(Route::Jobs), ActionId::SuspendJob, vec![failjob])),
+        (
+            "confirm_trigger_cronjob",
+            confirming(showing(Route::CronJobs), ActionId::TriggerCronJob, vec![job("cronjob", "hello")]),
+        ),
+        ("confirm_cordon_node", confirming(showing(Route::Nodes), ActionId::CordonNode, vec![job("", "kwok-node-1")])),
+        ("confirm_drain_node", confirming(showing(Route::Nodes), ActionId::DrainNode, vec![job("", "kwok-node-1")])),
+        ("action_history", history_app()),
+    ]
+}
+
+/// The screens and dialogs the other snapshot tests do not already take at 80x24.
+const NOT_SNAPSHOTTED_ELSEWHERE: &[&str] = &[
+    "logs",
+    "selector_prompt",
+    "context_picker",
+    "confirm_suspend_job",
+    "confirm_trigger_cronjob",
+    "confirm_cordon_node",
+    "confirm_drain_node",
+    "action_history",
+];
+
+#[test]
+fn screens_not_snapshotted_elsewhere() {
+    for (name, app) in every_screen().into_iter().filter(|(n, _)| NOT_SNAPSHOTTED_ELSEWHERE.contains(n)) {
+        let mut app = app;
+        insta::assert_snapshot!(format!("{name}_80x24"), render_text(&mut app, 80, 24));
+    }
+}
+
+#[test]
+fn logs_at_every_size() {
+    snap!("logs_screen", logs_app());
+}
+
+/// The header's first word and the status bar's context are drawn, whatever the size.
+fn drawn_whole(text: &str, width: u16) -> bool {
+    let rows: Vec<&str> = text.lines().collect();
+    let first = rows.first().map_or("", |r| r.trim_start_matches('"'));
+    let expected = &"batchtop"[..usize::from(width).min(8)];
+    first.starts_with(expected)
+}
+
+#[test]
+fn every_screen_and_dialog_draws_at_60x20() {
+    for (name, mut app) in every_screen() {
+        let text = render_text(&mut app, 60, 20);
+        assert!(drawn_whole(&text, 60), "{name} at 60x20:\n{text}");
+        assert_eq!(text.lines().count(), 20, "{name}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn every_screen_and_dialog_draws_at_any_size_down_to_20x5(
+        width in 20..=160u16, height in 5..=50u16, pick in 0..64usize,
+    ) {
+        let mut screens = every_screen();
+        let count = screens.len();
+        let (name, app) = &mut screens[pick % count];
+        let text = render_text(app, width, height);
+        prop_assert!(drawn_whole(&text, width), "{name} at {width}x{height}:\n{text}");
+    }
+}
