@@ -157,6 +157,42 @@ fn logs_at_every_size() {
     snap!("logs_screen", logs_app());
 }
 
+/// The screen at 80x24 with its styles (`testkit::snapshot::styled`): a lost
+/// selection or a changed colour fails these, where the text alone would not.
+fn styled(mut app: App) -> String {
+    testkit::snapshot::styled(&crate::test_support::render(&mut app, 80, 24))
+}
+
+#[test]
+fn styled_jobs_selection_follows_moves() {
+    let mut app = showing(Route::Jobs);
+    app.command(Command::Down);
+    app.command(Command::Down);
+    insta::assert_snapshot!("styled_jobs_third_row_selected_80x24", styled(app));
+}
+
+#[test]
+fn styled_job_failure_policy() {
+    let app = showing(Route::JobDetail(job("failure-policy", "job-pod-failure-policy-failjob")));
+    insta::assert_snapshot!("styled_job_failure_policy_80x24", styled(app));
+}
+
+#[test]
+fn styled_queues() {
+    insta::assert_snapshot!("styled_queues_80x24", styled(showing(Route::Queues)));
+}
+
+#[test]
+fn styled_logs_keep_the_lines_colours() {
+    insta::assert_snapshot!("styled_logs_80x24", styled(logs_app()));
+}
+
+#[test]
+fn styled_confirm_delete() {
+    let app = confirming(showing(Route::Jobs), ActionId::DeleteJob, vec![job("wq-coarse", "job-wq-1")]);
+    insta::assert_snapshot!("styled_confirm_delete_job_80x24", styled(app));
+}
+
 /// The header's first word and the status bar's context are drawn, whatever the size.
 fn drawn_whole(text: &str, width: u16) -> bool {
     let rows: Vec<&str> = text.lines().collect();

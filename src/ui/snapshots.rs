@@ -53,14 +53,6 @@ fn jobs() {
 }
 
 #[test]
-fn jobs_selected_row_follows_moves() {
-    let mut a = app();
-    a.command(Command::Down);
-    a.command(Command::Down);
-    snap!("jobs_third_row_selected", a);
-}
-
-#[test]
 fn jobs_filtered_by_label_selector() {
     let mut a = app();
     a.tabs[0].labels = Some(LabelFilter {
