@@ -94,6 +94,25 @@ fn history_app() -> App {
     app
 }
 
+/// The Indexed Job with `backoffLimitPerIndex`: indexes 1 and 4
+/// failed (4 pods), 0 and 2 succeeded, 2 running, of 6. Its bar counts the 2
+/// failed indexes, so it still reads as a Job making progress.
+fn per_index_app() -> App {
+    let mut app = sample_app();
+    let now = app.now;
+    let mut j = model::fixtures::indexed_job("indexed", "per-index", 6);
+    j.spec.parallelism = Some(6);
+    j.spec.backoff_limit_per_index = Some(1);
+    j.status.start_time = Some(now - chrono::Duration::minutes(3));
+    (j.status.succeeded, j.status.failed, j.status.active) = (2, 4, 2);
+    j.status.completed_indexes = Some("0,2".into());
+    j.status.failed_indexes = Some("1,4".into());
+    let id = model::WatchId { kind: model::Kind::Job, namespace: None };
+    app.state.apply(model::Update::Applied(id, model::Object::Job(j)), now);
+    app.details.push(View::new(Route::JobDetail(job("indexed", "per-index"))));
+    app
+}
+
 fn with_command(mut app: App, command: Command) -> App {
     app.command(command);
     app
@@ -106,6 +125,7 @@ fn every_screen() -> Vec<(&'static str, App)> {
         ("jobs", showing(Route::Jobs)),
         ("job_detail", showing(Route::JobDetail(job("wq-coarse", "job-wq-1")))),
         ("job_indexed", showing(Route::JobDetail(job("indexed", "indexed-job")))),
+        ("job_indexed_per_index", per_index_app()),
         ("job_failure_policy", showing(Route::JobDetail(failjob.clone()))),
         ("cronjobs", showing(Route::CronJobs)),
         ("cronjob_detail", showing(Route::CronJobDetail(job("cronjob", "hello")))),
@@ -134,6 +154,7 @@ fn every_screen() -> Vec<(&'static str, App)> {
 
 /// The screens and dialogs the other snapshot tests do not already take at 80x24.
 const NOT_SNAPSHOTTED_ELSEWHERE: &[&str] = &[
+    "job_indexed_per_index",
     "logs",
     "selector_prompt",
     "context_picker",
