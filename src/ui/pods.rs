@@ -71,7 +71,8 @@ enum Col {
 /// different nodes must look different) and stays whole.
 const ALL: [(Col, Column); 11] = [
     (Col::Namespace, Column::flex("NAMESPACE", 10, 20, 3)),
-    (Col::Name, Column::flex("NAME", 16, 50, 0).whole()),
+    // Cut in the middle no narrower than this (the Job's name start and the pod's hash).
+    (Col::Name, Column::flex("NAME", 20, 50, 0).whole()),
     (Col::Job, Column::flex("JOB", 10, 40, 6)),
     (Col::Index, Column::fixed("IDX", 3, 2)),
     (Col::Ready, Column::fixed("READY", 5, 6)),

@@ -84,9 +84,10 @@ impl Screen for QueueDetailScreen {
 
 /// The queue, its source and its health are what one reads this screen for:
 /// the sparkline and the rate in are decoration, dropped before they are cut.
+/// The minimums keep a cut name readable: narrower, columns go instead.
 const COLUMNS: [Column; 11] = [
-    Column::flex("SOURCE", 6, 24, 2).whole(),
-    Column::flex("QUEUE", 8, 40, 0).whole(),
+    Column::flex("SOURCE", 8, 24, 2).whole(),
+    Column::flex("QUEUE", 16, 40, 0).whole(),
     Column::fixed("READY", 6, 0),
     Column::fixed("FLIGHT", 6, 0),
     Column::fixed("CONS", 4, 3),
