@@ -13,7 +13,7 @@ use proptest::prelude::*;
 
 use super::snapshots::snap;
 use crate::console::keys::Command;
-use crate::console::state::{App, ConfirmDialog, ContainerChoice, LogView, Popup, Route, View};
+use crate::console::state::{App, ConfirmDialog, ContainerChoice, LogCommand, LogView, Popup, Route, View};
 use crate::test_support::{allow, render_text, sample_app};
 
 fn showing(route: Route) -> App {
@@ -135,6 +135,10 @@ fn every_screen() -> Vec<(&'static str, App)> {
         ("queues", showing(Route::Queues)),
         ("queue_detail", showing(Route::QueueDetail(model::queue::QueueKey::new("redis", "job3")))),
         ("logs", logs_app()),
+        ("logs_container_picker", with_command(logs_app(), Command::Log(LogCommand::ChooseContainer))),
+        ("logs_search_prompt", with_command(logs_app(), Command::Log(LogCommand::Search))),
+        ("logs_range_prompt", with_command(logs_app(), Command::Log(LogCommand::Range))),
+        ("logs_save_prompt", with_command(logs_app(), Command::Log(LogCommand::Save))),
         ("help", with_command(showing(Route::Jobs), Command::Help)),
         ("filter_prompt", with_command(showing(Route::Jobs), Command::Filter)),
         ("selector_prompt", with_command(showing(Route::Pods { job: None }), Command::Selector)),
@@ -152,10 +156,14 @@ fn every_screen() -> Vec<(&'static str, App)> {
     ]
 }
 
-/// The screens and dialogs the other snapshot tests do not already take at 80x24.
+/// The screens and dialogs the other snapshot tests do not already take at
+/// 80x24 (the log screen is `logs_at_every_size`).
 const NOT_SNAPSHOTTED_ELSEWHERE: &[&str] = &[
     "job_indexed_per_index",
-    "logs",
+    "logs_container_picker",
+    "logs_search_prompt",
+    "logs_range_prompt",
+    "logs_save_prompt",
     "selector_prompt",
     "context_picker",
     "confirm_suspend_job",
