@@ -253,3 +253,35 @@ proptest! {
         prop_assert!(drawn_whole(&text, width), "{name} at {width}x{height}:\n{text}");
     }
 }
+
+/// The Pods screen at 120 columns: pods of `batch-nightly-reindex-<n>`
+/// Jobs on `scale-node-<n>` nodes read `scale-n…` and `batch…-090` while
+/// STATUS had 24 cells for `Running`. Widths now follow the content.
+#[test]
+fn pods_at_120_columns_show_node_and_job_names_whole() {
+    use model::fixtures::{job_pod, running};
+    let mut app = sample_app();
+    let now = app.now;
+    let id = model::WatchId { kind: model::Kind::Pod, namespace: None };
+    for n in [88, 89, 90] {
+        let j = model::fixtures::job("scale", &format!("batch-nightly-reindex-{n:03}"));
+        let mut p = job_pod(&j, "x7k2p", "Running", running());
+        p.node = Some(format!("scale-node-{n:03}"));
+        app.state.apply(model::Update::Applied(id.clone(), model::Object::Pod(p)), now);
+    }
+    app.tab = 2;
+    app.tabs[2].filter = "scale".into();
+    let text = render_text(&mut app, 120, 12);
+    for n in [88, 89, 90] {
+        let row =
+            text.lines().find(|l| l.contains(&format!("reindex-{n:03}-x7k2p"))).unwrap_or_else(|| panic!("{text}"));
+        assert!(row.contains(&format!("scale-node-{n:03}")), "node whole: {row}");
+        // The JOB column (the pod name already starts with it) goes last, but
+        // keeps its distinguishing end: pod name, Job and node each show the number.
+        assert_eq!(row.matches(&format!("{n:03}")).count(), 3, "{row}");
+    }
+    let header = text.lines().nth(2).unwrap_or_default();
+    let status_width = header.find("RESTARTS").zip(header.find("STATUS")).map(|(r, s)| r - s);
+    // "Running" is the widest status: its cells and the gap after the column.
+    assert_eq!(status_width, Some("Running".len() + 1), "STATUS as wide as its words: {header}");
+}
