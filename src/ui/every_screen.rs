@@ -285,3 +285,36 @@ fn pods_at_120_columns_show_node_and_job_names_whole() {
     // "Running" is the widest status: its cells and the gap after the column.
     assert_eq!(status_width, Some("Running".len() + 1), "STATUS as wide as its words: {header}");
 }
+
+/// The issue's Queues screen at 80x24 read `holdo… hq` and `stuck…`: every
+/// queue's name and source are whole and its health word is never cut.
+#[test]
+fn queues_at_80_columns_show_names_and_health_words_whole() {
+    let mut app = showing(Route::Queues);
+    // A queue with a long name beside the sample's (a poll reports all of a source's queues).
+    let at = app.now;
+    let mut readings: Vec<_> =
+        app.queues.by_key.values().filter(|q| q.key.source == "rabbitmq").map(|q| q.reading.clone()).collect();
+    readings.push(model::queue::QueueReading {
+        ready: Some(3),
+        ..model::queue::QueueReading::with_status("holdout-hq-priority", model::queue::QueueStatus::Ok)
+    });
+    app.queues.apply(model::queue::QueueUpdate::Polled {
+        source: "rabbitmq".into(),
+        at,
+        readings,
+        management_error: None,
+    });
+    let text = render_text(&mut app, 80, 24);
+    let queues: Vec<_> = app.queues.by_key.values().collect();
+    assert!(queues.len() >= 5, "{text}");
+    for q in queues {
+        let (health, _) = model::queue::queue_health(q, app.queues.source_of(&q.key));
+        let word = if q.orphaned() > 0 { "stuck" } else { health.short_word() };
+        let row = text
+            .lines()
+            .find(|l| l.contains(&format!(" {} ", q.key.name)) && l.contains(&q.key.source))
+            .unwrap_or_else(|| panic!("{} whole in:\n{text}", q.key));
+        assert!(row.trim_end_matches(['"', ' ']).contains(word), "{word} whole: {row}");
+    }
+}
