@@ -7,10 +7,11 @@
 //!    health words) cannot be shown whole;
 //! 2. whole columns are cut (the widest first, never below their floor: a
 //!    status word stays whole; names are cut in the middle by their cells);
-//! 3. the remaining columns go by priority.
+//! 3. the remaining columns go by priority;
+//! 4. a dropped column that fits in what is left comes back.
 //!
-//! Spare width goes to the most important columns first, up to what their
-//! content needs.
+//! Spare width then goes to the most important columns first, up to what
+//! their content needs.
 
 use ratatui::layout::Constraint;
 use unicode_width::UnicodeWidthStr;
