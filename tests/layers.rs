@@ -135,7 +135,7 @@ fn the_testkit_is_never_shipped() {
 }
 
 /// Files that are test modules through and through (declared `#[cfg(test)] mod ...;`).
-const TEST_MODULES: &[&str] = &["tests.rs", "snapshots.rs", "test_support.rs"];
+const TEST_MODULES: &[&str] = &["tests.rs", "snapshots.rs", "every_screen.rs", "test_support.rs"];
 
 /// The Rust files below `dir` with their text, but for test modules.
 fn sources(dir: &Path) -> Vec<(PathBuf, String)> {

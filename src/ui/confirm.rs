@@ -40,11 +40,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, dialog: &
     });
     let border = if confirmation.dangerous { theme.bad } else { theme.border };
     let footer = if access.usable() { " y do it · n/Esc cancel " } else { " n/Esc cancel " };
-    let width = area.width.saturating_sub(4).min(90);
-    // Wrapped lines need room: estimate from the text width.
-    let inner = width.saturating_sub(2).max(1) as usize;
-    let height: usize = lines.iter().map(|l| l.width().max(1).div_ceil(inner)).sum::<usize>() + 2;
-    let rect = super::centered(area, width, (height as u16).min(area.height));
+    let (width, height) = fitted_size(&mut lines, area);
+    let rect = super::centered(area, width, height);
     let block = Block::bordered()
         .border_style(border)
         .title(Span::styled(
@@ -56,6 +53,45 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, dialog: &
     frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), rect);
 }
 
+/// The dialog's size: up to 90 cells wide with a margin; when its lines do
+/// not fit the height that way (a drain at 80x24), as wide as the screen and
+/// without the blank separator lines, so the choices and the RBAC line at the
+/// end stay in sight.
+fn fitted_size(lines: &mut Vec<Line<'static>>, area: Rect) -> (u16, u16) {
+    let height = |lines: &[Line], width: u16| -> usize {
+        let inner = width.saturating_sub(2).max(1) as usize;
+        lines.iter().map(|l| wrapped_rows(&l.to_string(), inner)).sum::<usize>() + 2
+    };
+    let mut width = area.width.saturating_sub(4).min(90);
+    if height(lines, width) > area.height as usize {
+        width = area.width;
+        lines.retain(|l| l.width() > 0);
+    }
+    (width, (height(lines, width) as u16).min(area.height))
+}
+
+/// Rows `text` takes wrapped at word boundaries in `width` cells, as the
+/// dialog's Paragraph wraps it (a word longer than a row runs on).
+fn wrapped_rows(text: &str, width: usize) -> usize {
+    let width = width.max(1);
+    let (mut rows, mut used) = (1, 0);
+    for word in text.split(' ').map(unicode_width::UnicodeWidthStr::width) {
+        if used == 0 {
+            used = word;
+        } else if used + 1 + word <= width {
+            used += 1 + word;
+        } else {
+            rows += 1;
+            used = word;
+        }
+        while used > width {
+            rows += 1;
+            used -= width;
+        }
+    }
+    rows
+}
+
 #[cfg(test)]
 mod tests {
     use action::{Action, ActionId, Options, Propagation};
@@ -63,6 +99,14 @@ mod tests {
 
     use crate::console::state::{ConfirmDialog, Popup};
     use crate::test_support::{allow, render_text, sample_app};
+
+    #[test]
+    fn wrapped_rows_counts_rows_as_words_wrap() {
+        assert_eq!(super::wrapped_rows("", 10), 1);
+        assert_eq!(super::wrapped_rows("aaaa bbbb", 10), 1);
+        assert_eq!(super::wrapped_rows("aaaa bbbb cc", 10), 2, "a word that does not fit starts a row");
+        assert_eq!(super::wrapped_rows("aaaaaaaaaaaaaaaaaaaaaaa", 10), 3, "a long word runs on");
+    }
 
     #[test]
     fn delete_dialog_says_what_happens_and_cycles_propagation() {

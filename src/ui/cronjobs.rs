@@ -12,7 +12,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Cell;
 
 use super::cell;
-use super::columns::Column;
+use super::columns::{Column, Measure};
 use super::list::{self, ListTable};
 use super::screens::Screen;
 use super::theme::Theme;
@@ -66,16 +66,18 @@ enum Col {
     Age,
 }
 
+/// The schedule in words, the last run, the strip of outcomes and the age
+/// are decoration: dropped before a name is cut.
 const ALL: [(Col, Column); 10] = [
     (Col::Namespace, Column::flex("NAMESPACE", 10, 20, 3)),
-    (Col::Name, Column::flex("NAME", 14, 40, 0)),
+    (Col::Name, Column::flex("NAME", 14, 40, 0).whole()),
     (Col::Schedule, Column::flex("SCHEDULE", 11, 20, 1)),
     (Col::Words, Column::flex("WHEN", 16, 40, 5)),
     (Col::Suspend, Column::fixed("SUSPEND", 7, 2)),
     (Col::Active, Column::fixed("ACTIVE", 6, 2)),
     (Col::Last, Column::fixed("LAST", 6, 4)),
-    (Col::Next, Column::fixed("NEXT", 9, 0)),
-    (Col::History, Column::fixed("HISTORY", HISTORY as u16, 3)),
+    (Col::Next, Column::fixed("NEXT", 9, 0).whole()),
+    (Col::History, Column::fixed("HISTORY", HISTORY as u16, 4)),
     (Col::Age, Column::fixed("AGE", 5, 6)),
 ];
 
@@ -176,30 +178,34 @@ fn cronjob_cell(app: &App, theme: &Theme, cj: &CronJobInfo, col: Col, width: u16
     }
 }
 
+/// What column `col` of a CronJob needs: the names and the countdown whole;
+/// the words and the strip as wide as they are given.
+fn cronjob_measure(cj: &CronJobInfo, col: Col, now: Time) -> Option<Measure> {
+    Some(match col {
+        Col::Namespace => Measure::text(&cj.key.namespace),
+        Col::Name => Measure::text(&cj.key.name),
+        Col::Schedule => Measure::text(&format::sanitize(&cj.schedule)),
+        Col::Next => Measure::exact(&next_text(cj, now)),
+        Col::Last => Measure::text(&format::age(cj.last_schedule, now)),
+        Col::Age => Measure::text(&format::age(cj.created, now)),
+        Col::Words | Col::Suspend | Col::Active | Col::History => return None,
+    })
+}
+
 fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, view: &View) -> Shown {
     let rows = rows(app, view);
     let single_ns = matches!(&app.target.namespaces, Namespaces::Only(l) if l.len() == 1);
-    let cols: Vec<(Col, Column)> = ALL
-        .iter()
-        .copied()
-        .filter(|(c, _)| !(single_ns && *c == Col::Namespace))
-        .map(|(c, spec)| {
-            let widest = |f: fn(&CronJobInfo) -> usize| rows.iter().map(|j| f(j)).max().unwrap_or(0);
-            match c {
-                Col::Namespace => (c, spec.fit_content(widest(|j| j.key.namespace.len()))),
-                Col::Name => (c, spec.fit_content(widest(|j| j.key.name.len()))),
-                _ => (c, spec),
-            }
-        })
-        .collect();
+    let cols: Vec<(Col, Column)> = ALL.iter().copied().filter(|(c, _)| !(single_ns && *c == Col::Namespace)).collect();
     let specs: Vec<Column> = cols.iter().map(|(_, c)| *c).collect();
     let cell_of = |c: &&CronJobInfo, col: usize, width: u16| cronjob_cell(app, theme, c, cols[col].0, width);
+    let measure = |c: &&CronJobInfo, col: usize| cronjob_measure(c, cols[col].0, app.now);
     let table = ListTable {
         title: list::title(theme, "CronJobs", rows.len(), app.state.cronjobs.len(), view, SORTS),
         columns: &specs,
         items: &rows,
         key: &key,
         cell: &cell_of,
+        measure: &measure,
         empty: super::empty_text(app, theme, Kind::CronJob, "cronjobs", !view.filter.is_empty()),
     };
     list::render(frame, area, view, theme, table)

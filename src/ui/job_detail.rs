@@ -12,6 +12,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
+use super::columns::{self, Column, Measure};
 use super::screens::Screen;
 use super::theme::Theme;
 use super::{bar, jobs, pods};
@@ -349,33 +350,62 @@ fn notable_conditions(pod: &PodInfo) -> Vec<String> {
         .collect()
 }
 
+/// The parts of a pod's line, fitted like a table's columns (`ui::columns`):
+/// the name, status and node whole before the restarts and age get room.
+const POD_PARTS: [Column; 7] = [
+    Column::flex("", 12, 63, 0).whole(),
+    Column::flex("", 2, 6, 2),
+    Column::flex("", 6, 30, 0).whole(),
+    Column::flex("", 4, 8, 1),
+    Column::flex("", 10, 12, 4),
+    Column::flex("", 8, 40, 3).whole(),
+    Column::flex("", 2, 6, 4),
+];
+
+/// A pod's line as text: name, index, status, exit code, restarts, node, age.
+fn pod_parts(pod: &PodInfo, now: Time) -> [String; 7] {
+    let restarts = pod.restarts();
+    [
+        pod.key.name.clone(),
+        pod.completion_index.map(|i| format!("#{i}")).unwrap_or_default(),
+        format::sanitize(&pod.status_text()),
+        pod.exit_code().map(|code| format!("exit {code}")).unwrap_or_default(),
+        if restarts > 0 { format!("restarts {restarts}") } else { String::new() },
+        pod.node.clone().unwrap_or_else(|| "-".into()),
+        format::age(pod.created, now),
+    ]
+}
+
+fn pod_line(theme: &Theme, pod: &PodInfo, parts: &[String; 7], fitted: &[(usize, u16)]) -> Line<'static> {
+    let exit_style = if pod.exit_code().is_some_and(|c| c != 0) { theme.bad } else { theme.dim };
+    let styles = [theme.text, theme.dim, pods::status_style(theme, pod), exit_style, theme.warn, theme.dim, theme.dim];
+    let mut spans = vec![Span::raw(" ")];
+    for &(i, w) in fitted.iter().filter(|(_, w)| *w > 0) {
+        let w = usize::from(w);
+        // Names keep their distinguishing end (a pod's hash, a node's number).
+        let text = if matches!(i, 0 | 5) { format::fit_middle(&parts[i], w) } else { format::fit(&parts[i], w) };
+        spans.push(Span::styled(format!("{text:<w$} "), styles[i]));
+    }
+    Line::from(spans)
+}
+
 fn pods_section(pods: &[&PodInfo], now: Time, theme: &Theme, width: u16) -> Vec<Line<'static>> {
     let mut out = vec![heading(theme, &format!("Pods ({})  p: pod table", pods.len()))];
     if pods.is_empty() {
         out.push(Line::styled(" none", theme.dim));
     }
-    let name_width = pods.iter().map(|p| p.key.name.len()).max().unwrap_or(10).min(40);
-    for pod in pods {
-        let idx = pod.completion_index.map(|i| format!("#{i}")).unwrap_or_default();
-        let exit = match pod.exit_code() {
-            Some(code) => format!("exit {code}"),
-            None => String::new(),
-        };
-        let mut spans = vec![
-            Span::styled(format!(" {:<name_width$} ", format::fit_middle(&pod.key.name, name_width)), theme.text),
-            Span::styled(format!("{idx:<4} "), theme.dim),
-            Span::styled(format!("{:<18} ", format::sanitize(&pod.status_text())), pods::status_style(theme, pod)),
-            Span::styled(
-                format!("{exit:<8} "),
-                if pod.exit_code().is_some_and(|c| c != 0) { theme.bad } else { theme.dim },
-            ),
-        ];
-        if pod.restarts() > 0 {
-            spans.push(Span::styled(format!("restarts {} ", pod.restarts()), theme.warn));
-        }
-        spans.push(Span::styled(format!("{} ", pod.node.as_deref().unwrap_or("-")), theme.dim));
-        spans.push(Span::styled(format::age(pod.created, now), theme.dim));
-        out.push(Line::from(spans));
+    let parts: Vec<[String; 7]> = pods.iter().map(|p| pod_parts(p, now)).collect();
+    let specs: Vec<Column> = POD_PARTS
+        .iter()
+        .enumerate()
+        .map(|(i, spec)| {
+            let measure = |p: &[String; 7]| if i == 2 { Measure::exact(&p[i]) } else { Measure::text(&p[i]) };
+            spec.measured(parts.iter().map(measure).reduce(Measure::max).unwrap_or_default())
+        })
+        .collect();
+    let fitted = columns::fit(&specs, width.saturating_sub(1), 1);
+    for (pod, parts) in pods.iter().zip(&parts) {
+        out.push(pod_line(theme, pod, parts, &fitted));
         let mut notes = notable_conditions(pod);
         if let Some(reason) = pods::reason(pod).filter(|r| !notes.iter().any(|n| n.contains(r))) {
             notes.insert(0, format::sanitize(&reason));

@@ -11,7 +11,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Cell;
 
-use super::columns::Column;
+use super::columns::{Column, Measure};
 use super::list::{self, ListTable};
 use super::screens::Screen;
 use super::theme::Theme;
@@ -74,18 +74,22 @@ enum Col {
 }
 
 /// Priorities: 0 is always shown; higher numbers are dropped first on narrow
-/// terminals (ACTIVE first: the bar shows active pods) and get spare width
-/// last, so names are shown whole before bars and statuses grow.
+/// terminals (ACTIVE first: the bar shows active pods; then the times, which
+/// are decoration beside the name and status) and get spare width last, so
+/// names are shown whole before bars and statuses grow.
 const ALL: [(Col, Column); 8] = [
     (Col::Namespace, Column::flex("NAMESPACE", 10, 20, 2)),
-    (Col::Name, Column::flex("NAME", 16, 48, 0)),
+    (Col::Name, Column::flex("NAME", 16, 48, 0).whole()),
     (Col::Pattern, Column::flex("PATTERN", 7, 17, 2)),
     (Col::Completions, Column::flex("COMPLETIONS", 10, 22, 1)),
     (Col::Active, Column::fixed("ACTIVE", 6, 5)),
-    (Col::Status, Column::flex("STATUS", 14, 28, 1)),
-    (Col::Elapsed, Column::fixed("ELAPSED", 7, 2)),
+    (Col::Status, Column::flex("STATUS", 8, 28, 1).whole()),
+    (Col::Elapsed, Column::fixed("ELAPSED", 7, 4)),
     (Col::Age, Column::fixed("AGE", 5, 4)),
 ];
+
+/// Cells of bar a completion column asks for beside its label.
+const BAR_WANTED: usize = 10;
 
 /// The Jobs a screen lists, filtered and sorted as its view says.
 pub fn rows<'a>(app: &'a App, view: &View) -> Vec<&'a JobInfo> {
@@ -161,10 +165,12 @@ pub fn phase_style(theme: &Theme, phase: JobPhase) -> ratatui::style::Style {
 
 /// "Failed PodFailurePolicy", "Failing BackoffLimitExceeded", "Running".
 pub fn status_text(job: &JobInfo) -> String {
-    match job.failure_reason() {
-        Some((reason, _)) => format!("{} {}", job.status_text(), format::sanitize(reason)),
-        None => job.status_text().to_string(),
-    }
+    format!("{}{}", job.status_text(), status_detail(job))
+}
+
+/// What follows the status word: " PodFailurePolicy" (the failure reason), or "".
+fn status_detail(job: &JobInfo) -> String {
+    job.failure_reason().map(|(reason, _)| format!(" {}", format::sanitize(reason))).unwrap_or_default()
 }
 
 /// The style of a Job's status: a failing Job (FailureTarget set, pods still
@@ -192,7 +198,7 @@ fn job_cell(theme: &Theme, now: Time, job: &JobInfo, col: Col, width: u16) -> Ce
             let a = job.status.active;
             cell(if a > 0 { a.to_string() } else { "-".into() }, if a > 0 { theme.busy } else { theme.dim })
         }
-        Col::Status => cell(format::fit(&status_text(job), w), status_style(theme, job)),
+        Col::Status => cell(format::fit_word(job.status_text(), &status_detail(job), w), status_style(theme, job)),
         Col::Elapsed => {
             let style = if job.phase() == JobPhase::Running { theme.busy } else { theme.dim };
             cell(job.elapsed(now).map_or_else(|| "-".into(), format::duration), style)
@@ -201,21 +207,29 @@ fn job_cell(theme: &Theme, now: Time, job: &JobInfo, col: Col, width: u16) -> Ce
     }
 }
 
-/// The columns for this target and these rows: the namespace column only when
-/// several namespaces are watched; names no wider than the longest.
-fn columns(app: &App, rows: &[&JobInfo]) -> Vec<(Col, Column)> {
+/// What column `col` of a Job needs: names and the status word whole, the
+/// bar's label whole with room for a bar.
+fn job_measure(now: Time, job: &JobInfo, col: Col) -> Measure {
+    match col {
+        Col::Namespace => Measure::text(&job.key.namespace),
+        Col::Name => Measure::text(&job.key.name),
+        Col::Pattern => Measure::text(job.pattern().as_str()),
+        Col::Completions => {
+            let label = job.progress().label();
+            Measure::word(&label, &format!("{label} {}", "#".repeat(BAR_WANTED)))
+        }
+        Col::Active => Measure::text(&job.status.active.to_string()),
+        Col::Status => Measure::word(job.status_text(), &status_text(job)),
+        Col::Elapsed => Measure::text(&job.elapsed(now).map_or_else(|| "-".into(), format::duration)),
+        Col::Age => Measure::text(&format::age(job.created, now)),
+    }
+}
+
+/// The columns for this target: the namespace column only when several
+/// namespaces are watched.
+fn columns(app: &App) -> Vec<(Col, Column)> {
     let single_ns = matches!(&app.target.namespaces, Namespaces::Only(list) if list.len() == 1);
-    let widest = |f: fn(&JobInfo) -> usize| rows.iter().map(|j| f(j)).max().unwrap_or(0);
-    ALL.iter()
-        .copied()
-        .filter(|(c, _)| !(single_ns && *c == Col::Namespace))
-        .map(|(c, spec)| match c {
-            Col::Namespace => (c, spec.fit_content(widest(|j| j.key.namespace.len()))),
-            Col::Name => (c, spec.fit_content(widest(|j| j.key.name.len()))),
-            Col::Pattern => (c, spec.fit_content(widest(|j| j.pattern().as_str().len()))),
-            _ => (c, spec),
-        })
-        .collect()
+    ALL.iter().copied().filter(|(c, _)| !(single_ns && *c == Col::Namespace)).collect()
 }
 
 /// Renders a table of Jobs (the Jobs screen, or a CronJob's Jobs).
@@ -229,10 +243,11 @@ pub fn render_table(
     total: usize,
 ) -> Shown {
     let rows = rows(app, view);
-    let cols = columns(app, &rows);
+    let cols = columns(app);
     let specs: Vec<Column> = cols.iter().map(|(_, c)| *c).collect();
     let now = app.now;
     let cell_of = |j: &&JobInfo, col: usize, width: u16| job_cell(theme, now, j, cols[col].0, width);
+    let measure = |j: &&JobInfo, col: usize| Some(job_measure(now, j, cols[col].0));
     let filtered = !view.filter.is_empty() || view.labels.is_some();
     let table = ListTable {
         title: list::title(theme, name, rows.len(), total, view, SORTS),
@@ -240,6 +255,7 @@ pub fn render_table(
         items: &rows,
         key: &key,
         cell: &cell_of,
+        measure: &measure,
         empty: super::empty_text(app, theme, Kind::Job, "jobs", filtered),
     };
     list::render(frame, area, view, theme, table)

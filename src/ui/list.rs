@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, 
 
 use model::ObjKey;
 
-use super::columns::{self, Column};
+use super::columns::{self, Column, Measure};
 use super::theme::Theme;
 use crate::console::state::{Shown, View};
 
@@ -23,6 +23,8 @@ pub struct ListTable<'a, T> {
     pub key: &'a dyn Fn(&T) -> ObjKey,
     /// Draws column `col` (an index into `columns`) of an item at `width` cells.
     pub cell: &'a dyn Fn(&T, usize, u16) -> Cell<'static>,
+    /// What column `col` of an item needs (`None`: as wide as it is given, like a bar).
+    pub measure: &'a dyn Fn(&T, usize) -> Option<Measure>,
     /// Shown instead of rows when there are none (loading, forbidden, no match).
     pub empty: Text<'a>,
 }
@@ -36,8 +38,20 @@ pub fn render<T>(frame: &mut Frame, area: Rect, view: &View, theme: &Theme, tabl
     if inner.height == 0 || inner.width == 0 {
         return Shown::Nothing;
     }
-    let fitted = columns::fit(table.columns, inner.width, SPACING);
-    let header = Row::new(fitted.iter().map(|&(i, _)| Cell::from(table.columns[i].title))).style(theme.header);
+    // Measured over every row the screen lists, not just this page, so widths
+    // do not jump while scrolling; an empty table by its titles.
+    let specs: Vec<Column> = (0..table.columns.len())
+        .map(|col| {
+            let measure = if table.items.is_empty() {
+                Some(Measure::default())
+            } else {
+                columns::measure_rows(table.items, col, table.measure)
+            };
+            measure.map_or(table.columns[col], |m| table.columns[col].measured(m))
+        })
+        .collect();
+    let fitted = columns::fit(&specs, inner.width, SPACING);
+    let header = Row::new(fitted.iter().map(|&(i, _)| Cell::from(specs[i].title))).style(theme.header);
     let page = inner.height.saturating_sub(1) as usize;
     if table.items.is_empty() {
         let [head, rest] = ratatui::layout::Layout::vertical([

@@ -79,7 +79,7 @@ pub fn render_view(frame: &mut Frame, area: Rect, view: &LogView, theme: &Theme)
         frame.render_widget(Paragraph::new(problems), problem_area);
         render_body(frame, body, view, theme)
     };
-    frame.render_widget(Paragraph::new(bottom_line(view, theme)), bottom);
+    frame.render_widget(Paragraph::new(bottom_line(view, theme, bottom.width)), bottom);
     if let Mode::Containers { selected } = view.mode {
         render_chooser(frame, body, view, theme, selected);
     }
@@ -143,7 +143,9 @@ fn problem_lines(view: &LogView, theme: &Theme) -> Vec<Line<'static>> {
     out
 }
 
-fn bottom_line(view: &LogView, theme: &Theme) -> Line<'static> {
+/// The prompt being typed, a note, or the search and filter and the key hints
+/// that fit whole in `width` cells (a hint cut to "p pr" helps nobody).
+fn bottom_line(view: &LogView, theme: &Theme, width: u16) -> Line<'static> {
     if let Mode::Input { kind, text } = &view.mode {
         let mut spans =
             vec![Span::styled(kind.prompt(), theme.key), Span::raw(text.clone()), Span::styled("█", theme.dim)];
@@ -174,9 +176,14 @@ fn bottom_line(view: &LogView, theme: &Theme) -> Line<'static> {
         ("r", "range"),
         ("s", "save"),
     ];
+    let mut used: usize = spans.iter().map(Span::width).sum();
     for (k, what) in hints {
-        spans.push(Span::styled(format!(" {k}"), theme.key));
-        spans.push(Span::styled(format!(" {what}"), theme.dim));
+        let hint = [Span::styled(format!(" {k}"), theme.key), Span::styled(format!(" {what}"), theme.dim)];
+        used += hint.iter().map(Span::width).sum::<usize>();
+        if used > usize::from(width) {
+            break;
+        }
+        spans.extend(hint);
     }
     Line::from(spans)
 }

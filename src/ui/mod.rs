@@ -140,4 +140,6 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
 }
 
 #[cfg(test)]
+mod every_screen;
+#[cfg(test)]
 mod snapshots;

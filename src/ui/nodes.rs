@@ -11,7 +11,7 @@ use model::text as format;
 use model::{Kind, NodeInfo, ObjKey, State};
 
 use super::cell;
-use super::columns::Column;
+use super::columns::{Column, Measure};
 use super::list::{self, ListTable};
 use super::screens::Screen;
 use super::theme::Theme;
@@ -45,15 +45,30 @@ impl Screen for NodesScreen {
     }
 }
 
+/// The version and age are decoration: dropped before a node name is cut.
 const COLUMNS: [Column; 7] = [
-    Column::flex("NAME", 12, 40, 0),
+    Column::flex("NAME", 12, 48, 0).whole(),
     Column::fixed("READY", 8, 0),
     Column::fixed("SCHEDULING", 10, 1),
     Column::fixed("PODS", 5, 1),
     Column::flex("TAINTS", 10, 50, 3),
     Column::flex("VERSION", 9, 16, 4),
-    Column::fixed("AGE", 5, 2),
+    Column::fixed("AGE", 5, 5),
 ];
+
+/// The words of the READY column.
+fn ready_word(node: &NodeInfo) -> &'static str {
+    match node.ready {
+        Some(true) => "Ready",
+        Some(false) => "NotReady",
+        None => "Unknown",
+    }
+}
+
+/// The words of the SCHEDULING column.
+fn scheduling_word(node: &NodeInfo) -> &'static str {
+    if node.unschedulable { "cordoned" } else { "enabled" }
+}
 
 /// Watched pods per node that still occupy it (not Succeeded or Failed).
 pub fn pod_counts(state: &State) -> HashMap<&str, usize> {
@@ -91,31 +106,37 @@ fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, view: &View) 
     let now = app_ref.now;
     let cell_of = |n: &&NodeInfo, col: usize, width: u16| -> Cell<'static> {
         match col {
-            0 => cell(format::fit(&n.name, width as usize), theme.text),
-            1 => match n.ready {
-                Some(true) => cell("Ready", theme.ok),
-                Some(false) => cell("NotReady", theme.bad),
-                None => cell("Unknown", theme.warn),
-            },
-            2 => {
-                if n.unschedulable {
-                    cell("cordoned", theme.warn)
-                } else {
-                    cell("enabled", theme.text)
-                }
-            }
+            0 => cell(format::fit_middle(&n.name, width as usize), theme.text),
+            1 => cell(
+                ready_word(n),
+                match n.ready {
+                    Some(true) => theme.ok,
+                    Some(false) => theme.bad,
+                    None => theme.warn,
+                },
+            ),
+            2 => cell(scheduling_word(n), if n.unschedulable { theme.warn } else { theme.text }),
             3 => cell(counts.get(n.name.as_str()).copied().unwrap_or(0).to_string(), theme.text),
             4 => cell(format::fit(&n.taints.join(","), width as usize), theme.dim),
             5 => cell(n.kubelet_version.clone().unwrap_or_default(), theme.dim),
             _ => cell(format::age(n.created, now), theme.dim),
         }
     };
-    let mut columns = COLUMNS;
-    columns[0] = columns[0].fit_content(rows.iter().map(|n| n.name.len()).max().unwrap_or(0));
-    columns[4] = columns[4].fit_content(rows.iter().map(|n| n.taints.join(",").len()).max().unwrap_or(0));
+    let measure = |n: &&NodeInfo, col: usize| -> Option<Measure> {
+        Some(match col {
+            0 => Measure::text(&n.name),
+            1 => Measure::exact(ready_word(n)),
+            2 => Measure::exact(scheduling_word(n)),
+            3 => Measure::text(&counts.get(n.name.as_str()).copied().unwrap_or(0).to_string()),
+            4 => Measure::text(&n.taints.join(",")),
+            5 => Measure::text(n.kubelet_version.as_deref().unwrap_or_default()),
+            _ => Measure::text(&format::age(n.created, now)),
+        })
+    };
     let table = ListTable {
         title: list::title(theme, "Nodes", rows.len(), app_ref.state.nodes.len(), view, SORTS),
-        columns: &columns,
+        columns: &COLUMNS,
+        measure: &measure,
         items: &rows,
         key: &key,
         cell: &cell_of,

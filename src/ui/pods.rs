@@ -10,7 +10,7 @@ use ratatui::style::Style;
 use ratatui::widgets::Cell;
 
 use super::cell;
-use super::columns::Column;
+use super::columns::{Column, Measure};
 use super::list::{self, ListTable};
 use super::screens::Screen;
 use super::theme::Theme;
@@ -66,18 +66,21 @@ enum Col {
 }
 
 /// Higher priorities are dropped first on narrow terminals: READY and JOB
-/// (the pod name starts with the Job's) go before the exit code and reason.
+/// (the pod name starts with the Job's), the age and restarts are decoration
+/// beside the names and status and go first; the node is a name (pods on
+/// different nodes must look different) and stays whole.
 const ALL: [(Col, Column); 11] = [
     (Col::Namespace, Column::flex("NAMESPACE", 10, 20, 3)),
-    (Col::Name, Column::flex("NAME", 16, 50, 0)),
+    // Cut in the middle no narrower than this (the Job's name start and the pod's hash).
+    (Col::Name, Column::flex("NAME", 20, 50, 0).whole()),
     (Col::Job, Column::flex("JOB", 10, 40, 6)),
     (Col::Index, Column::fixed("IDX", 3, 2)),
     (Col::Ready, Column::fixed("READY", 5, 6)),
-    (Col::Status, Column::flex("STATUS", 11, 24, 0)),
+    (Col::Status, Column::flex("STATUS", 11, 24, 0).whole()),
     (Col::Restarts, Column::fixed("RESTARTS", 8, 4)),
     (Col::Exit, Column::fixed("EXIT", 4, 1)),
     (Col::Reason, Column::flex("REASON", 10, 40, 2)),
-    (Col::Node, Column::flex("NODE", 8, 24, 5)),
+    (Col::Node, Column::flex("NODE", 8, 32, 3).whole()),
     (Col::Age, Column::fixed("AGE", 5, 5)),
 ];
 
@@ -152,8 +155,26 @@ fn pod_cell(theme: &Theme, now: Time, pod: &PodInfo, col: Col, width: u16) -> Ce
             None => cell("-", theme.dim),
         },
         Col::Reason => cell(format::fit(&format::sanitize(&reason(pod).unwrap_or_else(dash)), w), theme.warn),
-        Col::Node => cell(format::fit(pod.node.as_deref().unwrap_or("-"), w), theme.dim),
+        Col::Node => cell(format::fit_middle(pod.node.as_deref().unwrap_or("-"), w), theme.dim),
         Col::Age => cell(format::age(pod.created, now), theme.dim),
+    }
+}
+
+/// What column `col` of a pod needs: the status (one word, as kubectl has
+/// it) is never cut.
+fn pod_measure(now: Time, pod: &PodInfo, col: Col) -> Measure {
+    match col {
+        Col::Namespace => Measure::text(&pod.key.namespace),
+        Col::Name => Measure::text(&pod.key.name),
+        Col::Job => Measure::text(pod.job.as_deref().unwrap_or("-")),
+        Col::Index => Measure::text(&pod.completion_index.map_or_else(|| "-".into(), |i| i.to_string())),
+        Col::Ready => Measure::text(&pod.ready_text()),
+        Col::Status => Measure::exact(&format::sanitize(&pod.status_text())),
+        Col::Restarts => Measure::text(&pod.restarts().to_string()),
+        Col::Exit => Measure::text(&pod.exit_code().map_or_else(|| "-".into(), |c| c.to_string())),
+        Col::Reason => Measure::text(&format::sanitize(&reason(pod).unwrap_or_else(|| "-".into()))),
+        Col::Node => Measure::text(pod.node.as_deref().unwrap_or("-")),
+        Col::Age => Measure::text(&format::age(pod.created, now)),
     }
 }
 
@@ -168,20 +189,11 @@ fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, view: &View) 
         .iter()
         .copied()
         .filter(|(c, _)| !((single_ns && *c == Col::Namespace) || (job.is_some() && *c == Col::Job)))
-        .map(|(c, spec)| {
-            let widest = |f: fn(&PodInfo) -> usize| rows.iter().map(|p| f(p)).max().unwrap_or(0);
-            match c {
-                Col::Namespace => (c, spec.fit_content(widest(|p| p.key.namespace.len()))),
-                Col::Name => (c, spec.fit_content(widest(|p| p.key.name.len()))),
-                Col::Job => (c, spec.fit_content(widest(|p| p.job.as_deref().map_or(1, str::len)))),
-                Col::Node => (c, spec.fit_content(widest(|p| p.node.as_deref().map_or(1, str::len)))),
-                _ => (c, spec),
-            }
-        })
         .collect();
     let specs: Vec<Column> = cols.iter().map(|(_, c)| *c).collect();
     let now = app.now;
     let cell_of = |p: &&PodInfo, col: usize, width: u16| pod_cell(theme, now, p, cols[col].0, width);
+    let measure = |p: &&PodInfo, col: usize| Some(pod_measure(now, p, cols[col].0));
     let (name, total) = match &job {
         Some(job) => (format!("Pods of {job}"), app.state.pods_of_job(job).count()),
         None => ("Pods".to_string(), app.state.pods.values().filter(|p| p.job.is_some()).count()),
@@ -193,6 +205,7 @@ fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, view: &View) 
         items: &rows,
         key: &key,
         cell: &cell_of,
+        measure: &measure,
         empty: super::empty_text(app, theme, Kind::Pod, "pods of jobs", filtered),
     };
     list::render(frame, area, view, theme, table)

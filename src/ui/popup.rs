@@ -38,7 +38,8 @@ pub fn render_picker(frame: &mut Frame, area: Rect, theme: &Theme, picker: &Pick
     };
     let widest = choices.iter().map(|c| c.chars().count()).max().unwrap_or(20).max(hint.chars().count());
     let width = (widest as u16 + 6).min(area.width);
-    let height = (choices.len() as u16 + 4).clamp(5, area.height.min(16));
+    // At least 5 rows, but never more than the area (a 20x5 terminal has 3).
+    let height = (choices.len() as u16 + 4).max(5).min(area.height.min(16));
     let rect = super::centered(area, width, height);
     let title = match picker.kind {
         PickerKind::Namespace => " Namespace ",

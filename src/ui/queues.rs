@@ -12,7 +12,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph};
 
-use super::columns::Column;
+use super::columns::{Column, Measure};
 use super::job_detail::{heading, kv};
 use super::list::{self, ListTable};
 use super::screens::Screen;
@@ -82,9 +82,12 @@ impl Screen for QueueDetailScreen {
     }
 }
 
+/// The queue, its source and its health are what one reads this screen for:
+/// the sparkline and the rate in are decoration, dropped before they are cut.
+/// The minimums keep a cut name readable: narrower, columns go instead.
 const COLUMNS: [Column; 11] = [
-    Column::flex("SOURCE", 6, 24, 2),
-    Column::flex("QUEUE", 8, 32, 0),
+    Column::flex("SOURCE", 8, 24, 2).whole(),
+    Column::flex("QUEUE", 16, 40, 0).whole(),
     Column::fixed("READY", 6, 0),
     Column::fixed("FLIGHT", 6, 0),
     Column::fixed("CONS", 4, 3),
@@ -93,7 +96,7 @@ const COLUMNS: [Column; 11] = [
     Column::fixed("ETA", 6, 3),
     Column::flex("HISTORY", 8, 30, 5),
     Column::flex("JOBS", 8, 40, 2),
-    Column::flex("HEALTH", 6, 60, 0),
+    Column::flex("HEALTH", 6, 60, 0).whole(),
 ];
 
 /// Sparkline glyphs, lowest to highest.
@@ -157,9 +160,18 @@ pub fn rows<'a>(app: &'a App, view: &View) -> Vec<&'a QueueState> {
     rows
 }
 
-/// "ok", "not found", "reconnecting: connection refused", "stuck: 1 orphaned",
-/// and its style: an ok queue holding orphaned rediswq leases is stuck.
-fn health_cell(theme: &Theme, q: &QueueState, queues: &Queues) -> (String, Style) {
+/// A queue's health: the word a table shows (never cut: "stuck", "missing",
+/// "retry"), the word a page shows ("not found", "reconnecting"), what is
+/// behind it (": connection refused", ": 1 orphaned") and its style. An ok
+/// queue holding orphaned rediswq leases is stuck.
+struct Health {
+    short: &'static str,
+    long: &'static str,
+    detail: String,
+    style: Style,
+}
+
+fn health_of(theme: &Theme, q: &QueueState, queues: &Queues) -> Health {
     let (health, error) = queue_health(q, queues.source_of(&q.key));
     let orphaned = q.orphaned();
     let style = match health {
@@ -169,51 +181,90 @@ fn health_cell(theme: &Theme, q: &QueueState, queues: &Queues) -> (String, Style
         QueueHealth::Reconnecting => theme.warn,
         QueueHealth::NotFound | QueueHealth::Unreachable | QueueHealth::Error => theme.bad,
     };
-    let text = match (health, error) {
-        (_, Some(e)) => format!("{health}: {}", format::sanitize(&e)),
-        (QueueHealth::Ok, None) if orphaned > 0 => format!("stuck: {orphaned} orphaned"),
-        _ => health.word().to_string(),
-    };
-    (text, style)
+    match (health, error) {
+        (_, Some(e)) => Health {
+            short: health.short_word(),
+            long: health.word(),
+            detail: format!(": {}", format::sanitize(&e)),
+            style,
+        },
+        (QueueHealth::Ok, None) if orphaned > 0 => {
+            Health { short: "stuck", long: "stuck", detail: format!(": {orphaned} orphaned"), style }
+        }
+        _ => Health { short: health.short_word(), long: health.word(), detail: String::new(), style },
+    }
+}
+
+/// "ok", "not found", "reconnecting: connection refused", "stuck: 1 orphaned",
+/// and its style, for a page (the detail, a Job's queue section).
+fn health_cell(theme: &Theme, q: &QueueState, queues: &Queues) -> (String, Style) {
+    let h = health_of(theme, q, queues);
+    (format!("{}{}", h.long, h.detail), h.style)
+}
+
+/// Linked Jobs as the JOBS column lists them.
+fn jobs_text(queues: &Queues, q: &QueueState) -> String {
+    queues.linked_jobs(&q.key).map(|k| k.name.clone()).collect::<Vec<_>>().join(",")
+}
+
+/// The text of a plain column of a queue (not the sparkline or the health).
+/// Queue names come from brokers (SCAN, the management API): sanitised like any outside text.
+fn queue_text(queues: &Queues, q: &QueueState, col: usize) -> String {
+    let window = queues.rate_window;
+    match col {
+        0 => format::sanitize(&q.key.source),
+        1 => format::sanitize(&q.key.name),
+        2 => count(q.reading.ready),
+        3 => count(q.reading.in_flight),
+        4 => count(q.reading.consumers),
+        5 => q.rates(window).map_or_else(|| "-".into(), |r| format::rate(r.rate_in)),
+        6 => q.rates(window).map_or_else(|| "-".into(), |r| format::rate(r.rate_out)),
+        7 => q.eta(window).map_or_else(|| "-".into(), eta_text),
+        _ => jobs_text(queues, q),
+    }
+}
+
+/// Column indexes of the sparkline and the health.
+const HISTORY_COL: usize = 8;
+const HEALTH_COL: usize = 10;
+
+/// What column `col` of a queue needs: names whole, the health word whole,
+/// the sparkline whatever it is given.
+fn queue_measure(theme: &Theme, queues: &Queues, q: &QueueState, col: usize) -> Option<Measure> {
+    match col {
+        HISTORY_COL => None,
+        HEALTH_COL => {
+            let h = health_of(theme, q, queues);
+            Some(Measure::word(h.short, &format!("{}{}", h.short, h.detail)))
+        }
+        _ => Some(Measure::text(&queue_text(queues, q, col))),
+    }
+}
+
+fn queue_cell(theme: &Theme, queues: &Queues, q: &QueueState, col: usize, width: u16) -> Cell<'static> {
+    let w = width as usize;
+    match col {
+        0 => cell(format::fit_middle(&queue_text(queues, q, col), w), theme.dim),
+        1 => cell(format::fit_middle(&queue_text(queues, q, col), w), theme.text),
+        3 => cell(queue_text(queues, q, col), if q.orphaned() > 0 { theme.bad } else { theme.text }),
+        HISTORY_COL => cell(sparkline(&history(q), w), theme.busy),
+        HEALTH_COL => {
+            let h = health_of(theme, q, queues);
+            cell(format::fit_word(h.short, &h.detail, w), h.style)
+        }
+        _ => cell(format::fit(&queue_text(queues, q, col), w), theme.text),
+    }
 }
 
 fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, view: &View) -> Shown {
     let rows = rows(app, view);
     let queues = &app.queues;
-    let window = queues.rate_window;
-    let cell_of = |q: &&QueueState, col: usize, width: u16| -> Cell<'static> {
-        match col {
-            // Queue names come from brokers (SCAN, the management API): sanitised like any outside text.
-            0 => cell(format::fit(&format::sanitize(&q.key.source), width as usize), theme.dim),
-            1 => cell(format::fit_middle(&format::sanitize(&q.key.name), width as usize), theme.text),
-            2 => cell(count(q.reading.ready), theme.text),
-            3 => cell(count(q.reading.in_flight), if q.orphaned() > 0 { theme.bad } else { theme.text }),
-            4 => cell(count(q.reading.consumers), theme.text),
-            5 => cell(q.rates(window).map_or_else(|| "-".into(), |r| format::rate(r.rate_in)), theme.text),
-            6 => cell(q.rates(window).map_or_else(|| "-".into(), |r| format::rate(r.rate_out)), theme.text),
-            7 => cell(q.eta(window).map_or_else(|| "-".into(), eta_text), theme.text),
-            8 => cell(sparkline(&history(q), width as usize), theme.busy),
-            9 => {
-                let jobs: Vec<String> = queues.linked_jobs(&q.key).map(|k| k.name.clone()).collect();
-                cell(format::fit(&jobs.join(","), width as usize), theme.text)
-            }
-            _ => {
-                let (text, style) = health_cell(theme, q, queues);
-                cell(format::fit(&text, width as usize), style)
-            }
-        }
-    };
-    let mut columns = COLUMNS;
-    columns[0] = columns[0].fit_content(rows.iter().map(|q| q.key.source.len()).max().unwrap_or(0));
-    columns[1] = columns[1].fit_content(rows.iter().map(|q| q.key.name.len()).max().unwrap_or(0));
-    let job_width =
-        rows.iter().map(|q| queues.linked_jobs(&q.key).map(|k| k.name.len() + 1).sum::<usize>()).max().unwrap_or(0);
-    columns[9] = columns[9].fit_content(job_width);
-    columns[10] = columns[10]
-        .fit_content(rows.iter().map(|q| health_cell(theme, q, queues).0.chars().count()).max().unwrap_or(0));
+    let cell_of = |q: &&QueueState, col: usize, width: u16| queue_cell(theme, queues, q, col, width);
+    let measure = |q: &&QueueState, col: usize| queue_measure(theme, queues, q, col);
     let table = ListTable {
         title: list::title(theme, "Queues", rows.len(), queues.by_key.len(), view, SORTS),
-        columns: &columns,
+        columns: &COLUMNS,
+        measure: &measure,
         items: &rows,
         key: &key,
         cell: &cell_of,

@@ -100,6 +100,13 @@ pub struct Progress {
     /// Successes needed (`completions`); `None` for work-queue Jobs, which have no count.
     pub target: Option<i32>,
     pub parallelism: Option<i32>,
+    /// The Job's `Complete` condition is True: its bar is full whatever the
+    /// counts say (a work queue has no target to reach; any worker's success ends it).
+    pub complete: bool,
+    /// With `backoffLimitPerIndex`, how many indexes failed (`status.failedIndexes`).
+    /// Each index retries on its own, so one index can fail many pods: the bar
+    /// counts indexes, not pods, or a Job still making progress looks dead.
+    pub failed_indexes: Option<i32>,
 }
 
 impl Progress {
@@ -120,7 +127,13 @@ impl Progress {
     pub fn failed_fraction(&self) -> Option<f64> {
         let target = self.target.filter(|t| *t > 0)?;
         let done = self.fraction().unwrap_or(0.0);
-        Some((f64::from(self.failed.max(0)) / f64::from(target)).clamp(0.0, 1.0 - done))
+        Some((f64::from(self.failed_units().max(0)) / f64::from(target)).clamp(0.0, 1.0 - done))
+    }
+
+    /// What the bar's failed segment counts: failed indexes when the budget is
+    /// per index, failed pods otherwise.
+    pub fn failed_units(&self) -> i32 {
+        self.failed_indexes.unwrap_or(self.failed)
     }
 
     /// Compact text like kubectl's COMPLETIONS column: `3/5` for a counted Job.
@@ -219,6 +232,11 @@ impl JobInfo {
             terminating: status.terminating,
             target,
             parallelism: self.spec.parallelism,
+            complete: self.condition_true("Complete"),
+            failed_indexes: self
+                .spec
+                .backoff_limit_per_index
+                .map(|_| i32::try_from(crate::indexes::JobIndexes::of(self).failed.len()).unwrap_or(i32::MAX)),
         }
     }
 
@@ -471,6 +489,31 @@ mod tests {
         let over = Progress { target: Some(2), succeeded: 5, failed: 3, ..Progress::default() };
         assert_eq!(over.fraction(), Some(1.0), "clamped");
         assert_eq!(over.failed_fraction(), Some(0.0), "never past the end of the bar");
+    }
+
+    #[test]
+    fn a_complete_condition_marks_the_progress_complete() {
+        let mut wq2 = job("wq-fine", "job-wq-2");
+        wq2.spec.parallelism = Some(2);
+        wq2.status.succeeded = 2;
+        assert!(!wq2.progress().complete);
+        wq2.status.conditions = vec![cond("Complete", "True", "CompletionsReached", "")];
+        assert!(wq2.progress().complete);
+    }
+
+    #[test]
+    fn per_index_budgets_count_failed_indexes_not_failed_pods() {
+        let mut j = job("indexed", "per-index");
+        (j.spec.indexed, j.spec.completions, j.spec.parallelism) = (true, Some(6), Some(6));
+        j.spec.backoff_limit_per_index = Some(1);
+        (j.status.succeeded, j.status.failed, j.status.active) = (2, 4, 2);
+        j.status.completed_indexes = Some("0,2".into());
+        j.status.failed_indexes = Some("1,4".into());
+        let p = j.progress();
+        assert_eq!((p.failed, p.failed_indexes, p.failed_units()), (4, Some(2), 2));
+        assert_eq!(p.failed_fraction(), Some(2.0 / 6.0));
+        j.spec.backoff_limit_per_index = None;
+        assert_eq!(j.progress().failed_units(), 4, "a global budget counts pods");
     }
 
     #[test]

@@ -1175,6 +1175,20 @@ impl QueueHealth {
     }
 }
 
+impl QueueHealth {
+    /// The word a narrow table column shows, never cut (seven cells at most):
+    /// "missing" for not found, "retry" while reconnecting, "down" when unreachable.
+    pub fn short_word(self) -> &'static str {
+        match self {
+            QueueHealth::Connecting => "waiting",
+            QueueHealth::NotFound => "missing",
+            QueueHealth::Reconnecting => "retry",
+            QueueHealth::Unreachable => "down",
+            QueueHealth::Pending | QueueHealth::Ok | QueueHealth::Error => self.word(),
+        }
+    }
+}
+
 impl std::fmt::Display for QueueHealth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.word())

@@ -64,6 +64,22 @@ pub fn fit_middle(s: &str, width: usize) -> String {
     out
 }
 
+/// `word` and then `detail` ("stuck" + ": 1 orphaned") in `width` cells,
+/// cutting the detail and never the word: the word is what one reads a status
+/// or health column for. Only the word when the detail has no useful room.
+pub fn fit_word(word: &str, detail: &str, width: usize) -> String {
+    let word_width: usize = word.chars().map(|c| c.width().unwrap_or(0)).sum();
+    let room = width.saturating_sub(word_width);
+    let detail_width: usize = detail.chars().map(|c| c.width().unwrap_or(0)).sum();
+    if detail_width <= room {
+        format!("{word}{detail}")
+    } else if room >= 4 {
+        format!("{word}{}", fit(detail, room))
+    } else {
+        word.to_string()
+    }
+}
+
 /// Text from the cluster (condition messages, event messages, errors) made safe
 /// for the terminal by the model's sanitiser: no escape sequences, no control
 /// characters, one line.
@@ -102,10 +118,15 @@ pub const FAILED: char = 'x';
 pub const ACTIVE: char = '▒';
 pub const EMPTY: char = '░';
 
-/// Cells of each segment for a bar `width` cells wide: (succeeded, failed, active).
+/// Cells of each segment for a bar `width` cells wide: (succeeded, failed,
+/// active); the rest of the width is still to do. A Job whose `Complete`
+/// condition is True is full (a work queue has no target to fill against).
 pub fn segments(p: &Progress, width: u16) -> (u16, u16, u16) {
+    if p.complete {
+        return (width, 0, 0);
+    }
     let w = f64::from(width);
-    let (s, f, a) = (f64::from(p.succeeded.max(0)), f64::from(p.failed.max(0)), f64::from(p.active.max(0)));
+    let (s, f, a) = (f64::from(p.succeeded.max(0)), f64::from(p.failed_units().max(0)), f64::from(p.active.max(0)));
     let (succeeded, failed, active) = match (p.fraction(), p.target) {
         (Some(done), Some(t)) if t > 0 => {
             let failed = p.failed_fraction().unwrap_or(0.0);
@@ -125,9 +146,9 @@ pub fn segments(p: &Progress, width: u16) -> (u16, u16, u16) {
             *c = 1;
         }
     }
-    // A bar is full only when the target is reached.
-    let complete = p.target.is_some_and(|t| p.succeeded >= t);
-    if !complete && cells[0] >= width && width > 1 {
+    // Otherwise a bar is full only when the target is reached.
+    let reached = p.target.is_some_and(|t| p.succeeded >= t);
+    if !reached && cells[0] >= width && width > 1 {
         cells[0] = width - 1;
     }
     // Trim overflow from the least important segment first.
@@ -157,6 +178,14 @@ mod tests {
         assert_eq!(fit_middle("job-pod-failure-policy-config-issue", 20).chars().count(), 20);
         assert_eq!(fit_middle("short", 20), "short");
         assert_eq!(fit_middle("abcdefghij", 5), "abcd…");
+    }
+
+    #[test]
+    fn fit_word_cuts_the_detail_and_keeps_the_word() {
+        assert_eq!(fit_word("stuck", ": 1 orphaned", 20), "stuck: 1 orphaned");
+        assert_eq!(fit_word("stuck", ": 1 orphaned", 12), "stuck: 1 or…");
+        assert_eq!(fit_word("stuck", ": 1 orphaned", 7), "stuck", "no room for a useful detail");
+        assert_eq!(fit_word("stuck", ": 1 orphaned", 3), "stuck", "the word even when the cell is narrower");
     }
 
     #[test]
@@ -191,6 +220,39 @@ mod tests {
         for (s, f, a) in [(8, 8, 8), (0, 100, 100), (3, 7, 20)] {
             let (x, y, z) = segments(&progress(s, f, a, Some(8), Some(4)), 12);
             assert!(x + y + z <= 12, "{s} {f} {a}");
+        }
+    }
+
+    #[test]
+    fn a_complete_work_queue_is_full() {
+        let done = Progress { complete: true, ..progress(2, 0, 0, None, Some(2)) };
+        assert_eq!(segments(&done, 10), (10, 0, 0));
+        assert_eq!(segments(&progress(2, 0, 0, None, Some(2)), 10), (9, 0, 0), "not full before Complete");
+    }
+
+    #[test]
+    fn per_index_budgets_draw_failed_indexes() {
+        // Indexes 1 and 4 failed (4 pods), 2 succeeded, 2 running, of 6.
+        let p = Progress { failed_indexes: Some(2), ..progress(2, 4, 2, Some(6), Some(6)) };
+        assert_eq!(segments(&p, 12), (4, 4, 4));
+        assert_eq!(segments(&Progress { failed_indexes: None, ..p }, 12).1, 8, "pods, without the per-index budget");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn segments_fit_the_width_and_complete_is_full(
+            succeeded in 0..200i32, failed in 0..200i32, active in 0..200i32,
+            target in proptest::option::of(0..200i32), parallelism in proptest::option::of(0..50i32),
+            failed_indexes in proptest::option::of(0..200i32), complete: bool, width in 0..80u16,
+        ) {
+            let p = Progress { succeeded, failed, active, target, parallelism, complete, failed_indexes, ..Default::default() };
+            let (s, f, a) = segments(&p, width);
+            proptest::prop_assert!(s + f + a <= width, "{s}+{f}+{a} > {width}");
+            if complete {
+                proptest::prop_assert_eq!((s, f, a), (width, 0, 0));
+            } else if width > 1 && target.is_none_or(|t| succeeded < t) {
+                proptest::prop_assert!(s < width, "full before the target or Complete");
+            }
         }
     }
 
