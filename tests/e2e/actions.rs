@@ -12,6 +12,8 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use crate::support::console;
+
 use action::access::{AccessCache, Availability};
 use action::drain::DrainEvent;
 use action::{Action, ActionId, DrainOptions, Options, ProgressEvent, ProgressSink, Propagation, offered};
@@ -27,6 +29,7 @@ use model::scope::{Namespaces, Scope};
 use model::{Kind, ObjKey, State, Update};
 use serde_json::json;
 use source::kube::spawn_watches;
+use testkit::pty::{Console, Key};
 use testkit::sandbox::E2E_NAMESPACE_PREFIX;
 use testkit::sandbox::{admin, connect_as};
 use tokio::sync::mpsc;
@@ -587,4 +590,136 @@ async fn readonly_offers_nothing_dangerous_and_rbac_refusals_show_their_reason()
     let drain = ActionId::DrainNode.spec();
     assert!(matches!(cache.check(&limited.client, &limited_ctx, drain, &[None]).await,
         Availability::Unavailable(r) if r.contains("patch nodes cluster-wide")));
+}
+
+// ---- the whole path through the real console: key → RBAC → confirm → run → history
+
+/// Waits (polling the API, which is the truth here) until `done` holds for the Job `name`.
+async fn job_until(jobs: &Api<Job>, name: &str, what: &str, done: impl Fn(Option<&Job>) -> bool) {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let job = jobs.get_opt(name).await.expect("read the Job");
+        if done(job.as_ref()) {
+            return;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "gave up after {PATIENCE:?} waiting for: {what}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// The Jobs screen of `ns` with the row of `name` showing `status`.
+fn job_row_shows(c: &Console, name: &str, status: &str) {
+    c.wait_until(&format!("{name} {status}"), PATIENCE, |s| {
+        let (_, rows) = s.size();
+        (2..rows).map(|r| s.row(r)).find(|l| l.starts_with(name) && l.contains(status))
+    });
+}
+
+/// Suspend, then delete, as an operator does it: the key opens the
+/// confirmation, RBAC is checked and said, `y` runs it, the API shows the
+/// change, the screen follows, and the history records how it ended.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_suspends_then_deletes_a_job_through_its_confirmations() {
+    let conn = admin().await;
+    let sb = Sandbox::new(&conn.client, "console").await;
+    sb.create_job(job("worker", 2, 2, "10m")).await;
+    let jobs: Api<Job> = Api::namespaced(conn.client.clone(), &sb.ns);
+    let mut c = console(&["-n", &sb.ns]).spawn();
+    job_row_shows(&c, "worker", "Running");
+
+    c.press(&[Key::Char('S')]);
+    c.wait_for_all(&["Confirm (changes the cluster)", "RBAC allows: patch", "y do it"]);
+    c.press(&[Key::Char('y')]);
+    job_until(&jobs, "worker", "spec.suspend true", |j| j.and_then(|j| j.spec.as_ref()?.suspend) == Some(true)).await;
+    job_row_shows(&c, "worker", "Suspended");
+    c.press(&[Key::Char('H')]);
+    let entry = c.wait_until("the suspend in the history", PATIENCE, |s| {
+        // The entry's first line ends with its context in brackets (the status bar's flash does not).
+        s.text().lines().find(|l| l.contains("suspend Job") && l.contains(" [")).map(str::to_string)
+    });
+    assert!(entry.contains('✓') && entry.contains(&conn.context), "{entry}");
+    c.press(&[Key::Esc]);
+    c.wait_gone("Action history");
+
+    c.press(&[Key::Char('D')]);
+    c.wait_for_all(&["Confirm (changes the cluster)", "RBAC allows: delete", "propagation"]);
+    c.press(&[Key::Char('y')]);
+    job_until(&jobs, "worker", "the Job deleted", |j| j.is_none()).await;
+    c.wait_for("Jobs [0]");
+    c.press(&[Key::Char('H')]);
+    // Newest first: the delete, then the suspend, both ended well.
+    c.wait_until("both actions in the history, ended well", PATIENCE, |s| {
+        let text = s.text();
+        let entries: Vec<&str> = text.lines().filter(|l| l.contains("Job ") && l.contains('[')).collect();
+        (entries.len() == 2 && entries.iter().all(|l| l.contains('✓'))).then_some(())
+    });
+}
+
+/// A user RBAC refuses: the confirmation says why and offers no `y`; pressing
+/// it anyway changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_refused_by_rbac_says_why_and_changes_nothing() {
+    let env = testkit::sandbox::env();
+    let conn = admin().await;
+    let jobs: Api<Job> = Api::namespaced(conn.client.clone(), &env.limited_namespace);
+    let mut c = console(&["--context", &env.limited_context, "-n", &env.limited_namespace]).spawn();
+    job_row_shows(&c, "indexed-job", "Complete");
+    c.press(&[Key::Char('D')]);
+    let dialog = c.wait_for("not allowed: RBAC: cannot delete");
+    assert!(!dialog.contains("y do it"), "no way to go ahead:\n{dialog}");
+    c.press(&[Key::Char('y')]);
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(jobs.get_opt("indexed-job").await.unwrap().is_some(), "the Job is still there");
+    c.press(&[Key::Esc]);
+    c.press(&[Key::Char('H')]);
+    c.wait_for("No action yet in this session.");
+}
+
+/// A drain blocked by a disruption budget shows its progress pod by pod in
+/// the history, and `x` cancels it: the node stays cordoned, the pod is not
+/// evicted, and the history says what was not done.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_drain_shows_progress_and_cancels() {
+    let conn = admin().await;
+    let sb = Sandbox::new(&conn.client, "cdrain").await.with_node().await;
+    let mut j = job("guarded", 1, 1, "10m");
+    let template = &mut j.spec.as_mut().unwrap().template;
+    template.metadata.as_mut().unwrap().labels = Some(BTreeMap::from([("app".to_string(), "guarded".to_string())]));
+    sb.pin(template);
+    sb.create_job(j).await;
+    let pdbs: Api<PodDisruptionBudget> = Api::namespaced(conn.client.clone(), &sb.ns);
+    let pdb: PodDisruptionBudget = serde_json::from_value(json!({
+        "metadata": {"name": "guard"},
+        "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": "guarded"}}}
+    }))
+    .unwrap();
+    pdbs.create(&PostParams::default(), &pdb).await.expect("create pdb");
+    let counted = await_condition(pdbs.clone(), "guard", |p: Option<&PodDisruptionBudget>| {
+        p.and_then(|p| p.status.as_ref())
+            .is_some_and(|s| s.current_healthy == Some(1) && s.disruptions_allowed == Some(0))
+    });
+    tokio::time::timeout(PATIENCE, counted).await.expect("the disruption controller counted the pod").unwrap();
+
+    let mut c = console(&["-n", &sb.ns]).spawn();
+    job_row_shows(&c, "guarded", "Running");
+    c.press(&[Key::Char('4'), Key::Char('/')]);
+    c.type_text(sb.node());
+    c.press(&[Key::Enter]);
+    c.wait_until("the test node's row", PATIENCE, |s| {
+        let (_, rows) = s.size();
+        (2..rows).find(|r| s.row(*r).starts_with(sb.node()))
+    });
+    c.press(&[Key::Char('X')]);
+    c.wait_for_all(&["Cordons", "RBAC allows", "y do it"]);
+    c.press(&[Key::Char('y')]);
+    // The history opens by itself and shows the refusal as it happens.
+    c.wait_for_all(&["Action history", "running (x cancels)", "guard"]);
+    c.press(&[Key::Char('x')]);
+    let history = c.wait_for("cancelled before evicting");
+    assert!(history.contains('✗'), "a cancelled drain did not end well:\n{history}");
+    let node: Node = Api::all(conn.client.clone()).get(sb.node()).await.unwrap();
+    assert_eq!(node.spec.and_then(|s: NodeSpec| s.unschedulable), Some(true), "the node stays cordoned");
+    let pods: Api<Pod> = Api::namespaced(conn.client.clone(), &sb.ns);
+    let list = pods.list(&kube::api::ListParams::default()).await.unwrap();
+    assert!(list.items.iter().all(|p| p.metadata.deletion_timestamp.is_none()), "no pod was evicted");
 }
