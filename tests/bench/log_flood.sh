@@ -19,7 +19,7 @@ section=$(
   echo "## Log flood (issue 5)"
   echo
   echo "\`tests/bench/log_flood.sh\` ($build, $(nproc) cores): a sandbox pod writes lines as fast as asked while the"
-  echo "console's log screen follows it, with a key every 20 ms. Memory bounds are asserted; timings are recorded only."
+  echo "real console (in a pseudo-terminal) follows it on its log screen, with a key every 20 ms. The buffer bound is asserted; timings are recorded only."
   echo
   echo "| what | figure |"
   echo "| --- | --- |"

@@ -405,9 +405,14 @@ impl Console {
     /// Types keys, one write each, with a short gap between them.
     pub fn press(&mut self, keys: &[Key]) {
         for key in keys {
-            self.write(&key.bytes());
+            self.key(*key);
             std::thread::sleep(KEY_GAP);
         }
+    }
+
+    /// Sends one key at once (no gap after it: for timing a key's effect).
+    pub fn key(&mut self, key: Key) {
+        self.write(&key.bytes());
     }
 
     /// Types text (each character a key).
