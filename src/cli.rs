@@ -80,6 +80,12 @@ pub struct Cli {
 pub enum Subcommand {
     /// Print the logs of a Job (all its pods, merged and prefixed) or of a Pod, like stern.
     Logs(crate::logs_cmd::LogsArgs),
+    /// Write shell completions and man pages into DIR (`make release` fills dist/ with it).
+    #[command(hide = true)]
+    Generate {
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
