@@ -80,6 +80,14 @@ pub struct Cli {
 pub enum Subcommand {
     /// Print the logs of a Job (all its pods, merged and prefixed) or of a Pod, like stern.
     Logs(crate::logs_cmd::LogsArgs),
+    /// Write shell completions (bash, zsh, fish) and man pages into DIR.
+    // Hidden from --help and the man pages (`make release` runs it to fill dist/);
+    // clap_complete still lists hidden subcommands, hence words a user can read.
+    #[command(hide = true)]
+    Generate {
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

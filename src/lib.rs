@@ -6,11 +6,12 @@
 //!   the runner that owns the terminal, the channels and every spawned task;
 //! - [`ui`]: drawing the console's state (reads it, never changes it);
 //! - [`report`]: `--once`, the JSON object and the plain-text tables;
-//! - [`cli`], [`logs_cmd`] (`batchtop logs`), [`logging`], and [`selector`] (label
+//! - [`cli`], [`dist`] (completions and man pages), [`logs_cmd`] (`batchtop logs`), [`logging`], and [`selector`] (label
 //!   selectors as kubectl writes them, for `-l` and the console's label filter).
 
 pub mod cli;
 pub mod console;
+pub mod dist;
 pub mod logging;
 pub mod logs_cmd;
 pub mod report;

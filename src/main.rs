@@ -8,13 +8,28 @@ use batchtop::cli::{Cli, Subcommand};
 use batchtop::console::{self, ClientFactory};
 use batchtop::report::once;
 use batchtop::ui::theme::Theme;
-use batchtop::{logging, logs_cmd};
+use batchtop::{dist, logging, logs_cmd};
 use clap::Parser;
 use model::scope::{Namespaces, Scope};
 use source::cluster::{self, Cluster};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Needs no cluster, no runtime and no log file.
+    if let Some(Subcommand::Generate { dir }) = &cli.command {
+        return match dist::write(dir) {
+            Ok(files) => {
+                for f in &files {
+                    println!("{}", f.display());
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("batchtop: cannot write to {}: {e}", dir.display());
+                ExitCode::from(1)
+            }
+        };
+    }
     logging::init(cli.log_file.as_deref());
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,

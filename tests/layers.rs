@@ -177,6 +177,7 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     ("ui", &["crate::console::update", "crate::console::runner", "crate::report"]),
     ("report", &["crate::console", "crate::ui"]),
     ("cli.rs", &["crate::console", "crate::ui", "crate::report"]),
+    ("dist.rs", &["crate::console", "crate::ui", "crate::report"]),
 ];
 
 #[test]

@@ -9,7 +9,7 @@
 pub mod once;
 pub mod text;
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 use model::failure_policy::{self, RuleMatch};
 use model::groups::{self, JobGroup};
@@ -24,14 +24,34 @@ use model::{Condition, CronJobInfo, JobInfo, State, Time, WatchHealth, WatchId};
 /// (adding fields does not bump it).
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// A time in the report. Every time field is one, so one serializer decides
+/// the JSON form: RFC 3339 in UTC to the whole second (`2025-05-01T12:00:00Z`),
+/// which `jq`'s `fromdateiso8601` reads (it refuses fractions). Kubernetes
+/// times are whole seconds already; the rest (`generatedAt`) is truncated, so
+/// a time never moves past the instant it names. The text tables use the full time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Timestamp(pub Time);
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+    }
+}
+
+impl From<Time> for Timestamp {
+    fn from(t: Time) -> Self {
+        Timestamp(t)
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Report {
     pub schema_version: u32,
     /// The kubeconfig context.
     pub context: String,
-    /// When the report was made (RFC 3339, UTC).
-    pub generated_at: Time,
+    /// When the report was made.
+    pub generated_at: Timestamp,
     /// The namespaces watched; `null` for all namespaces.
     pub namespaces: Option<Vec<String>>,
     /// The label selector applied to Jobs and Pods, if any.
@@ -75,9 +95,9 @@ pub struct JobReport {
     pub groups: Vec<String>,
     /// The CronJob that created it, if any.
     pub cronjob: Option<String>,
-    pub created: Option<Time>,
-    pub start_time: Option<Time>,
-    pub completion_time: Option<Time>,
+    pub created: Option<Timestamp>,
+    pub start_time: Option<Timestamp>,
+    pub completion_time: Option<Timestamp>,
     /// Running time so far, or the duration once finished, in seconds.
     pub elapsed_seconds: Option<i64>,
     /// For the text table's bar (the JSON has the same numbers above).
@@ -120,10 +140,10 @@ pub struct CronJobReport {
     /// How many of its Jobs are active.
     pub active: usize,
     pub active_jobs: Vec<String>,
-    pub last_schedule_time: Option<Time>,
-    pub last_successful_time: Option<Time>,
+    pub last_schedule_time: Option<Timestamp>,
+    pub last_successful_time: Option<Timestamp>,
     /// The next scheduled run (`null` when suspended or the schedule cannot be read).
-    pub next_run_time: Option<Time>,
+    pub next_run_time: Option<Timestamp>,
     /// Its Jobs still in the cluster, oldest first: their status.
     pub history: Vec<HistoryReport>,
 }
@@ -171,7 +191,7 @@ impl Report {
         Report {
             schema_version: SCHEMA_VERSION,
             context: context.to_string(),
-            generated_at: now,
+            generated_at: now.into(),
             namespaces: match &scope.namespaces {
                 Namespaces::All => None,
                 Namespaces::Only(list) => Some(list.clone()),
@@ -242,9 +262,9 @@ fn job_report(state: &State, job: &JobInfo, groups: &[JobGroup], now: Time) -> J
         suspend: job.spec.suspend,
         groups: groups.iter().filter(|g| g.jobs.contains(&job.key)).map(|g| g.label.clone()).collect(),
         cronjob: job.owner.as_ref().filter(|o| o.kind == "CronJob").map(|o| o.name.clone()),
-        created: job.created,
-        start_time: job.status.start_time,
-        completion_time: job.status.completion_time,
+        created: job.created.map(Timestamp),
+        start_time: job.status.start_time.map(Timestamp),
+        completion_time: job.status.completion_time.map(Timestamp),
         elapsed_seconds: job.elapsed(now).map(|d| d.num_seconds()),
         progress,
     }
@@ -273,9 +293,9 @@ fn cronjob_report(state: &State, cj: &CronJobInfo, now: Time) -> CronJobReport {
         concurrency_policy: cj.concurrency_policy.clone(),
         active: cj.active.len(),
         active_jobs: cj.active.clone(),
-        last_schedule_time: cj.last_schedule,
-        last_successful_time: cj.last_successful,
-        next_run_time: cronjob::next_run(cj, now),
+        last_schedule_time: cj.last_schedule.map(Timestamp),
+        last_successful_time: cj.last_successful.map(Timestamp),
+        next_run_time: cronjob::next_run(cj, now).map(Timestamp),
         history: cronjob::history(cj, &state.jobs)
             .into_iter()
             .map(|(name, status, _created)| HistoryReport { name, status })
@@ -302,4 +322,50 @@ fn watch_report(id: &WatchId, health: &WatchHealth, synced: bool) -> WatchReport
         WatchHealth::Forbidden { message } => ("Forbidden", Some(message.clone())),
     };
     WatchReport { kind: id.kind.plural(), namespace: id.namespace.clone(), health: word, synced, message }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use model::scope::Scope;
+    use testkit::sample;
+
+    /// Every string of the JSON that looks like a time, with its path.
+    fn times(value: &serde_json::Value, path: &str, out: &mut Vec<(String, String)>) {
+        let time_like = regex::Regex::new(r"^\d{4}-\d{2}-\d{2}T\d{2}:").unwrap();
+        match value {
+            serde_json::Value::String(s) if time_like.is_match(s) => out.push((path.to_string(), s.clone())),
+            serde_json::Value::Array(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    times(v, &format!("{path}[{i}]"), out);
+                }
+            }
+            serde_json::Value::Object(fields) => {
+                for (k, v) in fields {
+                    times(v, &format!("{path}.{k}"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn every_time_in_the_json_is_whole_seconds_utc() {
+        // A clock reading with a fraction, as `Utc::now()` gives.
+        let now = sample::now() + chrono::Duration::nanoseconds(583_241_716);
+        let scope = Scope { namespaces: Namespaces::All, selector: None, kinds: Scope::ONCE_KINDS.to_vec() };
+        let report = Report::build(&sample::state(), "sandbox", &scope, now);
+        let json = serde_json::to_value(&report).unwrap();
+        let mut found = Vec::new();
+        times(&json, "", &mut found);
+        let whole = regex::Regex::new(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$").unwrap();
+        for (path, t) in &found {
+            assert!(whole.is_match(t), "{path} = {t}");
+        }
+        let paths: Vec<&str> = found.iter().map(|(p, _)| p.as_str()).collect();
+        assert!(paths.contains(&".generatedAt"), "{paths:?}");
+        assert!(paths.iter().any(|p| p.ends_with(".nextRunTime")), "{paths:?}");
+        assert!(paths.iter().any(|p| p.ends_with(".startTime")), "{paths:?}");
+        assert_eq!(json["generatedAt"], now.format("%Y-%m-%dT%H:%M:%SZ").to_string(), "truncated, not rounded");
+    }
 }

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use super::{CronJobReport, JobReport, Report};
 use model::Time;
 use model::job::{JobPhase, Progress};
-use model::queue::QueueHealth;
+use model::queue::Tone;
 use model::text as format;
 use model::warnings::Severity;
 
@@ -103,7 +103,7 @@ fn job_row(j: &JobReport, now: Time) -> Vec<Cell> {
         plain(j.active.to_string()),
         colored(status, phase_color(j.status, &j.status_text)),
         plain(j.elapsed_seconds.map_or_else(|| "-".into(), |s| format::duration(chrono::Duration::seconds(s)))),
-        plain(format::age(j.created, now)),
+        plain(format::age(j.created.map(|t| t.0), now)),
     ]
 }
 
@@ -114,7 +114,7 @@ fn cronjob_row(c: &CronJobReport, now: Time) -> Vec<Cell> {
     };
     let next = match (c.suspend, c.next_run_time) {
         (true, _) => "suspended".to_string(),
-        (false, Some(t)) => format::countdown(t, now),
+        (false, Some(t)) => format::countdown(t.0, now),
         (false, None) => "-".to_string(),
     };
     let history: String = c
@@ -133,7 +133,7 @@ fn cronjob_row(c: &CronJobReport, now: Time) -> Vec<Cell> {
         plain(&c.description),
         plain(if c.suspend { "True" } else { "False" }),
         plain(c.active.to_string()),
-        plain(c.last_schedule_time.map_or_else(|| "-".into(), |t| format::age(Some(t), now) + " ago")),
+        plain(c.last_schedule_time.map_or_else(|| "-".into(), |t| format::age(Some(t.0), now) + " ago")),
         plain(next),
         plain(if history.is_empty() { "-".to_string() } else { history }),
     ]
@@ -141,7 +141,7 @@ fn cronjob_row(c: &CronJobReport, now: Time) -> Vec<Cell> {
 
 /// Renders the whole report.
 pub fn render(report: &Report, color: bool) -> String {
-    let now = report.generated_at;
+    let now = report.generated_at.0;
     let mut out = String::new();
     let scope = match &report.namespaces {
         None => "all namespaces".to_string(),
@@ -220,16 +220,12 @@ const QUEUE_HEADER: [&str; 10] =
 fn queue_row(q: &model::queue::QueueSummary) -> Vec<Cell> {
     let n = |v: Option<u64>| v.map_or_else(|| "-".into(), |v| v.to_string());
     let r = |v: Option<f64>| v.map_or_else(|| "-".into(), model::text::rate);
-    let health = match &q.error {
-        Some(e) => format!("{}: {e}", q.health),
-        None => q.health.to_string(),
+    let color = match q.health.tone() {
+        Tone::Good => GREEN,
+        Tone::Waiting | Tone::Degraded => YELLOW,
+        Tone::Bad => RED,
     };
-    let health = match q.health {
-        QueueHealth::Ok if q.orphaned > 0 => colored(format!("stuck: {} orphaned", q.orphaned), RED),
-        QueueHealth::Ok => colored(health, GREEN),
-        QueueHealth::Reconnecting | QueueHealth::Pending | QueueHealth::Connecting => colored(health, YELLOW),
-        QueueHealth::NotFound | QueueHealth::Unreachable | QueueHealth::Error => colored(health, RED),
-    };
+    let health = colored(q.health.text(), color);
     vec![
         plain(&q.source),
         plain(&q.name),

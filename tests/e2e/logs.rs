@@ -172,7 +172,7 @@ fn cli_pod_on_node_with_pending_csr_is_explained() {
 
 #[test]
 fn cli_rbac_refusal_is_explained() {
-    let limited = env().limited_context;
+    let limited = env().limited_context.clone();
     let out = batchtop(&["logs", "job-wq-1", "-n", "wq-coarse", "--context", &limited]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
@@ -186,6 +186,36 @@ fn cli_missing_target_is_one_clear_line() {
     assert!(stderr(&out).starts_with("batchtop: no Job or Pod named no-such-thing in namespace indexed"));
     let out = batchtop(&["logs", "pod/indexed-job", "-n", "indexed", "--index", "1"]);
     assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn cli_target_in_another_namespace_says_where_it_is() {
+    // The sandbox context sets no namespace: `default`, as kubectl would.
+    let out = batchtop(&["logs", "indexed-job"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "batchtop: job indexed-job not found in namespace default; found in namespace indexed: add -n indexed\n"
+    );
+    assert!(stdout(&out).is_empty());
+    let pod = pods_of_job("indexed", "indexed-job").into_iter().next().expect("a pod of indexed-job").0;
+    let out = batchtop(&["logs", &format!("pod/{pod}"), "-n", "wq-fine"]);
+    assert_eq!(
+        stderr(&out),
+        format!("batchtop: pod {pod} not found in namespace wq-fine; found in namespace indexed: add -n indexed\n")
+    );
+    // The limited user may not list Jobs across namespaces: the lookup is
+    // refused, and the message is the one without it (naming no other namespace).
+    let limited = env().limited_context.clone();
+    let out = batchtop(&["logs", "job-wq-2", "--context", &limited]);
+    assert_eq!(out.status.code(), Some(1));
+    let limited_ns = env().limited_namespace.clone();
+    assert!(
+        stderr(&out).starts_with(&format!("batchtop: no Job or Pod named job-wq-2 in namespace {limited_ns}\n")),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("wq-fine"), "{}", stderr(&out));
 }
 
 #[test]

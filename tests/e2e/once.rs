@@ -262,3 +262,91 @@ fn jobexample_grouped_3_of_3() {
     }
     assert_eq!(code, 0, "nothing failed in the group");
 }
+
+/// Runs the real `jq -e FILTER` over `json` (the binary's own output, as
+/// printed); panics unless jq says `true`.
+fn jq_true(json: &str, filter: &str) {
+    let mut child = std::process::Command::new("jq")
+        .args(["-e", filter])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("running jq (the sandbox installs it)");
+    child.stdin.take().unwrap().write_all(json.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == "true",
+        "jq -e '{filter}': exit {:?}, {}{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The printed JSON of `--once -o json ARGS` once `ready` holds for it (a
+/// broker restarted by a queue test reads as reconnecting for a moment).
+fn once_output_until(args: &[&str], what: &str, ready: impl Fn(&Value) -> bool) -> String {
+    let mut all = vec!["--once", "-o", "json"];
+    all.extend_from_slice(args);
+    let start = std::time::Instant::now();
+    loop {
+        let out = batchtop(&all);
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        if serde_json::from_str(&text).is_ok_and(|r| ready(&r)) {
+            return text;
+        }
+        assert!(
+            start.elapsed() <= DEADLINE,
+            "{what}: not reached within {DEADLINE:?}; stderr {}\nlast output: {text}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+}
+
+/// Every time in `--once -o json` is read by jq's `fromdateiso8601` (whole
+/// seconds, `Z`); the rediswq queue of wq-orphan (`kiwi` in
+/// `job3:processing` without a lease key) says `stuck` next to its
+/// `orphaned: 1` and lists the lease; health and counts agree on every queue.
+#[test]
+fn jq_reads_every_time_and_health_agrees_with_the_orphans() {
+    env();
+    let job3 = |r: &Value| -> Option<Value> { r["queues"].as_array()?.iter().find(|q| q["name"] == "job3").cloned() };
+    let json =
+        once_output_until(&["-n", "wq-orphan", "-n", "cronjob", "-n", "indexed"], "job3 read with its orphan", |r| {
+            job3(r).is_some_and(|q| q["orphaned"] == 1 && q["error"].is_null())
+                && r["cronjobs"].as_array().is_some_and(|c| c.iter().any(|c| c["nextRunTime"].is_string()))
+        });
+    // Times: generatedAt, nextRunTime, lastScheduleTime, created, startTime, completionTime.
+    let time = r#"test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]")"#;
+    jq_true(&json, &format!("[.. | strings | select({time}) | fromdateiso8601] | length >= 5"));
+    jq_true(
+        &json,
+        &format!("[.. | strings | select({time})] | all(test(\"^[0-9-]{{10}}T[0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}Z$\"))"),
+    );
+    jq_true(
+        &json,
+        "(.cronjobs[] | select(.name == \"hello\") | .nextRunTime | fromdateiso8601) > (.generatedAt | fromdateiso8601)",
+    );
+    // The orphaned lease, and the health beside it.
+    jq_true(
+        &json,
+        r#".queues[] | select(.name == "job3") | .health == "stuck" and .orphaned == 1
+            and ([.leases[] | select(.orphaned)] == [{"item": "kiwi", "owner": null, "timeLeftSeconds": null, "orphaned": true}])"#,
+    );
+    // Every queue: stuck exactly when it holds orphans (unless its source is in trouble);
+    // leases only on Redis queues, each consistent.
+    jq_true(
+        &json,
+        r#"all(.queues[]; if .health == "reconnecting" or .health == "unreachable" then true
+                          else (.health == "stuck") == (.orphaned > 0) end)"#,
+    );
+    jq_true(&json, r#"all(.queues[] | select(.kind == "rabbitmq"); .leases == null)"#);
+    jq_true(
+        &json,
+        r"all(.queues[] | .leases // [] | .[];
+               ((.orphaned | not) or .owner == null)
+               and (.timeLeftSeconds == null or (.owner != null and .timeLeftSeconds >= 0)))",
+    );
+}

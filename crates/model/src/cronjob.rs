@@ -11,7 +11,7 @@
 
 use std::str::FromStr;
 
-use chrono::Duration;
+use chrono::{Duration, Timelike};
 use chrono_tz::Tz;
 use croner::Cron;
 use croner::parser::{CronParser, Seconds, Year};
@@ -204,7 +204,10 @@ pub fn next_run(cj: &CronJobInfo, now: Time) -> Option<Time> {
     let zone = zone_of(cj).ok()?;
     match split_schedule(&cj.schedule).kind {
         ScheduleKind::Cron(fields) => {
-            let next = parse_cron(fields)?.find_next_occurrence(&now.with_timezone(&zone), false).ok()?;
+            // From the whole second: croner keeps the fraction of the start
+            // time, and a schedule fires on the second (10:21:00, not 10:21:00.58).
+            let from = now.with_nanosecond(0).unwrap_or(now).with_timezone(&zone);
+            let next = parse_cron(fields)?.find_next_occurrence(&from, false).ok()?;
             Some(next.with_timezone(&chrono::Utc))
         }
         ScheduleKind::Every(d) => next_every(cj, parse_every(d)?, now),
@@ -310,6 +313,12 @@ mod tests {
         // Exactly on a minute boundary: strictly after now.
         let on_the_minute = chrono::Utc.with_ymd_and_hms(2025, 1, 15, 10, 21, 0).unwrap();
         assert_eq!(next_run(&hello, on_the_minute), Some(on_the_minute + Duration::minutes(1)));
+
+        // A clock reading with a fraction: the run is still on the whole minute.
+        let mid_second = now + Duration::milliseconds(583);
+        assert_eq!(next_run(&hello, mid_second), Some(chrono::Utc.with_ymd_and_hms(2025, 1, 15, 10, 21, 0).unwrap()));
+        let just_after = on_the_minute + Duration::milliseconds(1);
+        assert_eq!(next_run(&hello, just_after), Some(on_the_minute + Duration::minutes(1)));
     }
 
     #[test]

@@ -274,6 +274,31 @@ impl QueueState {
         self.orphans.len()
     }
 
+    /// The health the console's HEALTH column and `--once` show: the source's
+    /// and the queue's state ([`queue_health`]), and whether it is stuck.
+    pub fn health(&self, source: Option<&SourceState>) -> Health {
+        let (state, error) = queue_health(self, source);
+        Health { state, orphaned: self.orphaned(), error }
+    }
+
+    /// rediswq: the leases checked in the last poll, each with its holder, its
+    /// time left and whether it is confirmed orphaned (what the Queue detail
+    /// screen lists); `None` for a queue without a processing list.
+    pub fn lease_summaries(&self) -> Option<Vec<LeaseSummary>> {
+        self.reading.leases.as_ref()?;
+        Some(
+            self.leases()
+                .iter()
+                .map(|l| LeaseSummary {
+                    item: l.item.clone(),
+                    owner: l.owner.clone(),
+                    time_left_seconds: l.ttl_ms.map(|ms| ms as f64 / 1000.0),
+                    orphaned: self.is_orphaned(l),
+                })
+                .collect(),
+        )
+    }
+
     /// Rates over the window ending at the last sample; the broker's own rates when it has them.
     pub fn rates(&self, window: Duration) -> Option<Rates> {
         let broker = self.reading.broker.as_ref().filter(|b| b.publish_rate.is_some() || b.out_rate.is_some());
@@ -1104,11 +1129,27 @@ pub struct QueueSummary {
     pub rate_out: Option<f64>,
     pub eta_seconds: Option<u64>,
     pub orphaned: usize,
+    /// rediswq: the leases of the processing list (the first `max_leases`); `None` for other queues.
+    pub leases: Option<Vec<LeaseSummary>>,
     pub linked_jobs: Vec<String>,
-    /// ok | pending | not found | error | connecting | reconnecting | unreachable
-    pub health: QueueHealth,
-    /// The error behind `health`, if any (credentials masked).
-    pub error: Option<String>,
+    /// JSON `health` (ok | stuck | pending | not found | error | connecting |
+    /// reconnecting | unreachable) and `error` (credentials masked).
+    #[serde(flatten)]
+    pub health: Health,
+}
+
+/// One rediswq lease as `--once` reports it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeaseSummary {
+    /// The item (control characters removed, truncated).
+    pub item: String,
+    /// The lease holder: the lease key's value (the worker's session id); `None` without a lease key.
+    pub owner: Option<String>,
+    /// Seconds left on the lease; `None` without a lease key or without an expiry.
+    pub time_left_seconds: Option<f64>,
+    /// No lease key in two polls in a row: nobody will ever finish the item.
+    pub orphaned: bool,
 }
 
 impl Queues {
@@ -1117,8 +1158,6 @@ impl Queues {
     }
 
     pub fn summary(&self, q: &QueueState) -> QueueSummary {
-        let source = self.source_of(&q.key);
-        let (health, error) = queue_health(q, source);
         let rates = q.rates(self.rate_window);
         let round = |x: f64| (x * 100.0).round() / 100.0;
         QueueSummary {
@@ -1132,9 +1171,9 @@ impl Queues {
             rate_out: rates.map(|r| round(r.rate_out)),
             eta_seconds: q.eta(self.rate_window).map(|d| d.as_secs()),
             orphaned: q.orphaned(),
+            leases: q.lease_summaries(),
             linked_jobs: self.linked_jobs(&q.key).map(std::string::ToString::to_string).collect(),
-            health,
-            error,
+            health: q.health(self.source_of(&q.key)),
         }
     }
 }
@@ -1195,7 +1234,85 @@ impl std::fmt::Display for QueueHealth {
     }
 }
 
-/// The health of queue `q` on `source`, and the error behind it (credentials masked).
+/// A queue's health as the console's HEALTH column and `--once` (text and
+/// JSON) show it, from [`QueueState::health`]: whether the source and the
+/// queue can be read ([`QueueHealth`]) and, when they can, whether the work
+/// behind it is stuck on orphaned rediswq leases. An orphan is confirmed over
+/// two polls, in the console as in `--once` (which polls twice), so the word
+/// and the `orphaned` count always come from the same reading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Health {
+    pub state: QueueHealth,
+    /// Confirmed orphaned leases ([`QueueState::orphaned`]).
+    pub orphaned: usize,
+    /// The error behind `state`, credentials masked.
+    pub error: Option<String>,
+}
+
+/// How bad a [`Health`] is, worst first: colours and the health sort order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Tone {
+    /// Stuck, not found, unreachable, unusable.
+    Bad,
+    /// Reconnecting: the figures shown are the last known.
+    Degraded,
+    /// Not read yet.
+    Waiting,
+    Good,
+}
+
+impl Health {
+    /// A readable queue holding confirmed orphaned leases: its Jobs can never finish.
+    pub fn is_stuck(&self) -> bool {
+        self.state == QueueHealth::Ok && self.orphaned > 0
+    }
+
+    /// The one word of JSON `health`: `stuck`, or the state's word.
+    pub fn word(&self) -> &'static str {
+        if self.is_stuck() { "stuck" } else { self.state.word() }
+    }
+
+    /// The health as a line shows it: `ok`, `stuck: 1 orphaned`,
+    /// `reconnecting: connection refused`. Not sanitised (the output decides how).
+    pub fn text(&self) -> String {
+        match &self.error {
+            Some(e) => format!("{}: {e}", self.state),
+            None if self.is_stuck() => format!("stuck: {} orphaned", self.orphaned),
+            None => self.state.word().to_string(),
+        }
+    }
+
+    pub fn tone(&self) -> Tone {
+        match self.state {
+            QueueHealth::Ok if self.is_stuck() => Tone::Bad,
+            QueueHealth::Ok => Tone::Good,
+            QueueHealth::Pending | QueueHealth::Connecting => Tone::Waiting,
+            QueueHealth::Reconnecting => Tone::Degraded,
+            QueueHealth::NotFound | QueueHealth::Unreachable | QueueHealth::Error => Tone::Bad,
+        }
+    }
+}
+
+/// The same word: a stuck queue equals no [`QueueHealth`].
+impl PartialEq<QueueHealth> for Health {
+    fn eq(&self, other: &QueueHealth) -> bool {
+        self.word() == other.word()
+    }
+}
+
+/// Two JSON fields, flattened into the queue: `health` (the word) and `error`.
+impl Serialize for Health {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("Health", 2)?;
+        s.serialize_field("health", self.word())?;
+        s.serialize_field("error", &self.error)?;
+        s.end()
+    }
+}
+
+/// The state of queue `q` on `source` (without the orphans: see [`QueueState::health`]),
+/// and the error behind it (credentials masked).
 pub fn queue_health(q: &QueueState, source: Option<&SourceState>) -> (QueueHealth, Option<String>) {
     match source.map(|s| &s.health) {
         Some(SourceHealth::Reconnecting { error, .. }) => return (QueueHealth::Reconnecting, Some(error.clone())),
@@ -1454,7 +1571,10 @@ mod tests {
         assert_eq!(qs.summaries()[0].health, QueueHealth::Connecting);
         qs.apply(QueueUpdate::Failed { source: "r".into(), at: t(0), error: "refused".into() });
         let s = &qs.summaries()[0];
-        assert_eq!((s.name.as_str(), s.health.word(), s.error.as_deref()), ("q", "reconnecting", Some("refused")));
+        assert_eq!(
+            (s.name.as_str(), s.health.word(), s.health.error.as_deref()),
+            ("q", "reconnecting", Some("refused"))
+        );
         qs.give_up("r");
         assert_eq!(qs.summaries()[0].health, QueueHealth::Unreachable);
     }
@@ -1501,6 +1621,70 @@ mod tests {
         assert!(w[0].message.contains("\"pear\"") && w[0].message.starts_with("stuck"), "{}", w[0].message);
         lease_poll(&mut qs, 4, Some("session"));
         assert_eq!(qs.by_key[&QueueKey::new("r", "job2")].orphaned(), 0);
+    }
+
+    #[test]
+    fn health_is_stuck_once_the_orphan_is_confirmed_and_agrees_with_the_count() {
+        let mut qs = Queues::default();
+        started(&mut qs, "r");
+        let summary = |qs: &Queues| qs.summaries().into_iter().next().unwrap();
+        lease_poll(&mut qs, 0, None);
+        let first = summary(&qs);
+        assert_eq!((first.orphaned, first.health.word(), first.health.tone()), (0, "ok", Tone::Good));
+        let lease = &first.leases.as_ref().unwrap()[0];
+        assert_eq!((lease.item.as_str(), lease.owner.as_deref(), lease.orphaned), ("pear", None, false));
+        lease_poll(&mut qs, 2, None);
+        let second = summary(&qs);
+        assert_eq!(
+            (second.orphaned, second.health.word(), second.health.text()),
+            (1, "stuck", "stuck: 1 orphaned".into())
+        );
+        assert_eq!(second.health.tone(), Tone::Bad);
+        assert_ne!(second.health, QueueHealth::Ok, "a stuck queue is not ok");
+        let json = serde_json::to_value(&second).unwrap();
+        assert_eq!(
+            (&json["health"], &json["error"], &json["orphaned"]),
+            (&"stuck".into(), &serde_json::Value::Null, &1.into())
+        );
+        assert_eq!(
+            json["leases"],
+            serde_json::json!([{ "item": "pear", "owner": null, "timeLeftSeconds": null, "orphaned": true }])
+        );
+        lease_poll(&mut qs, 4, Some("session"));
+        let held = summary(&qs);
+        assert_eq!((held.orphaned, held.health.word()), (0, "ok"));
+        let lease = &held.leases.unwrap()[0];
+        assert_eq!(
+            (lease.owner.as_deref(), lease.time_left_seconds, lease.orphaned),
+            (Some("session"), Some(5.0), false)
+        );
+        // A source in trouble says so first, whatever the last reading held.
+        qs.apply(QueueUpdate::Failed { source: "r".into(), at: t(6), error: "refused".into() });
+        assert_eq!(summary(&qs).health.text(), "reconnecting: refused");
+    }
+
+    #[test]
+    fn queues_without_a_processing_list_have_no_leases() {
+        let mut qs = Queues::default();
+        started(&mut qs, "r");
+        qs.apply(QueueUpdate::Polled {
+            source: "r".into(),
+            at: t(0),
+            readings: vec![reading("q", 3, None)],
+            management_error: None,
+        });
+        let s = &qs.summaries()[0];
+        assert_eq!(s.leases, None);
+        assert_eq!(serde_json::to_value(s).unwrap()["leases"], serde_json::Value::Null);
+    }
+
+    #[test]
+    fn tones_sort_worst_first() {
+        let h = |state, orphaned| Health { state, orphaned, error: None };
+        let mut all =
+            [h(QueueHealth::Ok, 0), h(QueueHealth::Pending, 0), h(QueueHealth::Reconnecting, 0), h(QueueHealth::Ok, 2)];
+        all.sort_by_key(Health::tone);
+        assert_eq!(all.iter().map(Health::word).collect::<Vec<_>>(), ["stuck", "reconnecting", "pending", "ok"]);
     }
 
     fn mismatch(completions: i32, items: u64, in_flight: Option<u64>) -> Vec<WarningKind> {

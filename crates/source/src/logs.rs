@@ -32,7 +32,9 @@ use tokio::task::JoinSet;
 use tokio::time::{Instant, sleep, sleep_until};
 
 use model::logs::buffer::{LineSplitter, LogEvent, ReadLine, StreamId, StreamStatus, read_line};
-use model::logs::explain::{Explanation, LogFailure, LogProblem, explain_failure, explain_lookup, explain_not_ready};
+use model::logs::explain::{
+    self, Explanation, LogFailure, LogProblem, explain_failure, explain_lookup, explain_not_ready,
+};
 use model::logs::request::{JOB_NAME_LABEL, LogRequest, LogTarget, container_for};
 use model::{ContainerState, PodInfo, Time};
 
@@ -128,30 +130,58 @@ impl Follower {
 
 /// Finds what a name given on the command line is: `job/NAME` or `pod/NAME`
 /// (kubectl's forms), or a bare name, tried as a Job first, then as a Pod.
+/// When it is not in `namespace`, says in which namespaces it is, if any.
 pub async fn resolve_target(client: &Client, namespace: &str, spec: &str) -> Result<LogTarget, Explanation> {
     let (kind, name) = match spec.split_once('/') {
         Some((k, n)) => (Some(k.to_ascii_lowercase()), n),
         None => (None, spec),
     };
-    let is_job = |k: &str| matches!(k, "job" | "jobs" | "job.batch" | "jobs.batch");
-    let is_pod = |k: &str| matches!(k, "pod" | "pods" | "po");
-    match kind.as_deref() {
-        Some(k) if is_job(k) => {
-            get_job(client, namespace, name).await?;
-            Ok(LogTarget::Job { name: name.into(), index: None })
+    let wanted = match kind.as_deref() {
+        None => Wanted::JobOrPod,
+        Some("job" | "jobs" | "job.batch" | "jobs.batch") => Wanted::Job,
+        Some("pod" | "pods" | "po") => Wanted::Pod,
+        Some(k) => {
+            return Err(Explanation {
+                problem: LogProblem::NotFound,
+                summary: format!("cannot show logs of a {k}: give a Job or a Pod (job/NAME, pod/NAME or NAME)"),
+                hint: None,
+                detail: None,
+            });
         }
-        Some(k) if is_pod(k) => {
-            get_pod(client, namespace, name).await?;
-            Ok(LogTarget::Pod(name.into()))
+    };
+    match lookup(client, namespace, name, wanted).await {
+        Err(e) if e.problem == LogProblem::NotFound => {
+            Err(found_elsewhere(client, namespace, name, wanted).await.unwrap_or(e))
         }
-        Some(k) => Err(Explanation {
-            problem: LogProblem::NotFound,
-            summary: format!("cannot show logs of a {k}: give a Job or a Pod (job/NAME, pod/NAME or NAME)"),
-            hint: None,
-            detail: None,
-        }),
-        None => match get_job(client, namespace, name).await {
-            Ok(()) => Ok(LogTarget::Job { name: name.into(), index: None }),
+        found => found,
+    }
+}
+
+/// What a name on the command line may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wanted {
+    Job,
+    Pod,
+    JobOrPod,
+}
+
+impl Wanted {
+    fn job(self) -> bool {
+        self != Wanted::Pod
+    }
+
+    fn pod(self) -> bool {
+        self != Wanted::Job
+    }
+}
+
+async fn lookup(client: &Client, namespace: &str, name: &str, wanted: Wanted) -> Result<LogTarget, Explanation> {
+    let job = LogTarget::Job { name: name.into(), index: None };
+    match wanted {
+        Wanted::Job => get_job(client, namespace, name).await.map(|()| job),
+        Wanted::Pod => get_pod(client, namespace, name).await.map(|()| LogTarget::Pod(name.into())),
+        Wanted::JobOrPod => match get_job(client, namespace, name).await {
+            Ok(()) => Ok(job),
             Err(e) if e.problem == LogProblem::NotFound => match get_pod(client, namespace, name).await {
                 Ok(()) => Ok(LogTarget::Pod(name.into())),
                 Err(e) if e.problem == LogProblem::NotFound => Err(Explanation {
@@ -165,6 +195,46 @@ pub async fn resolve_target(client: &Client, namespace: &str, spec: &str) -> Res
             Err(e) => Err(e),
         },
     }
+}
+
+/// The namespaces that hold a Job (else a Pod) named `name`, as an
+/// explanation; `None` when there are none or the lookup fails (RBAC may well
+/// refuse a cluster-wide list: the caller's message stands then).
+async fn found_elsewhere(client: &Client, namespace: &str, name: &str, wanted: Wanted) -> Option<Explanation> {
+    if wanted.job()
+        && let Some(found) = namespaces_holding::<Job>(client, name).await
+    {
+        return Some(explain::found_elsewhere("job", name, namespace, &found));
+    }
+    if wanted.pod()
+        && let Some(found) = namespaces_holding::<Pod>(client, name).await
+    {
+        return Some(explain::found_elsewhere("pod", name, namespace, &found));
+    }
+    None
+}
+
+/// One list across all namespaces, narrowed to `name` by the server (a read
+/// only): the namespaces that hold a `K` of that name, sorted; `None` for none
+/// or on any error.
+async fn namespaces_holding<K>(client: &Client, name: &str) -> Option<Vec<String>>
+where
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope> + Clone + std::fmt::Debug,
+    K: serde::de::DeserializeOwned,
+    K::DynamicType: Default,
+{
+    let api: Api<K> = Api::all(client.clone());
+    let list = match api.list_metadata(&ListParams::default().fields(&format!("metadata.name={name}"))).await {
+        Ok(list) => list,
+        Err(e) => {
+            tracing::debug!("looking for {name} in other namespaces: {}", error_chain(&e));
+            return None;
+        }
+    };
+    let mut found: Vec<String> = list.items.iter().filter_map(|o| o.metadata.namespace.clone()).collect();
+    found.sort();
+    found.dedup();
+    (!found.is_empty()).then_some(found)
 }
 
 async fn get_job(client: &Client, namespace: &str, name: &str) -> Result<(), Explanation> {

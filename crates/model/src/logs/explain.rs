@@ -306,6 +306,20 @@ pub fn explain_lookup(failure: &LogFailure, what: &str, namespace: &str, name: &
     }
 }
 
+/// A Job or Pod that is not in `namespace` but is in others (`found_in`,
+/// sorted): `job indexed-job not found in namespace default; found in
+/// namespace indexed: add -n indexed`. `kind` is `job` or `pod`.
+pub fn found_elsewhere(kind: &str, name: &str, namespace: &str, found_in: &[String]) -> Explanation {
+    let (place, fix) = match found_in {
+        [one] => (format!("namespace {one}"), format!("add -n {one}")),
+        many => (format!("namespaces {}", many.join(", ")), "add -n with one of them".to_string()),
+    };
+    Explanation::new(
+        LogProblem::NotFound,
+        format!("{kind} {name} not found in namespace {namespace}; found in {place}: {fix}"),
+    )
+}
+
 /// The node host from an API server message like
 /// `Get "https://10.0.0.5:10250/containerLogs/...": ...`, used when the pod is
 /// not known. Gives the address, which is what the message names.
@@ -497,5 +511,20 @@ mod tests {
     fn lines_render_summary_hint_and_detail() {
         let e = Explanation::new(LogProblem::Other, "what".into()).hint("do").detail("raw\n error");
         assert_eq!(e.lines(), vec!["what", "  do", "  (error: raw error)"]);
+    }
+
+    #[test]
+    fn found_elsewhere_says_where_and_what_to_add() {
+        let one = found_elsewhere("job", "indexed-job", "default", &["indexed".into()]);
+        assert_eq!(
+            one.to_string(),
+            "job indexed-job not found in namespace default; found in namespace indexed: add -n indexed"
+        );
+        assert_eq!(one.problem, LogProblem::NotFound);
+        let two = found_elsewhere("pod", "p", "default", &["a".into(), "b".into()]);
+        assert_eq!(
+            two.to_string(),
+            "pod p not found in namespace default; found in namespaces a, b: add -n with one of them"
+        );
     }
 }
