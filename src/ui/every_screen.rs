@@ -309,8 +309,7 @@ fn queues_at_80_columns_show_names_and_health_words_whole() {
     let queues: Vec<_> = app.queues.by_key.values().collect();
     assert!(queues.len() >= 5, "{text}");
     for q in queues {
-        let (health, _) = model::queue::queue_health(q, app.queues.source_of(&q.key));
-        let word = if q.orphaned() > 0 { "stuck" } else { health.short_word() };
+        let word = q.health(app.queues.source_of(&q.key)).short_word();
         let row = text
             .lines()
             .find(|l| l.contains(&format!(" {} ", q.key.name)) && l.contains(&q.key.source))

@@ -3,7 +3,7 @@
 //! the Queue detail page (history, rediswq leases, the linked Jobs' progress),
 //! and the queue section of the Job detail page.
 
-use model::queue::{QueueHealth, QueueKey, QueueState, QueueWarning, Queues, SourceHealth, queue_health};
+use model::queue::{Health, QueueKey, QueueState, QueueWarning, Queues, SourceHealth, Tone};
 use model::text as format;
 use model::{JobInfo, Kind, ObjKey, Time};
 use ratatui::Frame;
@@ -126,16 +126,6 @@ pub fn key(q: &&QueueState) -> ObjKey {
     key_of(&q.key)
 }
 
-/// Sort order of the health column: trouble first.
-fn health_rank(q: &QueueState, queues: &Queues) -> u8 {
-    match queue_health(q, queues.source_of(&q.key)).0 {
-        QueueHealth::Ok => 3,
-        QueueHealth::Pending | QueueHealth::Connecting => 2,
-        QueueHealth::Reconnecting => 1,
-        QueueHealth::NotFound | QueueHealth::Unreachable | QueueHealth::Error => 0,
-    }
-}
-
 pub fn rows<'a>(app: &'a App, view: &View) -> Vec<&'a QueueState> {
     let queues = &app.queues;
     let mut rows: Vec<&QueueState> = queues
@@ -151,7 +141,7 @@ pub fn rows<'a>(app: &'a App, view: &View) -> Vec<&'a QueueState> {
     match SORTS.get(view.sort).copied() {
         Some("ready") => rows.sort_by_key(|q| std::cmp::Reverse(q.reading.ready)),
         Some("in-flight") => rows.sort_by_key(|q| std::cmp::Reverse(q.reading.in_flight)),
-        Some("health") => rows.sort_by_key(|q| health_rank(q, queues)),
+        Some("health") => rows.sort_by_key(|q| q.health(queues.source_of(&q.key)).tone()),
         _ => {}
     }
     if view.descending {
@@ -160,46 +150,23 @@ pub fn rows<'a>(app: &'a App, view: &View) -> Vec<&'a QueueState> {
     rows
 }
 
-/// A queue's health: the word a table shows (never cut: "stuck", "missing",
-/// "retry"), the word a page shows ("not found", "reconnecting"), what is
-/// behind it (": connection refused", ": 1 orphaned") and its style. An ok
-/// queue holding orphaned rediswq leases is stuck.
-struct Health {
-    short: &'static str,
-    long: &'static str,
-    detail: String,
-    style: Style,
-}
-
-fn health_of(theme: &Theme, q: &QueueState, queues: &Queues) -> Health {
-    let (health, error) = queue_health(q, queues.source_of(&q.key));
-    let orphaned = q.orphaned();
-    let style = match health {
-        QueueHealth::Ok if orphaned > 0 => theme.bad,
-        QueueHealth::Ok => theme.ok,
-        QueueHealth::Pending | QueueHealth::Connecting => theme.dim,
-        QueueHealth::Reconnecting => theme.warn,
-        QueueHealth::NotFound | QueueHealth::Unreachable | QueueHealth::Error => theme.bad,
+/// A queue's health (`model::queue::Health`: the words, the detail, how bad) and its style.
+fn health_of(theme: &Theme, q: &QueueState, queues: &Queues) -> (Health, Style) {
+    let health = q.health(queues.source_of(&q.key));
+    let style = match health.tone() {
+        Tone::Bad => theme.bad,
+        Tone::Degraded => theme.warn,
+        Tone::Waiting => theme.dim,
+        Tone::Good => theme.ok,
     };
-    match (health, error) {
-        (_, Some(e)) => Health {
-            short: health.short_word(),
-            long: health.word(),
-            detail: format!(": {}", format::sanitize(&e)),
-            style,
-        },
-        (QueueHealth::Ok, None) if orphaned > 0 => {
-            Health { short: "stuck", long: "stuck", detail: format!(": {orphaned} orphaned"), style }
-        }
-        _ => Health { short: health.short_word(), long: health.word(), detail: String::new(), style },
-    }
+    (health, style)
 }
 
 /// "ok", "not found", "reconnecting: connection refused", "stuck: 1 orphaned",
 /// and its style, for a page (the detail, a Job's queue section).
 fn health_cell(theme: &Theme, q: &QueueState, queues: &Queues) -> (String, Style) {
-    let h = health_of(theme, q, queues);
-    (format!("{}{}", h.long, h.detail), h.style)
+    let (h, style) = health_of(theme, q, queues);
+    (format::sanitize(&h.text()), style)
 }
 
 /// Linked Jobs as the JOBS column lists them.
@@ -234,8 +201,8 @@ fn queue_measure(theme: &Theme, queues: &Queues, q: &QueueState, col: usize) -> 
     match col {
         HISTORY_COL => None,
         HEALTH_COL => {
-            let h = health_of(theme, q, queues);
-            Some(Measure::word(h.short, &format!("{}{}", h.short, h.detail)))
+            let (h, _) = health_of(theme, q, queues);
+            Some(Measure::word(h.short_word(), &format!("{}{}", h.short_word(), format::sanitize(&h.detail()))))
         }
         _ => Some(Measure::text(&queue_text(queues, q, col))),
     }
@@ -249,8 +216,8 @@ fn queue_cell(theme: &Theme, queues: &Queues, q: &QueueState, col: usize, width:
         3 => cell(queue_text(queues, q, col), if q.orphaned() > 0 { theme.bad } else { theme.text }),
         HISTORY_COL => cell(sparkline(&history(q), w), theme.busy),
         HEALTH_COL => {
-            let h = health_of(theme, q, queues);
-            cell(format::fit_word(h.short, &h.detail, w), h.style)
+            let (h, style) = health_of(theme, q, queues);
+            cell(format::fit_word(h.short_word(), &format::sanitize(&h.detail()), w), style)
         }
         _ => cell(format::fit(&queue_text(queues, q, col), w), theme.text),
     }

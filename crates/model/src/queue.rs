@@ -1272,14 +1272,25 @@ impl Health {
         if self.is_stuck() { "stuck" } else { self.state.word() }
     }
 
+    /// The word a table column shows, never cut: `stuck`, or the state's short word.
+    pub fn short_word(&self) -> &'static str {
+        if self.is_stuck() { "stuck" } else { self.state.short_word() }
+    }
+
+    /// What is behind the word: `: connection refused`, `: 1 orphaned`, or nothing.
+    /// Not sanitised (the output decides how).
+    pub fn detail(&self) -> String {
+        match &self.error {
+            Some(e) => format!(": {e}"),
+            None if self.is_stuck() => format!(": {} orphaned", self.orphaned),
+            None => String::new(),
+        }
+    }
+
     /// The health as a line shows it: `ok`, `stuck: 1 orphaned`,
     /// `reconnecting: connection refused`. Not sanitised (the output decides how).
     pub fn text(&self) -> String {
-        match &self.error {
-            Some(e) => format!("{}: {e}", self.state),
-            None if self.is_stuck() => format!("stuck: {} orphaned", self.orphaned),
-            None => self.state.word().to_string(),
-        }
+        format!("{}{}", self.word(), self.detail())
     }
 
     pub fn tone(&self) -> Tone {
