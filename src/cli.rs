@@ -4,7 +4,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use std::io::IsTerminal;
+
 use clap::{Parser, ValueEnum};
+use model::palette::Depth;
 
 #[derive(Debug, Clone, Parser)]
 #[command(
@@ -63,6 +66,11 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     pub log_file: Option<PathBuf>,
 
+    /// Colours: `auto` reads NO_COLOR, TERM and COLORTERM; the others say how
+    /// many colours the terminal shows (`never` for none).
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+
     /// Redraw at most this many times per second (lower it on slow links).
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=60))]
     pub max_fps: u32,
@@ -74,6 +82,41 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Option<Subcommand>,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Never,
+    #[value(name = "16")]
+    Ansi16,
+    #[value(name = "256")]
+    Ansi256,
+    Truecolor,
+}
+
+impl ColorChoice {
+    /// The colours of the terminal: as `--color` says, or (`auto`) as the
+    /// environment announces (`NO_COLOR`, `TERM`, `COLORTERM`).
+    pub fn depth(self) -> Depth {
+        match self {
+            ColorChoice::Auto => {
+                let var = |name: &str| std::env::var(name).ok();
+                Depth::from_terminal(var("NO_COLOR").as_deref(), var("TERM").as_deref(), var("COLORTERM").as_deref())
+            }
+            ColorChoice::Never => Depth::Mono,
+            ColorChoice::Ansi16 => Depth::Ansi16,
+            ColorChoice::Ansi256 => Depth::Ansi256,
+            ColorChoice::Truecolor => Depth::TrueColor,
+        }
+    }
+
+    /// Whether printed output (`--once`, `batchtop logs`) is coloured: only
+    /// on a terminal, and only when it shows colour.
+    pub fn colours_stdout(self) -> bool {
+        std::io::stdout().is_terminal() && self.depth() != Depth::Mono
+    }
 }
 
 #[derive(Debug, Clone, clap::Subcommand)]

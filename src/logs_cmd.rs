@@ -3,7 +3,7 @@
 //! sanitised lines to stdout like stern; explanations and notes go to
 //! stderr; exits non-zero when a log could not be read.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::time::Duration;
 
 use clap::Args;
@@ -72,7 +72,8 @@ pub fn namespace_for(all: bool, namespaces: &[String], context_namespace: Option
 
 /// Exit codes: 0 everything read; 1 some log could not be read (or the
 /// target was not found); 130 interrupted.
-pub async fn run(client: kube::Client, namespace: &str, args: &LogsArgs) -> i32 {
+/// `colour`: lines keep their colours (`--color`, and stdout is a terminal).
+pub async fn run(client: kube::Client, namespace: &str, args: &LogsArgs, colour: bool) -> i32 {
     let target = match logs::resolve_target(&client, namespace, &args.target).await {
         Ok(t) => t,
         Err(e) => return fail(&e),
@@ -96,7 +97,7 @@ pub async fn run(client: kube::Client, namespace: &str, args: &LogsArgs) -> i32 
     };
     let prefixed = request.prefix() == Prefix::PodOrIndex;
     let mut session = logs::spawn(client, request);
-    let mut printer = Printer::new(args.timestamps, colour_wanted());
+    let mut printer = Printer::new(args.timestamps, colour);
     printer.set_prefixed(prefixed);
     let interrupted = tokio::signal::ctrl_c();
     tokio::pin!(interrupted);
@@ -127,11 +128,6 @@ pub async fn run(client: kube::Client, namespace: &str, args: &LogsArgs) -> i32 
 fn fail(e: &Explanation) -> i32 {
     eprintln!("batchtop: {e}");
     1
-}
-
-/// Colour on a terminal unless NO_COLOR is set (https://no-color.org).
-fn colour_wanted() -> bool {
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 enum Flow {

@@ -65,7 +65,7 @@ async fn run(cli: Cli) -> i32 {
                     return 2;
                 }
             };
-        return logs_cmd::run(conn.client, &namespace, args).await;
+        return logs_cmd::run(conn.client, &namespace, args, cli.color.colours_stdout()).await;
     }
     let namespaces = Scope::resolve_namespaces(cli.all_namespaces, &cli.namespaces, conn.context_namespace.as_deref());
     if cli.once {
@@ -74,7 +74,7 @@ async fn run(cli: Cli) -> i32 {
         for p in &problems {
             eprintln!("batchtop: config: {p}");
         }
-        return once::run(&conn, &scope, cli.timeout, cli.output, &config).await;
+        return once::run(&conn, &scope, cli.timeout, cli.output, &config, cli.color.colours_stdout()).await;
     }
     console(&cli, conn, namespaces).await
 }
@@ -98,7 +98,7 @@ async fn console(cli: &Cli, conn: Cluster, namespaces: Namespaces) -> i32 {
         selector: cli.selector.clone(),
         client: Some(conn.client),
         client_for,
-        theme: Theme::from_env(),
+        theme: Theme::for_depth(cli.color.depth()),
         max_fps: cli.max_fps,
         config,
         config_problems,

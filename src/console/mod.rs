@@ -18,6 +18,7 @@
 //!   and work's results into [`Msg`](update::Msg)s.
 //! - [`keys`]: every key binding and its help text.
 
+mod classic_sgr;
 pub mod keys;
 pub mod runner;
 pub mod state;
@@ -65,7 +66,7 @@ pub struct Options {
 /// Runs the console until the operator quits, a signal arrives, or the
 /// terminal goes away. The terminal is restored on every path.
 pub async fn run(options: Options) -> anyhow::Result<()> {
-    let mut guard = terminal::setup()?;
+    let mut guard = terminal::setup(options.theme.depth)?;
     let result = runner::Runner::new(options).event_loop(&mut guard.terminal).await;
     drop(guard);
     result

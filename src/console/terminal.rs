@@ -11,11 +11,42 @@ use std::sync::{Mutex, Once};
 use std::thread::ThreadId;
 
 use crossterm::{cursor, execute, terminal};
+use model::palette::Depth;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
-pub type Tui = Terminal<CrosstermBackend<Stdout>>;
+use super::classic_sgr::ClassicSgr;
+
+pub type Tui = Terminal<CrosstermBackend<TerminalOut>>;
+
+/// The console's stdout. On a terminal of 16 colours or fewer the colour
+/// escapes are rewritten to the classic codes such terminals know ([`ClassicSgr`]).
+pub struct TerminalOut {
+    stdout: Stdout,
+    classic: Option<ClassicSgr>,
+    rewritten: Vec<u8>,
+}
+
+impl Write for TerminalOut {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        let Some(classic) = &mut self.classic else { return self.stdout.write(data) };
+        self.rewritten.clear();
+        classic.rewrite(data, &mut self.rewritten);
+        self.stdout.write_all(&self.rewritten)?;
+        Ok(data.len())
+    }
+
+    /// A frame ends with a flush, never inside an escape: nothing may wait past it.
+    fn flush(&mut self) -> io::Result<()> {
+        if let Some(classic) = &mut self.classic {
+            self.rewritten.clear();
+            classic.flush_into(&mut self.rewritten);
+            self.stdout.write_all(&self.rewritten)?;
+        }
+        self.stdout.flush()
+    }
+}
 
 /// The UI owns the terminal while this is true.
 static ACTIVE: AtomicBool = AtomicBool::new(false);
@@ -28,8 +59,9 @@ pub struct TerminalGuard {
     pub terminal: Tui,
 }
 
-/// Raw mode, alternate screen, hidden cursor. Refuses when stdout is not a terminal.
-pub fn setup() -> anyhow::Result<TerminalGuard> {
+/// Raw mode, alternate screen, hidden cursor. Refuses when stdout is not a
+/// terminal. `depth` is the terminal's: up to 16 colours, escapes are rewritten.
+pub fn setup(depth: Depth) -> anyhow::Result<TerminalGuard> {
     if !io::stdout().is_terminal() {
         anyhow::bail!("the console needs a terminal on stdout; use --once for scripts and pipes");
     }
@@ -42,7 +74,9 @@ pub fn setup() -> anyhow::Result<TerminalGuard> {
         restore();
         return Err(e.into());
     }
-    match Terminal::new(CrosstermBackend::new(stdout)) {
+    let classic = (depth <= Depth::Ansi16).then(ClassicSgr::default);
+    let out = TerminalOut { stdout, classic, rewritten: Vec::new() };
+    match Terminal::new(CrosstermBackend::new(out)) {
         Ok(terminal) => Ok(TerminalGuard { terminal }),
         Err(e) => {
             restore();

@@ -8,7 +8,7 @@
 //! `-o json`) without changing the exit code.
 
 use std::collections::BTreeMap;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
@@ -102,13 +102,16 @@ pub fn watch_name(id: &WatchId) -> String {
     }
 }
 
-/// Should the text output use colour? Only on a terminal, and never with NO_COLOR.
-pub fn use_color() -> bool {
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-}
-
 /// Runs `--once` on a connected client; prints the report and returns the exit code.
-pub async fn run(conn: &Cluster, scope: &Scope, timeout: Duration, output: Output, config: &Config) -> i32 {
+/// `colour`: the text output may use colour (`--color`, and stdout is a terminal).
+pub async fn run(
+    conn: &Cluster,
+    scope: &Scope,
+    timeout: Duration,
+    output: Output,
+    config: &Config,
+    colour: bool,
+) -> i32 {
     let state = match collect(conn, scope, timeout).await {
         Ok(state) => state,
         Err(e) => {
@@ -136,7 +139,7 @@ pub async fn run(conn: &Cluster, scope: &Scope, timeout: Duration, output: Outpu
             s.push('\n');
             s
         }),
-        Output::Text => Ok(report::text::render(&report, use_color())),
+        Output::Text => Ok(report::text::render(&report, colour)),
     };
     let text = match printed {
         Ok(text) => text,

@@ -5,14 +5,14 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragraph};
 use unicode_width::UnicodeWidthChar;
 
 use model::logs::buffer::{LogLine, StreamStatus, format_timestamp};
 use model::logs::explain::Explanation;
-use model::sanitize::{Colour, SgrStyle};
+use model::sanitize::SgrStyle;
 use model::{Kind, ObjKey};
 
 use super::screens::Screen;
@@ -258,7 +258,7 @@ fn line_spans(view: &LogView, line: &LogLine, theme: &Theme, label_width: usize,
     let stream = view.buffer.stream(line);
     if !stream.label.is_empty() {
         let pad = label_width.saturating_sub(text_width(&stream.label));
-        let style = if theme.monochrome { theme.dim } else { Style::new().fg(ratatui_colour(stream.colour)) };
+        let style = theme.colour(stream.colour).map_or(theme.dim, |c| Style::new().fg(c));
         spans.push(Span::styled(format!("{}{} ", stream.label, " ".repeat(pad)), style));
     }
     if view.timestamps {
@@ -268,7 +268,7 @@ fn line_spans(view: &LogView, line: &LogLine, theme: &Theme, label_width: usize,
     let highlights = view.buffer.highlights(line);
     let mark = if current { theme.selected } else { theme.highlight.add_modifier(Modifier::REVERSED) };
     for (range, style) in line.text.pieces() {
-        let base = sgr_to_style(style, theme.monochrome);
+        let base = sgr_to_style(style, theme);
         // Split the piece at highlight edges.
         let mut at = range.start;
         for h in highlights.iter().filter(|h| h.end > range.start && h.start < range.end) {
@@ -342,17 +342,19 @@ fn wrap_line(line: &Line<'_>, width: usize) -> Vec<Line<'static>> {
     rows.into_iter().flat_map(|r| wrap_spans(vec![Span::styled(r, style)], width.max(1))).collect()
 }
 
-/// A log line's own style on screen. Without colour (NO_COLOR) only bold,
-/// underline and reverse are kept.
-fn sgr_to_style(s: SgrStyle, monochrome: bool) -> Style {
+/// A log line's own style on screen: its colours as the terminal can show
+/// them and never a foreground on its own colour. Without colour (NO_COLOR)
+/// only bold, underline and reverse are kept.
+fn sgr_to_style(s: SgrStyle, theme: &Theme) -> Style {
     let mut style = Style::new();
-    if !monochrome {
-        if let Some(c) = s.fg {
-            style = style.fg(ratatui_colour(c));
-        }
-        if let Some(c) = s.bg {
-            style = style.bg(ratatui_colour(c));
-        }
+    let (fg, bg) = theme.colours(s.fg, s.bg);
+    if let Some(c) = fg {
+        style = style.fg(c);
+    }
+    if let Some(c) = bg {
+        style = style.bg(c);
+    }
+    if !theme.monochrome {
         if s.dim {
             style = style.add_modifier(Modifier::DIM);
         }
@@ -370,33 +372,6 @@ fn sgr_to_style(s: SgrStyle, monochrome: bool) -> Style {
         style = style.add_modifier(Modifier::REVERSED);
     }
     style
-}
-
-/// The 16 ANSI colours by name (so the terminal's palette applies), the rest as given.
-fn ratatui_colour(c: Colour) -> Color {
-    const NAMED: [Color; 16] = [
-        Color::Black,
-        Color::Red,
-        Color::Green,
-        Color::Yellow,
-        Color::Blue,
-        Color::Magenta,
-        Color::Cyan,
-        Color::Gray,
-        Color::DarkGray,
-        Color::LightRed,
-        Color::LightGreen,
-        Color::LightYellow,
-        Color::LightBlue,
-        Color::LightMagenta,
-        Color::LightCyan,
-        Color::White,
-    ];
-    match c {
-        Colour::Indexed(n) if (n as usize) < NAMED.len() => NAMED[n as usize],
-        Colour::Indexed(n) => Color::Indexed(n),
-        Colour::Rgb(r, g, b) => Color::Rgb(r, g, b),
-    }
 }
 
 fn render_chooser(frame: &mut Frame, area: Rect, view: &LogView, theme: &Theme, selected: usize) {
@@ -575,7 +550,7 @@ mod tests {
         // "red" keeps its colour.
         let row = (0..5).find(|&y| (0..40).map(|x| buf[(x, y)].symbol()).collect::<String>().contains("rede")).unwrap();
         let x = (0..40).find(|&x| buf[(x, row)].symbol() == "r").unwrap();
-        assert_eq!(buf[(x, row)].fg, Color::Red);
+        assert_eq!(buf[(x, row)].fg, ratatui::style::Color::Red);
     }
 
     #[test]

@@ -2,14 +2,20 @@
 //!
 //! The default theme uses only the 16 named ANSI colours (no RGB, no 256-colour
 //! indexes), so it reads the same on a bastion's xterm, inside tmux and over a
-//! slow ssh link. With `NO_COLOR` set (https://no-color.org) every style is
+//! slow ssh link, in the operator's own palette, at every colour depth. The
+//! depth ([`Depth`]) decides what log lines' own colours become. Without
+//! colour (`NO_COLOR`, https://no-color.org, or `TERM=dumb`) every style is
 //! colourless and the selection and emphasis fall back to reverse and bold.
 
+use model::palette::Depth;
+use model::sanitize::Colour;
 use ratatui::style::{Color, Modifier, Style};
 
 /// Every style a screen uses. Screens never build colours themselves.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Theme {
+    /// The colours the terminal shows; log lines' colours are brought within it.
+    pub depth: Depth,
     /// True when colour is off (NO_COLOR): widgets then add glyph cues instead.
     pub monochrome: bool,
     pub text: Style,
@@ -38,18 +44,18 @@ pub struct Theme {
 }
 
 impl Theme {
-    /// Reads `NO_COLOR` from the environment: present and non-empty turns colour off.
-    pub fn from_env() -> Self {
-        match std::env::var_os("NO_COLOR") {
-            Some(v) if !v.is_empty() => Self::no_color(),
-            _ => Self::default_16(),
+    pub fn for_depth(depth: Depth) -> Self {
+        match depth {
+            Depth::Mono => Self::no_color(),
+            _ => Self { depth, ..Self::default_16() },
         }
     }
 
-    /// The default theme: named ANSI colours only.
+    /// The default theme: named ANSI colours only, log colours as the 16.
     pub fn default_16() -> Self {
         let plain = Style::new();
         Self {
+            depth: Depth::Ansi16,
             monochrome: false,
             text: plain,
             dim: plain.fg(Color::DarkGray),
@@ -76,6 +82,7 @@ impl Theme {
         let plain = Style::new();
         let bold = plain.add_modifier(Modifier::BOLD);
         Self {
+            depth: Depth::Mono,
             monochrome: true,
             text: plain,
             dim: plain,
@@ -95,6 +102,49 @@ impl Theme {
             bar_empty: plain,
             status_bar: plain.add_modifier(Modifier::REVERSED),
         }
+    }
+}
+
+impl Theme {
+    /// A colour from outside (a log line, a prefix) as this terminal can show
+    /// it: the 16 by name (so the palette applies), the rest as the depth allows.
+    pub fn colour(&self, colour: Colour) -> Option<Color> {
+        Some(ratatui_colour(self.depth.reduce(colour)?))
+    }
+
+    /// A foreground and background from outside, made readable: a foreground
+    /// equal to its background (after reduction) loses the background.
+    pub fn colours(&self, fg: Option<Colour>, bg: Option<Colour>) -> (Option<Color>, Option<Color>) {
+        let fg = fg.and_then(|c| self.colour(c));
+        let bg = bg.and_then(|c| self.colour(c));
+        if fg.is_some() && fg == bg { (fg, None) } else { (fg, bg) }
+    }
+}
+
+/// The 16 ANSI colours by name, the rest as given.
+fn ratatui_colour(c: Colour) -> Color {
+    const NAMED: [Color; 16] = [
+        Color::Black,
+        Color::Red,
+        Color::Green,
+        Color::Yellow,
+        Color::Blue,
+        Color::Magenta,
+        Color::Cyan,
+        Color::Gray,
+        Color::DarkGray,
+        Color::LightRed,
+        Color::LightGreen,
+        Color::LightYellow,
+        Color::LightBlue,
+        Color::LightMagenta,
+        Color::LightCyan,
+        Color::White,
+    ];
+    match c {
+        Colour::Indexed(n) if (n as usize) < NAMED.len() => NAMED[n as usize],
+        Colour::Indexed(n) => Color::Indexed(n),
+        Colour::Rgb(r, g, b) => Color::Rgb(r, g, b),
     }
 }
 
@@ -137,6 +187,31 @@ mod tests {
                 assert!(!matches!(c, Color::Rgb(..) | Color::Indexed(_)), "{c:?} is not one of the 16 colours");
             }
         }
+    }
+
+    #[test]
+    fn log_colours_follow_the_depth_and_never_hide_the_text() {
+        let orange = Colour::Rgb(255, 135, 0);
+        assert_eq!(Theme::for_depth(Depth::TrueColor).colour(orange), Some(Color::Rgb(255, 135, 0)));
+        assert_eq!(Theme::for_depth(Depth::Ansi256).colour(orange), Some(Color::Indexed(208)));
+        assert_eq!(Theme::for_depth(Depth::Ansi16).colour(orange), Some(Color::Yellow));
+        assert_eq!(Theme::for_depth(Depth::Mono).colour(orange), None);
+        // Black on black, and two blues that are one blue on 16 colours: the text stays visible.
+        let t = Theme::for_depth(Depth::Ansi16);
+        assert_eq!(t.colours(Some(Colour::Indexed(0)), Some(Colour::Indexed(0))), (Some(Color::Black), None));
+        let (fg, bg) = t.colours(Some(Colour::Rgb(0, 0, 200)), Some(Colour::Rgb(0, 0, 190)));
+        assert!(fg.is_some() && bg.is_none(), "{fg:?} on {bg:?}");
+        let (fg, bg) =
+            Theme::for_depth(Depth::TrueColor).colours(Some(Colour::Rgb(0, 0, 200)), Some(Colour::Rgb(0, 0, 190)));
+        assert_eq!((fg, bg), (Some(Color::Rgb(0, 0, 200)), Some(Color::Rgb(0, 0, 190))), "distinct at full depth");
+    }
+
+    #[test]
+    fn every_colour_depth_keeps_the_named_theme_and_mono_has_none() {
+        for depth in [Depth::Ansi16, Depth::Ansi256, Depth::TrueColor] {
+            assert_eq!(Theme { depth: Depth::Ansi16, ..Theme::for_depth(depth) }, Theme::default_16());
+        }
+        assert_eq!(Theme::for_depth(Depth::Mono), Theme::no_color());
     }
 
     #[test]

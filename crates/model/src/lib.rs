@@ -16,6 +16,7 @@ pub mod groups;
 pub mod indexes;
 pub mod job;
 pub mod logs;
+pub mod palette;
 pub mod pod;
 pub mod queue;
 pub mod redact;
