@@ -4,15 +4,29 @@
 # the screens with keys, captures each pane with its colours (capture-pane -e)
 # and renders it to PNG with ansi2png.py (Pillow + DejaVu Sans Mono).
 #
-# Usage: screenshots/make.sh [WIDTHxHEIGHT]   (default 120x34)
+# Usage: screenshots/make.sh [WIDTHxHEIGHT] [--no-color]
+#   default 120x34 in colour, written as NAME.png; another size or --no-color
+#   is written as NAME-80x24.png, NAME-80x24-no-color.png (the README links them).
 # Needs a running sandbox: tests/sandbox/sandbox up --scenarios all
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
-size=${1:-120x34}
+size=120x34 no_color=""
+for arg in "$@"; do
+  case $arg in
+    --no-color) no_color=1 ;;
+    *x*) size=$arg ;;
+    *) echo "usage: screenshots/make.sh [WIDTHxHEIGHT] [--no-color]" >&2; exit 2 ;;
+  esac
+done
 cols=${size%x*}
 rows=${size#*x}
+suffix=""
+[[ $size == 120x34 ]] || suffix="-$size"
+[[ -z $no_color ]] || suffix="$suffix-no-color"
+colour_env="TERM=xterm-256color"
+[[ -z $no_color ]] || colour_env="TERM=xterm-256color NO_COLOR=1"
 session=batchtop-screenshots-$$
 # A private tmux server, so other tmux sessions on the machine are never touched.
 tmux() { command tmux -L "$session" "$@"; }
@@ -43,7 +57,7 @@ tmp=$(mktemp -d)
 trap 'tmux kill-server 2>/dev/null || true; rm -rf "$tmp"' EXIT
 
 tmux new-session -d -s "$session" -x "$cols" -y "$rows" \
-  "env TERM=xterm-256color KUBECONFIG='$KUBECONFIG' '$bin' -A --log-file '$tmp/batchtop.log'"
+  "env $colour_env KUBECONFIG='$KUBECONFIG' '$bin' -A --log-file '$tmp/batchtop.log'"
 
 # wait_for TEXT: until the pane shows TEXT (the screen has data), at most 20 s.
 wait_for() {
@@ -60,8 +74,8 @@ wait_for() {
 shot() {
   sleep 0.4 # let the frame after the last key land
   tmux capture-pane -t "$session" -p -e >"$tmp/$1.ansi"
-  /usr/bin/python3 "$here/ansi2png.py" "$tmp/$1.ansi" "$here/$1.png" "$cols" "$rows"
-  echo "screenshots/$1.png"
+  /usr/bin/python3 "$here/ansi2png.py" "$tmp/$1.ansi" "$here/$1$suffix.png" "$cols" "$rows"
+  echo "screenshots/$1$suffix.png"
 }
 
 # keys K...: one key at a time, with a pause, so Esc followed by a key is not

@@ -11,8 +11,9 @@
 //! test makes its own fresh namespace, Jobs and queues (names carry the
 //! process id), and removes them at the end: the tests do not depend on
 //! each other or on their order. The broker-restart test stops Redis and
-//! RabbitMQ; it holds the write side of [`BROKERS`] so the other tests of this
-//! file do not run meanwhile.
+//! RabbitMQ; it holds the brokers' lock exclusive (`testkit::sandbox::brokers_lock`,
+//! a file lock across test processes) so the other tests of this file do not
+//! run meanwhile.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -29,9 +30,6 @@ use lapin::{BasicProperties, Connection as Amqp, ConnectionProperties};
 use source::cluster::Cluster;
 use testkit::pty::{Console, DEADLINE as SCREEN_DEADLINE, Key, Screen};
 use testkit::sandbox::*;
-
-/// The broker-restart test stops the brokers: it takes the write side.
-static BROKERS: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
 
 /// The sandbox's broker addresses, or a panic saying how to get them.
 // They are all URLs, named like the variables they come from: dropping `_url` would hide that.
@@ -311,7 +309,7 @@ fn unique(name: &str) -> String {
 /// Jobs complete.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn seed_queues_link_to_their_jobs_and_drain_to_zero() {
-    let _brokers = BROKERS.read().await;
+    let _brokers = brokers_lock(false);
     let b = brokers();
     let ns = unique("drain");
     let (q1, q2) = (unique("job1"), unique("job2"));
@@ -352,7 +350,7 @@ async fn seed_queues_link_to_their_jobs_and_drain_to_zero() {
 /// an item with a lease shows its owner and the time it has left.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn orphaned_lease_is_flagged_stuck_with_the_item_named() {
-    let _brokers = BROKERS.read().await;
+    let _brokers = brokers_lock(false);
     let b = brokers();
     let q = unique("orphan");
     let processing = format!("{q}:processing");
@@ -382,7 +380,7 @@ async fn orphaned_lease_is_flagged_stuck_with_the_item_named() {
 /// queues of the same connection keep updating, and the connection stays ok.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_queue_is_not_found_while_the_others_update() {
-    let _brokers = BROKERS.read().await;
+    let _brokers = brokers_lock(false);
     let b = brokers();
     let (present, missing) = (unique("present"), unique("missing"));
     delete_queue(&b, &missing).await;
@@ -406,7 +404,7 @@ async fn missing_queue_is_not_found_while_the_others_update() {
 /// its warning, on the queue's screen and on the Job in `--once`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn completion_mismatches_raise_their_warnings() {
-    let _brokers = BROKERS.read().await;
+    let _brokers = brokers_lock(false);
     let b = brokers();
     let ns = unique("mismatch");
     let (short, long) = (unique("short"), unique("long"));
@@ -499,7 +497,7 @@ async fn contents(b: &Brokers, prefix: &str, rabbit_queue: &str) -> Contents {
 /// in order and never delivered before.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn monitoring_leaves_every_queue_byte_for_byte_unchanged() {
-    let _brokers = BROKERS.read().await;
+    let _brokers = brokers_lock(false);
     let b = brokers();
     let prefix = unique("same");
     let (list, rabbit_q) = (format!("{prefix}-list"), format!("{prefix}-rabbit"));
@@ -594,7 +592,7 @@ async fn redis_keeps_data_across_restart(b: &Brokers) {
 /// other source keeps working meanwhile.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sources_reconnect_after_a_broker_restart() {
-    let _brokers = BROKERS.write().await;
+    let _brokers = brokers_lock(true);
     let b = brokers();
     let (list, rq) = (unique("restart-list"), unique("restart-q"));
     let mut r = redis_conn(&b).await;
@@ -635,7 +633,7 @@ async fn sources_reconnect_after_a_broker_restart() {
 /// `--once -o json`, and no password is printed.
 #[test]
 fn once_reports_the_sandbox_queues() {
-    let _brokers = BROKERS.blocking_read();
+    let _brokers = brokers_lock(false);
     brokers();
     assert!(
         std::env::var_os("BATCHTOP_CONFIG").is_some(),
@@ -714,7 +712,7 @@ async fn install_keda_crd(conn: &Cluster) {
 /// Its env alone names no queue.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keda_scaledjob_triggers_link_its_jobs() {
-    let _brokers = BROKERS.read().await;
+    let _brokers = brokers_lock(false);
     let b = brokers();
     let ns = unique("keda");
     let (rq, list) = (unique("keda-q"), unique("keda-list"));
@@ -776,7 +774,7 @@ async fn keda_scaledjob_triggers_link_its_jobs() {
 /// their `:processing` lists, each listed once by its name.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn queues_are_discovered_by_regex_and_scan() {
-    let _brokers = BROKERS.read().await;
+    let _brokers = brokers_lock(false);
     let b = brokers();
     let prefix = unique("found");
     let (qa, qb, list) = (format!("{prefix}-a"), format!("{prefix}-b"), format!("{prefix}-list"));
@@ -810,7 +808,7 @@ async fn queues_are_discovered_by_regex_and_scan() {
 /// run (amqp-consume pods block waiting for a message that never comes).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn empty_queue_with_running_pods_is_warned_about() {
-    let _brokers = BROKERS.read().await;
+    let _brokers = brokers_lock(false);
     let b = brokers();
     let ns = unique("empty");
     let q = unique("empty-q");
@@ -832,7 +830,7 @@ async fn empty_queue_with_running_pods_is_warned_about() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn secret_broker_url_is_read_only_when_allowed() {
     use k8s_openapi::api::core::v1::Secret;
-    let _brokers = BROKERS.read().await;
+    let _brokers = brokers_lock(false);
     let b = brokers();
     let ns = unique("secret");
     let q = unique("secret-q");

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make test`: check formatting and clippy, build the Rust tests, bring the
 # sandbox up with every scenario, run the sandbox's own checks, the worker
-# simulator's unit tests and `cargo test --workspace --tests` against it,
+# simulator's unit tests and every Rust test (cargo-nextest: a process and a
+# deadline per test, no stop at the first failure; .config/nextest.toml) against it,
 # take the sandbox down (always, even after a failure or an interrupt) and
 # check that nothing was left behind.
 # The last line sums every suite: "summary: N passed, N failed".
@@ -19,6 +20,19 @@ count() {
   read -r p f < <(grep -aoE '([0-9]+) passed[;,] ([0-9]+) failed' "$1" |
     awk '{gsub(/[;,]/,""); p+=$1; f+=$3} END {print p+0, f+0}')
   passed=$((passed + p)); failed=$((failed + f))
+}
+
+# count_nextest FILE: add nextest's summary ("N tests run: N passed, N failed, ...";
+# the failed figure is left out when none failed, and a test killed at its
+# deadline is counted as failed by nextest as "N timed out").
+count_nextest() {
+  local line p f t
+  line=$(grep -aE '^ *Summary .* tests? run:' "$1" | tail -1)
+  p=$(grep -oE '([0-9]+) passed' <<<"$line" | grep -oE '[0-9]+' || echo 0)
+  f=$(grep -oE '([0-9]+) failed' <<<"$line" | grep -oE '[0-9]+' || echo 0)
+  t=$(grep -oE '([0-9]+) timed out' <<<"$line" | grep -oE '[0-9]+' || echo 0)
+  [[ -n $line ]] || f=1
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0} + ${t:-0}))
 }
 
 down_done=0
@@ -46,6 +60,11 @@ else
   rc=1; failed=$((failed + 1)); echo "clippy found warnings"
 fi
 
+phase "cargo-nextest (installed from crates.io when missing)"
+if ! cargo nextest --version >/dev/null 2>&1; then
+  cargo install cargo-nextest --locked || { rc=1; echo "cannot install cargo-nextest"; }
+fi
+
 phase "building the Rust tests"
 cargo_built=1
 cargo test --workspace --tests --no-run || { cargo_built=0; rc=1; failed=$((failed + 1)); echo "cargo test build failed"; }
@@ -62,10 +81,10 @@ if $SANDBOX up --scenarios all; then
   if ((PIPESTATUS[0] == 0)); then passed=$((passed + 1)); else rc=1; failed=$((failed + 1)); fi
 
   if ((cargo_built)); then
-    phase "cargo test --workspace --tests (environment from sandbox env)"
-    (eval "$($SANDBOX env)" && cargo test --workspace --tests 2>&1) | tee "$OUT/cargo.txt"
+    phase "cargo nextest run --workspace (environment from sandbox env)"
+    (eval "$($SANDBOX env)" && cargo nextest run --workspace --no-fail-fast 2>&1) | tee "$OUT/cargo.txt"
     ((PIPESTATUS[0] == 0)) || rc=1
-    count "$OUT/cargo.txt"
+    count_nextest "$OUT/cargo.txt"
   fi
 else
   rc=1; failed=$((failed + 1))

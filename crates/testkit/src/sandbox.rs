@@ -8,10 +8,11 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Mutex, MutexGuard};
+use std::fs::{File, OpenOptions};
 use std::time::Duration;
 
 use model::scope::Scope;
+use nix::fcntl::{Flock, FlockArg};
 use model::{State, Update};
 use source::cluster::{self, Cluster};
 use source::kube::{WatchHandles, spawn_watches};
@@ -94,13 +95,42 @@ pub fn job_condition_true(namespace: &str, job: &str, type_: &str) -> bool {
 
 /// Serialises the experiments that change the sandbox (all end-to-end tests
 /// share one test binary, so one sandbox).
-static EXPERIMENTS: Mutex<()> = Mutex::new(());
+/// A lock shared by every test process on this machine (nextest runs each
+/// test in a process of its own, so an in-process mutex would hold nothing
+/// off). Released when dropped, or when the process dies.
+pub struct SandboxLock {
+    _held: Flock<File>,
+}
+
+impl SandboxLock {
+    /// Waits for the lock `name`: `exclusive` (nobody else holds it) or shared
+    /// (only other shared holders).
+    pub fn take(name: &str, exclusive: bool) -> Self {
+        let path = std::env::temp_dir().join(format!("batchtop-e2e-{name}.lock"));
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .unwrap_or_else(|e| panic!("cannot open the lock {}: {e}", path.display()));
+        let how = if exclusive { FlockArg::LockExclusive } else { FlockArg::LockShared };
+        match Flock::lock(file, how) {
+            Ok(held) => SandboxLock { _held: held },
+            Err((_, e)) => panic!("cannot take the lock {}: {e}", path.display()),
+        }
+    }
+}
 
 /// Holds off every other experiment for as long as the guard lives. A test
 /// that runs one keeps the guard until it has seen the effects it waits for,
 /// so another test's drain cannot interleave with what it watches.
-pub fn experiment() -> MutexGuard<'static, ()> {
-    EXPERIMENTS.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+pub fn experiment() -> SandboxLock {
+    SandboxLock::take("experiments", true)
+}
+
+/// The brokers stay up while this is held shared; a test that stops them holds it exclusive.
+pub fn brokers_lock(exclusive: bool) -> SandboxLock {
+    SandboxLock::take("brokers", exclusive)
 }
 
 /// Makes sure the config-issue Job was failed by its ConfigIssue rule: runs
