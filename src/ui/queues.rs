@@ -219,7 +219,8 @@ fn queue_cell(theme: &Theme, queues: &Queues, q: &QueueState, col: usize, width:
             let (h, style) = health_of(theme, q, queues);
             cell(format::fit_word(h.short_word(), &format::sanitize(&h.detail()), w), style)
         }
-        _ => cell(format::fit(&queue_text(queues, q, col), w), theme.text),
+        // Linked Jobs' names (job-wq-short, job-wq-long) differ at the end: keep it.
+        _ => cell(format::fit_middle(&queue_text(queues, q, col), w), theme.text),
     }
 }
 
@@ -435,7 +436,10 @@ fn linked_jobs_section(app: &App, theme: &Theme, key: &QueueKey, width: u16) -> 
 }
 
 fn job_progress_line(job: &JobInfo, theme: &Theme, width: u16) -> Line<'static> {
-    let name = format!(" {:<28} ", format::fit_middle(&job.key.to_string(), 28));
+    // The name whole when the line has room (a bar of 20 and the status beside it).
+    let key = job.key.to_string();
+    let name_width = key.chars().count().clamp(28, (width as usize).saturating_sub(36).max(28));
+    let name = format!(" {:<name_width$} ", format::fit_middle(&key, name_width));
     let bar_width = width.saturating_sub(name.chars().count() as u16 + 14).min(40);
     let mut spans = vec![Span::styled(name, theme.text)];
     spans.extend(bar::bar_spans(&job.progress(), bar_width, theme));

@@ -758,9 +758,8 @@ async fn keda_scaledjob_triggers_link_its_jobs() {
     create_job(&conn, &ns, job).await;
     for (source, queue, ready) in [("rabbitmq", &rq, "ready 3 "), ("redis", &list, "ready 2 ")] {
         q.open(source, queue);
-        // The name may be cut in the middle; its end tells it apart.
-        let detail = q.until_shown(&[ready, "-x7k2p"]);
-        let linked = detail.lines().skip_while(|l| !l.starts_with("JOBS FED")).any(|l| l.contains("-x7k2p"));
+        let detail = q.until_shown(&[ready, &format!("{ns}/consumer-x7k2p")]);
+        let linked = detail.lines().skip_while(|l| !l.starts_with("JOBS FED")).any(|l| l.contains("consumer-x7k2p"));
         assert!(linked, "{queue} feeds the ScaledJob's Job:\n{detail}");
         q.back();
     }

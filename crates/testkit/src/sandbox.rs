@@ -6,14 +6,14 @@
 //! the sandbox's own scripts (`sandbox drain-ignore`, `sandbox config-issue`),
 //! run only when their effect is not already there.
 
+use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::fs::{File, OpenOptions};
 use std::time::Duration;
 
 use model::scope::Scope;
-use nix::fcntl::{Flock, FlockArg};
 use model::{State, Update};
+use nix::fcntl::{Flock, FlockArg};
 use source::cluster::{self, Cluster};
 use source::kube::{WatchHandles, spawn_watches};
 use tokio::sync::mpsc;
