@@ -365,13 +365,13 @@ impl Console {
                 drop(out);
                 panic!("{what}: {why} after {timeout:?}; the screen showed:\n{text}\n{}", self.exit_note());
             }
-            out = self
-                .shared
-                .changed
-                .wait_timeout(out, deadline - now)
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .0;
+            out = self.next_output(out, deadline - now);
         }
+    }
+
+    /// Waits (at most `wait`) for the program to write more, or end.
+    fn next_output<'a>(&'a self, out: MutexGuard<'a, Output>, wait: Duration) -> MutexGuard<'a, Output> {
+        self.shared.changed.wait_timeout(out, wait).unwrap_or_else(std::sync::PoisonError::into_inner).0
     }
 
     /// Waits until `text` is on screen and returns the screen's text.
@@ -475,12 +475,7 @@ impl Console {
             if now >= deadline {
                 return;
             }
-            out = self
-                .shared
-                .changed
-                .wait_timeout(out, deadline - now)
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .0;
+            out = self.next_output(out, deadline - now);
         }
     }
 
