@@ -461,17 +461,32 @@ mod tests {
         );
     }
 
+    /// The capture runs the seed's ConfigIssue step, which fails the Job and
+    /// removes its waiting pods: the pod the step starts from is built here, as
+    /// the API server sends it before the step.
     #[test]
     fn pending_pods_show_why_they_wait() {
-        let pods = pods_of("job-pod-failure-policy-config-issue");
-        assert!(!pods.is_empty());
-        for p in pods.iter().filter(|p| p.phase == "Pending") {
-            let main = &p.containers[0];
-            assert!(
-                matches!(&main.state, ContainerState::Waiting { reason: Some(r), .. } if r == "ImagePullBackOff" || r == "ErrImagePull"),
-                "{main:?}"
-            );
-        }
+        let waiting: Pod = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "job-pod-failure-policy-config-issue-x7k2p", "namespace": "failure-policy",
+                         "labels": {"batch.kubernetes.io/job-name": "job-pod-failure-policy-config-issue"},
+                         "ownerReferences": [{"apiVersion": "batch/v1", "kind": "Job", "controller": true,
+                                              "name": "job-pod-failure-policy-config-issue", "uid": "u-1"}]},
+            "spec": {"containers": [{"name": "main", "image": "non-existing-repo/non-existing-image:example"}]},
+            "status": {"phase": "Pending", "containerStatuses": [{
+                "name": "main", "image": "non-existing-repo/non-existing-image:example", "imageID": "",
+                "ready": false, "restartCount": 0,
+                "state": {"waiting": {"reason": "ImagePullBackOff", "message": "Back-off pulling image"}}
+            }]}
+        }))
+        .unwrap();
+        let p = pod(&waiting);
+        assert_eq!(p.phase, "Pending");
+        assert_eq!(p.job.as_deref(), Some("job-pod-failure-policy-config-issue"));
+        let main = &p.containers[0];
+        assert!(
+            matches!(&main.state, ContainerState::Waiting { reason: Some(r), .. } if r == "ImagePullBackOff"),
+            "{main:?}"
+        );
     }
 
     #[test]
