@@ -123,6 +123,9 @@ impl ColorChoice {
 pub enum Subcommand {
     /// Print the logs of a Job (all its pods, merged and prefixed) or of a Pod, like stern.
     Logs(crate::logs_cmd::LogsArgs),
+    /// Wait until Jobs finish (job/NAME, -l SELECTOR, cronjob/NAME's next run), with progress; exit codes:
+    /// 0 done, 1 a Job failed, 2 unreachable or refused, 3 timed out, 4 deleted or replaced, 5 bad arguments.
+    Wait(crate::wait::WaitArgs),
     /// Write shell completions (bash, zsh, fish) and man pages into DIR.
     // Hidden from --help and the man pages (`make release` runs it to fill dist/);
     // clap_complete still lists hidden subcommands, hence words a user can read.
@@ -143,7 +146,7 @@ fn parse_selector(s: &str) -> Result<String, String> {
     crate::selector::parse(s).map(|_| s.trim().to_string())
 }
 
-fn parse_duration(s: &str) -> Result<Duration, String> {
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
     let d = humantime::parse_duration(s).map_err(|e| format!("{e} (try 10s, 1m)"))?;
     if d.is_zero() { Err("must be more than zero".into()) } else { Ok(d) }
 }

@@ -17,6 +17,7 @@ pub mod logs_cmd;
 pub mod report;
 pub mod selector;
 pub mod ui;
+pub mod wait;
 
 #[cfg(test)]
 mod test_support;

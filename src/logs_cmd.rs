@@ -57,16 +57,21 @@ fn parse_since(s: &str) -> Result<Duration, String> {
     if d.as_secs() == 0 { Err("must be at least one second".into()) } else { Ok(d) }
 }
 
-/// The one namespace `batchtop logs` reads: `-n` (once), else the
-/// kubeconfig context's, else `default` (as kubectl does).
-pub fn namespace_for(all: bool, namespaces: &[String], context_namespace: Option<&str>) -> Result<String, String> {
+/// The one namespace `batchtop <command>` (logs, wait) reads: `-n` (once),
+/// else the kubeconfig context's, else `default` (as kubectl does).
+pub fn namespace_for(
+    command: &str,
+    all: bool,
+    namespaces: &[String],
+    context_namespace: Option<&str>,
+) -> Result<String, String> {
     let given: Vec<&str> =
         namespaces.iter().flat_map(|n| n.split(',')).map(str::trim).filter(|n| !n.is_empty()).collect();
     match (all, given.as_slice()) {
-        (true, _) => Err("batchtop logs reads one namespace: give -n NAMESPACE instead of -A".into()),
+        (true, _) => Err(format!("batchtop {command} reads one namespace: give -n NAMESPACE instead of -A")),
         (false, []) => Ok(context_namespace.filter(|n| !n.is_empty()).unwrap_or("default").to_string()),
         (false, [one]) => Ok(one.to_string()),
-        (false, _) => Err("batchtop logs reads one namespace: give -n only once".into()),
+        (false, _) => Err(format!("batchtop {command} reads one namespace: give -n only once")),
     }
 }
 
@@ -277,11 +282,11 @@ mod tests {
 
     #[test]
     fn one_namespace_is_chosen() {
-        assert_eq!(namespace_for(false, &[], None).unwrap(), "default");
-        assert_eq!(namespace_for(false, &[], Some("ctx")).unwrap(), "ctx");
-        assert_eq!(namespace_for(false, &["indexed".into()], Some("ctx")).unwrap(), "indexed");
-        assert!(namespace_for(true, &[], None).is_err());
-        assert!(namespace_for(false, &["a,b".into()], None).is_err());
+        assert_eq!(namespace_for("logs", false, &[], None).unwrap(), "default");
+        assert_eq!(namespace_for("logs", false, &[], Some("ctx")).unwrap(), "ctx");
+        assert_eq!(namespace_for("logs", false, &["indexed".into()], Some("ctx")).unwrap(), "indexed");
+        assert!(namespace_for("logs", true, &[], None).is_err());
+        assert!(namespace_for("logs", false, &["a,b".into()], None).is_err());
     }
 
     #[test]

@@ -8,13 +8,16 @@ use batchtop::cli::{Cli, Subcommand};
 use batchtop::console::{self, ClientFactory};
 use batchtop::report::once;
 use batchtop::ui::theme::Theme;
-use batchtop::{dist, logging, logs_cmd};
+use batchtop::{dist, logging, logs_cmd, wait};
 use clap::Parser;
 use model::scope::{Namespaces, Scope};
 use source::cluster::{self, Cluster};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match parse_cli() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     // Needs no cluster, no runtime and no log file.
     if let Some(Subcommand::Generate { dir }) = &cli.command {
         return match dist::write(dir) {
@@ -44,6 +47,26 @@ fn main() -> ExitCode {
     ExitCode::from(u8::try_from(code).unwrap_or(1))
 }
 
+/// The flags, or how to exit: help and version print and exit 0; a usage
+/// error exits 2 as clap's do, except under `batchtop wait`, where scripts
+/// read 2 as "the cluster is unreachable": 5 (bad arguments) there.
+fn parse_cli() -> Result<Cli, ExitCode> {
+    use clap::error::ErrorKind;
+    match Cli::try_parse() {
+        Ok(cli) => Ok(cli),
+        Err(e) => {
+            let _ = e.print();
+            let usage_error = !matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion);
+            let waiting = std::env::args().skip(1).any(|a| a == "wait");
+            Err(match (usage_error, waiting) {
+                (false, _) => ExitCode::SUCCESS,
+                (true, true) => ExitCode::from(5),
+                (true, false) => ExitCode::from(2),
+            })
+        }
+    }
+}
+
 async fn run(cli: Cli) -> i32 {
     // Connect before touching the terminal, so a bad kubeconfig, context or
     // server is one line on stderr and exit code 2.
@@ -57,15 +80,12 @@ async fn run(cli: Cli) -> i32 {
     };
     tracing::info!(context = %conn.context, server = %conn.server, "connected");
     if let Some(Subcommand::Logs(args)) = &cli.command {
-        let namespace =
-            match logs_cmd::namespace_for(cli.all_namespaces, &cli.namespaces, conn.context_namespace.as_deref()) {
-                Ok(ns) => ns,
-                Err(e) => {
-                    eprintln!("batchtop: {e}");
-                    return 2;
-                }
-            };
+        let Some(namespace) = one_namespace("logs", &cli, &conn) else { return 2 };
         return logs_cmd::run(conn.client, &namespace, args, cli.color.colours_stdout()).await;
+    }
+    if let Some(Subcommand::Wait(args)) = &cli.command {
+        let Some(namespace) = one_namespace("wait", &cli, &conn) else { return 5 };
+        return wait::run(&conn, &namespace, args, cli.selector.as_deref(), cli.readonly).await;
     }
     let namespaces = Scope::resolve_namespaces(cli.all_namespaces, &cli.namespaces, conn.context_namespace.as_deref());
     if cli.once {
@@ -77,6 +97,17 @@ async fn run(cli: Cli) -> i32 {
         return once::run(&conn, &scope, cli.timeout, cli.output, &config, cli.color.colours_stdout()).await;
     }
     console(&cli, conn, namespaces).await
+}
+
+/// The one namespace a subcommand reads, or `None` after saying why on stderr.
+fn one_namespace(command: &str, cli: &Cli, conn: &Cluster) -> Option<String> {
+    match logs_cmd::namespace_for(command, cli.all_namespaces, &cli.namespaces, conn.context_namespace.as_deref()) {
+        Ok(ns) => Some(ns),
+        Err(e) => {
+            eprintln!("batchtop: {e}");
+            None
+        }
+    }
 }
 
 async fn console(cli: &Cli, conn: Cluster, namespaces: Namespaces) -> i32 {

@@ -222,7 +222,8 @@ impl Report {
     }
 }
 
-fn job_report(state: &State, job: &JobInfo, groups: &[JobGroup], now: Time) -> JobReport {
+/// One Job as `--once` (and `batchtop wait -o json`) reports it.
+pub fn job_report(state: &State, job: &JobInfo, groups: &[JobGroup], now: Time) -> JobReport {
     let pods: Vec<_> = state.pods_of_job(&job.key).collect();
     let progress = job.progress();
     let indexes = job.spec.indexed.then(|| {

@@ -15,3 +15,4 @@ mod queues;
 mod state;
 mod support;
 mod terminal;
+mod wait;

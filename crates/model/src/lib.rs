@@ -27,6 +27,7 @@ mod state;
 pub mod store;
 pub mod text;
 pub mod types;
+pub mod wait;
 pub mod warnings;
 
 pub use state::{Kind, Object, State, Update, WatchHealth, WatchId, WatchStatus};
