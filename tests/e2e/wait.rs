@@ -233,7 +233,7 @@ async fn trigger_runs_a_cronjob_now_and_readonly_refuses() {
     let (code, out, err) = wait(&["cronjob/yearly", "--trigger", "--readonly", "-n", &job.ns]);
     assert_eq!(code, 5, "{out}{err}");
     let jobs = Api::<Job>::namespaced(client, &job.ns);
-    assert_eq!(jobs.list(&Default::default()).await.unwrap().items.len(), 1, "nothing was created");
+    assert_eq!(jobs.list(&kube::api::ListParams::default()).await.unwrap().items.len(), 1, "nothing was created");
     let (code, out, err) = wait(&["cronjob/yearly", "--trigger", "-n", &job.ns, "--timeout", "2m"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("job/yearly-") && out.contains("complete (1/1)"), "{out}");
