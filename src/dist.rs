@@ -46,7 +46,10 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("batchtop-dist-test-{}", std::process::id()));
         let files = write(&dir).unwrap();
         let names: Vec<String> = files.iter().map(|f| f.file_name().unwrap().to_string_lossy().into_owned()).collect();
-        assert_eq!(names, ["batchtop.bash", "_batchtop", "batchtop.fish", "batchtop.1", "batchtop-logs.1", "batchtop-wait.1"]);
+        assert_eq!(
+            names,
+            ["batchtop.bash", "_batchtop", "batchtop.fish", "batchtop.1", "batchtop-logs.1", "batchtop-wait.1"]
+        );
         let bash = read(&files[0]);
         assert!(bash.contains("--once") && bash.contains("--all-namespaces") && bash.contains("logs"), "{bash}");
         assert!(read(&files[1]).starts_with("#compdef batchtop"));

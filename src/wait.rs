@@ -520,15 +520,20 @@ fn progress_line(state: &State, w: &Waited, now: model::Time) -> String {
     if let Some(e) = job.elapsed(now) {
         line.push_str(&format!("  {}", format::duration(e)));
     }
+    if let Some(eta) = model::eta::job_eta(job, state.pods_of_job(&job.key), now) {
+        line.push_str(&format!("  eta {}", format::duration(eta.eta)));
+    }
     if let Some(indexes) = index_summary(job) {
         line.push_str(&format!("  {indexes}"));
     }
     format::sanitize(&line)
 }
 
-/// The line without its elapsed time, to tell a change from the clock ticking.
+/// The line without its times (elapsed, eta), to tell a change from the clock ticking.
 fn without_elapsed(line: &str) -> String {
-    line.split("  ").filter(|part| !part.chars().next().is_some_and(|c| c.is_ascii_digit())).collect()
+    line.split("  ")
+        .filter(|part| !part.chars().next().is_some_and(|c| c.is_ascii_digit()) && !part.starts_with("eta "))
+        .collect()
 }
 
 fn index_summary(job: &JobInfo) -> Option<String> {

@@ -100,6 +100,11 @@ pub struct JobReport {
     pub completion_time: Option<Timestamp>,
     /// Running time so far, or the duration once finished, in seconds.
     pub elapsed_seconds: Option<i64>,
+    /// Seconds until the last completion at the current pace (`model::eta`), or,
+    /// for a work-queue Job, until its linked queue is empty; `null` without a basis.
+    pub eta_seconds: Option<i64>,
+    /// The pace behind `etaSeconds` for Jobs with a completions target, per minute.
+    pub completions_per_minute: Option<f64>,
     /// For the text table's bar (the JSON has the same numbers above).
     #[serde(skip)]
     pub progress: model::job::Progress,
@@ -209,6 +214,10 @@ impl Report {
     /// Adds the queues and their warnings (on the Jobs they feed, or on the queue).
     pub fn add_queues(&mut self, queues: &Queues, state: &State) {
         self.queues = queues.summaries();
+        for job in self.jobs.iter_mut().filter(|j| j.eta_seconds.is_none() && !j.status.is_finished()) {
+            let key = model::ObjKey::new(job.namespace.as_str(), job.name.as_str());
+            job.eta_seconds = queues.eta_of_job(&key).map(|d| d.as_secs() as i64);
+        }
         self.warnings.extend(queue::as_warnings(&queues.warnings(&state.jobs)));
         self.warnings.sort_by(|a, b| {
             b.severity.cmp(&a.severity).then_with(|| a.object.cmp(&b.object)).then_with(|| a.message.cmp(&b.message))
@@ -226,6 +235,7 @@ impl Report {
 pub fn job_report(state: &State, job: &JobInfo, groups: &[JobGroup], now: Time) -> JobReport {
     let pods: Vec<_> = state.pods_of_job(&job.key).collect();
     let progress = job.progress();
+    let eta = model::eta::job_eta(job, pods.iter().copied(), now);
     let indexes = job.spec.indexed.then(|| {
         indexes::index_states(job, pods.iter().copied())
             .into_iter()
@@ -267,6 +277,8 @@ pub fn job_report(state: &State, job: &JobInfo, groups: &[JobGroup], now: Time) 
         start_time: job.status.start_time.map(Timestamp),
         completion_time: job.status.completion_time.map(Timestamp),
         elapsed_seconds: job.elapsed(now).map(|d| d.num_seconds()),
+        eta_seconds: eta.map(|e| e.eta.num_seconds()),
+        completions_per_minute: eta.map(|e| (e.per_minute * 100.0).round() / 100.0),
         progress,
     }
 }

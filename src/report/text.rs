@@ -102,9 +102,15 @@ fn job_row(j: &JobReport, now: Time) -> Vec<Cell> {
         plain(text_bar(&j.progress)),
         plain(j.active.to_string()),
         colored(status, phase_color(j.status, &j.status_text)),
-        plain(j.elapsed_seconds.map_or_else(|| "-".into(), |s| format::duration(chrono::Duration::seconds(s)))),
+        plain(seconds(j.elapsed_seconds)),
+        plain(seconds(j.eta_seconds)),
         plain(format::age(j.created.map(|t| t.0), now)),
     ]
+}
+
+/// A number of seconds as a duration, `-` for none.
+fn seconds(s: Option<i64>) -> String {
+    s.map_or_else(|| "-".into(), |s| format::duration(chrono::Duration::seconds(s)))
 }
 
 fn cronjob_row(c: &CronJobReport, now: Time) -> Vec<Cell> {
@@ -154,7 +160,7 @@ pub fn render(report: &Report, color: bool) -> String {
     if report.jobs.is_empty() {
         out.push_str("No Jobs.\n");
     } else {
-        let header = ["NAMESPACE", "NAME", "PATTERN", "COMPLETIONS", "ACTIVE", "STATUS", "DURATION", "AGE"];
+        let header = ["NAMESPACE", "NAME", "PATTERN", "COMPLETIONS", "ACTIVE", "STATUS", "DURATION", "ETA", "AGE"];
         table(&mut out, &header, report.jobs.iter().map(|j| job_row(j, now)).collect(), color);
     }
 

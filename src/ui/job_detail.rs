@@ -86,7 +86,7 @@ fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, view: &View, 
 pub fn lines(state: &State, job: &JobInfo, now: Time, theme: &Theme, width: u16) -> Vec<Line<'static>> {
     let pods: Vec<&PodInfo> = state.pods_of_job(&job.key).collect();
     let mut out = Vec::new();
-    out.extend(overview(job, now, theme, width));
+    out.extend(overview(job, &pods, now, theme, width));
     if job.spec.indexed {
         out.push(Line::raw(""));
         out.extend(index_section(state, job, &pods, theme, width));
@@ -122,7 +122,7 @@ pub(super) fn kv(theme: &Theme, pairs: &[(&str, String)]) -> Line<'static> {
     Line::from(spans)
 }
 
-fn overview(job: &JobInfo, now: Time, theme: &Theme, width: u16) -> Vec<Line<'static>> {
+fn overview(job: &JobInfo, pods: &[&PodInfo], now: Time, theme: &Theme, width: u16) -> Vec<Line<'static>> {
     let p = job.progress();
     let mut out = vec![
         Line::from([vec![Span::styled(" status ", theme.dim)], jobs::summary(theme, job).spans].concat()),
@@ -153,6 +153,9 @@ fn overview(job: &JobInfo, now: Time, theme: &Theme, width: u16) -> Vec<Line<'st
         ("elapsed", job.elapsed(now).map_or_else(|| "-".into(), format::duration)),
         ("age", format::age(job.created, now)),
     ];
+    if let Some(eta) = model::eta::job_eta(job, pods.iter().copied(), now) {
+        timing.push(("eta", eta.text()));
+    }
     if let Some(owner) = &job.owner {
         timing.push(("owner", format!("{} {}", owner.kind, owner.name)));
     }

@@ -9,6 +9,7 @@
 
 pub mod conditions;
 pub mod cronjob;
+pub mod eta;
 pub mod failure_policy;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;

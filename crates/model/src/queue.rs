@@ -521,6 +521,11 @@ impl Queues {
     pub fn source_of(&self, queue: &QueueKey) -> Option<&SourceState> {
         self.sources.get(&queue.source)
     }
+
+    /// A work-queue Job's ETA: when the first of its queues with a drain rate is empty.
+    pub fn eta_of_job(&self, job: &ObjKey) -> Option<Duration> {
+        self.queues_of_job(job).find_map(|k| self.by_key.get(k)?.eta(self.rate_window))
+    }
 }
 
 // ---- linking Jobs to queues ----------------------------------------------------
