@@ -191,7 +191,7 @@ pub struct WatchReport {
 
 impl Report {
     /// Builds the report from the state at `now`.
-    pub fn build(state: &State, context: &str, scope: &Scope, now: Time) -> Report {
+    pub fn build(state: &State, context: &str, scope: &Scope, now: Time, limits: warnings::Limits) -> Report {
         let groups = groups::job_groups(&state.jobs);
         Report {
             schema_version: SCHEMA_VERSION,
@@ -205,7 +205,7 @@ impl Report {
             jobs: state.jobs.values().map(|j| job_report(state, j, &groups, now)).collect(),
             cronjobs: state.cronjobs.values().map(|c| cronjob_report(state, c, now)).collect(),
             groups: groups.iter().map(group_report).collect(),
-            warnings: warnings::job_warnings(state, now),
+            warnings: warnings::job_warnings_with(state, now, limits),
             watches: state.watches.iter().map(|(id, s)| watch_report(id, &s.health, s.synced)).collect(),
             queues: Vec::new(),
         }
@@ -367,7 +367,7 @@ mod tests {
         // A clock reading with a fraction, as `Utc::now()` gives.
         let now = sample::now() + chrono::Duration::nanoseconds(583_241_716);
         let scope = Scope { namespaces: Namespaces::All, selector: None, kinds: Scope::ONCE_KINDS.to_vec() };
-        let report = Report::build(&sample::state(), "sandbox", &scope, now);
+        let report = Report::build(&sample::state(), "sandbox", &scope, now, warnings::Limits::default());
         let json = serde_json::to_value(&report).unwrap();
         let mut found = Vec::new();
         times(&json, "", &mut found);

@@ -119,7 +119,9 @@ pub async fn run(
             return 2;
         }
     };
-    let mut report = Report::build(&state, &conn.context, scope, chrono::Utc::now());
+    let limits =
+        model::warnings::Limits { stall_after: config.stall_after.and_then(|d| chrono::Duration::from_std(d).ok()) };
+    let mut report = Report::build(&state, &conn.context, scope, chrono::Utc::now(), limits);
     let scaled = tokio::time::timeout(Duration::from_secs(5), source::keda::list(&conn.client, &scope.namespaces))
         .await
         .unwrap_or_default();

@@ -9,6 +9,7 @@
 mod actions;
 mod bench_log_flood;
 mod colour;
+mod insight;
 mod logs;
 mod once;
 mod queues;

@@ -123,6 +123,7 @@ fn field_at(text: &str, span: Range<usize>) -> String {
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     refresh: Option<Spanned<String>>,
+    stall_after: Option<Spanned<String>>,
     rate_window: Option<Spanned<String>>,
     history: Option<Spanned<String>>,
     #[serde(default)]
@@ -232,6 +233,8 @@ impl Validator<'_> {
             rate_window: self.duration(raw.rate_window, "rate_window", d.rate_window),
             history: self.duration(raw.history, "history", d.history),
             allow_secrets: raw.allow_secrets,
+            // Absent or unusable (reported): the default threshold.
+            stall_after: Some(self.duration(raw.stall_after, "stall_after", Duration::ZERO)).filter(|d| !d.is_zero()),
             hosts: self.hosts(raw.hosts),
             discovery: discovery(raw.discovery),
             contexts: raw.contexts.into_iter().map(|(k, v)| (k, ContextSettings { readonly: v.readonly })).collect(),
@@ -535,7 +538,16 @@ mod tests {
         assert!(problems.is_empty());
         assert_eq!(c.refresh, Duration::from_secs(2));
         assert!(!c.allow_secrets);
+        assert_eq!(c.stall_after, None, "the default threshold unless set");
         assert!(c.discovery.enabled);
+    }
+
+    #[test]
+    fn stall_after_sets_the_stall_threshold() {
+        let (c, problems) = p("stall_after = \"90s\"\n");
+        assert_eq!((c.stall_after, problems.len()), (Some(Duration::from_secs(90)), 0));
+        let (c, problems) = p("stall_after = \"soon\"\n");
+        assert_eq!((c.stall_after, problems[0].field.as_str()), (None, "stall_after"));
     }
 
     #[test]

@@ -77,7 +77,7 @@ fn rate(finished: &[Time], start: Time, now: Time) -> Option<(f64, usize)> {
 }
 
 /// When a succeeded pod's last main container finished.
-fn finish_time(pod: &PodInfo) -> Option<Time> {
+pub(crate) fn finish_time(pod: &PodInfo) -> Option<Time> {
     pod.containers
         .iter()
         .filter(|c| !c.init)

@@ -31,6 +31,9 @@ pub struct Config {
     pub history: Duration,
     /// May batchtop read Secrets (a BROKER_URL given by secretKeyRef, for linking only)? Off by default.
     pub allow_secrets: bool,
+    /// A running Job without a completion for this long is stalled; `None`:
+    /// five times its median pod duration, at least ten minutes (`model::warnings`).
+    pub stall_after: Option<Duration>,
     pub hosts: HostMap,
     pub discovery: Discovery,
     pub redis: Vec<RedisSource>,
@@ -48,6 +51,7 @@ impl Default for Config {
             rate_window: DEFAULT_RATE_WINDOW,
             history: DEFAULT_HISTORY,
             allow_secrets: false,
+            stall_after: None,
             hosts: HostMap::default(),
             discovery: Discovery::default(),
             redis: Vec::new(),

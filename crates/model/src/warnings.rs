@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::cronjob::schedule_error;
 use crate::indexes::{IndexSet, JobIndexes};
 use crate::job::{JobPhase, human_duration};
-use crate::types::{JobInfo, PodInfo, Time};
+use crate::types::{CronJobInfo, JobInfo, PodInfo, Time};
 use crate::{State, WatchHealth, WatchId, indexes};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -47,19 +47,46 @@ impl Warning {
 /// normal first ErrImagePull/backoff blips, short enough to matter on-call.
 pub const STUCK_AFTER: Duration = Duration::seconds(60);
 
+/// A running Job is stalled after at least this long without a completion...
+pub const STALL_FLOOR: Duration = Duration::minutes(10);
+/// ...or this many times its median pod duration, whichever is longer.
+pub const STALL_FACTOR: i32 = 5;
+/// This many failed runs in a row make a CronJob's failing streak.
+pub const FAILING_STREAK: usize = 3;
+/// How late a CronJob's run may be (without `startingDeadlineSeconds`) before
+/// it counts as missed: the controller checks every 10 s.
+pub const MISSED_GRACE: Duration = Duration::minutes(2);
+/// A suspended CronJob whose last run is older than this is pointed out.
+pub const LONG_SUSPENDED: Duration = Duration::days(1);
+
+/// What the thresholds are (the config may set the stall one).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Limits {
+    /// Stalled after this long without a completion; `None`: [`STALL_FACTOR`] x median, at least [`STALL_FLOOR`].
+    pub stall_after: Option<Duration>,
+}
+
 /// Every warning about the batch work in the state, most severe first (then
 /// by object), so the list is stable from one frame to the next.
 pub fn job_warnings(state: &State, now: Time) -> Vec<Warning> {
+    job_warnings_with(state, now, Limits::default())
+}
+
+/// [`job_warnings`] with the thresholds given.
+pub fn job_warnings_with(state: &State, now: Time, limits: Limits) -> Vec<Warning> {
     let mut out: Vec<Warning> = state.watches.iter().filter_map(|(id, s)| watch_warning(id, &s.health)).collect();
     for job in state.jobs.values() {
         job_warnings_of(job, state, &mut out);
+        if let Some(m) = stalled(job, state, now, limits) {
+            out.push(Warning::new(Severity::Warn, format!("Job {}", job.key), m));
+        }
     }
     out.extend(state.pods.values().filter_map(|p| stuck_pod(p, now)));
-    out.extend(
-        state.cronjobs.values().filter_map(|cj| {
-            schedule_error(cj).map(|e| Warning::new(Severity::Warn, format!("CronJob {}", cj.key), e))
-        }),
-    );
+    for cj in state.cronjobs.values() {
+        let object = format!("CronJob {}", cj.key);
+        let found = [schedule_error(cj), missed_runs(cj, now), failing_streak(cj, state), long_suspended(cj, now)];
+        out.extend(found.into_iter().flatten().map(|m| Warning::new(Severity::Warn, object.clone(), m)));
+    }
     out.sort_by(|a, b| {
         b.severity.cmp(&a.severity).then_with(|| a.object.cmp(&b.object)).then_with(|| a.message.cmp(&b.message))
     });
@@ -138,6 +165,75 @@ fn failed_indexes(job: &JobInfo) -> Option<String> {
     Some(format!("{} indexes failed: {failed}{budget}", failed.len()))
 }
 
+/// A running Job with active pods whose last completion (or start) is older
+/// than the stall threshold: five times its median pod duration, at least
+/// ten minutes, unless the config sets it.
+fn stalled(job: &JobInfo, state: &State, now: Time, limits: Limits) -> Option<String> {
+    if job.phase().is_finished() || job.spec.suspend || job.status.active == 0 || job.terminal_pending().is_some() {
+        return None;
+    }
+    let succeeded: Vec<&PodInfo> = state.pods_of_job(&job.key).filter(|p| p.phase == "Succeeded").collect();
+    let last = succeeded.iter().filter_map(|p| crate::eta::finish_time(p)).max().or(job.status.start_time)?;
+    let threshold = limits.stall_after.unwrap_or_else(|| (median_run(&succeeded) * STALL_FACTOR).max(STALL_FLOOR));
+    let quiet = now - last;
+    (quiet > threshold).then(|| {
+        format!(
+            "stalled: no pod has succeeded for {} while {} are active (threshold {})",
+            human_duration(quiet),
+            job.status.active,
+            human_duration(threshold)
+        )
+    })
+}
+
+/// The median time from creation to finish of succeeded pods (zero without any).
+fn median_run(succeeded: &[&PodInfo]) -> Duration {
+    let mut runs: Vec<Duration> =
+        succeeded.iter().filter_map(|p| Some(crate::eta::finish_time(p)? - p.created?)).collect();
+    runs.sort_unstable();
+    runs.get(runs.len() / 2).copied().unwrap_or_else(Duration::zero)
+}
+
+/// Runs the schedule called for that did not happen: the first run due after
+/// the last one (or the CronJob's creation) is older than its starting
+/// deadline (or [`MISSED_GRACE`]).
+fn missed_runs(cj: &CronJobInfo, now: Time) -> Option<String> {
+    let since = cj.last_schedule.or(cj.created)?;
+    let grace = cj.starting_deadline_seconds.map_or(MISSED_GRACE, Duration::seconds);
+    let due = crate::cronjob::next_run(cj, since)?;
+    if due + grace >= now {
+        return None;
+    }
+    // Count a few more, not all: an every-minute schedule stopped for a week is "10+".
+    let mut missed = 1;
+    let mut at = due;
+    while missed < 10 {
+        match crate::cronjob::next_run(cj, at) {
+            Some(next) if next + grace < now => (missed, at) = (missed + 1, next),
+            _ => break,
+        }
+    }
+    let count = if missed == 10 { "10+".to_string() } else { missed.to_string() };
+    Some(format!("missed schedule: {count} run(s) did not start, the first due {} ago", human_duration(now - due)))
+}
+
+/// The last [`FAILING_STREAK`] runs still in the cluster all failed.
+fn failing_streak(cj: &CronJobInfo, state: &State) -> Option<String> {
+    let history = crate::cronjob::history(cj, &state.jobs);
+    let last: Vec<_> = history.iter().rev().filter(|(_, phase, _)| phase.is_finished()).take(FAILING_STREAK).collect();
+    (last.len() == FAILING_STREAK && last.iter().all(|(_, phase, _)| *phase == JobPhase::Failed))
+        .then(|| format!("failing streak: the last {FAILING_STREAK} runs failed"))
+}
+
+/// Suspended, and the last run is long ago.
+fn long_suspended(cj: &CronJobInfo, now: Time) -> Option<String> {
+    if !cj.suspend {
+        return None;
+    }
+    let since = cj.last_schedule.or(cj.created)?;
+    (now - since > LONG_SUSPENDED).then(|| format!("suspended; the last run was {} ago", human_duration(now - since)))
+}
+
 /// A live pod of a Job blocked for longer than [`STUCK_AFTER`]. Only the
 /// creation time is known, so the message says how old the pod is rather
 /// than claiming how long it has been blocked.
@@ -148,8 +244,17 @@ fn stuck_pod(pod: &PodInfo, now: Time) -> Option<Warning> {
     }
     let reason = pod.blocking_reason()?;
     let age = now - pod.created?;
+    // The scheduler says why in its condition's message ("0/3 nodes are available: ...").
+    let why = pod
+        .conditions
+        .iter()
+        .find(|c| c.type_ == "PodScheduled" && c.status == "False")
+        .and_then(|c| c.message.as_deref())
+        .filter(|m| !m.is_empty())
+        .map(|m| format!(" ({m})"))
+        .unwrap_or_default();
     (age > STUCK_AFTER).then(|| {
-        let message = format!("{} for a pod created {} ago", reason, human_duration(age));
+        let message = format!("{reason}{why} for a pod created {} ago", human_duration(age));
         Warning::new(Severity::Warn, format!("Pod {}", pod.key), message)
     })
 }
@@ -178,19 +283,107 @@ mod tests {
     fn a_healthy_cluster_has_no_warnings() {
         let mut done = job("indexed", "indexed-job");
         done.status.conditions = vec![cond("Complete", "True", "CompletionsReached", "")];
+        // An hour in: the Job started five minutes ago, hello ran a minute ago.
+        let now = t0() + Duration::hours(1);
         let mut running = job("wq-fine", "job-wq-2");
-        running.status.start_time = Some(t0());
+        running.status.start_time = Some(now - Duration::minutes(5));
         running.status.active = 2;
         running.spec.backoff_limit = Some(6);
         let mut p = job_pod(&running, "lglf8", "Running", crate::fixtures::running());
         p.created = Some(t0());
-        let s = state_with(vec![
-            Object::Job(done),
-            Object::Job(running),
-            Object::Pod(p),
-            Object::CronJob(cronjob("cronjob", "hello", "* * * * *")),
-        ]);
-        assert_eq!(job_warnings(&s, t0() + Duration::hours(1)), vec![]);
+        let mut hello = cronjob("cronjob", "hello", "* * * * *");
+        hello.last_schedule = Some(now - Duration::minutes(1));
+        let s = state_with(vec![Object::Job(done), Object::Job(running), Object::Pod(p), Object::CronJob(hello)]);
+        assert_eq!(job_warnings(&s, now), vec![]);
+    }
+
+    fn minutes(m: i64) -> Time {
+        t0() + Duration::minutes(m)
+    }
+
+    /// A fixed Job of 10 whose pods each ran two minutes; `done` of them succeeded, the last at minute `last`.
+    fn working(done: usize, last: i64) -> Vec<Object> {
+        let mut j = job("batch", "work");
+        j.spec.completions = Some(10);
+        j.status.start_time = Some(t0());
+        j.status.active = 2;
+        j.status.succeeded = done as i32;
+        let mut out = Vec::new();
+        for i in 0..done {
+            let finished = minutes(last - (done - 1 - i) as i64);
+            let mut p = job_pod(&j, &format!("p{i}"), "Succeeded", terminated(0, "Completed"));
+            p.created = Some(finished - Duration::minutes(2));
+            p.containers[0].state = crate::ContainerState::Terminated {
+                exit_code: 0,
+                reason: None,
+                message: None,
+                finished: Some(finished),
+            };
+            out.push(Object::Pod(p));
+        }
+        out.push(Object::Job(j));
+        out
+    }
+
+    #[test]
+    fn a_job_without_completions_for_long_is_stalled() {
+        let s = state_with(working(3, 5));
+        let stalled = |now, limits| {
+            job_warnings_with(&s, now, limits).into_iter().filter(|w| w.message.starts_with("stalled")).count()
+        };
+        // Pods take 2 min: 5 x 2 = 10 min, the floor too.
+        assert_eq!(stalled(minutes(14), Limits::default()), 0, "nine quiet minutes are not a stall");
+        assert_eq!(stalled(minutes(16), Limits::default()), 1);
+        let short = Limits { stall_after: Some(Duration::seconds(30)) };
+        assert_eq!(stalled(minutes(6), short), 1, "the config's threshold wins");
+        let w = job_warnings_with(&s, minutes(16), Limits::default());
+        let m = &w.iter().find(|w| w.message.starts_with("stalled")).unwrap().message;
+        assert_eq!(m, "stalled: no pod has succeeded for 11m while 2 are active (threshold 10m)");
+    }
+
+    #[test]
+    fn cronjob_missed_runs_failing_streaks_and_long_suspensions() {
+        let mut hello = cronjob("cronjob", "hello", "*/5 * * * *");
+        hello.last_schedule = Some(t0());
+        let warned = |cj: &CronJobInfo, extra: Vec<Object>, now| {
+            let mut objects = vec![Object::CronJob(cj.clone())];
+            objects.extend(extra);
+            job_warnings(&state_with(objects), now).into_iter().map(|w| w.message).collect::<Vec<_>>()
+        };
+        let due = crate::cronjob::next_run(&hello, t0()).unwrap();
+        assert_eq!(warned(&hello, vec![], due + Duration::minutes(1)), Vec::<String>::new(), "within the grace");
+        assert_eq!(
+            warned(&hello, vec![], due + Duration::minutes(13)),
+            vec!["missed schedule: 3 run(s) did not start, the first due 13m ago".to_string()]
+        );
+        let mut deadline = hello.clone();
+        deadline.starting_deadline_seconds = Some(3600);
+        let late = due + Duration::minutes(13);
+        assert_eq!(warned(&deadline, vec![], late), Vec::<String>::new(), "startingDeadlineSeconds allows it");
+
+        let runs: Vec<Object> = (0..3)
+            .map(|i| {
+                let mut j = job("cronjob", &format!("hello-{i}"));
+                j.created = Some(minutes(i));
+                j.owner =
+                    Some(crate::types::Owner { kind: "CronJob".into(), name: "hello".into(), uid: hello.uid.clone() });
+                j.status.conditions = vec![cond("Failed", "True", "BackoffLimitExceeded", "")];
+                Object::Job(j)
+            })
+            .collect();
+        hello.last_schedule = Some(minutes(4));
+        let soon = crate::cronjob::next_run(&hello, minutes(4)).unwrap();
+        let streak = warned(&hello, runs, soon);
+        assert!(streak.contains(&"failing streak: the last 3 runs failed".to_string()), "{streak:?}");
+
+        let mut suspended = cronjob("cronjob", "weekly", "0 0 * * 0");
+        suspended.suspend = true;
+        suspended.last_schedule = Some(t0());
+        assert_eq!(warned(&suspended, vec![], minutes(60)), Vec::<String>::new());
+        assert_eq!(
+            warned(&suspended, vec![], t0() + Duration::days(3)),
+            vec!["suspended; the last run was 3d ago".to_string()]
+        );
     }
 
     #[test]
