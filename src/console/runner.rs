@@ -212,7 +212,7 @@ impl Runner {
         for update in self.queue_sources.apply(&plan) {
             self.app.update(Msg::Queue(update));
         }
-        self.app.update(Msg::QueueLinks(plan.links));
+        self.app.update(Msg::QueueLinks(plan.links, plan.notes));
         self.read_secrets();
     }
 

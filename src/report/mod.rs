@@ -210,6 +210,7 @@ impl Report {
     pub fn add_queues(&mut self, queues: &Queues, state: &State) {
         self.queues = queues.summaries();
         self.warnings.extend(queue::as_warnings(&queues.warnings(&state.jobs)));
+        self.warnings.extend(queue::note_warnings(&queues.link_notes));
         self.warnings.sort_by(|a, b| {
             b.severity.cmp(&a.severity).then_with(|| a.object.cmp(&b.object)).then_with(|| a.message.cmp(&b.message))
         });

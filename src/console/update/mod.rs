@@ -40,7 +40,7 @@ pub enum Msg {
     /// stopped, KEDA ScaledJobs, Secret values.
     Queue(QueueUpdate),
     /// Which Jobs each queue feeds, as the runner's last plan linked them.
-    QueueLinks(BTreeMap<QueueKey, BTreeSet<ObjKey>>),
+    QueueLinks(BTreeMap<QueueKey, BTreeSet<ObjKey>>, Vec<model::queue::LinkNote>),
     /// Lines and stream news for the log screen; `generation` is the stream set they belong to.
     Logs {
         generation: u64,
@@ -131,8 +131,9 @@ impl App {
             Msg::Kube(updates) => self.apply_kube(updates),
             Msg::Connection(state) => self.connection_changed(state),
             Msg::Queue(update) => self.apply_queue(update),
-            Msg::QueueLinks(links) => {
+            Msg::QueueLinks(links, notes) => {
                 self.queues.set_links(links);
+                self.queues.link_notes = notes;
                 Handled::redraw()
             }
             Msg::Logs { generation, events } => Handled::redraw_if(logs::apply_events(self, generation, events)),
