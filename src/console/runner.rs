@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use action::access::{AccessKey, review};
-use action::{Action, Outcome, ProgressSink, Step};
+use action::{Action, Outcome, ProgressSink, Step, Writes};
 use crossterm::event::{Event, EventStream};
 use futures::StreamExt;
 use model::queue::{QueueUpdate, SecretRef};
@@ -243,6 +243,11 @@ impl Runner {
 
     /// Runs a confirmed action off the event loop, forwarding its progress.
     fn run_action(&self, id: u64, action: Action, cancel: CancellationToken) {
+        let writes = if self.app.readonly() { Writes::ReadOnly } else { Writes::Allowed };
+        if let Some(outcome) = action.offline_outcome(writes, &self.app.state) {
+            self.to_app(Msg::Action(ActionEvent::Done(id, outcome)));
+            return;
+        }
         let Some(client) = self.client.clone().filter(|_| action.context == self.app.target.context) else {
             self.to_app(Msg::Action(ActionEvent::Done(id, not_connected(&action))));
             return;
@@ -258,7 +263,7 @@ impl Runner {
                     }
                 })
             };
-            let outcome = action.execute(&client, ProgressSink::new(ptx, cancel)).await;
+            let outcome = action.execute(&client, writes, ProgressSink::new(ptx, cancel)).await;
             // The progress sender is dropped with execute: the forwarder ends after the last event.
             let _ = forward.await;
             let _ = tx.send(Reply::App(Msg::Action(ActionEvent::Done(id, outcome))));

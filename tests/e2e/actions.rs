@@ -16,7 +16,7 @@ use crate::support::console;
 
 use action::access::{AccessCache, Availability};
 use action::drain::DrainEvent;
-use action::{Action, ActionId, DrainOptions, Options, ProgressEvent, ProgressSink, Propagation, offered};
+use action::{Action, ActionId, DrainOptions, Options, ProgressEvent, ProgressSink, Propagation, Writes, offered};
 use k8s_openapi::api::batch::v1::{CronJob, Job, JobSpec};
 use k8s_openapi::api::core::v1::{Namespace, Node, NodeSpec, Pod, PodTemplateSpec, Toleration};
 use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
@@ -205,7 +205,7 @@ fn job(name: &str, completions: i32, parallelism: i32, run: &str) -> Job {
 }
 
 async fn run(action: &Action, client: &Client) -> action::Outcome {
-    let outcome = action.execute(client, ProgressSink::silent()).await;
+    let outcome = action.execute(client, Writes::Allowed, ProgressSink::silent()).await;
     assert!(outcome.ok(), "{} failed: {}", action.describe(), outcome.summary());
     outcome
 }
@@ -401,7 +401,7 @@ async fn draining_under_the_ignore_rule_does_not_fail_the_job() {
     assert!(words.contains("its podFailurePolicy ignores the disruption"), "{words}");
 
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let outcome = drain.execute(&conn.client, ProgressSink::new(tx, CancellationToken::new())).await;
+    let outcome = drain.execute(&conn.client, Writes::Allowed, ProgressSink::new(tx, CancellationToken::new())).await;
     assert!(outcome.ok(), "{}", outcome.summary());
     let mut events = Vec::new();
     while let Ok(e) = rx.try_recv() {
@@ -511,7 +511,7 @@ async fn a_budget_allowing_no_disruption_blocks_the_drain_and_says_why() {
     // The preview (server-side dry run) already names the blocked pod, and changes nothing.
     let preview = Action::new(ActionId::DrainPreview, &conn.context, vec![node_key.clone()]);
     assert!(!preview.dangerous());
-    let outcome = preview.execute(&conn.client, ProgressSink::silent()).await;
+    let outcome = preview.execute(&conn.client, Writes::Allowed, ProgressSink::silent()).await;
     let text = outcome.steps[0].result.clone().unwrap_err();
     assert!(
         text.starts_with("dry run:") && text.contains(&format!("blocked {pod}")) && text.contains("guard"),
@@ -524,7 +524,7 @@ async fn a_budget_allowing_no_disruption_blocks_the_drain_and_says_why() {
     let drain = Action::new(ActionId::DrainNode, &conn.context, vec![node_key])
         .with_options(Options::Drain(DrainOptions { timeout: Duration::from_secs(3), ..DrainOptions::default() }));
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let outcome = drain.execute(&conn.client, ProgressSink::new(tx, CancellationToken::new())).await;
+    let outcome = drain.execute(&conn.client, Writes::Allowed, ProgressSink::new(tx, CancellationToken::new())).await;
     assert!(!outcome.ok());
     let summary = outcome.steps[0].result.clone().unwrap_err();
     assert!(summary.contains(&format!("blocked {pod} (")), "{summary}");
@@ -549,7 +549,7 @@ async fn a_budget_allowing_no_disruption_blocks_the_drain_and_says_why() {
     let client = conn.client.clone();
     let running = {
         let cancel = cancel.clone();
-        tokio::spawn(async move { patient.execute(&client, ProgressSink::new(tx, cancel)).await })
+        tokio::spawn(async move { patient.execute(&client, Writes::Allowed, ProgressSink::new(tx, cancel)).await })
     };
     while let Some(e) = rx.recv().await {
         if matches!(e, ProgressEvent::Drain(DrainEvent::Blocked { .. })) {

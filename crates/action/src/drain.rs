@@ -420,6 +420,30 @@ fn refusal(status: &kube::core::Status) -> String {
     }
 }
 
+/// A drain preview in read-only mode: nothing is sent to the server (not even
+/// dry runs); each node's step lists the pods the view shows on it, which a
+/// drain would evict.
+pub(super) fn preview_from_view(state: &State, nodes: &[ObjKey], opts: &DrainOptions) -> Vec<Step> {
+    nodes
+        .iter()
+        .map(|node| {
+            let names: Vec<String> = pods_in_view(state, &node.name).iter().map(|p| p.key.to_string()).collect();
+            let pods = if names.is_empty() { String::new() } else { format!(": {}", list(&names)) };
+            let result = format!(
+                "read-only preview from the view (nothing sent to the server): {} would be cordoned, {} in view would be evicted{pods}{}",
+                node.name,
+                count(names.len(), "running pod"),
+                if opts.force { "" } else { "; pods without a controller would stop the drain" },
+            );
+            Step { target: node.name.clone(), result: Ok(result) }
+        })
+        .collect()
+}
+
+fn pods_in_view<'a>(state: &'a State, node: &str) -> Vec<&'a model::PodInfo> {
+    state.pods.values().filter(|p| p.node.as_deref() == Some(node) && is_active(p)).collect()
+}
+
 /// What the drain will do, as far as the view shows the node's pods.
 pub(super) fn consequences(state: &State, nodes: &[ObjKey], opts: &DrainOptions) -> Vec<String> {
     let mut lines = Vec::new();
@@ -427,8 +451,7 @@ pub(super) fn consequences(state: &State, nodes: &[ObjKey], opts: &DrainOptions)
         lines.push("Nothing changes: every request is a server-side dry run, to show what would be evicted and what a PodDisruptionBudget would block.".into());
     }
     for node in nodes {
-        let pods: Vec<_> =
-            state.pods.values().filter(|p| p.node.as_deref() == Some(node.name.as_str()) && is_active(p)).collect();
+        let pods = pods_in_view(state, &node.name);
         let names: Vec<String> = pods.iter().map(|p| p.key.to_string()).collect();
         lines.push(format!(
             "Cordons {}, then evicts its pods through the Eviction API{}{}.",

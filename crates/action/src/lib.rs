@@ -62,6 +62,18 @@ impl fmt::Display for Permission {
     }
 }
 
+/// May an action write to the cluster? Read-only mode (`--readonly`, or the
+/// context's `readonly` setting) hides the dangerous keys, and is enforced
+/// again where an action runs: whatever offered it, nothing is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Writes {
+    Allowed,
+    ReadOnly,
+}
+
+/// Why an action did not run in read-only mode (each target's step says it).
+pub const READ_ONLY_REFUSAL: &str = "refused: read-only mode (--readonly, or the context's readonly setting)";
+
 /// Every action batchtop can perform.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ActionId {
@@ -331,18 +343,51 @@ impl Action {
         Confirmation { title: text::title(self), consequences, dangerous: self.dangerous() }
     }
 
+    /// The outcome of an action that must not reach the server, from the view:
+    /// in read-only mode, a drain preview (what the view shows would be
+    /// evicted) and a refusal for every other action. `None`: run it with
+    /// [`Action::execute`].
+    pub fn offline_outcome(&self, writes: Writes, state: &State) -> Option<Outcome> {
+        if writes == Writes::Allowed {
+            return None;
+        }
+        let started = chrono::Utc::now();
+        let steps = if self.id == ActionId::DrainPreview {
+            drain::preview_from_view(state, &self.targets, &self.drain_options())
+        } else {
+            self.refused()
+        };
+        Some(self.outcome(started, steps))
+    }
+
     /// Performs the action, target by target, sending each result (and a
     /// drain's progress) over `progress` as it happens. Stops early, leaving the
     /// remaining targets untouched, when `cancel` fires. Never retries a failed
     /// request except a drain's evictions blocked by a disruption budget.
-    pub async fn execute(&self, client: &Client, progress: ProgressSink) -> Outcome {
+    /// In read-only mode nothing is sent: every target is refused.
+    pub async fn execute(&self, client: &Client, writes: Writes, progress: ProgressSink) -> Outcome {
         let started = chrono::Utc::now();
-        let steps = match self.id {
-            ActionId::DrainNode | ActionId::DrainPreview => {
+        let steps = match (writes, self.id) {
+            (Writes::ReadOnly, _) => self.refused(),
+            (Writes::Allowed, ActionId::DrainNode | ActionId::DrainPreview) => {
                 drain::execute_all(client, &self.targets, &self.drain_options(), &progress).await
             }
-            _ => self.execute_each(client, &progress).await,
+            (Writes::Allowed, _) => self.execute_each(client, &progress).await,
         };
+        for step in steps.iter().filter(|_| writes == Writes::ReadOnly) {
+            progress.step(step);
+        }
+        self.outcome(started, steps)
+    }
+
+    fn refused(&self) -> Vec<Step> {
+        self.targets
+            .iter()
+            .map(|t| Step { target: text::target_name(t), result: Err(READ_ONLY_REFUSAL.into()) })
+            .collect()
+    }
+
+    fn outcome(&self, started: Time, steps: Vec<Step>) -> Outcome {
         Outcome { action: self.describe(), context: self.context.clone(), started, finished: chrono::Utc::now(), steps }
     }
 
@@ -501,5 +546,56 @@ impl ProgressSink {
             // The receiver is gone only when the console is closing: nothing to tell.
             let _ = tx.send(event);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use model::fixtures::{pod, t0};
+    use model::{Object, Update, WatchId};
+
+    use super::*;
+
+    /// A client for an address where nothing listens: a request would fail
+    /// with a connection error, not with the read-only refusal.
+    fn unreachable_client() -> Client {
+        let config = kube::Config::new("http://127.0.0.1:9".parse().expect("static URI"));
+        Client::try_from(config).expect("client")
+    }
+
+    #[tokio::test]
+    async fn execute_refuses_every_write_in_read_only_mode() {
+        let client = unreachable_client();
+        for id in [
+            ActionId::DeleteJob,
+            ActionId::DeletePod,
+            ActionId::CordonNode,
+            ActionId::DrainNode,
+            ActionId::DrainPreview,
+        ] {
+            let action = Action::new(id, "sandbox", vec![ObjKey::new("ns", "x"), ObjKey::new("ns", "y")]);
+            let outcome = action.execute(&client, Writes::ReadOnly, ProgressSink::silent()).await;
+            assert_eq!(outcome.steps.len(), 2);
+            for step in &outcome.steps {
+                assert_eq!(step.result.as_ref().map_err(String::as_str), Err(READ_ONLY_REFUSAL), "{id:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_read_only_drain_preview_comes_from_the_view() {
+        let mut state = State::default();
+        let mut p = pod("work", "p-1", "Running");
+        p.node = Some("node-a".into());
+        let id = WatchId { kind: Kind::Pod, namespace: None };
+        state.apply(Update::Applied(id, Object::Pod(p)), t0());
+        let preview = Action::new(ActionId::DrainPreview, "sandbox", vec![ObjKey::new("", "node-a")]);
+        let outcome = preview.offline_outcome(Writes::ReadOnly, &state).expect("offline in read-only mode");
+        let text = outcome.steps[0].result.as_deref().expect("a preview");
+        assert!(text.contains("nothing sent") && text.contains("work/p-1"), "{text}");
+        assert!(preview.offline_outcome(Writes::Allowed, &state).is_none(), "with writes allowed it runs as a dry run");
+        let delete = Action::new(ActionId::DeleteJob, "sandbox", vec![ObjKey::new("ns", "x")]);
+        let refused = delete.offline_outcome(Writes::ReadOnly, &state).expect("refused offline");
+        assert_eq!(refused.steps[0].result.as_ref().map_err(String::as_str), Err(READ_ONLY_REFUSAL));
     }
 }
