@@ -25,7 +25,7 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             }
             Err(e) => {
-                eprintln!("batchtop: cannot write to {}: {e}", dir.display());
+                logging::to_stderr(format_args!("cannot write to {}: {e}", dir.display()));
                 ExitCode::from(1)
             }
         };
@@ -34,7 +34,7 @@ fn main() -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("batchtop: cannot start the async runtime: {e}");
+            logging::to_stderr(format_args!("cannot start the async runtime: {e}"));
             return ExitCode::from(1);
         }
     };
@@ -51,7 +51,7 @@ async fn run(cli: Cli) -> i32 {
         Ok(conn) => conn,
         Err(e) => {
             tracing::error!("{e}");
-            eprintln!("batchtop: {e}");
+            logging::to_stderr(format_args!("{e}"));
             return e.exit_code();
         }
     };
@@ -61,7 +61,7 @@ async fn run(cli: Cli) -> i32 {
             match logs_cmd::namespace_for(cli.all_namespaces, &cli.namespaces, conn.context_namespace.as_deref()) {
                 Ok(ns) => ns,
                 Err(e) => {
-                    eprintln!("batchtop: {e}");
+                    logging::to_stderr(format_args!("{e}"));
                     return 2;
                 }
             };
@@ -72,7 +72,7 @@ async fn run(cli: Cli) -> i32 {
         let scope = Scope { namespaces, selector: cli.selector.clone(), kinds: Scope::ONCE_KINDS.to_vec() };
         let (config, problems) = config::load(cli.config.as_deref());
         for p in &problems {
-            eprintln!("batchtop: config: {p}");
+            logging::to_stderr(format_args!("config: {p}"));
         }
         return once::run(&conn, &scope, cli.timeout, cli.output, &config, cli.color.colours_stdout()).await;
     }
@@ -109,7 +109,7 @@ async fn console(cli: &Cli, conn: Cluster, namespaces: Namespaces) -> i32 {
         Ok(()) => 0,
         Err(e) => {
             tracing::error!("{e:#}");
-            eprintln!("batchtop: {e:#}");
+            logging::to_stderr(format_args!("{e:#}"));
             1
         }
     }
