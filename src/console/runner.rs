@@ -133,6 +133,7 @@ impl Runner {
             let msg = tokio::select! {
                 event = input.next() => match event {
                     Some(Ok(Event::Key(key))) => Msg::Key(key),
+                    Some(Ok(Event::Paste(text))) => Msg::Paste(text),
                     Some(Ok(Event::Resize(..))) => Msg::Resize,
                     Some(Ok(_)) => continue,
                     // The terminal is gone (ssh dropped): leave quietly.

@@ -655,6 +655,31 @@ async fn console_suspends_then_deletes_a_job_through_its_confirmations() {
     });
 }
 
+/// Text pasted into the terminal (bracketed paste) is never taken for keys: a
+/// paste of `Dy` opens nothing, and a pasted `y` does not confirm an open
+/// delete. The Job is still there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_paste_of_d_and_y_deletes_nothing() {
+    let conn = admin().await;
+    let sb = Sandbox::new(&conn.client, "paste").await;
+    sb.create_job(job("worker", 2, 2, "10m")).await;
+    let jobs: Api<Job> = Api::namespaced(conn.client.clone(), &sb.ns);
+    let mut c = console(&["-n", &sb.ns]).spawn();
+    job_row_shows(&c, "worker", "Running");
+    let paste = |text: &str| [b"\x1b[200~".as_slice(), text.as_bytes(), b"\x1b[201~"].concat();
+    c.write(&paste("Dy"));
+    c.wait_for("pasted text ignored");
+    assert!(!c.text().contains("Confirm (changes the cluster)"), "a pasted D opens no dialog:\n{}", c.text());
+    c.press(&[Key::Char('D')]);
+    c.wait_for_all(&["Confirm (changes the cluster)", "RBAC allows: delete"]);
+    c.write(&paste("y"));
+    c.wait_for("pasted text ignored");
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(c.text().contains("Confirm (changes the cluster)"), "the dialog is still open:\n{}", c.text());
+    assert!(jobs.get_opt("worker").await.unwrap().is_some(), "the Job is still there");
+    c.press(&[Key::Esc]);
+}
+
 /// A user RBAC refuses: the confirmation says why and offers no `y`; pressing
 /// it anyway changes nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -29,6 +29,8 @@ use crate::ui::screens;
 #[derive(Debug)]
 pub enum Msg {
     Key(KeyEvent),
+    /// Text pasted into the terminal (bracketed paste): never taken as keys.
+    Paste(String),
     Resize,
     /// Once a second: refreshes `now` for ages, elapsed times and countdowns.
     Tick(Time),
@@ -126,6 +128,7 @@ impl App {
         let keyed = matches!(msg, Msg::Key(_));
         let mut handled = match msg {
             Msg::Key(key) => self.key(key),
+            Msg::Paste(text) => prompt::paste(self, &text),
             Msg::Resize => Handled::redraw(),
             Msg::Tick(now) => self.tick(now),
             Msg::Kube(updates) => self.apply_kube(updates),

@@ -45,6 +45,21 @@ pub(super) fn popup_key(app: &mut App, key: KeyEvent) -> Handled {
     }
 }
 
+/// Pasted text (bracketed paste) is typed into an open prompt or picker, one
+/// printable character at a time, through the keys' own editing; anywhere
+/// else it is dropped: a paste holding `D` then `y` is never a key, let alone
+/// a confirmation.
+pub(super) fn paste(app: &mut App, text: &str) -> Handled {
+    if !matches!(app.popup, Some(Popup::Prompt(_) | Popup::Picker(_))) {
+        app.flash("pasted text ignored: a paste goes only into a prompt (/ filter, : and n pickers)", true);
+        return Handled::redraw();
+    }
+    for c in text.chars().filter(|c| !c.is_control()) {
+        popup_key(app, KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+    }
+    Handled::redraw()
+}
+
 fn prompt_key(app: &mut App, mut prompt: Prompt, key: KeyEvent) -> Handled {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     match key.code {

@@ -228,6 +228,28 @@ fn nothing_but_y_confirms() {
 }
 
 #[test]
+fn a_paste_never_confirms_nor_acts() {
+    let mut a = app();
+    let action = Action::new(ActionId::DeleteJob, "sandbox", vec![ObjKey::new("wq-coarse", "job-wq-1")]);
+    allow(&mut a, &action);
+    a.popup = Some(Popup::Confirm(Box::new(ConfirmDialog::new(action))));
+    assert_eq!(effects(a.update(Msg::Paste("y".into()))), []);
+    assert!(matches!(a.popup, Some(Popup::Confirm(_))), "the dialog stays open");
+    a.popup = None;
+    assert_eq!(effects(a.update(Msg::Paste("Dy\ny".into()))), []);
+    assert!(a.popup.is_none() && a.actions.history.running().count() == 0, "no dialog, nothing run");
+}
+
+#[test]
+fn a_paste_types_into_the_filter_prompt() {
+    let mut a = app();
+    press(&mut a, KeyCode::Char('/'));
+    a.update(Msg::Paste("wq-\ncoarse".into()));
+    assert_eq!(a.view().filter, "wq-coarse");
+    assert!(matches!(a.popup, Some(Popup::Prompt(_))), "a pasted newline does not submit");
+}
+
+#[test]
 fn an_rbac_refusal_blocks_y() {
     let mut a = app();
     let action = Action::new(ActionId::DeleteJob, "sandbox", vec![ObjKey::new("wq-coarse", "job-wq-1")]);
