@@ -655,6 +655,33 @@ async fn console_suspends_then_deletes_a_job_through_its_confirmations() {
     });
 }
 
+/// Issue 10: a delete goes to the object the user confirmed. The Job is
+/// deleted and recreated under the same name while the dialog is open: `y`
+/// deletes nothing (a UID precondition), and the history says why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_delete_spares_a_job_recreated_under_the_same_name() {
+    let conn = admin().await;
+    let sb = Sandbox::new(&conn.client, "recreated").await;
+    sb.create_job(job("worker", 2, 2, "10m")).await;
+    let jobs: Api<Job> = Api::namespaced(conn.client.clone(), &sb.ns);
+    let mut c = console(&["-n", &sb.ns]).spawn();
+    job_row_shows(&c, "worker", "Running");
+    c.press(&[Key::Char('D')]);
+    c.wait_for_all(&["Confirm (changes the cluster)", "RBAC allows: delete"]);
+    let old_uid = jobs.get("worker").await.unwrap().metadata.uid;
+    jobs.delete("worker", &DeleteParams::foreground()).await.expect("delete behind the console's back");
+    job_until(&jobs, "worker", "the first Job gone", |j| j.is_none()).await;
+    sb.create_job(job("worker", 2, 2, "10m")).await;
+    c.press(&[Key::Char('y')]);
+    c.press(&[Key::Char('H')]);
+    let entry = c.wait_until("the refused delete in the history", PATIENCE, |s| {
+        s.text().contains("changed since it was confirmed").then(|| s.text())
+    });
+    let now = jobs.get_opt("worker").await.unwrap().expect("the new Job is still there");
+    assert_ne!(now.metadata.uid, old_uid, "it is the recreated one");
+    assert!(entry.contains("delete Job"), "{entry}");
+}
+
 /// Text pasted into the terminal (bracketed paste) is never taken for keys: a
 /// paste of `Dy` opens nothing, and a pasted `y` does not confirm an open
 /// delete. The Job is still there.

@@ -342,9 +342,11 @@ async fn evict_one(
     let pod_name_only = pod.metadata.name.as_deref().unwrap_or_default();
     let api: Api<Pod> = Api::namespaced(client.clone(), ns);
     let params = EvictParams {
+        // The pod listed, not a namesake recreated since (a StatefulSet's).
         delete_options: Some(DeleteParams {
             dry_run: opts.dry_run,
             grace_period_seconds: opts.grace_period,
+            preconditions: super::uid_precondition(pod.metadata.uid.as_deref()),
             ..DeleteParams::default()
         }),
         post_options: PostParams { dry_run: opts.dry_run, ..PostParams::default() },

@@ -18,6 +18,7 @@ pub mod node;
 pub mod pod;
 mod text;
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use kube::Client;
@@ -166,24 +167,35 @@ pub fn by_key(kind: Kind, key: char, readonly: bool) -> Option<&'static ActionSp
 }
 
 /// Deletes a namespaced object; its `dependents` ("pods", "Jobs") go as `propagation` says.
+/// With `uid`, only the object of that UID: a namesake is left alone.
 async fn delete<K>(
     client: &Client,
     key: &ObjKey,
     propagation: Propagation,
     dependents: &str,
+    uid: Option<&str>,
 ) -> Result<String, kube::Error>
 where
     K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope> + Clone + serde::de::DeserializeOwned + fmt::Debug,
     K::DynamicType: Default,
 {
     let api: kube::Api<K> = kube::Api::namespaced(client.clone(), &key.namespace);
-    let params = kube::api::DeleteParams { propagation_policy: Some(propagation.policy()), ..Default::default() };
+    let params = kube::api::DeleteParams {
+        propagation_policy: Some(propagation.policy()),
+        preconditions: uid_precondition(uid),
+        ..Default::default()
+    };
     let gone_now = api.delete(&key.name, &params).await?.is_right();
     Ok(match (propagation, gone_now) {
         (Propagation::Foreground, false) => format!("marked for deletion: its {dependents} are deleted first"),
         (Propagation::Orphan, _) => format!("deleted; its {dependents} are left"),
         _ => "deleted".into(),
     })
+}
+
+/// A delete precondition on the UID, when one was seen.
+fn uid_precondition(uid: Option<&str>) -> Option<kube::api::Preconditions> {
+    uid.map(|uid| kube::api::Preconditions { uid: Some(uid.to_string()), resource_version: None })
 }
 
 /// The namespaces an action on `targets` of `kind` writes in, sorted and
@@ -267,6 +279,10 @@ pub struct Action {
     /// The selected rows. Nodes are keyed with an empty namespace.
     pub targets: Vec<ObjKey>,
     pub options: Options,
+    /// The UID of each target as the view showed it when the dialog opened
+    /// ([`Action::seen_in`]): a delete goes only to that object (a
+    /// precondition), not to one recreated under the same name since.
+    pub seen: BTreeMap<ObjKey, String>,
 }
 
 impl Action {
@@ -279,7 +295,22 @@ impl Action {
             ActionId::DrainPreview => Options::Drain(DrainOptions { dry_run: true, ..DrainOptions::default() }),
             _ => Options::None,
         };
-        Self { id, context: context.into(), targets, options }
+        Self { id, context: context.into(), targets, options, seen: BTreeMap::new() }
+    }
+
+    /// Records the UIDs of the targets as `state` shows them: what the user
+    /// confirms is that object, and the delete carries its UID as a precondition.
+    #[must_use]
+    pub fn seen_in(mut self, state: &State) -> Self {
+        let uid = |key: &ObjKey| match self.target() {
+            Kind::Job => state.jobs.get(key).map(|j| j.uid.clone()),
+            Kind::CronJob => state.cronjobs.get(key).map(|c| c.uid.clone()),
+            Kind::Pod => state.pods.get(key).map(|p| p.uid.clone()),
+            Kind::Node | Kind::Event | Kind::Service => None,
+        };
+        self.seen =
+            self.targets.iter().filter_map(|k| Some((k.clone(), uid(k)?))).filter(|(_, u)| !u.is_empty()).collect();
+        self
     }
 
     #[must_use]
@@ -398,15 +429,16 @@ impl Action {
                 steps.push(Step::cancelled(target));
                 continue;
             }
+            let uid = self.seen.get(target).map(String::as_str);
             let result = match self.id {
-                ActionId::DeleteJob => job::delete(client, target, self.propagation()).await,
+                ActionId::DeleteJob => job::delete(client, target, self.propagation(), uid).await,
                 ActionId::SuspendJob => job::set_suspend(client, target, true).await,
                 ActionId::ResumeJob => job::set_suspend(client, target, false).await,
                 ActionId::SuspendCronJob => cronjob::set_suspend(client, target, true).await,
                 ActionId::ResumeCronJob => cronjob::set_suspend(client, target, false).await,
                 ActionId::TriggerCronJob => cronjob::trigger(client, target).await,
-                ActionId::DeleteCronJob => cronjob::delete(client, target, self.propagation()).await,
-                ActionId::DeletePod => pod::delete(client, target, self.grace_period()).await,
+                ActionId::DeleteCronJob => cronjob::delete(client, target, self.propagation(), uid).await,
+                ActionId::DeletePod => pod::delete(client, target, self.grace_period(), uid).await,
                 ActionId::CordonNode => node::set_unschedulable(client, &target.name, true, false).await,
                 ActionId::UncordonNode => node::set_unschedulable(client, &target.name, false, false).await,
                 ActionId::DrainNode | ActionId::DrainPreview => unreachable!("drains run in execute_all"),
@@ -580,6 +612,19 @@ mod tests {
                 assert_eq!(step.result.as_ref().map_err(String::as_str), Err(READ_ONLY_REFUSAL), "{id:?}");
             }
         }
+    }
+
+    #[test]
+    fn the_uids_seen_are_those_of_the_view() {
+        let mut state = State::default();
+        let job = model::fixtures::job("ns", "worker");
+        let id = WatchId { kind: Kind::Job, namespace: None };
+        state.apply(Update::Applied(id, Object::Job(job.clone())), t0());
+        let targets = vec![job.key.clone(), ObjKey::new("ns", "not-in-view")];
+        let delete = Action::new(ActionId::DeleteJob, "sandbox", targets).seen_in(&state);
+        assert_eq!(delete.seen, BTreeMap::from([(job.key.clone(), job.uid.clone())]));
+        let cordon = Action::new(ActionId::CordonNode, "sandbox", vec![ObjKey::new("", "n")]).seen_in(&state);
+        assert!(cordon.seen.is_empty(), "nodes are not deleted: no precondition");
     }
 
     #[test]

@@ -90,7 +90,7 @@ fn open(app: &mut App, spec: &'static ActionSpec) -> Handled {
         app.flash(format!("{} works on one at a time: {} are marked", spec.name, targets.len()), true);
         return Handled::redraw();
     }
-    let action = action::Action::new(spec.id, app.target.context.clone(), targets);
+    let action = action::Action::new(spec.id, app.target.context.clone(), targets).seen_in(&app.state);
     let namespaces = action.namespaces();
     match app.actions.access.availability(&app.target.context, spec, &namespaces) {
         Availability::Unavailable(reason) => {
