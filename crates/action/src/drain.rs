@@ -24,7 +24,7 @@ use model::{ObjKey, State};
 use super::job::{finished, is_active};
 use super::node::set_unschedulable;
 use super::text::{api_error, count, list};
-use super::{ProgressSink, Step};
+use super::{ProgressSink, Step, bounded};
 
 /// kubectl's annotation on mirror pods (static pods the kubelet manages).
 const MIRROR_ANNOTATION: &str = "kubernetes.io/config.mirror";
@@ -248,18 +248,17 @@ pub(super) async fn execute_all(
 pub async fn drain(client: &Client, node: &str, opts: &DrainOptions, progress: &ProgressSink) -> DrainSummary {
     let mut summary = DrainSummary { node: node.into(), dry_run: opts.dry_run, ..DrainSummary::default() };
     let deadline = Instant::now() + opts.timeout;
-    if let Err(e) = set_unschedulable(client, node, true, opts.dry_run).await {
-        summary.cordon_error = Some(api_error(&e));
+    let cordon = bounded(&progress.cancel, set_unschedulable(client, node, true, opts.dry_run)).await;
+    if let Err(e) = cordon.and_then(|answer| answer.map_err(|e| api_error(&e))) {
+        summary.cordon_error = Some(e);
         return finish(progress, summary);
     }
     progress.drain(DrainEvent::Cordoned { node: node.into() });
 
-    let pods = match pods_on(client, node).await {
+    let pods = match bounded(&progress.cancel, pods_on(client, node)).await.and_then(|a| a.map_err(|e| api_error(&e))) {
         Ok(pods) => pods,
         Err(e) => {
-            summary
-                .failed
-                .push(PodNote { pod: format!("(pods on {node})"), reason: format!("cannot list: {}", api_error(&e)) });
+            summary.failed.push(PodNote { pod: format!("(pods on {node})"), reason: format!("cannot list: {e}") });
             return finish(progress, summary);
         }
     };
@@ -358,7 +357,14 @@ async fn evict_one(
             return PodResult::Cancelled;
         }
         attempt += 1;
-        match api.evict(pod_name_only, &params).await {
+        let answer = match bounded(&progress.cancel, api.evict(pod_name_only, &params)).await {
+            Ok(answer) => answer,
+            Err(given_up) => {
+                progress.drain(DrainEvent::Failed { pod: PodNote { pod: name.clone(), reason: given_up.clone() } });
+                return PodResult::Failed(given_up);
+            }
+        };
+        match answer {
             Ok(_) => break,
             // Already gone: nothing left to evict.
             Err(Error::Api(s)) if s.code == 404 => {

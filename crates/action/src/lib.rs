@@ -193,6 +193,25 @@ where
     })
 }
 
+/// How long one request of an action may take. A black-holed API server must
+/// not hold a dialog's action (or a drain) for ever.
+pub const CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// One request of an action, bounded by [`CALL_TIMEOUT`] and by `cancel`. The
+/// outer error says it was given up, and that its effect is unknown; the inner
+/// result is the API's answer.
+pub(crate) async fn bounded<T>(
+    cancel: &CancellationToken,
+    call: impl Future<Output = Result<T, kube::Error>>,
+) -> Result<Result<T, kube::Error>, String> {
+    tokio::select! {
+        answer = tokio::time::timeout(CALL_TIMEOUT, call) => answer.map_err(|_| {
+            format!("no answer from the API server within {}s: it may or may not have been done", CALL_TIMEOUT.as_secs())
+        }),
+        () = cancel.cancelled() => Err("cancelled while waiting for the API server: it may or may not have been done".into()),
+    }
+}
+
 /// A delete precondition on the UID, when one was seen.
 fn uid_precondition(uid: Option<&str>) -> Option<kube::api::Preconditions> {
     uid.map(|uid| kube::api::Preconditions { uid: Some(uid.to_string()), resource_version: None })
@@ -430,20 +449,24 @@ impl Action {
                 continue;
             }
             let uid = self.seen.get(target).map(String::as_str);
-            let result = match self.id {
-                ActionId::DeleteJob => job::delete(client, target, self.propagation(), uid).await,
-                ActionId::SuspendJob => job::set_suspend(client, target, true).await,
-                ActionId::ResumeJob => job::set_suspend(client, target, false).await,
-                ActionId::SuspendCronJob => cronjob::set_suspend(client, target, true).await,
-                ActionId::ResumeCronJob => cronjob::set_suspend(client, target, false).await,
-                ActionId::TriggerCronJob => cronjob::trigger(client, target).await,
-                ActionId::DeleteCronJob => cronjob::delete(client, target, self.propagation(), uid).await,
-                ActionId::DeletePod => pod::delete(client, target, self.grace_period(), uid).await,
-                ActionId::CordonNode => node::set_unschedulable(client, &target.name, true, false).await,
-                ActionId::UncordonNode => node::set_unschedulable(client, &target.name, false, false).await,
-                ActionId::DrainNode | ActionId::DrainPreview => unreachable!("drains run in execute_all"),
+            let call = async {
+                match self.id {
+                    ActionId::DeleteJob => job::delete(client, target, self.propagation(), uid).await,
+                    ActionId::SuspendJob => job::set_suspend(client, target, true).await,
+                    ActionId::ResumeJob => job::set_suspend(client, target, false).await,
+                    ActionId::SuspendCronJob => cronjob::set_suspend(client, target, true).await,
+                    ActionId::ResumeCronJob => cronjob::set_suspend(client, target, false).await,
+                    ActionId::TriggerCronJob => cronjob::trigger(client, target).await,
+                    ActionId::DeleteCronJob => cronjob::delete(client, target, self.propagation(), uid).await,
+                    ActionId::DeletePod => pod::delete(client, target, self.grace_period(), uid).await,
+                    ActionId::CordonNode => node::set_unschedulable(client, &target.name, true, false).await,
+                    ActionId::UncordonNode => node::set_unschedulable(client, &target.name, false, false).await,
+                    ActionId::DrainNode | ActionId::DrainPreview => unreachable!("drains run in execute_all"),
+                }
             };
-            let step = Step { target: text::target_name(target), result: result.map_err(|e| text::api_error(&e)) };
+            let result =
+                bounded(&progress.cancel, call).await.and_then(|answer| answer.map_err(|e| text::api_error(&e)));
+            let step = Step { target: text::target_name(target), result };
             progress.step(&step);
             steps.push(step);
         }
@@ -612,6 +635,19 @@ mod tests {
                 assert_eq!(step.result.as_ref().map_err(String::as_str), Err(READ_ONLY_REFUSAL), "{id:?}");
             }
         }
+    }
+
+    #[tokio::test]
+    async fn a_request_in_flight_gives_up_when_cancelled() {
+        let cancel = CancellationToken::new();
+        let stop = cancel.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            stop.cancel();
+        });
+        let hung = std::future::pending::<Result<(), kube::Error>>();
+        let given_up = tokio::time::timeout(CALL_TIMEOUT, bounded(&cancel, hung)).await.expect("cancel ends it");
+        assert!(given_up.expect_err("given up").contains("cancelled"));
     }
 
     #[test]

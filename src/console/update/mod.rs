@@ -276,7 +276,7 @@ impl App {
     /// Carries out a key's command on the current screen.
     pub fn command(&mut self, command: Command) -> Handled {
         match command {
-            Command::Quit => return Handled::effect(Effect::Quit),
+            Command::Quit => return actions::quit(self),
             Command::Help => self.popup = Some(Popup::Help { scroll: 0 }),
             Command::Up => self.move_by(-1),
             Command::Down => self.move_by(1),

@@ -10,7 +10,7 @@ use crate::console::state::{ALL_NAMESPACES, App, Picker, PickerKind, Popup, Prom
 pub(super) fn popup_key(app: &mut App, key: KeyEvent) -> Handled {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     if ctrl && key.code == KeyCode::Char('c') {
-        return Handled::effect(Effect::Quit);
+        return actions::quit(app);
     }
     let Some(popup) = app.popup.take() else { return Handled::default() };
     match popup {

@@ -140,6 +140,21 @@ fn choosing_the_current_context_changes_nothing() {
 }
 
 #[test]
+fn quitting_during_a_drain_asks_first() {
+    let mut a = app();
+    let drain = Action::new(ActionId::DrainNode, "sandbox", vec![ObjKey::new("", "node-a")]);
+    let (id, _) = a.actions.start(a.now, &drain);
+    assert_eq!(press(&mut a, KeyCode::Char('q')), [], "the first q asks");
+    assert!(a.flash.as_ref().is_some_and(|f| f.text.contains("q again quits")), "{:?}", a.flash);
+    assert_eq!(press(&mut a, KeyCode::Char('q')), [Effect::Quit], "the second quits");
+    a.actions.quit_asked = None;
+    let outcome =
+        Outcome { action: drain.describe(), context: "sandbox".into(), started: a.now, finished: a.now, steps: vec![] };
+    a.actions.finish(id, &outcome);
+    assert_eq!(press(&mut a, KeyCode::Char('q')), [Effect::Quit], "no drain running: q quits");
+}
+
+#[test]
 fn quit_keys_quit_even_from_a_popup() {
     let mut a = app();
     assert_eq!(press(&mut a, KeyCode::Char('q')), [Effect::Quit]);
