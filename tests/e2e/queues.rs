@@ -859,7 +859,9 @@ async fn secret_broker_url_is_read_only_when_allowed() {
     assert!(!c.text().contains(&q), "not linked without allow_secrets:\n{}", c.text());
     drop(c);
 
-    let mut screen = QueueScreen::start(&test_config(&b, "allow_secrets = true", &[], &[], &[]), &[&ns]);
+    // The queue is configured: the Job's link resolves to a configured source,
+    // so its Secret may be read (a Job author does not choose what is read).
+    let mut screen = QueueScreen::start(&test_config(&b, "allow_secrets = true", &[], &[&q], &[]), &[&ns]);
     screen.open("rabbitmq", &q);
     let detail = screen.until_shown(&["ready 2 ", "job-secret"]);
     assert!(!detail.contains("guest:guest"), "{detail}");

@@ -699,8 +699,10 @@ impl std::fmt::Debug for SecretValue {
 }
 
 /// The Secret keys worth reading to link these Jobs: only with
-/// `allow_secrets`, and only for the env vars linking looks at (URL, host,
-/// port and queue variables of the discovery rules).
+/// `allow_secrets`, only for the env vars linking looks at (URL, host, port
+/// and queue variables of the discovery rules), and only of Jobs whose link
+/// resolves to a configured source ([`link_is_trusted`]): a Job author does
+/// not choose which Secret keys the operator's credentials read.
 pub fn secrets_wanted<'a>(config: &Config, jobs: impl IntoIterator<Item = &'a JobInfo>) -> BTreeSet<SecretRef> {
     if !config.allow_secrets || !config.discovery.enabled {
         return BTreeSet::new();
@@ -712,6 +714,7 @@ pub fn secrets_wanted<'a>(config: &Config, jobs: impl IntoIterator<Item = &'a Jo
             .any(|names| names.iter().any(|n| n == name))
     };
     jobs.into_iter()
+        .filter(|j| link_is_trusted(config, j))
         .flat_map(|j| {
             j.spec.secret_env.iter().filter(|r| linking(&r.name)).map(|r| SecretRef {
                 namespace: j.key.namespace.clone(),
@@ -720,6 +723,32 @@ pub fn secrets_wanted<'a>(config: &Config, jobs: impl IntoIterator<Item = &'a Jo
             })
         })
         .collect()
+}
+
+/// Does what the Job's literal env (or the config) says of its queue lead to a
+/// configured source? A `[[link]]` names it; its literal broker URL or Redis
+/// host is a configured source or in `[hosts]`; or its literal queue variable
+/// names a queue or list of a configured source. With `discovery.connect =
+/// "any"` every Job's link is trusted.
+fn link_is_trusted(config: &Config, job: &JobInfo) -> bool {
+    let d = &config.discovery;
+    let configured_queue = |q: &str| {
+        config.rabbitmq.iter().any(|r| r.queues.iter().any(|x| x == q))
+            || config.redis.iter().any(|r| r.lists.iter().any(|x| x == q))
+    };
+    d.connect == DiscoveryConnect::Any
+        || config.links.iter().any(|l| l.matches(&job.key.namespace, &job.key.name))
+        || queue_refs_in_env(&job.spec.env, d)
+            .iter()
+            .any(|r| may_contact(d, &config.hosts, &r.url) || is_configured_endpoint(config, r))
+        || job.spec.env.iter().any(|e| d.queue_env.contains(&e.name) && configured_queue(&e.value))
+}
+
+fn is_configured_endpoint(config: &Config, r: &EnvQueueRef) -> bool {
+    let Some((ep, _)) = resolve(r.kind, &r.url, &config.hosts, None) else { return false };
+    let redis = config.redis.iter().filter_map(|s| resolve(BrokerKind::Redis, &s.url, &config.hosts, s.db));
+    let rabbit = config.rabbitmq.iter().filter_map(|s| resolve(BrokerKind::RabbitMq, &s.url, &config.hosts, None));
+    redis.chain(rabbit).any(|(configured, _)| configured == ep)
 }
 
 /// A Job's env for linking: its literal values plus those read from Secrets.
@@ -1614,6 +1643,11 @@ mod tests {
         assert!(secrets_wanted(&config, [&j]).is_empty(), "allow_secrets is off by default");
         assert!(plan(&config, [&j]).links.is_empty(), "no URL without the Secret");
         config.allow_secrets = true;
+        assert!(
+            secrets_wanted(&config, [&j]).is_empty(),
+            "queue q is not configured: nothing says the link is trusted"
+        );
+        config.rabbitmq[0].queues.push("q".into());
         let wanted = secrets_wanted(&config, [&j]);
         let url = SecretRef { namespace: "ns".into(), secret: "mq".into(), key: "url".into() };
         assert_eq!(wanted, [url.clone()].into(), "DB_PASSWORD is not read: linking does not need it");
@@ -1621,6 +1655,22 @@ mod tests {
         let p = plan_full(&config, [&j], &BTreeMap::new(), &values);
         assert!(p.links[&QueueKey::new("rabbitmq", "q")].contains(&j.key));
         assert!(!format!("{values:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn secrets_of_jobs_pointing_elsewhere_are_not_read() {
+        let mut j = job("ns", "w", &[("BROKER_URL", "amqp://u@attacker.example:5672"), ("QUEUE", "missing")], None);
+        j.spec.secret_env.push(crate::SecretEnvRef {
+            container: "c".into(),
+            name: "QUEUE_NAME".into(),
+            secret: "s".into(),
+            key: "k".into(),
+        });
+        let mut config = Config { allow_secrets: true, ..sandbox_config() };
+        config.rabbitmq[0].queues.clear();
+        assert!(secrets_wanted(&config, [&j]).is_empty(), "an unmapped host and no configured queue");
+        config.links.push(Link { namespace: None, job: "w".into(), source: "redis".into(), queue: "x".into() });
+        assert_eq!(secrets_wanted(&config, [&j]).len(), 1, "a [[link]] names the Job");
     }
 
     #[test]
