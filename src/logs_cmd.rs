@@ -16,6 +16,8 @@ use model::logs::request::{LogRequest, LogTarget};
 use model::sanitize::{SgrStyle, sgr_sequence, to_ansi};
 use source::logs;
 
+use crate::logging;
+
 #[derive(Debug, Clone, Args, PartialEq, Eq)]
 pub struct LogsArgs {
     /// A Job or a Pod: NAME (a Job if one has that name, else a Pod), job/NAME or pod/NAME.
@@ -86,7 +88,7 @@ pub async fn run(client: kube::Client, namespace: &str, args: &LogsArgs, colour:
     let target = match (target, args.index) {
         (LogTarget::Job { name, .. }, index) => LogTarget::Job { name, index },
         (LogTarget::Pod(name), Some(_)) => {
-            eprintln!("batchtop: --index applies to a Job, and {name} is a Pod");
+            logging::to_stderr(format_args!("--index applies to a Job, and {name} is a Pod"));
             return 1;
         }
         (pod, None) => pod,
@@ -131,7 +133,7 @@ pub async fn run(client: kube::Client, namespace: &str, args: &LogsArgs, colour:
 }
 
 fn fail(e: &Explanation) -> i32 {
-    eprintln!("batchtop: {e}");
+    logging::to_stderr(format_args!("{e}"));
     1
 }
 
@@ -186,7 +188,7 @@ impl<W: Write> Printer<W> {
             }
             LogEvent::Status { stream, status } => self.status(&stream, status),
             LogEvent::ViewFailed(e) => {
-                eprintln!("batchtop: {e}");
+                logging::to_stderr(format_args!("{e}"));
                 self.failed = true;
                 return Flow::Stop;
             }
@@ -230,10 +232,10 @@ impl<W: Write> Printer<W> {
         let _ = self.out.flush();
         let who = format!("{} ({})", stream.pod, stream.container);
         match status {
-            StreamStatus::Waiting(e) => eprintln!("batchtop: waiting: {e}"),
-            StreamStatus::Reconnecting(why) => eprintln!("batchtop: {who}: reconnecting: {why}"),
+            StreamStatus::Waiting(e) => logging::to_stderr(format_args!("waiting: {e}")),
+            StreamStatus::Reconnecting(why) => logging::to_stderr(format_args!("{who}: reconnecting: {why}")),
             StreamStatus::Failed(e) => {
-                eprintln!("batchtop: {e}");
+                logging::to_stderr(format_args!("{e}"));
                 self.failed = true;
             }
             StreamStatus::Streaming | StreamStatus::Ended(_) => {}

@@ -28,7 +28,7 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             }
             Err(e) => {
-                eprintln!("batchtop: cannot write to {}: {e}", dir.display());
+                logging::to_stderr(format_args!("cannot write to {}: {e}", dir.display()));
                 ExitCode::from(1)
             }
         };
@@ -37,7 +37,7 @@ fn main() -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("batchtop: cannot start the async runtime: {e}");
+            logging::to_stderr(format_args!("cannot start the async runtime: {e}"));
             return ExitCode::from(1);
         }
     };
@@ -74,7 +74,7 @@ async fn run(cli: Cli) -> i32 {
         Ok(conn) => conn,
         Err(e) => {
             tracing::error!("{e}");
-            eprintln!("batchtop: {e}");
+            logging::to_stderr(format_args!("{e}"));
             return e.exit_code();
         }
     };
@@ -85,14 +85,14 @@ async fn run(cli: Cli) -> i32 {
     }
     if let Some(Subcommand::Wait(args)) = &cli.command {
         let Some(namespace) = one_namespace("wait", &cli, &conn) else { return 5 };
-        return wait::run(&conn, &namespace, args, cli.selector.as_deref(), cli.readonly).await;
+        return Box::pin(wait::run(&conn, &namespace, args, cli.selector.as_deref(), cli.readonly)).await;
     }
     let namespaces = Scope::resolve_namespaces(cli.all_namespaces, &cli.namespaces, conn.context_namespace.as_deref());
     if cli.once {
         let scope = Scope { namespaces, selector: cli.selector.clone(), kinds: Scope::ONCE_KINDS.to_vec() };
         let (config, problems) = config::load(cli.config.as_deref());
         for p in &problems {
-            eprintln!("batchtop: config: {p}");
+            logging::to_stderr(format_args!("config: {p}"));
         }
         return once::run(&conn, &scope, cli.timeout, cli.output, &config, cli.color.colours_stdout()).await;
     }
@@ -104,7 +104,7 @@ fn one_namespace(command: &str, cli: &Cli, conn: &Cluster) -> Option<String> {
     match logs_cmd::namespace_for(command, cli.all_namespaces, &cli.namespaces, conn.context_namespace.as_deref()) {
         Ok(ns) => Some(ns),
         Err(e) => {
-            eprintln!("batchtop: {e}");
+            logging::to_stderr(format_args!("{e}"));
             None
         }
     }
@@ -140,7 +140,7 @@ async fn console(cli: &Cli, conn: Cluster, namespaces: Namespaces) -> i32 {
         Ok(()) => 0,
         Err(e) => {
             tracing::error!("{e:#}");
-            eprintln!("batchtop: {e:#}");
+            logging::to_stderr(format_args!("{e:#}"));
             1
         }
     }

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use action::{Action, ActionId, ProgressSink};
+use action::{Action, ActionId, ProgressSink, Writes};
 use clap::{Args, ValueEnum};
 use model::logs::buffer::LogEvent;
 use model::logs::request::{LogRequest, LogTarget};
@@ -24,6 +24,7 @@ use source::kube::spawn_watches;
 use tokio::sync::mpsc;
 
 use crate::cli::Output;
+use crate::logging;
 use crate::report::{self, JobReport};
 
 #[derive(Debug, Clone, Args, PartialEq, Eq)]
@@ -121,12 +122,13 @@ pub async fn run(conn: &Cluster, namespace: &str, args: &WaitArgs, selector: Opt
         GoalArg::Complete => Goal::Complete,
         GoalArg::Finished => Goal::Finished,
     };
-    let mut waiter = Waiter::new(conn, namespace, target, args.clone());
+    let writes = if readonly { Writes::ReadOnly } else { Writes::Allowed };
+    let mut waiter = Waiter::new(conn, namespace, target, args.clone(), writes);
     waiter.run(goal).await.exit_code()
 }
 
 fn fail(outcome: Outcome, message: &str) -> i32 {
-    eprintln!("batchtop wait: {}", format::sanitize(message));
+    logging::to_stderr(format_args!("wait: {message}"));
     outcome.exit_code()
 }
 
@@ -162,10 +164,12 @@ struct Waiter<'a> {
     drawn: usize,
     printed: BTreeMap<ObjKey, (String, Instant)>,
     jobs_watch: WatchId,
+    /// `--trigger`'s write, refused again where it happens under `--readonly`.
+    writes: Writes,
 }
 
 impl<'a> Waiter<'a> {
-    fn new(conn: &'a Cluster, namespace: &str, target: Target, args: WaitArgs) -> Self {
+    fn new(conn: &'a Cluster, namespace: &str, target: Target, args: WaitArgs, writes: Writes) -> Self {
         let progress = if args.quiet || args.output == Output::Json {
             Progress::Quiet
         } else if in_place_possible() {
@@ -191,6 +195,7 @@ impl<'a> Waiter<'a> {
             drawn: 0,
             printed: BTreeMap::new(),
             jobs_watch: WatchId { kind: Kind::Job, namespace: Some(namespace.to_string()) },
+            writes,
         }
     }
 
@@ -253,7 +258,7 @@ impl<'a> Waiter<'a> {
                 triggered = true;
                 if let Err(e) = self.trigger().await {
                     self.clear_progress();
-                    eprintln!("batchtop wait: {}", format::sanitize(&e));
+                    logging::to_stderr(format_args!("wait: {e}"));
                     return Outcome::Unreachable;
                 }
             }
@@ -281,11 +286,7 @@ impl<'a> Waiter<'a> {
     }
 
     fn refused(&self, message: &str) -> Outcome {
-        eprintln!(
-            "batchtop wait: RBAC refuses to list jobs in namespace {}: {}",
-            self.namespace,
-            format::sanitize(message)
-        );
+        logging::to_stderr(format_args!("wait: RBAC refuses to list jobs in namespace {}: {message}", self.namespace));
         Outcome::Unreachable
     }
 
@@ -328,7 +329,7 @@ impl<'a> Waiter<'a> {
         let Target::NextRunOf(name) = &self.target else { return Ok(()) };
         let key = ObjKey::new(self.namespace.as_str(), name.as_str());
         let action = Action::new(ActionId::TriggerCronJob, &self.conn.context, vec![key]);
-        let outcome = action.execute(&self.conn.client, ProgressSink::silent()).await;
+        let outcome = action.execute(&self.conn.client, self.writes, ProgressSink::silent()).await;
         if outcome.ok() { Ok(()) } else { Err(outcome.summary()) }
     }
 
@@ -435,12 +436,11 @@ impl<'a> Waiter<'a> {
                 Some(WatchHealth::Retrying { error }) => format!(": {error}"),
                 _ => String::new(),
             };
-            eprintln!(
-                "batchtop wait: could not list jobs in namespace {} within {}{}",
+            logging::to_stderr(format_args!(
+                "wait: could not list jobs in namespace {} within {}{error}",
                 self.namespace,
-                humantime::format_duration(self.args.timeout),
-                format::sanitize(&error)
-            );
+                humantime::format_duration(self.args.timeout)
+            ));
         }
         outcome
     }

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use action::access::{AccessKey, review};
-use action::{Action, Outcome, ProgressSink, Step};
+use action::{Action, Outcome, ProgressSink, Step, Writes};
 use crossterm::event::{Event, EventStream};
 use futures::StreamExt;
 use model::queue::{QueueUpdate, SecretRef};
@@ -133,6 +133,7 @@ impl Runner {
             let msg = tokio::select! {
                 event = input.next() => match event {
                     Some(Ok(Event::Key(key))) => Msg::Key(key),
+                    Some(Ok(Event::Paste(text))) => Msg::Paste(text),
                     Some(Ok(Event::Resize(..))) => Msg::Resize,
                     Some(Ok(_)) => continue,
                     // The terminal is gone (ssh dropped): leave quietly.
@@ -212,7 +213,7 @@ impl Runner {
         for update in self.queue_sources.apply(&plan) {
             self.app.update(Msg::Queue(update));
         }
-        self.app.update(Msg::QueueLinks(plan.links));
+        self.app.update(Msg::QueueLinks(plan.links, plan.notes));
         self.read_secrets();
     }
 
@@ -243,6 +244,11 @@ impl Runner {
 
     /// Runs a confirmed action off the event loop, forwarding its progress.
     fn run_action(&self, id: u64, action: Action, cancel: CancellationToken) {
+        let writes = if self.app.readonly() { Writes::ReadOnly } else { Writes::Allowed };
+        if let Some(outcome) = action.offline_outcome(writes, &self.app.state) {
+            self.to_app(Msg::Action(ActionEvent::Done(id, outcome)));
+            return;
+        }
         let Some(client) = self.client.clone().filter(|_| action.context == self.app.target.context) else {
             self.to_app(Msg::Action(ActionEvent::Done(id, not_connected(&action))));
             return;
@@ -258,7 +264,7 @@ impl Runner {
                     }
                 })
             };
-            let outcome = action.execute(&client, ProgressSink::new(ptx, cancel)).await;
+            let outcome = action.execute(&client, writes, ProgressSink::new(ptx, cancel)).await;
             // The progress sender is dropped with execute: the forwarder ends after the last event.
             let _ = forward.await;
             let _ = tx.send(Reply::App(Msg::Action(ActionEvent::Done(id, outcome))));

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, Once};
 use std::thread::ThreadId;
 
-use crossterm::{cursor, execute, terminal};
+use crossterm::{cursor, event, execute, terminal};
 use model::palette::Depth;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
@@ -70,7 +70,9 @@ pub fn setup(depth: Depth) -> anyhow::Result<TerminalGuard> {
     terminal::enable_raw_mode()?;
     ACTIVE.store(true, Ordering::SeqCst);
     let mut stdout = io::stdout();
-    if let Err(e) = execute!(stdout, terminal::EnterAlternateScreen, cursor::Hide) {
+    // Bracketed paste: pasted text arrives as one Paste event, not as keys
+    // (a paste holding `D` and `y` would otherwise delete).
+    if let Err(e) = execute!(stdout, terminal::EnterAlternateScreen, cursor::Hide, event::EnableBracketedPaste) {
         restore();
         return Err(e.into());
     }
@@ -99,7 +101,7 @@ pub fn restore() {
     }
     let _ = terminal::disable_raw_mode();
     let mut stdout = io::stdout();
-    let _ = execute!(stdout, terminal::LeaveAlternateScreen, cursor::Show);
+    let _ = execute!(stdout, event::DisableBracketedPaste, terminal::LeaveAlternateScreen, cursor::Show);
     let _ = stdout.flush();
 }
 

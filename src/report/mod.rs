@@ -219,6 +219,7 @@ impl Report {
             job.eta_seconds = queues.eta_of_job(&key).map(|d| d.as_secs() as i64);
         }
         self.warnings.extend(queue::as_warnings(&queues.warnings(&state.jobs)));
+        self.warnings.extend(queue::note_warnings(&queues.link_notes));
         self.warnings.sort_by(|a, b| {
             b.severity.cmp(&a.severity).then_with(|| a.object.cmp(&b.object)).then_with(|| a.message.cmp(&b.message))
         });

@@ -14,6 +14,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use crate::cli::Output;
+use crate::logging;
 use crate::report::{self, Report};
 use model::queue::{self, Queues};
 use model::scope::Scope;
@@ -115,7 +116,7 @@ pub async fn run(
     let state = match collect(conn, scope, timeout).await {
         Ok(state) => state,
         Err(e) => {
-            eprintln!("batchtop: {e}");
+            logging::to_stderr(format_args!("{e}"));
             return 2;
         }
     };
@@ -146,7 +147,7 @@ pub async fn run(
     let text = match printed {
         Ok(text) => text,
         Err(e) => {
-            eprintln!("batchtop: cannot encode the report: {e}");
+            logging::to_stderr(format_args!("cannot encode the report: {e}"));
             return 2;
         }
     };
@@ -163,13 +164,16 @@ pub async fn run(
         .collect();
     if output == Output::Json {
         for (id, message) in &forbidden {
-            eprintln!("batchtop: forbidden: {}: {message}", watch_name(id));
+            logging::to_stderr(format_args!("forbidden: {}: {message}", watch_name(id)));
         }
     }
     let job_watches = state.watches.keys().filter(|id| id.kind == Kind::Job).count();
     let jobs_forbidden: Vec<_> = forbidden.iter().filter(|(id, _)| id.kind == Kind::Job).collect();
     if job_watches > 0 && jobs_forbidden.len() == job_watches {
-        eprintln!("batchtop: forbidden: cannot list Jobs in any watched namespace: {}", jobs_forbidden[0].1);
+        logging::to_stderr(format_args!(
+            "forbidden: cannot list Jobs in any watched namespace: {}",
+            jobs_forbidden[0].1
+        ));
         return 2;
     }
     report.exit_code()

@@ -239,7 +239,13 @@ fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, view: &View) 
         empty: empty_text(app, theme, !view.filter.is_empty()),
     };
     // Config problems stay in sight here (the start-up flash is gone after a few seconds).
-    let problems = if rows.is_empty() { 0 } else { app.config_problems.len().min(3) as u16 };
+    let notes: Vec<String> = app
+        .config_problems
+        .iter()
+        .map(|p| format!(" config: {p}"))
+        .chain(app.queues.link_notes.iter().map(|n| format!(" not linked: {n}")))
+        .collect();
+    let problems = if rows.is_empty() { 0 } else { notes.len().min(3) as u16 };
     let [list_area, problem_area] = ratatui::layout::Layout::vertical([
         ratatui::layout::Constraint::Fill(1),
         ratatui::layout::Constraint::Length(problems),
@@ -247,16 +253,10 @@ fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, view: &View) 
     .areas(area);
     let shown = list::render(frame, list_area, view, theme, table);
     if problems > 0 {
-        let lines: Vec<Line> = app
-            .config_problems
+        let lines: Vec<Line> = notes
             .iter()
             .take(problems as usize)
-            .map(|p| {
-                Line::styled(
-                    format::fit(&format!(" config: {}", format::sanitize(&p.to_string())), area.width as usize),
-                    theme.bad,
-                )
-            })
+            .map(|n| Line::styled(format::fit(&format::sanitize(n), area.width as usize), theme.bad))
             .collect();
         frame.render_widget(Paragraph::new(lines), problem_area);
     }
@@ -274,6 +274,9 @@ fn empty_text(app: &App, theme: &Theme, filtered: bool) -> ratatui::text::Text<'
     lines.push(Line::styled(" see config/batchtop.example.toml ([[redis]], [[rabbitmq]], [[link]])", theme.dim));
     for p in &app.config_problems {
         lines.push(Line::styled(format!(" config: {}", format::sanitize(&p.to_string())), theme.bad));
+    }
+    for n in &app.queues.link_notes {
+        lines.push(Line::styled(format!(" not linked: {}", format::sanitize(&n.to_string())), theme.warn));
     }
     lines.into()
 }
@@ -458,12 +461,19 @@ pub fn job_section(
     now: Time,
 ) -> Vec<Line<'static>> {
     let keys: Vec<&QueueKey> = queues.queues_of_job(job).collect();
+    let notes: Vec<Line<'static>> = queues
+        .link_notes
+        .iter()
+        .filter(|n| n.job == *job)
+        .map(|n| Line::styled(format!(" {}", format::sanitize(&n.to_string())), theme.warn))
+        .collect();
     if keys.is_empty() {
-        return Vec::new();
+        return if notes.is_empty() { notes } else { [vec![heading(theme, "QUEUE")], notes].concat() };
     }
     let window = queues.rate_window;
     let warnings = queues.warnings(jobs);
     let mut out = vec![heading(theme, "QUEUE")];
+    out.extend(notes);
     for k in keys {
         let Some(q) = queues.by_key.get(k) else {
             out.push(Line::styled(

@@ -16,7 +16,7 @@ use crate::support::console;
 
 use action::access::{AccessCache, Availability};
 use action::drain::DrainEvent;
-use action::{Action, ActionId, DrainOptions, Options, ProgressEvent, ProgressSink, Propagation, offered};
+use action::{Action, ActionId, DrainOptions, Options, ProgressEvent, ProgressSink, Propagation, Writes, offered};
 use k8s_openapi::api::batch::v1::{CronJob, Job, JobSpec};
 use k8s_openapi::api::core::v1::{Namespace, Node, NodeSpec, Pod, PodTemplateSpec, Toleration};
 use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
@@ -205,7 +205,7 @@ fn job(name: &str, completions: i32, parallelism: i32, run: &str) -> Job {
 }
 
 async fn run(action: &Action, client: &Client) -> action::Outcome {
-    let outcome = action.execute(client, ProgressSink::silent()).await;
+    let outcome = action.execute(client, Writes::Allowed, ProgressSink::silent()).await;
     assert!(outcome.ok(), "{} failed: {}", action.describe(), outcome.summary());
     outcome
 }
@@ -401,7 +401,7 @@ async fn draining_under_the_ignore_rule_does_not_fail_the_job() {
     assert!(words.contains("its podFailurePolicy ignores the disruption"), "{words}");
 
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let outcome = drain.execute(&conn.client, ProgressSink::new(tx, CancellationToken::new())).await;
+    let outcome = drain.execute(&conn.client, Writes::Allowed, ProgressSink::new(tx, CancellationToken::new())).await;
     assert!(outcome.ok(), "{}", outcome.summary());
     let mut events = Vec::new();
     while let Ok(e) = rx.try_recv() {
@@ -511,7 +511,7 @@ async fn a_budget_allowing_no_disruption_blocks_the_drain_and_says_why() {
     // The preview (server-side dry run) already names the blocked pod, and changes nothing.
     let preview = Action::new(ActionId::DrainPreview, &conn.context, vec![node_key.clone()]);
     assert!(!preview.dangerous());
-    let outcome = preview.execute(&conn.client, ProgressSink::silent()).await;
+    let outcome = preview.execute(&conn.client, Writes::Allowed, ProgressSink::silent()).await;
     let text = outcome.steps[0].result.clone().unwrap_err();
     assert!(
         text.starts_with("dry run:") && text.contains(&format!("blocked {pod}")) && text.contains("guard"),
@@ -524,7 +524,7 @@ async fn a_budget_allowing_no_disruption_blocks_the_drain_and_says_why() {
     let drain = Action::new(ActionId::DrainNode, &conn.context, vec![node_key])
         .with_options(Options::Drain(DrainOptions { timeout: Duration::from_secs(3), ..DrainOptions::default() }));
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let outcome = drain.execute(&conn.client, ProgressSink::new(tx, CancellationToken::new())).await;
+    let outcome = drain.execute(&conn.client, Writes::Allowed, ProgressSink::new(tx, CancellationToken::new())).await;
     assert!(!outcome.ok());
     let summary = outcome.steps[0].result.clone().unwrap_err();
     assert!(summary.contains(&format!("blocked {pod} (")), "{summary}");
@@ -549,7 +549,7 @@ async fn a_budget_allowing_no_disruption_blocks_the_drain_and_says_why() {
     let client = conn.client.clone();
     let running = {
         let cancel = cancel.clone();
-        tokio::spawn(async move { patient.execute(&client, ProgressSink::new(tx, cancel)).await })
+        tokio::spawn(async move { patient.execute(&client, Writes::Allowed, ProgressSink::new(tx, cancel)).await })
     };
     while let Some(e) = rx.recv().await {
         if matches!(e, ProgressEvent::Drain(DrainEvent::Blocked { .. })) {
@@ -653,6 +653,58 @@ async fn console_suspends_then_deletes_a_job_through_its_confirmations() {
         let entries: Vec<&str> = text.lines().filter(|l| l.contains("Job ") && l.contains('[')).collect();
         (entries.len() == 2 && entries.iter().all(|l| l.contains('✓'))).then_some(())
     });
+}
+
+/// Issue 10: a delete goes to the object the user confirmed. The Job is
+/// deleted and recreated under the same name while the dialog is open: `y`
+/// deletes nothing (a UID precondition), and the history says why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_delete_spares_a_job_recreated_under_the_same_name() {
+    let conn = admin().await;
+    let sb = Sandbox::new(&conn.client, "recreated").await;
+    sb.create_job(job("worker", 2, 2, "10m")).await;
+    let jobs: Api<Job> = Api::namespaced(conn.client.clone(), &sb.ns);
+    let mut c = console(&["-n", &sb.ns]).spawn();
+    job_row_shows(&c, "worker", "Running");
+    c.press(&[Key::Char('D')]);
+    c.wait_for_all(&["Confirm (changes the cluster)", "RBAC allows: delete"]);
+    let old_uid = jobs.get("worker").await.unwrap().metadata.uid;
+    jobs.delete("worker", &DeleteParams::foreground()).await.expect("delete behind the console's back");
+    job_until(&jobs, "worker", "the first Job gone", |j| j.is_none()).await;
+    sb.create_job(job("worker", 2, 2, "10m")).await;
+    c.press(&[Key::Char('y')]);
+    c.press(&[Key::Char('H')]);
+    let entry = c.wait_until("the refused delete in the history", PATIENCE, |s| {
+        s.text().contains("changed since it was confirmed").then(|| s.text())
+    });
+    let now = jobs.get_opt("worker").await.unwrap().expect("the new Job is still there");
+    assert_ne!(now.metadata.uid, old_uid, "it is the recreated one");
+    assert!(entry.contains("delete Job"), "{entry}");
+}
+
+/// Text pasted into the terminal (bracketed paste) is never taken for keys: a
+/// paste of `Dy` opens nothing, and a pasted `y` does not confirm an open
+/// delete. The Job is still there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_paste_of_d_and_y_deletes_nothing() {
+    let conn = admin().await;
+    let sb = Sandbox::new(&conn.client, "paste").await;
+    sb.create_job(job("worker", 2, 2, "10m")).await;
+    let jobs: Api<Job> = Api::namespaced(conn.client.clone(), &sb.ns);
+    let mut c = console(&["-n", &sb.ns]).spawn();
+    job_row_shows(&c, "worker", "Running");
+    let paste = |text: &str| [b"\x1b[200~".as_slice(), text.as_bytes(), b"\x1b[201~"].concat();
+    c.write(&paste("Dy"));
+    c.wait_for("pasted text ignored");
+    assert!(!c.text().contains("Confirm (changes the cluster)"), "a pasted D opens no dialog:\n{}", c.text());
+    c.press(&[Key::Char('D')]);
+    c.wait_for_all(&["Confirm (changes the cluster)", "RBAC allows: delete"]);
+    c.write(&paste("y"));
+    c.wait_for("pasted text ignored");
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(c.text().contains("Confirm (changes the cluster)"), "the dialog is still open:\n{}", c.text());
+    assert!(jobs.get_opt("worker").await.unwrap().is_some(), "the Job is still there");
+    c.press(&[Key::Esc]);
 }
 
 /// A user RBAC refuses: the confirmation says why and offers no `y`; pressing

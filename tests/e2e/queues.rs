@@ -859,10 +859,57 @@ async fn secret_broker_url_is_read_only_when_allowed() {
     assert!(!c.text().contains(&q), "not linked without allow_secrets:\n{}", c.text());
     drop(c);
 
-    let mut screen = QueueScreen::start(&test_config(&b, "allow_secrets = true", &[], &[], &[]), &[&ns]);
+    // The queue is configured: the Job's link resolves to a configured source,
+    // so its Secret may be read (a Job author does not choose what is read).
+    let mut screen = QueueScreen::start(&test_config(&b, "allow_secrets = true", &[], &[&q], &[]), &[&ns]);
     screen.open("rabbitmq", &q);
     let detail = screen.until_shown(&["ready 2 ", "job-secret"]);
     assert!(!detail.contains("guest:guest"), "{detail}");
     drop_namespace(&conn, &ns).await;
     delete_queue(&b, &q).await;
+}
+
+/// Issue 10: Job env passwords holding `/`, `@`, `#` and spaces leak nowhere
+/// (`--once` text and JSON, stderr, the log file), and an env URL that does
+/// not parse is a warning naming the Job and the variable instead of a
+/// silently missing link.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn env_passwords_of_any_characters_leak_nowhere_and_unparsable_urls_are_named() {
+    let _brokers = brokers_lock(false);
+    let b = brokers();
+    let ns = unique("masking");
+    let conn = admin().await;
+    namespace(&conn, &ns).await;
+    let passwords = [("job-slash", "pa/ss-S3CRET1"), ("job-at", "p@ss-S3CRET2"), ("job-space", "pa ss#S3CRET3")];
+    for (name, password) in passwords {
+        let mut job = amqp_job(name, "masked-q", 1, false);
+        job["spec"]["suspend"] = serde_json::json!(true);
+        job["spec"]["template"]["spec"]["containers"][0]["env"][0]["value"] =
+            serde_json::json!(format!("amqp://guest:{password}@rabbitmq-service:5672"));
+        create_job(&conn, &ns, job).await;
+    }
+    let config = ConfigFile::new(&test_config(&b, "", &[], &[], &[]));
+    let log = std::env::temp_dir().join(format!("{}.log", unique("masking")));
+    let _ = std::fs::remove_file(&log);
+    let (config_path, log_path) = (config.0.to_string_lossy().to_string(), log.to_string_lossy().to_string());
+    let args = ["--once", "-n", &ns, "--config", &config_path, "--log-file", &log_path];
+    let mut shown = String::new();
+    for output in [&[][..], &["-o", "json"][..]] {
+        let out = batchtop(&[&args[..], output].concat());
+        shown.push_str(&String::from_utf8_lossy(&out.stdout));
+        shown.push_str(&String::from_utf8_lossy(&out.stderr));
+    }
+    shown.push_str(&std::fs::read_to_string(&log).unwrap_or_default());
+    for (_, password) in passwords {
+        let secret = &password[password.len() - 7..];
+        assert!(!shown.contains(secret), "{secret} leaked:\n{shown}");
+    }
+    for job in ["job-slash", "job-space"] {
+        let warned = shown.lines().any(|l| l.contains(job) && l.contains("BROKER_URL") && l.contains("not a valid"));
+        assert!(warned, "no warning names {job} and BROKER_URL:\n{shown}");
+    }
+    let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&log).expect("the log file").permissions());
+    assert_eq!(mode & 0o777, 0o600);
+    let _ = std::fs::remove_file(&log);
+    drop_namespace(&conn, &ns).await;
 }

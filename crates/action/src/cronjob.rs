@@ -91,8 +91,13 @@ fn controller_ref(cj: &CronJob) -> OwnerReference {
 }
 
 /// Deletes the CronJob; its Jobs (and their pods) go as `propagation` says.
-pub async fn delete(client: &Client, cronjob: &ObjKey, propagation: Propagation) -> Result<String, Error> {
-    super::delete::<CronJob>(client, cronjob, propagation, "Jobs").await
+pub async fn delete(
+    client: &Client,
+    cronjob: &ObjKey,
+    propagation: Propagation,
+    uid: Option<&str>,
+) -> Result<String, Error> {
+    super::delete::<CronJob>(client, cronjob, propagation, "Jobs", uid).await
 }
 
 /// The Jobs in the state that the CronJob owns.

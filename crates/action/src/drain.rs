@@ -24,7 +24,7 @@ use model::{ObjKey, State};
 use super::job::{finished, is_active};
 use super::node::set_unschedulable;
 use super::text::{api_error, count, list};
-use super::{ProgressSink, Step};
+use super::{ProgressSink, Step, bounded};
 
 /// kubectl's annotation on mirror pods (static pods the kubelet manages).
 const MIRROR_ANNOTATION: &str = "kubernetes.io/config.mirror";
@@ -248,18 +248,17 @@ pub(super) async fn execute_all(
 pub async fn drain(client: &Client, node: &str, opts: &DrainOptions, progress: &ProgressSink) -> DrainSummary {
     let mut summary = DrainSummary { node: node.into(), dry_run: opts.dry_run, ..DrainSummary::default() };
     let deadline = Instant::now() + opts.timeout;
-    if let Err(e) = set_unschedulable(client, node, true, opts.dry_run).await {
-        summary.cordon_error = Some(api_error(&e));
+    let cordon = bounded(&progress.cancel, set_unschedulable(client, node, true, opts.dry_run)).await;
+    if let Err(e) = cordon.and_then(|answer| answer.map_err(|e| api_error(&e))) {
+        summary.cordon_error = Some(e);
         return finish(progress, summary);
     }
     progress.drain(DrainEvent::Cordoned { node: node.into() });
 
-    let pods = match pods_on(client, node).await {
+    let pods = match bounded(&progress.cancel, pods_on(client, node)).await.and_then(|a| a.map_err(|e| api_error(&e))) {
         Ok(pods) => pods,
         Err(e) => {
-            summary
-                .failed
-                .push(PodNote { pod: format!("(pods on {node})"), reason: format!("cannot list: {}", api_error(&e)) });
+            summary.failed.push(PodNote { pod: format!("(pods on {node})"), reason: format!("cannot list: {e}") });
             return finish(progress, summary);
         }
     };
@@ -342,9 +341,11 @@ async fn evict_one(
     let pod_name_only = pod.metadata.name.as_deref().unwrap_or_default();
     let api: Api<Pod> = Api::namespaced(client.clone(), ns);
     let params = EvictParams {
+        // The pod listed, not a namesake recreated since (a StatefulSet's).
         delete_options: Some(DeleteParams {
             dry_run: opts.dry_run,
             grace_period_seconds: opts.grace_period,
+            preconditions: super::uid_precondition(pod.metadata.uid.as_deref()),
             ..DeleteParams::default()
         }),
         post_options: PostParams { dry_run: opts.dry_run, ..PostParams::default() },
@@ -356,7 +357,14 @@ async fn evict_one(
             return PodResult::Cancelled;
         }
         attempt += 1;
-        match api.evict(pod_name_only, &params).await {
+        let answer = match bounded(&progress.cancel, api.evict(pod_name_only, &params)).await {
+            Ok(answer) => answer,
+            Err(given_up) => {
+                progress.drain(DrainEvent::Failed { pod: PodNote { pod: name.clone(), reason: given_up.clone() } });
+                return PodResult::Failed(given_up);
+            }
+        };
+        match answer {
             Ok(_) => break,
             // Already gone: nothing left to evict.
             Err(Error::Api(s)) if s.code == 404 => {
@@ -420,6 +428,30 @@ fn refusal(status: &kube::core::Status) -> String {
     }
 }
 
+/// A drain preview in read-only mode: nothing is sent to the server (not even
+/// dry runs); each node's step lists the pods the view shows on it, which a
+/// drain would evict.
+pub(super) fn preview_from_view(state: &State, nodes: &[ObjKey], opts: &DrainOptions) -> Vec<Step> {
+    nodes
+        .iter()
+        .map(|node| {
+            let names: Vec<String> = pods_in_view(state, &node.name).iter().map(|p| p.key.to_string()).collect();
+            let pods = if names.is_empty() { String::new() } else { format!(": {}", list(&names)) };
+            let result = format!(
+                "read-only preview from the view (nothing sent to the server): {} would be cordoned, {} in view would be evicted{pods}{}",
+                node.name,
+                count(names.len(), "running pod"),
+                if opts.force { "" } else { "; pods without a controller would stop the drain" },
+            );
+            Step { target: node.name.clone(), result: Ok(result) }
+        })
+        .collect()
+}
+
+fn pods_in_view<'a>(state: &'a State, node: &str) -> Vec<&'a model::PodInfo> {
+    state.pods.values().filter(|p| p.node.as_deref() == Some(node) && is_active(p)).collect()
+}
+
 /// What the drain will do, as far as the view shows the node's pods.
 pub(super) fn consequences(state: &State, nodes: &[ObjKey], opts: &DrainOptions) -> Vec<String> {
     let mut lines = Vec::new();
@@ -427,8 +459,7 @@ pub(super) fn consequences(state: &State, nodes: &[ObjKey], opts: &DrainOptions)
         lines.push("Nothing changes: every request is a server-side dry run, to show what would be evicted and what a PodDisruptionBudget would block.".into());
     }
     for node in nodes {
-        let pods: Vec<_> =
-            state.pods.values().filter(|p| p.node.as_deref() == Some(node.name.as_str()) && is_active(p)).collect();
+        let pods = pods_in_view(state, &node.name);
         let names: Vec<String> = pods.iter().map(|p| p.key.to_string()).collect();
         lines.push(format!(
             "Cordons {}, then evicts its pods through the Eviction API{}{}.",

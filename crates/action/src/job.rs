@@ -26,8 +26,13 @@ pub async fn set_suspend(client: &Client, job: &ObjKey, suspend: bool) -> Result
 }
 
 /// Deletes the Job, its pods going as `propagation` says.
-pub async fn delete(client: &Client, job: &ObjKey, propagation: Propagation) -> Result<String, Error> {
-    super::delete::<Job>(client, job, propagation, "pods").await
+pub async fn delete(
+    client: &Client,
+    job: &ObjKey,
+    propagation: Propagation,
+    uid: Option<&str>,
+) -> Result<String, Error> {
+    super::delete::<Job>(client, job, propagation, "pods", uid).await
 }
 
 /// A pod still doing (or about to do) work: not finished, not already going.

@@ -18,6 +18,7 @@ pub mod node;
 pub mod pod;
 mod text;
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use kube::Client;
@@ -61,6 +62,18 @@ impl fmt::Display for Permission {
         Ok(())
     }
 }
+
+/// May an action write to the cluster? Read-only mode (`--readonly`, or the
+/// context's `readonly` setting) hides the dangerous keys, and is enforced
+/// again where an action runs: whatever offered it, nothing is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Writes {
+    Allowed,
+    ReadOnly,
+}
+
+/// Why an action did not run in read-only mode (each target's step says it).
+pub const READ_ONLY_REFUSAL: &str = "refused: read-only mode (--readonly, or the context's readonly setting)";
 
 /// Every action batchtop can perform.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -154,24 +167,54 @@ pub fn by_key(kind: Kind, key: char, readonly: bool) -> Option<&'static ActionSp
 }
 
 /// Deletes a namespaced object; its `dependents` ("pods", "Jobs") go as `propagation` says.
+/// With `uid`, only the object of that UID: a namesake is left alone.
 async fn delete<K>(
     client: &Client,
     key: &ObjKey,
     propagation: Propagation,
     dependents: &str,
+    uid: Option<&str>,
 ) -> Result<String, kube::Error>
 where
     K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope> + Clone + serde::de::DeserializeOwned + fmt::Debug,
     K::DynamicType: Default,
 {
     let api: kube::Api<K> = kube::Api::namespaced(client.clone(), &key.namespace);
-    let params = kube::api::DeleteParams { propagation_policy: Some(propagation.policy()), ..Default::default() };
+    let params = kube::api::DeleteParams {
+        propagation_policy: Some(propagation.policy()),
+        preconditions: uid_precondition(uid),
+        ..Default::default()
+    };
     let gone_now = api.delete(&key.name, &params).await?.is_right();
     Ok(match (propagation, gone_now) {
         (Propagation::Foreground, false) => format!("marked for deletion: its {dependents} are deleted first"),
         (Propagation::Orphan, _) => format!("deleted; its {dependents} are left"),
         _ => "deleted".into(),
     })
+}
+
+/// How long one request of an action may take. A black-holed API server must
+/// not hold a dialog's action (or a drain) for ever.
+pub const CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// One request of an action, bounded by [`CALL_TIMEOUT`] and by `cancel`. The
+/// outer error says it was given up, and that its effect is unknown; the inner
+/// result is the API's answer.
+pub(crate) async fn bounded<T>(
+    cancel: &CancellationToken,
+    call: impl Future<Output = Result<T, kube::Error>>,
+) -> Result<Result<T, kube::Error>, String> {
+    tokio::select! {
+        answer = tokio::time::timeout(CALL_TIMEOUT, call) => answer.map_err(|_| {
+            format!("no answer from the API server within {}s: it may or may not have been done", CALL_TIMEOUT.as_secs())
+        }),
+        () = cancel.cancelled() => Err("cancelled while waiting for the API server: it may or may not have been done".into()),
+    }
+}
+
+/// A delete precondition on the UID, when one was seen.
+fn uid_precondition(uid: Option<&str>) -> Option<kube::api::Preconditions> {
+    uid.map(|uid| kube::api::Preconditions { uid: Some(uid.to_string()), resource_version: None })
 }
 
 /// The namespaces an action on `targets` of `kind` writes in, sorted and
@@ -255,6 +298,10 @@ pub struct Action {
     /// The selected rows. Nodes are keyed with an empty namespace.
     pub targets: Vec<ObjKey>,
     pub options: Options,
+    /// The UID of each target as the view showed it when the dialog opened
+    /// ([`Action::seen_in`]): a delete goes only to that object (a
+    /// precondition), not to one recreated under the same name since.
+    pub seen: BTreeMap<ObjKey, String>,
 }
 
 impl Action {
@@ -267,7 +314,22 @@ impl Action {
             ActionId::DrainPreview => Options::Drain(DrainOptions { dry_run: true, ..DrainOptions::default() }),
             _ => Options::None,
         };
-        Self { id, context: context.into(), targets, options }
+        Self { id, context: context.into(), targets, options, seen: BTreeMap::new() }
+    }
+
+    /// Records the UIDs of the targets as `state` shows them: what the user
+    /// confirms is that object, and the delete carries its UID as a precondition.
+    #[must_use]
+    pub fn seen_in(mut self, state: &State) -> Self {
+        let uid = |key: &ObjKey| match self.target() {
+            Kind::Job => state.jobs.get(key).map(|j| j.uid.clone()),
+            Kind::CronJob => state.cronjobs.get(key).map(|c| c.uid.clone()),
+            Kind::Pod => state.pods.get(key).map(|p| p.uid.clone()),
+            Kind::Node | Kind::Event | Kind::Service => None,
+        };
+        self.seen =
+            self.targets.iter().filter_map(|k| Some((k.clone(), uid(k)?))).filter(|(_, u)| !u.is_empty()).collect();
+        self
     }
 
     #[must_use]
@@ -331,18 +393,51 @@ impl Action {
         Confirmation { title: text::title(self), consequences, dangerous: self.dangerous() }
     }
 
+    /// The outcome of an action that must not reach the server, from the view:
+    /// in read-only mode, a drain preview (what the view shows would be
+    /// evicted) and a refusal for every other action. `None`: run it with
+    /// [`Action::execute`].
+    pub fn offline_outcome(&self, writes: Writes, state: &State) -> Option<Outcome> {
+        if writes == Writes::Allowed {
+            return None;
+        }
+        let started = chrono::Utc::now();
+        let steps = if self.id == ActionId::DrainPreview {
+            drain::preview_from_view(state, &self.targets, &self.drain_options())
+        } else {
+            self.refused()
+        };
+        Some(self.outcome(started, steps))
+    }
+
     /// Performs the action, target by target, sending each result (and a
     /// drain's progress) over `progress` as it happens. Stops early, leaving the
     /// remaining targets untouched, when `cancel` fires. Never retries a failed
     /// request except a drain's evictions blocked by a disruption budget.
-    pub async fn execute(&self, client: &Client, progress: ProgressSink) -> Outcome {
+    /// In read-only mode nothing is sent: every target is refused.
+    pub async fn execute(&self, client: &Client, writes: Writes, progress: ProgressSink) -> Outcome {
         let started = chrono::Utc::now();
-        let steps = match self.id {
-            ActionId::DrainNode | ActionId::DrainPreview => {
+        let steps = match (writes, self.id) {
+            (Writes::ReadOnly, _) => self.refused(),
+            (Writes::Allowed, ActionId::DrainNode | ActionId::DrainPreview) => {
                 drain::execute_all(client, &self.targets, &self.drain_options(), &progress).await
             }
-            _ => self.execute_each(client, &progress).await,
+            (Writes::Allowed, _) => self.execute_each(client, &progress).await,
         };
+        for step in steps.iter().filter(|_| writes == Writes::ReadOnly) {
+            progress.step(step);
+        }
+        self.outcome(started, steps)
+    }
+
+    fn refused(&self) -> Vec<Step> {
+        self.targets
+            .iter()
+            .map(|t| Step { target: text::target_name(t), result: Err(READ_ONLY_REFUSAL.into()) })
+            .collect()
+    }
+
+    fn outcome(&self, started: Time, steps: Vec<Step>) -> Outcome {
         Outcome { action: self.describe(), context: self.context.clone(), started, finished: chrono::Utc::now(), steps }
     }
 
@@ -353,20 +448,25 @@ impl Action {
                 steps.push(Step::cancelled(target));
                 continue;
             }
-            let result = match self.id {
-                ActionId::DeleteJob => job::delete(client, target, self.propagation()).await,
-                ActionId::SuspendJob => job::set_suspend(client, target, true).await,
-                ActionId::ResumeJob => job::set_suspend(client, target, false).await,
-                ActionId::SuspendCronJob => cronjob::set_suspend(client, target, true).await,
-                ActionId::ResumeCronJob => cronjob::set_suspend(client, target, false).await,
-                ActionId::TriggerCronJob => cronjob::trigger(client, target).await,
-                ActionId::DeleteCronJob => cronjob::delete(client, target, self.propagation()).await,
-                ActionId::DeletePod => pod::delete(client, target, self.grace_period()).await,
-                ActionId::CordonNode => node::set_unschedulable(client, &target.name, true, false).await,
-                ActionId::UncordonNode => node::set_unschedulable(client, &target.name, false, false).await,
-                ActionId::DrainNode | ActionId::DrainPreview => unreachable!("drains run in execute_all"),
+            let uid = self.seen.get(target).map(String::as_str);
+            let call = async {
+                match self.id {
+                    ActionId::DeleteJob => job::delete(client, target, self.propagation(), uid).await,
+                    ActionId::SuspendJob => job::set_suspend(client, target, true).await,
+                    ActionId::ResumeJob => job::set_suspend(client, target, false).await,
+                    ActionId::SuspendCronJob => cronjob::set_suspend(client, target, true).await,
+                    ActionId::ResumeCronJob => cronjob::set_suspend(client, target, false).await,
+                    ActionId::TriggerCronJob => cronjob::trigger(client, target).await,
+                    ActionId::DeleteCronJob => cronjob::delete(client, target, self.propagation(), uid).await,
+                    ActionId::DeletePod => pod::delete(client, target, self.grace_period(), uid).await,
+                    ActionId::CordonNode => node::set_unschedulable(client, &target.name, true, false).await,
+                    ActionId::UncordonNode => node::set_unschedulable(client, &target.name, false, false).await,
+                    ActionId::DrainNode | ActionId::DrainPreview => unreachable!("drains run in execute_all"),
+                }
             };
-            let step = Step { target: text::target_name(target), result: result.map_err(|e| text::api_error(&e)) };
+            let result =
+                bounded(&progress.cancel, call).await.and_then(|answer| answer.map_err(|e| text::api_error(&e)));
+            let step = Step { target: text::target_name(target), result };
             progress.step(&step);
             steps.push(step);
         }
@@ -501,5 +601,82 @@ impl ProgressSink {
             // The receiver is gone only when the console is closing: nothing to tell.
             let _ = tx.send(event);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use model::fixtures::{pod, t0};
+    use model::{Object, Update, WatchId};
+
+    use super::*;
+
+    /// A client for an address where nothing listens: a request would fail
+    /// with a connection error, not with the read-only refusal.
+    fn unreachable_client() -> Client {
+        let config = kube::Config::new("http://127.0.0.1:9".parse().expect("static URI"));
+        Client::try_from(config).expect("client")
+    }
+
+    #[tokio::test]
+    async fn execute_refuses_every_write_in_read_only_mode() {
+        let client = unreachable_client();
+        for id in [
+            ActionId::DeleteJob,
+            ActionId::DeletePod,
+            ActionId::CordonNode,
+            ActionId::DrainNode,
+            ActionId::DrainPreview,
+        ] {
+            let action = Action::new(id, "sandbox", vec![ObjKey::new("ns", "x"), ObjKey::new("ns", "y")]);
+            let outcome = action.execute(&client, Writes::ReadOnly, ProgressSink::silent()).await;
+            assert_eq!(outcome.steps.len(), 2);
+            for step in &outcome.steps {
+                assert_eq!(step.result.as_ref().map_err(String::as_str), Err(READ_ONLY_REFUSAL), "{id:?}");
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_request_in_flight_gives_up_when_cancelled() {
+        let cancel = CancellationToken::new();
+        let stop = cancel.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            stop.cancel();
+        });
+        let hung = std::future::pending::<Result<(), kube::Error>>();
+        let given_up = tokio::time::timeout(CALL_TIMEOUT, bounded(&cancel, hung)).await.expect("cancel ends it");
+        assert!(given_up.expect_err("given up").contains("cancelled"));
+    }
+
+    #[test]
+    fn the_uids_seen_are_those_of_the_view() {
+        let mut state = State::default();
+        let job = model::fixtures::job("ns", "worker");
+        let id = WatchId { kind: Kind::Job, namespace: None };
+        state.apply(Update::Applied(id, Object::Job(job.clone())), t0());
+        let targets = vec![job.key.clone(), ObjKey::new("ns", "not-in-view")];
+        let delete = Action::new(ActionId::DeleteJob, "sandbox", targets).seen_in(&state);
+        assert_eq!(delete.seen, BTreeMap::from([(job.key.clone(), job.uid.clone())]));
+        let cordon = Action::new(ActionId::CordonNode, "sandbox", vec![ObjKey::new("", "n")]).seen_in(&state);
+        assert!(cordon.seen.is_empty(), "nodes are not deleted: no precondition");
+    }
+
+    #[test]
+    fn the_read_only_drain_preview_comes_from_the_view() {
+        let mut state = State::default();
+        let mut p = pod("work", "p-1", "Running");
+        p.node = Some("node-a".into());
+        let id = WatchId { kind: Kind::Pod, namespace: None };
+        state.apply(Update::Applied(id, Object::Pod(p)), t0());
+        let preview = Action::new(ActionId::DrainPreview, "sandbox", vec![ObjKey::new("", "node-a")]);
+        let outcome = preview.offline_outcome(Writes::ReadOnly, &state).expect("offline in read-only mode");
+        let text = outcome.steps[0].result.as_deref().expect("a preview");
+        assert!(text.contains("nothing sent") && text.contains("work/p-1"), "{text}");
+        assert!(preview.offline_outcome(Writes::Allowed, &state).is_none(), "with writes allowed it runs as a dry run");
+        let delete = Action::new(ActionId::DeleteJob, "sandbox", vec![ObjKey::new("ns", "x")]);
+        let refused = delete.offline_outcome(Writes::ReadOnly, &state).expect("refused offline");
+        assert_eq!(refused.steps[0].result.as_ref().map_err(String::as_str), Err(READ_ONLY_REFUSAL));
     }
 }

@@ -10,9 +10,18 @@ use super::job::{finished, is_active};
 use super::text::{list, target_name};
 
 /// Deletes the pod; `grace_period` in seconds, `None` for the pod's own.
-pub async fn delete(client: &Client, pod: &ObjKey, grace_period: Option<u32>) -> Result<String, Error> {
+pub async fn delete(
+    client: &Client,
+    pod: &ObjKey,
+    grace_period: Option<u32>,
+    uid: Option<&str>,
+) -> Result<String, Error> {
     let api: Api<Pod> = Api::namespaced(client.clone(), &pod.namespace);
-    let params = DeleteParams { grace_period_seconds: grace_period, ..DeleteParams::default() };
+    let params = DeleteParams {
+        grace_period_seconds: grace_period,
+        preconditions: super::uid_precondition(uid),
+        ..DeleteParams::default()
+    };
     api.delete(&pod.name, &params).await?;
     Ok("deleted".into())
 }

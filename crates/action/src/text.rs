@@ -75,6 +75,11 @@ fn noun(kind: Kind) -> &'static str {
 /// The API's own words for a refusal ("Forbidden: ..."), or the transport error.
 pub(crate) fn api_error(e: &kube::Error) -> String {
     match e {
+        // "the UID in the precondition (…) does not match the UID in record (…)"
+        kube::Error::Api(status) if status.code == 409 && status.message.contains("in the precondition") => {
+            "not done: it changed since it was confirmed (recreated under the same name, a new UID); look again and retry"
+                .into()
+        }
         kube::Error::Api(status) if !status.message.is_empty() => {
             if status.reason.is_empty() {
                 status.message.clone()

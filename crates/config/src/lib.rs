@@ -22,8 +22,8 @@ use std::time::Duration;
 
 use model::redact::mask_url;
 use model::settings::{
-    Config, ConfigProblem, ContextSettings, DEFAULT_MAX_LEASES, Discovery, HostMap, Link, Management, RabbitSource,
-    RedisSource, split_host_port, vhost_of,
+    Config, ConfigProblem, ContextSettings, DEFAULT_MAX_LEASES, Discovery, DiscoveryConnect, HostMap, Link, Management,
+    RabbitSource, RedisSource, split_host_port, vhost_of,
 };
 use serde::Deserialize;
 use toml::Spanned;
@@ -150,6 +150,16 @@ struct RawDiscovery {
     redis_port_env: Option<Vec<String>>,
     queue_env: Option<Vec<String>>,
     rediswq: Option<bool>,
+    connect: Option<RawConnect>,
+    max_endpoints: Option<usize>,
+}
+
+/// `discovery.connect`: "mapped" (the default) or "any".
+#[derive(Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum RawConnect {
+    Mapped,
+    Any,
 }
 
 #[derive(Deserialize)]
@@ -484,6 +494,12 @@ fn discovery(raw: Option<RawDiscovery>) -> Discovery {
         redis_port_env: r.redis_port_env.unwrap_or(d.redis_port_env),
         queue_env: r.queue_env.unwrap_or(d.queue_env),
         rediswq: r.rediswq.unwrap_or(d.rediswq),
+        connect: match r.connect {
+            None => d.connect,
+            Some(RawConnect::Mapped) => DiscoveryConnect::Mapped,
+            Some(RawConnect::Any) => DiscoveryConnect::Any,
+        },
+        max_endpoints: r.max_endpoints.unwrap_or(d.max_endpoints),
     }
 }
 
@@ -571,6 +587,17 @@ mod tests {
         // The rest of batchtop keeps working on the defaults.
         assert_eq!(c.refresh, DEFAULT_REFRESH);
         assert!(c.rabbitmq.is_empty());
+    }
+
+    #[test]
+    fn discovery_connects_to_mapped_hosts_unless_told_any() {
+        let (c, problems) = p("[discovery]\nmax_endpoints = 3\n");
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!((c.discovery.connect, c.discovery.max_endpoints), (DiscoveryConnect::Mapped, 3));
+        let (c, _) = p("[discovery]\nconnect = \"any\"\n");
+        assert_eq!(c.discovery.connect, DiscoveryConnect::Any);
+        let (_, problems) = p("[discovery]\nconnect = \"everything\"\n");
+        assert_eq!(problems[0].field, "discovery.connect", "{problems:?}");
     }
 
     #[test]

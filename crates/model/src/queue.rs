@@ -16,12 +16,13 @@
 //! only while the queue is draining.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::fmt;
 use std::time::Duration;
 
 use serde::Serialize;
 
 use crate::redact::mask_url;
-use crate::settings::{Config, DEFAULT_MAX_LEASES, HostMap, Management, vhost_of};
+use crate::settings::{Config, DEFAULT_MAX_LEASES, Discovery, DiscoveryConnect, HostMap, Management, vhost_of};
 use crate::types::{EnvVar, JobInfo, ObjKey, Time};
 
 /// Consecutive failed polls after which a source is shown unreachable rather
@@ -392,6 +393,8 @@ pub struct Queues {
     pub scaled_jobs: BTreeMap<ObjKey, ScaledJobInfo>,
     /// Env values read from Secrets for linking (`allow_secrets`); never shown.
     pub secrets: BTreeMap<SecretRef, SecretValue>,
+    /// Why some Jobs' env did not link them, from the last plan.
+    pub link_notes: Vec<LinkNote>,
 }
 
 impl Default for Queues {
@@ -414,6 +417,7 @@ impl Queues {
             instant_warnings: false,
             scaled_jobs: BTreeMap::new(),
             secrets: BTreeMap::new(),
+            link_notes: Vec::new(),
         }
     }
 
@@ -586,6 +590,43 @@ pub struct RabbitSpec {
 pub struct Plan {
     pub sources: Vec<SourceSpec>,
     pub links: BTreeMap<QueueKey, BTreeSet<ObjKey>>,
+    /// Why some Jobs' env did not link them (or was not contacted).
+    pub notes: Vec<LinkNote>,
+}
+
+/// A Job whose env names a queue that batchtop did not link or does not poll,
+/// and why. Names the Job and the variable, never the value (it may hold a password).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LinkNote {
+    pub job: ObjKey,
+    pub variable: String,
+    pub reason: LinkNoteReason,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum LinkNoteReason {
+    /// The value starts like a broker URL but does not parse.
+    Unparsable,
+    /// Its host is neither a configured source nor in the host map (and
+    /// `discovery.connect` is not "any"): Job env is not trusted to pick hosts.
+    UntrustedHost,
+    /// More discovered endpoints than `discovery.max_endpoints`.
+    OverCap,
+}
+
+impl fmt::Display for LinkNote {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let why = match self.reason {
+            LinkNoteReason::Unparsable => "is not a valid broker URL: the Job is not linked to its queue",
+            LinkNoteReason::UntrustedHost => {
+                "names a host that is neither configured nor in [hosts]: not contacted (discovery.connect = \"any\" allows it)"
+            }
+            LinkNoteReason::OverCap => "names one endpoint too many (discovery.max_endpoints): not polled",
+        };
+        write!(f, "Job {}: {} {why}", self.job, self.variable)
+    }
 }
 
 /// A queue a Job's env points at.
@@ -595,6 +636,9 @@ pub struct EnvQueueRef {
     /// Broker URL from the env (credentials included), not host-mapped.
     pub url: String,
     pub queue: String,
+    /// Where the URL came from (`BROKER_URL`, `REDIS_HOST`, `KEDA trigger host`),
+    /// for warnings about it: they name it, never its value.
+    pub variable: String,
 }
 
 /// The queues a Job's pod template env names, per the discovery rules: a URL
@@ -620,10 +664,10 @@ pub fn queue_refs_in_env(env: &[EnvVar], rules: &crate::settings::Discovery) -> 
         let url = rules.url_env.iter().find_map(|n| {
             env.iter()
                 .filter(|e| e.container == c && e.name == *n)
-                .find_map(|e| broker_kind(&e.value).map(|k| (k, e.value.clone())))
+                .find_map(|e| broker_kind(&e.value).map(|k| (k, e.value.clone(), e.name.clone())))
         });
-        let r = if let Some((kind, url)) = url {
-            EnvQueueRef { kind, url, queue: queue.value.clone() }
+        let r = if let Some((kind, url, url_var)) = url {
+            EnvQueueRef { kind, url, queue: queue.value.clone(), variable: url_var }
         } else {
             let Some(host) = get(&rules.redis_host_env) else { continue };
             let port = get(&rules.redis_port_env).and_then(|p| p.value.parse::<u16>().ok()).unwrap_or(6379);
@@ -631,6 +675,7 @@ pub fn queue_refs_in_env(env: &[EnvVar], rules: &crate::settings::Discovery) -> 
                 kind: BrokerKind::Redis,
                 url: format!("redis://{}:{port}", host.value),
                 queue: queue.value.clone(),
+                variable: host.name.clone(),
             }
         };
         if !out.contains(&r) {
@@ -659,8 +704,10 @@ impl std::fmt::Debug for SecretValue {
 }
 
 /// The Secret keys worth reading to link these Jobs: only with
-/// `allow_secrets`, and only for the env vars linking looks at (URL, host,
-/// port and queue variables of the discovery rules).
+/// `allow_secrets`, only for the env vars linking looks at (URL, host, port
+/// and queue variables of the discovery rules), and only of Jobs whose link
+/// resolves to a configured source ([`link_is_trusted`]): a Job author does
+/// not choose which Secret keys the operator's credentials read.
 pub fn secrets_wanted<'a>(config: &Config, jobs: impl IntoIterator<Item = &'a JobInfo>) -> BTreeSet<SecretRef> {
     if !config.allow_secrets || !config.discovery.enabled {
         return BTreeSet::new();
@@ -672,6 +719,7 @@ pub fn secrets_wanted<'a>(config: &Config, jobs: impl IntoIterator<Item = &'a Jo
             .any(|names| names.iter().any(|n| n == name))
     };
     jobs.into_iter()
+        .filter(|j| link_is_trusted(config, j))
         .flat_map(|j| {
             j.spec.secret_env.iter().filter(|r| linking(&r.name)).map(|r| SecretRef {
                 namespace: j.key.namespace.clone(),
@@ -680,6 +728,32 @@ pub fn secrets_wanted<'a>(config: &Config, jobs: impl IntoIterator<Item = &'a Jo
             })
         })
         .collect()
+}
+
+/// Does what the Job's literal env (or the config) says of its queue lead to a
+/// configured source? A `[[link]]` names it; its literal broker URL or Redis
+/// host is a configured source or in `[hosts]`; or its literal queue variable
+/// names a queue or list of a configured source. With `discovery.connect =
+/// "any"` every Job's link is trusted.
+fn link_is_trusted(config: &Config, job: &JobInfo) -> bool {
+    let d = &config.discovery;
+    let configured_queue = |q: &str| {
+        config.rabbitmq.iter().any(|r| r.queues.iter().any(|x| x == q))
+            || config.redis.iter().any(|r| r.lists.iter().any(|x| x == q))
+    };
+    d.connect == DiscoveryConnect::Any
+        || config.links.iter().any(|l| l.matches(&job.key.namespace, &job.key.name))
+        || queue_refs_in_env(&job.spec.env, d)
+            .iter()
+            .any(|r| may_contact(d, &config.hosts, &r.url) || is_configured_endpoint(config, r))
+        || job.spec.env.iter().any(|e| d.queue_env.contains(&e.name) && configured_queue(&e.value))
+}
+
+fn is_configured_endpoint(config: &Config, r: &EnvQueueRef) -> bool {
+    let Some((ep, _)) = resolve(r.kind, &r.url, &config.hosts, None) else { return false };
+    let redis = config.redis.iter().filter_map(|s| resolve(BrokerKind::Redis, &s.url, &config.hosts, s.db));
+    let rabbit = config.rabbitmq.iter().filter_map(|s| resolve(BrokerKind::RabbitMq, &s.url, &config.hosts, None));
+    redis.chain(rabbit).any(|(configured, _)| configured == ep)
 }
 
 /// A Job's env for linking: its literal values plus those read from Secrets.
@@ -732,7 +806,7 @@ pub fn keda_queue_refs(sj: &ScaledJobInfo, job_env: &[EnvVar]) -> Vec<EnvQueueRe
                 if broker_kind(&url) != Some(BrokerKind::RabbitMq) {
                     continue;
                 }
-                EnvQueueRef { kind: BrokerKind::RabbitMq, url, queue }
+                EnvQueueRef { kind: BrokerKind::RabbitMq, url, queue, variable: "KEDA trigger host".into() }
             }
             "redis" | "redis-cluster" | "redis-sentinel" => {
                 let Some(queue) = field(m, "listName") else { continue };
@@ -742,7 +816,7 @@ pub fn keda_queue_refs(sj: &ScaledJobInfo, job_env: &[EnvVar]) -> Vec<EnvQueueRe
                 });
                 let Some(address) = address else { continue };
                 let url = if address.contains("://") { address } else { format!("redis://{address}") };
-                EnvQueueRef { kind: BrokerKind::Redis, url, queue }
+                EnvQueueRef { kind: BrokerKind::Redis, url, queue, variable: "KEDA trigger address".into() }
             }
             _ => continue,
         };
@@ -855,6 +929,8 @@ pub fn plan_full<'a>(
         }
     }
     let mut links: BTreeMap<QueueKey, BTreeSet<ObjKey>> = BTreeMap::new();
+    let mut notes = Vec::new();
+    let configured = sources.len();
     for job in jobs {
         for l in config.links.iter().filter(|l| l.matches(&job.key.namespace, &job.key.name)) {
             if let Some((_, spec)) = sources.iter_mut().find(|(_, s)| s.name == l.source) {
@@ -870,9 +946,19 @@ pub fn plan_full<'a>(
             .map(|sj| keda_queue_refs(sj, &env))
             .unwrap_or_default();
         for r in queue_refs_in_env(&env, &config.discovery).into_iter().chain(keda) {
-            let Some((ep, url)) = resolve(r.kind, &r.url, &config.hosts, None) else { continue };
+            let note = |reason| LinkNote { job: job.key.clone(), variable: r.variable.clone(), reason };
+            let Some((ep, url)) = resolve(r.kind, &r.url, &config.hosts, None) else {
+                notes.push(note(LinkNoteReason::Unparsable));
+                continue;
+            };
             let idx = if let Some(i) = sources.iter().position(|(e, _)| *e == ep) {
                 i
+            } else if !may_contact(&config.discovery, &config.hosts, &r.url) {
+                notes.push(note(LinkNoteReason::UntrustedHost));
+                continue;
+            } else if sources.len() - configured >= config.discovery.max_endpoints {
+                notes.push(note(LinkNoteReason::OverCap));
+                continue;
             } else {
                 sources.push((ep, discovered_spec(&r, &url, config)));
                 sources.len() - 1
@@ -882,7 +968,24 @@ pub fn plan_full<'a>(
             links.entry(QueueKey::new(&spec.name, &r.queue)).or_default().insert(job.key.clone());
         }
     }
-    Plan { sources: sources.into_iter().map(|(_, s)| s).collect(), links }
+    notes.sort();
+    notes.dedup();
+    Plan { sources: sources.into_iter().map(|(_, s)| s).collect(), links, notes }
+}
+
+/// May batchtop connect to the endpoint a Job's env names, which is not a
+/// configured source? Only when its host is in the host map (the operator
+/// named it) or with `discovery.connect = "any"`: anyone who can create a Job
+/// in the watched scope would otherwise choose where the operator's machine
+/// connects to.
+fn may_contact(rules: &Discovery, hosts: &HostMap, raw: &str) -> bool {
+    if rules.connect == DiscoveryConnect::Any {
+        return true;
+    }
+    let Ok(u) = url::Url::parse(raw) else { return false };
+    let Some(host) = u.host_str() else { return false };
+    let default_port = if u.scheme().starts_with("amqp") { 5672 } else { 6379 };
+    hosts.maps(host.trim_matches(|c| c == '[' || c == ']'), u.port().unwrap_or(default_port))
 }
 
 fn discovered_spec(r: &EnvQueueRef, url: &url::Url, config: &Config) -> SourceSpec {
@@ -1099,6 +1202,15 @@ impl Queues {
 /// Queue warnings as the report's warnings: one per Job concerned (object
 /// `Job ns/name`), or one on the queue (`Queue source/name`) when no Job is.
 /// Orphaned leases are errors (the Job can never finish), the rest warnings.
+/// Link notes as the report's warnings, on the Job concerned.
+pub fn note_warnings(notes: &[LinkNote]) -> Vec<super::warnings::Warning> {
+    let severity = super::warnings::Severity::Warn;
+    notes
+        .iter()
+        .map(|n| super::warnings::Warning { severity, object: format!("Job {}", n.job), message: n.to_string() })
+        .collect()
+}
+
 pub fn as_warnings(ws: &[QueueWarning]) -> Vec<super::warnings::Warning> {
     use super::warnings::{Severity, Warning};
     let mut out = Vec::new();
@@ -1439,7 +1551,9 @@ mod tests {
         );
         assert!(matches!(&s.broker, BrokerSpec::Redis(r) if r.rediswq));
         let j = job("a", "w", &[("BROKER_URL", "amqp://u:pw@mq:5672/%2f"), ("QUEUE", "q")], None);
-        let p = plan(&Config::default(), [&j]);
+        let mut any = Config::default();
+        any.discovery.connect = DiscoveryConnect::Any;
+        let p = plan(&any, [&j]);
         assert_eq!(p.sources[0].display, "amqp://u:***@mq:5672/%2f");
         assert!(matches!(&p.sources[0].broker, BrokerSpec::RabbitMq(r) if r.vhost == "/"));
     }
@@ -1481,6 +1595,44 @@ mod tests {
         assert!(plan_with_keda(&sandbox_config(), [&other], &scaled).links.is_empty());
     }
 
+    /// Issue 10: a URL that does not parse was a silently missing link.
+    #[test]
+    fn an_unparsable_env_url_is_a_note_naming_the_job_and_variable_not_the_value() {
+        let j = job("ns", "w", &[("BROKER_URL", "amqp://u:pa/ss@rabbitmq-service:5672"), ("QUEUE", "q")], None);
+        let p = plan(&sandbox_config(), [&j]);
+        assert!(p.links.is_empty());
+        let note = LinkNote { job: j.key.clone(), variable: "BROKER_URL".into(), reason: LinkNoteReason::Unparsable };
+        assert_eq!(p.notes, std::slice::from_ref(&note));
+        let shown = format!("{note} {:?}", note_warnings(&p.notes));
+        assert!(shown.contains("ns/w") && shown.contains("BROKER_URL") && !shown.contains("pa/ss"), "{shown}");
+    }
+
+    #[test]
+    fn discovered_hosts_are_contacted_only_when_mapped_or_allowed() {
+        let env = |host: &str| [("BROKER_URL", format!("amqp://u:p@{host}:5672")), ("QUEUE", "q".to_string())];
+        let jobs: Vec<JobInfo> = ["attacker.example", "rabbitmq-service", "other"]
+            .iter()
+            .map(|h| {
+                let e = env(h);
+                job("ns", h, &e.iter().map(|(n, v)| (*n, v.as_str())).collect::<Vec<_>>(), None)
+            })
+            .collect();
+        let mut config = sandbox_config();
+        config.rabbitmq.clear();
+        let p = plan(&config, &jobs);
+        let names: Vec<&str> = p.sources.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["redis", "rabbitmq@rabbitmq-service:5672"], "only the host-mapped one");
+        let untrusted: Vec<&str> =
+            p.notes.iter().filter(|n| n.reason == LinkNoteReason::UntrustedHost).map(|n| n.job.name.as_str()).collect();
+        assert_eq!(untrusted, ["attacker.example", "other"]);
+
+        config.discovery.connect = DiscoveryConnect::Any;
+        config.discovery.max_endpoints = 2;
+        let p = plan(&config, &jobs);
+        assert_eq!(p.sources.len(), 3, "the configured one and two discovered: the cap");
+        assert_eq!(p.notes.iter().filter(|n| n.reason == LinkNoteReason::OverCap).count(), 1, "{:?}", p.notes);
+    }
+
     #[test]
     fn secrets_are_wanted_only_when_allowed_and_only_for_linking_vars() {
         let mut j = job("ns", "w", &[("QUEUE", "q")], Some(1));
@@ -1496,6 +1648,11 @@ mod tests {
         assert!(secrets_wanted(&config, [&j]).is_empty(), "allow_secrets is off by default");
         assert!(plan(&config, [&j]).links.is_empty(), "no URL without the Secret");
         config.allow_secrets = true;
+        assert!(
+            secrets_wanted(&config, [&j]).is_empty(),
+            "queue q is not configured: nothing says the link is trusted"
+        );
+        config.rabbitmq[0].queues.push("q".into());
         let wanted = secrets_wanted(&config, [&j]);
         let url = SecretRef { namespace: "ns".into(), secret: "mq".into(), key: "url".into() };
         assert_eq!(wanted, [url.clone()].into(), "DB_PASSWORD is not read: linking does not need it");
@@ -1506,12 +1663,33 @@ mod tests {
     }
 
     #[test]
+    fn secrets_of_jobs_pointing_elsewhere_are_not_read() {
+        let mut j = job("ns", "w", &[("BROKER_URL", "amqp://u@attacker.example:5672"), ("QUEUE", "missing")], None);
+        j.spec.secret_env.push(crate::SecretEnvRef {
+            container: "c".into(),
+            name: "QUEUE_NAME".into(),
+            secret: "s".into(),
+            key: "k".into(),
+        });
+        let mut config = Config { allow_secrets: true, ..sandbox_config() };
+        config.rabbitmq[0].queues.clear();
+        assert!(secrets_wanted(&config, [&j]).is_empty(), "an unmapped host and no configured queue");
+        config.links.push(Link { namespace: None, job: "w".into(), source: "redis".into(), queue: "x".into() });
+        assert_eq!(secrets_wanted(&config, [&j]).len(), 1, "a [[link]] names the Job");
+    }
+
+    #[test]
     fn env_names_are_configurable_and_need_a_queue() {
         let j = job("a", "w", &[("MY_AMQP", "amqp://h"), ("MY_Q", "q"), ("QUEUE", "other")], None);
         let d = Discovery { url_env: vec!["MY_AMQP".into()], queue_env: vec!["MY_Q".into()], ..Discovery::default() };
         assert_eq!(
             env_queue_refs(&j, &d),
-            vec![EnvQueueRef { kind: BrokerKind::RabbitMq, url: "amqp://h".into(), queue: "q".into() }]
+            vec![EnvQueueRef {
+                kind: BrokerKind::RabbitMq,
+                url: "amqp://h".into(),
+                queue: "q".into(),
+                variable: "MY_AMQP".into()
+            }]
         );
         let j = job("a", "w", &[("BROKER_URL", "amqp://h")], None);
         assert!(env_queue_refs(&j, &Discovery::default()).is_empty());

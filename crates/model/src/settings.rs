@@ -105,6 +105,12 @@ impl HostMap {
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
+
+    /// Is there an entry for `host:port` or `host`?
+    pub fn maps(&self, host: &str, port: u16) -> bool {
+        let host = host.to_ascii_lowercase();
+        self.entries.contains_key(&format!("{host}:{port}")) || self.entries.contains_key(&host)
+    }
 }
 
 /// `host`, `host:port` or `[v6]:port` → (host, port).
@@ -140,6 +146,23 @@ pub struct Discovery {
     pub queue_env: Vec<String>,
     /// Treat discovered Redis lists as rediswq queues (check `<q>:processing` and leases).
     pub rediswq: bool,
+    /// Which discovered endpoints batchtop connects to.
+    pub connect: DiscoveryConnect,
+    /// At most this many discovered endpoints (not configured sources) are polled.
+    pub max_endpoints: usize,
+}
+
+/// Default cap on the discovered endpoints polled.
+pub const DEFAULT_MAX_DISCOVERED_ENDPOINTS: usize = 8;
+
+/// Which endpoints named by Job env (not configured) batchtop connects to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DiscoveryConnect {
+    /// Only hosts in the host map (configured sources are always contacted).
+    #[default]
+    Mapped,
+    /// Any host a Job's env names: an explicit opt-in.
+    Any,
 }
 
 impl Default for Discovery {
@@ -152,6 +175,8 @@ impl Default for Discovery {
             redis_port_env: v(&["REDIS_PORT", "REDIS_SERVICE_PORT"]),
             queue_env: v(&["QUEUE", "QUEUE_NAME", "REDIS_QUEUE", "LIST"]),
             rediswq: true,
+            connect: DiscoveryConnect::Mapped,
+            max_endpoints: DEFAULT_MAX_DISCOVERED_ENDPOINTS,
         }
     }
 }

@@ -22,6 +22,10 @@ pub struct Actions {
     /// How to stop each running action.
     cancels: HashMap<u64, CancellationToken>,
     next_id: u64,
+    /// The running drains (not previews), by action id.
+    drains: HashSet<u64>,
+    /// When `q` last asked whether to abandon a running drain.
+    pub quit_asked: Option<Time>,
 }
 
 impl Actions {
@@ -32,7 +36,15 @@ impl Actions {
         let cancel = CancellationToken::new();
         self.cancels.insert(id, cancel.clone());
         self.history.start(id, now, &action.context, action.describe());
+        if action.id == action::ActionId::DrainNode {
+            self.drains.insert(id);
+        }
         (id, cancel)
+    }
+
+    /// A drain still running: quitting would abandon it half done.
+    pub fn running_drain(&self) -> Option<&super::Entry> {
+        self.history.running().find(|e| self.drains.contains(&e.id))
     }
 
     /// A running action reported progress; the line for the status bar, if any.
@@ -42,6 +54,7 @@ impl Actions {
 
     pub fn finish(&mut self, id: u64, outcome: &Outcome) {
         self.cancels.remove(&id);
+        self.drains.remove(&id);
         self.history.finish(id, outcome);
     }
 

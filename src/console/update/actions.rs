@@ -90,7 +90,7 @@ fn open(app: &mut App, spec: &'static ActionSpec) -> Handled {
         app.flash(format!("{} works on one at a time: {} are marked", spec.name, targets.len()), true);
         return Handled::redraw();
     }
-    let action = action::Action::new(spec.id, app.target.context.clone(), targets);
+    let action = action::Action::new(spec.id, app.target.context.clone(), targets).seen_in(&app.state);
     let namespaces = action.namespaces();
     match app.actions.access.availability(&app.target.context, spec, &namespaces) {
         Availability::Unavailable(reason) => {
@@ -167,6 +167,29 @@ fn confirmed(app: &mut App, action: action::Action) -> Handled {
 }
 
 /// Cancels every running action (a drain stops evicting; done steps stay done).
+/// How long after `q` asked about a running drain a second `q` quits.
+const QUIT_AGAIN: chrono::Duration = chrono::Duration::seconds(10);
+
+/// `q` (or Ctrl-C) quits, but while a drain runs it asks first: quitting
+/// abandons the drain where it is (the node stays cordoned, the evictions so
+/// far stand). A second `q` within [`QUIT_AGAIN`] quits.
+pub(super) fn quit(app: &mut App) -> Handled {
+    let Some(drain) = app.actions.running_drain().map(|e| e.what.clone()) else {
+        return Handled::effect(Effect::Quit);
+    };
+    if app.actions.quit_asked.is_some_and(|asked| app.now - asked <= QUIT_AGAIN) {
+        return Handled::effect(Effect::Quit);
+    }
+    app.actions.quit_asked = Some(app.now);
+    app.flash(
+        format!(
+            "{drain} is running: q again quits and abandons it where it is (the node stays cordoned); H, x cancels it"
+        ),
+        true,
+    );
+    Handled::redraw()
+}
+
 pub(super) fn cancel_running(app: &mut App) {
     let n = app.actions.cancel_running();
     if n > 0 {

@@ -29,6 +29,8 @@ use crate::ui::screens;
 #[derive(Debug)]
 pub enum Msg {
     Key(KeyEvent),
+    /// Text pasted into the terminal (bracketed paste): never taken as keys.
+    Paste(String),
     Resize,
     /// Once a second: refreshes `now` for ages, elapsed times and countdowns.
     Tick(Time),
@@ -40,7 +42,7 @@ pub enum Msg {
     /// stopped, KEDA ScaledJobs, Secret values.
     Queue(QueueUpdate),
     /// Which Jobs each queue feeds, as the runner's last plan linked them.
-    QueueLinks(BTreeMap<QueueKey, BTreeSet<ObjKey>>),
+    QueueLinks(BTreeMap<QueueKey, BTreeSet<ObjKey>>, Vec<model::queue::LinkNote>),
     /// Lines and stream news for the log screen; `generation` is the stream set they belong to.
     Logs {
         generation: u64,
@@ -126,13 +128,15 @@ impl App {
         let keyed = matches!(msg, Msg::Key(_));
         let mut handled = match msg {
             Msg::Key(key) => self.key(key),
+            Msg::Paste(text) => prompt::paste(self, &text),
             Msg::Resize => Handled::redraw(),
             Msg::Tick(now) => self.tick(now),
             Msg::Kube(updates) => self.apply_kube(updates),
             Msg::Connection(state) => self.connection_changed(state),
             Msg::Queue(update) => self.apply_queue(update),
-            Msg::QueueLinks(links) => {
+            Msg::QueueLinks(links, notes) => {
                 self.queues.set_links(links);
+                self.queues.link_notes = notes;
                 Handled::redraw()
             }
             Msg::Logs { generation, events } => Handled::redraw_if(logs::apply_events(self, generation, events)),
@@ -272,7 +276,7 @@ impl App {
     /// Carries out a key's command on the current screen.
     pub fn command(&mut self, command: Command) -> Handled {
         match command {
-            Command::Quit => return Handled::effect(Effect::Quit),
+            Command::Quit => return actions::quit(self),
             Command::Help => self.popup = Some(Popup::Help { scroll: 0 }),
             Command::Up => self.move_by(-1),
             Command::Down => self.move_by(1),

@@ -10,7 +10,7 @@ use crate::console::state::{ALL_NAMESPACES, App, Picker, PickerKind, Popup, Prom
 pub(super) fn popup_key(app: &mut App, key: KeyEvent) -> Handled {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     if ctrl && key.code == KeyCode::Char('c') {
-        return Handled::effect(Effect::Quit);
+        return actions::quit(app);
     }
     let Some(popup) = app.popup.take() else { return Handled::default() };
     match popup {
@@ -43,6 +43,21 @@ pub(super) fn popup_key(app: &mut App, key: KeyEvent) -> Handled {
             Handled::redraw()
         }
     }
+}
+
+/// Pasted text (bracketed paste) is typed into an open prompt or picker, one
+/// printable character at a time, through the keys' own editing; anywhere
+/// else it is dropped: a paste holding `D` then `y` is never a key, let alone
+/// a confirmation.
+pub(super) fn paste(app: &mut App, text: &str) -> Handled {
+    if !matches!(app.popup, Some(Popup::Prompt(_) | Popup::Picker(_))) {
+        app.flash("pasted text ignored: a paste goes only into a prompt (/ filter, : and n pickers)", true);
+        return Handled::redraw();
+    }
+    for c in text.chars().filter(|c| !c.is_control()) {
+        popup_key(app, KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+    }
+    Handled::redraw()
 }
 
 fn prompt_key(app: &mut App, mut prompt: Prompt, key: KeyEvent) -> Handled {

@@ -140,6 +140,21 @@ fn choosing_the_current_context_changes_nothing() {
 }
 
 #[test]
+fn quitting_during_a_drain_asks_first() {
+    let mut a = app();
+    let drain = Action::new(ActionId::DrainNode, "sandbox", vec![ObjKey::new("", "node-a")]);
+    let (id, _) = a.actions.start(a.now, &drain);
+    assert_eq!(press(&mut a, KeyCode::Char('q')), [], "the first q asks");
+    assert!(a.flash.as_ref().is_some_and(|f| f.text.contains("q again quits")), "{:?}", a.flash);
+    assert_eq!(press(&mut a, KeyCode::Char('q')), [Effect::Quit], "the second quits");
+    a.actions.quit_asked = None;
+    let outcome =
+        Outcome { action: drain.describe(), context: "sandbox".into(), started: a.now, finished: a.now, steps: vec![] };
+    a.actions.finish(id, &outcome);
+    assert_eq!(press(&mut a, KeyCode::Char('q')), [Effect::Quit], "no drain running: q quits");
+}
+
+#[test]
 fn quit_keys_quit_even_from_a_popup() {
     let mut a = app();
     assert_eq!(press(&mut a, KeyCode::Char('q')), [Effect::Quit]);
@@ -225,6 +240,28 @@ fn nothing_but_y_confirms() {
     let effects = press(&mut a, KeyCode::Char('y'));
     assert!(matches!(effects.as_slice(), [Effect::RunAction { action: run, .. }] if *run == action), "{effects:?}");
     assert_eq!(a.actions.history.running().count(), 1);
+}
+
+#[test]
+fn a_paste_never_confirms_nor_acts() {
+    let mut a = app();
+    let action = Action::new(ActionId::DeleteJob, "sandbox", vec![ObjKey::new("wq-coarse", "job-wq-1")]);
+    allow(&mut a, &action);
+    a.popup = Some(Popup::Confirm(Box::new(ConfirmDialog::new(action))));
+    assert_eq!(effects(a.update(Msg::Paste("y".into()))), []);
+    assert!(matches!(a.popup, Some(Popup::Confirm(_))), "the dialog stays open");
+    a.popup = None;
+    assert_eq!(effects(a.update(Msg::Paste("Dy\ny".into()))), []);
+    assert!(a.popup.is_none() && a.actions.history.running().count() == 0, "no dialog, nothing run");
+}
+
+#[test]
+fn a_paste_types_into_the_filter_prompt() {
+    let mut a = app();
+    press(&mut a, KeyCode::Char('/'));
+    a.update(Msg::Paste("wq-\ncoarse".into()));
+    assert_eq!(a.view().filter, "wq-coarse");
+    assert!(matches!(a.popup, Some(Popup::Prompt(_))), "a pasted newline does not submit");
 }
 
 #[test]

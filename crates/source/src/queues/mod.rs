@@ -203,6 +203,7 @@ pub async fn snapshot(plan: &Plan, queues: Queues, jobs: &Store<JobInfo>, polls:
     let mut state = queues;
     state.instant_warnings = true;
     state.set_links(plan.links.clone());
+    state.link_notes.clone_from(&plan.notes);
     for spec in &plan.sources {
         state.apply(started(spec));
     }
