@@ -513,14 +513,16 @@ async fn monitoring_leaves_every_queue_byte_for_byte_unchanged() {
     // No expiry, so the snapshot does not move by itself.
     let _: () = redis::cmd("SET").arg(&lease_key).arg("session-x").query_async(&mut r).await.unwrap();
     publish(&b, &rabbit_q, &items, true).await;
-    // The management API samples every few seconds: wait until it has seen the messages.
-    let before = loop {
-        let c = contents(&b, &prefix, &rabbit_q).await;
-        if c.rabbit["messages"] == items.len() && c.rabbit.pointer("/message_stats/publish").is_some() {
-            break c;
-        }
+    // The management API samples every few seconds: wait until it counts the
+    // messages, then one more sample, so the snapshot does not move by itself.
+    // (Its message_stats may be missing altogether, e.g. after a broker restart.)
+    let start = std::time::Instant::now();
+    while contents(&b, &prefix, &rabbit_q).await.rabbit["messages"] != items.len() {
+        assert!(start.elapsed() < DEADLINE, "the management API never counted the {} messages", items.len());
         tokio::time::sleep(Duration::from_millis(500)).await;
-    };
+    }
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let before = contents(&b, &prefix, &rabbit_q).await;
     assert_eq!(before.redis.len(), 3, "{:?}", before.redis.keys());
 
     let mut q = QueueScreen::start(&test_config(&b, "", &[&list], &[&rabbit_q], &[]), &["default"]);
