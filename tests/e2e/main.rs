@@ -9,6 +9,7 @@
 mod actions;
 mod bench_log_flood;
 mod colour;
+mod faults;
 mod logs;
 mod once;
 mod queues;

@@ -1,11 +1,11 @@
 # The exec-auth contexts: a user that authenticates through an exec credential
 # plugin, as EKS, GKE and AKS kubeconfigs do. Sourced by ./sandbox.
 #
-# $RUN/exec.kubeconfig has contexts sandbox-exec and sandbox-exec-indexed
-# (namespace indexed), both for user `exec`, whose plugin
+# $RUN/exec.kubeconfig has contexts sandbox-exec (namespace batchtop-exec) and
+# sandbox-exec-indexed (namespace indexed), both for user `exec`, whose plugin
 # ($RUN/bin/batchtop-exec-credential) prints an ExecCredential with a token of
 # the service account batchtop-exec/batchtop-exec and an expiry 75 s ahead, so
-# a client refreshes it about every 15 s. It writes a line with
+# a client refreshes it at its first request 15 s on. It writes a line with
 # EXEC_PLUGIN_NOISE to stderr each time (which must never reach batchtop's
 # screen) and appends the time to $RUN/exec-plugin.runs.
 #
@@ -51,7 +51,7 @@ users:
       interactiveMode: IfAvailable
 contexts:
 - name: sandbox-exec
-  context: {cluster: sandbox, user: exec}
+  context: {cluster: sandbox, user: exec, namespace: $EXEC_NAMESPACE}
 - name: sandbox-exec-indexed
   context: {cluster: sandbox, user: exec, namespace: $LIMITED_NAMESPACE}
 current-context: sandbox-exec
