@@ -45,7 +45,7 @@ fn kubectl(args: &[&str], stdin: Option<&str>) -> String {
 }
 
 /// A namespace of its own with suspended Jobs (no pods: nothing else moves).
-fn namespace_with_jobs(ns: &str, jobs: &[&str]) {
+pub fn namespace_with_jobs(ns: &str, jobs: &[&str]) {
     let mut yaml = format!("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {ns}\n");
     for name in jobs {
         yaml.push_str(&format!(
@@ -56,12 +56,12 @@ fn namespace_with_jobs(ns: &str, jobs: &[&str]) {
     kubectl(&["apply", "-f", "-"], Some(&yaml));
 }
 
-fn delete_namespace(ns: &str) {
+pub fn delete_namespace(ns: &str) {
     kubectl(&["delete", "namespace", ns, "--wait=false", "--ignore-not-found"], None);
 }
 
 /// The status bar's word for the watches: `Some(n)` when it reads "✓ n watches ok".
-fn watches_ok(s: &Screen) -> Option<u32> {
+pub fn watches_ok(s: &Screen) -> Option<u32> {
     let text = s.text();
     let at = text.find(" watches ok")?;
     text[..at].rsplit(' ').next()?.parse().ok()
@@ -75,7 +75,7 @@ fn stale_since(s: &Screen) -> Option<String> {
 }
 
 /// The Jobs screen rows that start with `name`.
-fn rows_named(s: &Screen, name: &str) -> usize {
+pub fn rows_named(s: &Screen, name: &str) -> usize {
     let (_, rows) = s.size();
     (2..rows).filter(|r| s.row(*r).split_whitespace().next() == Some(name)).count()
 }
@@ -215,10 +215,23 @@ fn base64(bytes: &[u8]) -> String {
     out
 }
 
+/// Starts the API server again if a test stopped it and then failed: the
+/// sandbox is shared, so it never stays down.
+struct BringBack;
+
+impl Drop for BringBack {
+    fn drop(&mut self) {
+        if !api_server_answers() {
+            let _ = Command::new(repo_root().join("tests/sandbox/sandbox")).arg("up").output();
+        }
+    }
+}
+
 /// Restarts the API server under a running console and returns the times:
 /// from its end until every watch said retrying, and from its return to ok.
 pub fn restart_api_server(c: &Console, ns: &str, watches: u32, gone: &[&str]) -> Recovery {
     // Timed from the server's end: `stop` waits for its graceful shutdown.
+    let _back = BringBack;
     sandbox(&["stop", "kube-apiserver"]);
     let stopped = Instant::now();
     // Every watch, quiet ones included.

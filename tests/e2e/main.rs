@@ -7,6 +7,7 @@
 //! binary is in [`support`].
 
 mod actions;
+mod bench_faults;
 mod bench_log_flood;
 mod colour;
 mod faults;
