@@ -49,6 +49,9 @@ pub const IDLE_TIMEOUT: Duration = Duration::from_secs(WATCH_SECONDS as u64 + 5)
 /// The deadline of one LIST page, and of a watch request's answer.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 
+/// A watch the server ends sooner than this counts as failed (it asked for 25 s).
+const MIN_WATCH: Duration = Duration::from_secs(1);
+
 /// The first wait after an error, doubled at each error in a row.
 pub const BACKOFF_FIRST: Duration = Duration::from_millis(500);
 
@@ -81,6 +84,8 @@ pub enum WatchError {
     Silent,
     #[error("the list carried no resourceVersion")]
     NoResourceVersion,
+    #[error("the API server closed the watch at once")]
+    ClosedAtOnce,
 }
 
 /// What to do next.
@@ -195,10 +200,15 @@ where
         return Outcome::AppGone;
     }
     let mut stream = stream.boxed();
+    let started = tokio::time::Instant::now();
     loop {
         let event = match timeout(IDLE_TIMEOUT, stream.try_next()).await {
             Err(_) => return Outcome::Failed(WatchError::Silent, Next::Watch(rv)),
             Ok(Err(e)) => return Outcome::Failed(WatchError::Stream(e), Next::Watch(rv)),
+            // A watch that ends as it begins, again and again, must back off, not spin.
+            Ok(Ok(None)) if started.elapsed() < MIN_WATCH => {
+                return Outcome::Failed(WatchError::ClosedAtOnce, Next::Watch(rv));
+            }
             // The server closed the watch at its timeout: watch again.
             Ok(Ok(None)) => return Outcome::Continue(Next::Watch(rv)),
             Ok(Ok(Some(event))) => event,
@@ -328,7 +338,7 @@ pub fn health_of(err: &WatchError) -> WatchHealth {
             _ => None,
         },
         WatchError::Status(s) => Some(s.as_ref()),
-        WatchError::NoAnswer(_) | WatchError::Silent | WatchError::NoResourceVersion => None,
+        WatchError::NoAnswer(_) | WatchError::Silent | WatchError::NoResourceVersion | WatchError::ClosedAtOnce => None,
     };
     match status {
         Some(s) if s.is_forbidden() => WatchHealth::Forbidden { message: model::text::one_line(&s.message) },
