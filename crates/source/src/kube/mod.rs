@@ -133,6 +133,22 @@ mod tests {
 
     use super::*;
 
+    /// A watcher that panics reports itself failed: its rows must not look current.
+    #[tokio::test]
+    async fn a_panicked_watcher_shows_as_failed() {
+        let (tx, mut rx) = mpsc::channel(4);
+        let id = WatchId { kind: Kind::Job, namespace: None };
+        let task = spawn_supervised(id.clone(), tx, async { panic!("boom") });
+        task.await.unwrap();
+        match rx.recv().await {
+            Some(Update::Health(got, model::WatchHealth::Failed { error })) => {
+                assert_eq!(got, id);
+                assert_eq!(error, "the task panicked: boom");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
     #[test]
     fn the_selector_narrows_jobs_and_pods_only() {
         let scope = Scope {
