@@ -23,7 +23,8 @@ body=$(
   echo "test kit's fault proxy ($loops times each), and while the API server is stopped and started again"
   echo "($restart_loops times). A try recovers when the status bar has said stale (every watch retrying) and"
   echo "then every watch ok again, within the test's bounds (45 s to notice, 25 s to heal; the restart: ok"
-  echo "within 150 s, and the time is measured from the server's first answer). Times are median / max."
+  echo "within 150 s, noticed is timed from the end of \`sandbox stop\` (the server's graceful shutdown, during
+which the watches already end), ok from the server's first answer). Times are median / max."
   echo
   echo "| scenario | recovered | noticed | ok after the repair or return |"
   echo "| --- | --- | --- | --- |"
