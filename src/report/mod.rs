@@ -334,6 +334,7 @@ fn watch_report(id: &WatchId, health: &WatchHealth, synced: bool) -> WatchReport
         WatchHealth::Starting => ("Starting", None),
         WatchHealth::Retrying { error } => ("Retrying", Some(error.clone())),
         WatchHealth::Forbidden { message } => ("Forbidden", Some(message.clone())),
+        WatchHealth::Failed { error } => ("Failed", Some(error.clone())),
     };
     WatchReport { kind: id.kind.plural(), namespace: id.namespace.clone(), health: word, synced, message }
 }

@@ -2,8 +2,9 @@
 //! watched kind (bounded by a timeout), print the report, exit.
 //!
 //! Exit codes: 0 all good; 1 some listed Job failed; 2 could not reach or
-//! authenticate to the cluster, timed out before the first lists, or RBAC
-//! refused every Job watch (nothing could be listed). Watches refused in some
+//! authenticate to the cluster, timed out before the first lists, RBAC
+//! refused every Job watch (nothing could be listed), or a watch was stale
+//! (retrying after it listed) or failed when the report was taken. Watches refused in some
 //! namespaces only are reported (stdout's table, `watches[]`, stderr with
 //! `-o json`) without changing the exit code.
 
@@ -74,9 +75,31 @@ pub async fn collect_queues(
 /// Polls per queue source in `--once`.
 pub const ONCE_QUEUE_POLLS: u32 = 2;
 
-/// Listed once, or refused for good.
+/// Listed once, or refused or failed for good.
 fn settled(state: &State, id: &WatchId) -> bool {
-    state.watches.get(id).is_some_and(|s| s.synced || matches!(s.health, WatchHealth::Forbidden { .. }))
+    state
+        .watches
+        .get(id)
+        .is_some_and(|s| s.synced || matches!(s.health, WatchHealth::Forbidden { .. } | WatchHealth::Failed { .. }))
+}
+
+/// One stderr line per watch whose rows were not current when the report was
+/// taken: "stale: jobs in namespace x since 01:52:10 UTC (error)" or
+/// "failed: jobs in namespace x (the task panicked: ...)".
+fn stale_lines(state: &State) -> Vec<String> {
+    state
+        .watches
+        .iter()
+        .filter_map(|(id, s)| match &s.health {
+            WatchHealth::Retrying { error } => {
+                let since = s.stale_since.map(|t| format!(" since {} UTC", t.format("%H:%M:%S"))).unwrap_or_default();
+                Some(format!("stale: {}{since} ({error})", watch_name(id)))
+            }
+            WatchHealth::Failed { error } => Some(format!("failed: {} ({error})", watch_name(id))),
+            _ => None,
+        })
+        .map(|line| model::text::sanitize(&line))
+        .collect()
 }
 
 /// "pods in all namespaces (connection refused), jobs in namespace x".
@@ -85,7 +108,7 @@ fn pending(state: &State, ids: &[WatchId]) -> String {
         .filter(|id| !settled(state, id))
         .map(|id| {
             let error = match state.watches.get(id).map(|s| &s.health) {
-                Some(WatchHealth::Retrying { error }) => format!(" ({error})"),
+                Some(WatchHealth::Retrying { error } | WatchHealth::Failed { error }) => format!(" ({error})"),
                 _ => String::new(),
             };
             format!("{}{error}", watch_name(id))
@@ -167,6 +190,10 @@ pub async fn run(
             logging::to_stderr(format_args!("forbidden: {}: {message}", watch_name(id)));
         }
     }
+    let stale = stale_lines(&state);
+    for line in &stale {
+        eprintln!("batchtop: {line}");
+    }
     let job_watches = state.watches.keys().filter(|id| id.kind == Kind::Job).count();
     let jobs_forbidden: Vec<_> = forbidden.iter().filter(|(id, _)| id.kind == Kind::Job).collect();
     if job_watches > 0 && jobs_forbidden.len() == job_watches {
@@ -174,6 +201,9 @@ pub async fn run(
             "forbidden: cannot list Jobs in any watched namespace: {}",
             jobs_forbidden[0].1
         ));
+        return 2;
+    }
+    if !stale.is_empty() {
         return 2;
     }
     report.exit_code()

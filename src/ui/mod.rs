@@ -97,7 +97,7 @@ pub fn empty_text(app: &App, theme: &Theme, kind: Kind, noun: &str, filtered: bo
         return Text::from(forbidden);
     }
     if let Some(error) = watches.iter().find_map(|(_, s)| match &s.health {
-        WatchHealth::Retrying { error } => Some(error.clone()),
+        WatchHealth::Retrying { error } | WatchHealth::Failed { error } => Some(error.clone()),
         _ => None,
     }) {
         return Text::from(Line::styled(format!(" retrying {noun}: {}", model::text::sanitize(&error)), theme.warn));

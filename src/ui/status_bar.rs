@@ -93,21 +93,29 @@ fn health_spans(app: &App, theme: &Theme, bar: Style) -> Vec<Span<'static>> {
         .filter(|(_, s)| matches!(s.health, WatchHealth::Forbidden { .. }))
         .map(|(id, _)| watch_name(id))
         .collect();
-    let retrying: Vec<(String, String)> = watches
-        .iter()
-        .filter_map(|(id, s)| match &s.health {
-            WatchHealth::Retrying { error } => Some((watch_name(id), error.clone())),
-            _ => None,
-        })
-        .collect();
+    let in_trouble = |failed: bool| -> Vec<(String, String)> {
+        watches
+            .iter()
+            .filter_map(|(id, s)| match &s.health {
+                WatchHealth::Retrying { error } if !failed => Some((watch_name(id), error.clone())),
+                WatchHealth::Failed { error } if failed => Some((watch_name(id), error.clone())),
+                _ => None,
+            })
+            .collect()
+    };
+    let (failed, retrying) = (in_trouble(true), in_trouble(false));
     let synced = watches.values().filter(|s| s.synced).count();
     let mut spans = Vec::new();
+    if let Some(since) = watches.values().filter_map(|s| s.stale_since).min() {
+        spans.push(Span::styled(format!("⚠ stale since {} ", since.format("%H:%M:%S")), bar.patch(theme.bad)));
+    }
     if !forbidden.is_empty() {
         spans.push(Span::styled(format!("✗ forbidden: {} ", forbidden.join(",")), bar.patch(theme.bad)));
     }
-    if let Some((name, error)) = retrying.first() {
-        let more = if retrying.len() > 1 { format!(" +{}", retrying.len() - 1) } else { String::new() };
-        let text = format!("⟳ retrying {name}{more} ({}) ", format::sanitize(error));
+    if let Some(text) = first_of(&failed, "✗ failed") {
+        spans.push(Span::styled(text, bar.patch(theme.bad)));
+    }
+    if let Some(text) = first_of(&retrying, "⟳ retrying") {
         spans.push(Span::styled(text, bar.patch(theme.warn)));
     }
     if spans.is_empty() {
@@ -122,6 +130,13 @@ fn health_spans(app: &App, theme: &Theme, bar: Style) -> Vec<Span<'static>> {
         spans.push(Span::styled(format!(" ⟳ queues: {queues}"), bar.patch(theme.warn)));
     }
     spans
+}
+
+/// "⟳ retrying jobs +2 (error) ": the first watch of a list in trouble, and how many more.
+fn first_of(watches: &[(String, String)], label: &str) -> Option<String> {
+    let (name, error) = watches.first()?;
+    let more = if watches.len() > 1 { format!(" +{}", watches.len() - 1) } else { String::new() };
+    Some(format!("{label} {name}{more} ({}) ", format::sanitize(error)))
 }
 
 /// A watch as the status bar names it: "jobs" or "jobs@namespace".

@@ -7,8 +7,10 @@
 //! binary is in [`support`].
 
 mod actions;
+mod bench_faults;
 mod bench_log_flood;
 mod colour;
+mod faults;
 mod insight;
 mod logs;
 mod once;

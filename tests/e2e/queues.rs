@@ -915,3 +915,39 @@ async fn env_passwords_of_any_characters_leak_nowhere_and_unparsable_urls_are_na
     let _ = std::fs::remove_file(&log);
     drop_namespace(&conn, &ns).await;
 }
+
+/// A Redis source behind the test kit's fault proxy: a closed line and then a
+/// black hole each show the queue reconnecting (the poll's deadline catches
+/// the silence), and the queue reads as before once the line is back, with
+/// nothing restarted. The brokers themselves stay up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_source_rides_out_a_cut_line_and_a_black_hole() {
+    use testkit::proxy::{Fault, Proxy};
+    let _brokers = brokers_lock(false);
+    let b = brokers();
+    let list = unique("cut-list");
+    let mut r = redis_conn(&b).await;
+    let _: () = redis::cmd("DEL").arg(&list).query_async(&mut r).await.unwrap();
+    let _: () = redis::cmd("RPUSH").arg(&list).arg("a").arg("b").query_async(&mut r).await.unwrap();
+    let upstream = host_port(&b.redis_url).parse().expect("the sandbox Redis is host:port");
+    let proxy = Proxy::start(upstream);
+    let config = format!(
+        "refresh = \"500ms\"\n[[redis]]\nname = \"redis-cut\"\nurl = \"redis://{}/0\"\nlists = [{list:?}]\n",
+        proxy.addr()
+    );
+    let q = QueueScreen::start(&config, &["default"]);
+    let healthy = |s: &Screen| {
+        row_of(s, &list).is_some_and(|r| r.split_whitespace().nth(2) == Some("2") && r.trim_end().ends_with("ok"))
+    };
+    q.c.wait_until("the queue read through the proxy", SCREEN_DEADLINE, |s| healthy(s).then_some(()));
+    for fault in [Fault::Close, Fault::Stall] {
+        proxy.inject(fault);
+        q.c.wait_until(&format!("{fault:?}: the queue reconnecting"), DEADLINE, |s| {
+            row_of(s, &list).filter(|r| ["reconnect", "unreachable", "retry", "down"].iter().any(|w| r.contains(w)))
+        });
+        proxy.heal();
+        q.c.wait_until(&format!("{fault:?}: the queue read again"), DEADLINE, |s| healthy(s).then_some(()));
+    }
+    drop(q);
+    let _: () = redis::cmd("DEL").arg(&list).query_async(&mut redis_conn(&b).await).await.unwrap();
+}

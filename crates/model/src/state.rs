@@ -47,6 +47,15 @@ pub enum WatchHealth {
     Retrying { error: String },
     /// RBAC refused the list or watch; retrying will not help until permissions change.
     Forbidden { message: String },
+    /// The watcher task panicked or ended: nothing will update these rows again.
+    Failed { error: String },
+}
+
+impl WatchHealth {
+    /// The rows of a watch in this health are not being kept current.
+    pub fn is_stale(&self) -> bool {
+        matches!(self, WatchHealth::Retrying { .. } | WatchHealth::Failed { .. })
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -55,6 +64,12 @@ pub struct WatchStatus {
     /// A complete list has been seen at least once.
     pub synced: bool,
     pub last_event: Option<Time>,
+    /// The last time the server was heard on this watch: an object, a list,
+    /// an answered watch request or a bookmark.
+    pub live_at: Option<Time>,
+    /// Since when the rows are not current: the last `live_at` before the
+    /// watch went retrying or failed; `None` while healthy.
+    pub stale_since: Option<Time>,
     list_generation: u64,
 }
 
@@ -124,14 +139,18 @@ impl State {
                 false
             }
             Update::Applied(id, object) => {
-                let g = self.watch_mut(&id).list_generation;
-                self.watch_mut(&id).last_event = Some(now);
+                let status = self.watch_mut(&id);
+                let g = status.list_generation;
+                status.last_event = Some(now);
+                status.live_at = Some(now);
                 self.last_update = Some(now);
                 self.upsert(object, g);
                 true
             }
             Update::Deleted(id, key) => {
-                self.watch_mut(&id).last_event = Some(now);
+                let status = self.watch_mut(&id);
+                status.last_event = Some(now);
+                status.live_at = Some(now);
                 self.last_update = Some(now);
                 self.remove(id.kind, &key)
             }
@@ -140,6 +159,8 @@ impl State {
                 status.synced = true;
                 status.health = WatchHealth::Ok;
                 status.last_event = Some(now);
+                status.live_at = Some(now);
+                status.stale_since = None;
                 let g = status.list_generation;
                 self.last_update = Some(now);
                 self.drop_unseen(&id, g);
@@ -148,6 +169,14 @@ impl State {
             Update::Health(id, health) => {
                 let status = self.watch_mut(&id);
                 let changed = status.health != health;
+                if health.is_stale() {
+                    status.stale_since = status.stale_since.or(status.live_at).or(Some(now));
+                } else {
+                    status.stale_since = None;
+                }
+                if health == WatchHealth::Ok {
+                    status.live_at = Some(now);
+                }
                 status.health = health;
                 changed
             }
@@ -174,6 +203,8 @@ impl State {
             health: WatchHealth::Starting,
             synced: false,
             last_event: None,
+            live_at: None,
+            stale_since: None,
             list_generation: 0,
         })
     }
@@ -253,5 +284,35 @@ impl State {
                     .insert(p.key.name.clone());
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod health_tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(s: u32) -> Time {
+        chrono::Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, s).unwrap()
+    }
+
+    /// The status bar's "stale since": the last time the server was heard, kept
+    /// while the watch stays in trouble and cleared when it is live again.
+    #[test]
+    fn stale_since_is_the_last_sign_of_life_until_the_watch_is_live_again() {
+        let id = WatchId { kind: Kind::Job, namespace: None };
+        let mut state = State::default();
+        state.apply(Update::ListStarted(id.clone()), at(0));
+        state.apply(Update::ListDone(id.clone()), at(1));
+        state.apply(Update::Health(id.clone(), WatchHealth::Ok), at(5)); // a bookmark
+        assert_eq!(state.watches[&id].stale_since, None);
+        state.apply(Update::Health(id.clone(), WatchHealth::Retrying { error: "silent".into() }), at(35));
+        state.apply(Update::Health(id.clone(), WatchHealth::Retrying { error: "refused".into() }), at(40));
+        assert_eq!(state.watches[&id].stale_since, Some(at(5)));
+        state.apply(Update::Health(id.clone(), WatchHealth::Ok), at(45));
+        assert_eq!(state.watches[&id].stale_since, None);
+        assert_eq!(state.watches[&id].live_at, Some(at(45)));
+        state.apply(Update::Health(id.clone(), WatchHealth::Failed { error: "panicked".into() }), at(50));
+        assert_eq!(state.watches[&id].stale_since, Some(at(45)));
     }
 }

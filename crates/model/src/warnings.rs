@@ -94,7 +94,8 @@ pub fn job_warnings_with(state: &State, now: Time, limits: Limits) -> Vec<Warnin
 }
 
 /// A watch RBAC refused (Error: nothing will show until permissions change)
-/// or one that is retrying (Warn: rows are the last known).
+/// or one that is retrying (Warn: rows are the last known) or failed (Error:
+/// its rows will not change again).
 fn watch_warning(id: &WatchId, health: &WatchHealth) -> Option<Warning> {
     let scope = match &id.namespace {
         Some(ns) => format!("in {ns}"),
@@ -106,6 +107,7 @@ fn watch_warning(id: &WatchId, health: &WatchHealth) -> Option<Warning> {
             Some(Warning::new(Severity::Error, object, format!("forbidden: {message}")))
         }
         WatchHealth::Retrying { error } => Some(Warning::new(Severity::Warn, object, format!("retrying: {error}"))),
+        WatchHealth::Failed { error } => Some(Warning::new(Severity::Error, object, format!("failed: {error}"))),
         WatchHealth::Starting | WatchHealth::Ok => None,
     }
 }

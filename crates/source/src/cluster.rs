@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::config::{ExecInteractiveMode, KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
 
 use crate::error::error_chain;
@@ -144,12 +144,13 @@ pub async fn client_for(kubeconfig: Option<&Path>, context: Option<&str>) -> Res
     let (context, context_namespace) = choose_context(&loaded, context)?;
     let contexts = loaded.kubeconfig.contexts.iter().map(|c| c.name.clone()).collect();
     let options = KubeConfigOptions { context: Some(context.clone()), ..Default::default() };
-    let bad = |e: &dyn std::error::Error| ConnectError::BadContext {
+    let bad = |e: &(dyn std::error::Error + 'static)| ConnectError::BadContext {
         context: context.clone(),
         reason: model::text::one_line(&error_chain(e)),
     };
     let mut config = Config::from_custom_kubeconfig(loaded.kubeconfig, &options).await.map_err(|e| bad(&e))?;
     config.connect_timeout = Some(CONNECT_TIMEOUT);
+    never_interactive(&mut config);
     // kube retries 429/503/504 by default, up to 15 times over many minutes and
     // without a word. batchtop retries nothing silently: watches back off and
     // show Retrying, and a drain reports each eviction a disruption budget
@@ -158,6 +159,18 @@ pub async fn client_for(kubeconfig: Option<&Path>, context: Option<&str>) -> Res
     let server = config.cluster_url.to_string();
     let client = Client::try_from(config).map_err(|e| bad(&e))?;
     Ok(Cluster { client, context, context_namespace, server, contexts })
+}
+
+/// Exec auth plugins (EKS, GKE, AKS kubeconfigs) run with no terminal: kube
+/// otherwise hands them batchtop's stdin and stderr, so a token refresh or a
+/// context switch would print over the console (which ratatui never repaints)
+/// and a plugin that prompts would fight it for keys while every API call
+/// waits on the token. Without a terminal kube captures the plugin's stderr;
+/// when the plugin fails, [`crate::error::error_chain`] logs it and shows one line.
+fn never_interactive(config: &mut Config) {
+    if let Some(exec) = &mut config.auth_info.exec {
+        exec.interactive_mode = Some(ExecInteractiveMode::Never);
+    }
 }
 
 /// Builds the client and checks the server answers and accepts the
@@ -238,6 +251,29 @@ contexts:
         assert_eq!(choose_context(&l, Some("limited")).unwrap(), ("limited".into(), Some("indexed".into())));
         let err = choose_context(&l, Some("nope")).unwrap_err().to_string();
         assert_eq!(err, "context \"nope\" not found in kubeconfig test (available: admin, limited)");
+    }
+
+    #[tokio::test]
+    async fn exec_plugins_never_get_the_terminal() {
+        let yaml = r#"
+apiVersion: v1
+kind: Config
+current-context: exec
+clusters:
+- name: c
+  cluster: {server: "https://127.0.0.1:1"}
+users:
+- name: u
+  user:
+    exec: {apiVersion: client.authentication.k8s.io/v1, command: plugin, interactiveMode: Always}
+contexts:
+- name: exec
+  context: {cluster: c, user: u}
+"#;
+        let options = KubeConfigOptions { context: Some("exec".into()), ..Default::default() };
+        let mut config = Config::from_custom_kubeconfig(Kubeconfig::from_yaml(yaml).unwrap(), &options).await.unwrap();
+        never_interactive(&mut config);
+        assert_eq!(config.auth_info.exec.unwrap().interactive_mode, Some(ExecInteractiveMode::Never));
     }
 
     #[test]

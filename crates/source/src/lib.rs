@@ -9,7 +9,8 @@
 //! - [`queues`]: one read-only poller per broker (Redis, RabbitMQ)
 //!   ([`model::queue::QueueUpdate`]);
 //! - [`keda`]: KEDA ScaledJob triggers that link Jobs to queues;
-//! - [`secrets`]: the Secret keys a Job's queue env refers to (only with `allow_secrets`).
+//! - [`secrets`]: the Secret keys a Job's queue env refers to (only with `allow_secrets`);
+//! - [`task`]: why a background task ended, so a dead one shows as failed.
 
 pub mod batch;
 pub mod cluster;
@@ -19,3 +20,4 @@ pub mod kube;
 pub mod logs;
 pub mod queues;
 pub mod secrets;
+pub mod task;

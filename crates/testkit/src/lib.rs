@@ -8,9 +8,12 @@
 //! - [`sandbox`]: the running sandbox's environment, kubectl and experiments,
 //!   and real watches feeding a `State`;
 //! - [`pty`]: the real binary in a pseudo-terminal, keys in, the screen read
-//!   back through a terminal emulator (text, colours, modes).
+//!   back through a terminal emulator (text, colours, modes);
+//! - [`proxy`]: a TCP proxy that closes, resets or black-holes the line, for
+//!   the fault tests.
 
 pub mod capture;
+pub mod proxy;
 pub mod pty;
 pub mod sample;
 pub mod sandbox;

@@ -21,7 +21,6 @@ pub mod watch;
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{Event, Node, Pod, Service};
 use kube::api::Api;
-use kube::runtime::watcher;
 use kube::{Client, Resource};
 use serde::de::DeserializeOwned;
 use tokio::sync::mpsc;
@@ -30,13 +29,11 @@ use tokio::task::JoinHandle;
 use model::scope::Scope;
 use model::{Kind, Update, WatchId};
 
-/// The watcher settings of one kind: pages of [`watch::PAGE_SIZE`], and the
-/// label selector for Jobs and Pods.
-fn watcher_config(scope: &Scope, kind: Kind) -> watcher::Config {
-    let config = watcher::Config::default().page_size(watch::PAGE_SIZE);
-    match (&scope.selector, kind) {
-        (Some(sel), Kind::Job | Kind::Pod) => config.labels(sel),
-        _ => config,
+/// What one kind's watch selects: the label selector narrows Jobs and Pods only.
+fn selection(scope: &Scope, kind: Kind) -> watch::Selection {
+    match kind {
+        Kind::Job | Kind::Pod => watch::Selection { label_selector: scope.selector.clone() },
+        _ => watch::Selection::default(),
     }
 }
 
@@ -77,20 +74,37 @@ pub fn spawn_watches(client: &Client, scope: &Scope, tx: mpsc::Sender<Update>) -
 }
 
 fn spawn_one(client: Client, scope: &Scope, id: WatchId, tx: mpsc::Sender<Update>) -> JoinHandle<()> {
-    let config = watcher_config(scope, id.kind);
+    let selection = selection(scope, id.kind);
     match id.kind {
-        Kind::Job => spawn_kind::<Job>(client, config, id, watch::job, tx),
-        Kind::Pod => spawn_kind::<Pod>(client, config, id, watch::pod, tx),
-        Kind::CronJob => spawn_kind::<CronJob>(client, config, id, watch::cronjob, tx),
-        Kind::Node => tokio::spawn(watch::run(Api::<Node>::all(client), config, id, watch::node, tx)),
-        Kind::Service => spawn_kind::<Service>(client, config, id, watch::service, tx),
-        Kind::Event => spawn_kind::<Event>(client, config, id, watch::event, tx),
+        Kind::Job => spawn_kind::<Job>(client, selection, id, watch::job, tx),
+        Kind::Pod => spawn_kind::<Pod>(client, selection, id, watch::pod, tx),
+        Kind::CronJob => spawn_kind::<CronJob>(client, selection, id, watch::cronjob, tx),
+        Kind::Node => {
+            let run = watch::run(Api::<Node>::all(client), selection, id.clone(), watch::node, tx.clone());
+            spawn_supervised(id, tx, run)
+        }
+        Kind::Service => spawn_kind::<Service>(client, selection, id, watch::service, tx),
+        Kind::Event => spawn_kind::<Event>(client, selection, id, watch::event, tx),
     }
+}
+
+/// Spawns a watch that reports itself `Failed` if it panics or ends while
+/// the app still listens (a dead watcher must not look healthy).
+fn spawn_supervised(
+    id: WatchId,
+    tx: mpsc::Sender<Update>,
+    run: impl std::future::Future<Output = ()> + Send + 'static,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let error = crate::task::why_it_ended(run).await;
+        tracing::error!(watch = ?id, %error, "watch task ended");
+        let _ = tx.send(Update::Health(id, model::WatchHealth::Failed { error })).await;
+    })
 }
 
 fn spawn_kind<K>(
     client: Client,
-    config: watcher::Config,
+    selection: watch::Selection,
     id: WatchId,
     project: watch::Projector<K>,
     tx: mpsc::Sender<Update>,
@@ -109,7 +123,8 @@ where
         Some(ns) => Api::<K>::namespaced(client, ns),
         None => Api::<K>::all(client),
     };
-    tokio::spawn(watch::run(api, config, id, project, tx))
+    let run = watch::run(api, selection, id.clone(), project, tx.clone());
+    spawn_supervised(id, tx, run)
 }
 
 #[cfg(test)]
@@ -118,6 +133,22 @@ mod tests {
 
     use super::*;
 
+    /// A watcher that panics reports itself failed: its rows must not look current.
+    #[tokio::test]
+    async fn a_panicked_watcher_shows_as_failed() {
+        let (tx, mut rx) = mpsc::channel(4);
+        let id = WatchId { kind: Kind::Job, namespace: None };
+        let task = spawn_supervised(id.clone(), tx, async { panic!("boom") });
+        task.await.unwrap();
+        match rx.recv().await {
+            Some(Update::Health(got, model::WatchHealth::Failed { error })) => {
+                assert_eq!(got, id);
+                assert_eq!(error, "the task panicked: boom");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
     #[test]
     fn the_selector_narrows_jobs_and_pods_only() {
         let scope = Scope {
@@ -125,7 +156,7 @@ mod tests {
             selector: Some("x=y".into()),
             kinds: vec![Kind::Job, Kind::Node],
         };
-        assert_eq!(watcher_config(&scope, Kind::Job).label_selector.as_deref(), Some("x=y"));
-        assert_eq!(watcher_config(&scope, Kind::Node).label_selector, None);
+        assert_eq!(selection(&scope, Kind::Job).label_selector.as_deref(), Some("x=y"));
+        assert_eq!(selection(&scope, Kind::Node).label_selector, None);
     }
 }

@@ -1,21 +1,32 @@
-//! One kube-runtime watcher per (kind, namespace), turned into `model::Update`s.
+//! One list-then-watch loop per (kind, namespace), turned into `model::Update`s.
 //!
-//! The watcher lists then watches, resumes from the last resourceVersion after
-//! a dropped connection and relists after a 410 Gone; every (re)list is framed
-//! by `ListStarted` .. `ListDone`, so the state drops rows that vanished while
-//! the watch was down. Errors become `Health` updates and the stream retries
-//! with kube's default backoff (0.8 s doubling to 30 s).
+//! Every (re)list is framed by `ListStarted` .. `ListDone`, so the state drops
+//! rows that vanished while the watch was down; a watch resumes from the last
+//! resourceVersion after a dropped connection and relists after a 410 Gone.
+//!
+//! Not kube-runtime's `watcher`: it swallows bookmarks and resumes a watch
+//! without a word, so nothing could tell a recovered quiet watch (CronJobs,
+//! Nodes) from a dead one, and it notices a silent cut only after 295 s.
+//! Here the health is what the server last did:
+//! - an answered watch request or a bookmark is a sign of life: `Ok`;
+//! - every request has a deadline ([`REQUEST_TIMEOUT`]), so a black-holed LIST
+//!   or watch request becomes `Retrying` instead of hanging;
+//! - the server closes each watch after [`WATCH_SECONDS`] (we re-watch at
+//!   once), so a watch that hears nothing for [`IDLE_TIMEOUT`] is cut: `Retrying`;
+//! - errors back off from [`BACKOFF_FIRST`] doubling to [`BACKOFF_MAX`], short
+//!   enough that a returning server is seen within a few seconds.
 
 use std::collections::HashMap;
 use std::fmt::Debug;
+use std::time::Duration;
 
-use futures::StreamExt;
-use kube::api::Api;
-use kube::runtime::watcher::{self, Event};
-use kube::runtime::{WatchStreamExt, watcher::watcher};
+use futures::{StreamExt, TryStreamExt};
+use kube::api::{Api, ListParams, WatchEvent, WatchParams};
+use kube::runtime::watcher::Event;
 use kube::{Resource, ResourceExt};
 use serde::de::DeserializeOwned;
 use tokio::sync::mpsc;
+use tokio::time::timeout;
 
 use super::project;
 use crate::error::error_chain;
@@ -28,11 +39,73 @@ pub const PAGE_SIZE: u32 = 500;
 /// How many events are kept per involved object (the newest win).
 pub const EVENTS_PER_OBJECT: usize = 8;
 
+/// How long the server keeps one watch request open (`timeoutSeconds`).
+pub const WATCH_SECONDS: u32 = 25;
+
+/// A watch that hears nothing (no event, bookmark or close) for this long is
+/// taken as cut: the server would have closed it by now.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(WATCH_SECONDS as u64 + 5);
+
+/// The deadline of one LIST page, and of a watch request's answer.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// A watch the server ends sooner than this counts as failed (it asked for 25 s).
+const MIN_WATCH: Duration = Duration::from_secs(1);
+
+/// The first wait after an error, doubled at each error in a row.
+pub const BACKOFF_FIRST: Duration = Duration::from_millis(500);
+
+/// The longest wait between attempts.
+pub const BACKOFF_MAX: Duration = Duration::from_secs(4);
+
 /// Turns an API object into the projection the state keeps, or `None` to skip it.
 pub type Projector<K> = fn(&K) -> Option<Object>;
 
+/// What a watch selects besides its kind and namespace.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    pub label_selector: Option<String>,
+}
+
+/// Why a list or watch attempt failed.
+#[derive(Debug, thiserror::Error)]
+pub enum WatchError {
+    #[error("list failed: {0}")]
+    List(#[source] kube::Error),
+    #[error("watch failed to start: {0}")]
+    Start(#[source] kube::Error),
+    #[error("watch stream failed: {0}")]
+    Stream(#[source] kube::Error),
+    #[error("{} ({}): {}", .0.reason, .0.code, .0.message)]
+    Status(Box<kube::core::Status>),
+    #[error("no answer from the API server within {secs}s ({0})", secs = REQUEST_TIMEOUT.as_secs())]
+    NoAnswer(&'static str),
+    #[error("no word from the API server for {}s", IDLE_TIMEOUT.as_secs())]
+    Silent,
+    #[error("the list carried no resourceVersion")]
+    NoResourceVersion,
+    #[error("the API server closed the watch at once")]
+    ClosedAtOnce,
+}
+
+/// What to do next.
+#[derive(Debug)]
+enum Next {
+    List,
+    /// Watch from this resourceVersion.
+    Watch(String),
+}
+
+/// How one list or watch attempt ended.
+enum Outcome {
+    Continue(Next),
+    Failed(WatchError, Next),
+    /// The receiver is gone: the app no longer wants this watch.
+    AppGone,
+}
+
 /// Runs one watch until the receiver is dropped (or the task is aborted).
-pub async fn run<K>(api: Api<K>, config: watcher::Config, id: WatchId, project: Projector<K>, tx: mpsc::Sender<Update>)
+pub async fn run<K>(api: Api<K>, selection: Selection, id: WatchId, project: Projector<K>, tx: mpsc::Sender<Update>)
 where
     K: Resource + Clone + DeserializeOwned + Debug + Send + 'static,
 {
@@ -40,15 +113,144 @@ where
     if sink.id.kind == model::Kind::Event {
         sink.budget = Some(EventBudget::default());
     }
-    let mut stream = watcher(api, config).default_backoff().boxed();
-    while let Some(item) = stream.next().await {
-        let sent = match item {
-            Ok(event) => sink.event(event, project).await,
-            Err(err) => sink.error(&err).await,
+    let mut backoff = Backoff::default();
+    let mut next = Next::List;
+    loop {
+        let outcome = match next {
+            Next::List => list_all(&api, &selection, &mut sink, project).await,
+            Next::Watch(rv) => watch_from(&api, &selection, rv, &mut sink, project).await,
+        };
+        next = match outcome {
+            Outcome::Continue(n) => {
+                backoff.reset();
+                n
+            }
+            Outcome::Failed(err, n) => {
+                if !sink.error(&err).await {
+                    return;
+                }
+                tokio::time::sleep(backoff.next_wait()).await;
+                n
+            }
+            Outcome::AppGone => return,
+        };
+    }
+}
+
+/// Lists every page, then says where to watch from.
+async fn list_all<K>(api: &Api<K>, selection: &Selection, sink: &mut Sink, project: Projector<K>) -> Outcome
+where
+    K: Resource + Clone + DeserializeOwned + Debug,
+{
+    if !sink.event(Event::Init, project).await {
+        return Outcome::AppGone;
+    }
+    let mut params =
+        ListParams { label_selector: selection.label_selector.clone(), ..ListParams::default() }.limit(PAGE_SIZE);
+    loop {
+        let page = match timeout(REQUEST_TIMEOUT, api.list(&params)).await {
+            Err(_) => return Outcome::Failed(WatchError::NoAnswer("list"), Next::List),
+            Ok(Err(e)) => return Outcome::Failed(WatchError::List(e), Next::List),
+            Ok(Ok(page)) => page,
+        };
+        for obj in page.items {
+            if !sink.event(Event::InitApply(obj), project).await {
+                return Outcome::AppGone;
+            }
+        }
+        if let Some(token) = page.metadata.continue_.filter(|t| !t.is_empty()) {
+            params.continue_token = Some(token);
+            continue;
+        }
+        if !sink.event(Event::InitDone, project).await {
+            return Outcome::AppGone;
+        }
+        return match page.metadata.resource_version.filter(|rv| !rv.is_empty()) {
+            Some(rv) => Outcome::Continue(Next::Watch(rv)),
+            None => Outcome::Failed(WatchError::NoResourceVersion, Next::List),
+        };
+    }
+}
+
+/// One watch request, followed until the server closes it, it fails, or it
+/// goes silent.
+async fn watch_from<K>(
+    api: &Api<K>,
+    selection: &Selection,
+    mut rv: String,
+    sink: &mut Sink,
+    project: Projector<K>,
+) -> Outcome
+where
+    K: Resource + Clone + DeserializeOwned + Debug,
+{
+    let params = WatchParams {
+        label_selector: selection.label_selector.clone(),
+        timeout: Some(WATCH_SECONDS),
+        bookmarks: true,
+        ..WatchParams::default()
+    };
+    let stream = match timeout(REQUEST_TIMEOUT, api.watch(&params, &rv)).await {
+        Err(_) => return Outcome::Failed(WatchError::NoAnswer("watch"), Next::Watch(rv)),
+        Ok(Err(kube::Error::Api(s))) if s.code == 410 => return Outcome::Continue(Next::List),
+        Ok(Err(e)) => return Outcome::Failed(WatchError::Start(e), Next::Watch(rv)),
+        Ok(Ok(stream)) => stream,
+    };
+    if !sink.alive().await {
+        return Outcome::AppGone;
+    }
+    let mut stream = stream.boxed();
+    let started = tokio::time::Instant::now();
+    loop {
+        let event = match timeout(IDLE_TIMEOUT, stream.try_next()).await {
+            Err(_) => return Outcome::Failed(WatchError::Silent, Next::Watch(rv)),
+            Ok(Err(e)) => return Outcome::Failed(WatchError::Stream(e), Next::Watch(rv)),
+            // A watch that ends as it begins, again and again, must back off, not spin.
+            Ok(Ok(None)) if started.elapsed() < MIN_WATCH => {
+                return Outcome::Failed(WatchError::ClosedAtOnce, Next::Watch(rv));
+            }
+            // The server closed the watch at its timeout: watch again.
+            Ok(Ok(None)) => return Outcome::Continue(Next::Watch(rv)),
+            Ok(Ok(Some(event))) => event,
+        };
+        let sent = match event {
+            WatchEvent::Added(obj) | WatchEvent::Modified(obj) => {
+                rv = obj.resource_version().unwrap_or(rv);
+                sink.event(Event::Apply(obj), project).await
+            }
+            WatchEvent::Deleted(obj) => {
+                rv = obj.resource_version().unwrap_or(rv);
+                sink.event(Event::Delete(obj), project).await
+            }
+            WatchEvent::Bookmark(mark) => {
+                rv = mark.metadata.resource_version;
+                sink.alive().await
+            }
+            // Too old a resourceVersion (etcd compacted past it): relist.
+            WatchEvent::Error(s) if s.code == 410 => return Outcome::Continue(Next::List),
+            WatchEvent::Error(s) => return Outcome::Failed(WatchError::Status(s), Next::Watch(rv)),
         };
         if !sent {
-            return; // the app is gone
+            return Outcome::AppGone;
         }
+    }
+}
+
+/// The wait between failed attempts: [`BACKOFF_FIRST`] doubling to [`BACKOFF_MAX`].
+#[derive(Debug, Default)]
+struct Backoff {
+    failures: u32,
+}
+
+impl Backoff {
+    fn next_wait(&mut self) -> Duration {
+        let wait = BACKOFF_FIRST.saturating_mul(1 << self.failures.min(8)).min(BACKOFF_MAX);
+        self.failures += 1;
+        wait
+    }
+
+    fn reset(&mut self) {
+        self.failures = 0;
     }
 }
 
@@ -65,7 +267,15 @@ impl Sink {
         self.tx.send(update).await.is_ok()
     }
 
-    async fn error(&mut self, err: &watcher::Error) -> bool {
+    /// The server answered a watch request or sent a bookmark: the watch is
+    /// live. Sent every time (not only after an error) so the state knows
+    /// when the server was last heard.
+    async fn alive(&mut self) -> bool {
+        self.errored = false;
+        self.send(Update::Health(self.id.clone(), WatchHealth::Ok)).await
+    }
+
+    async fn error(&mut self, err: &WatchError) -> bool {
         tracing::warn!(watch = ?self.id, error = %err, "watch error");
         self.errored = true;
         self.send(Update::Health(self.id.clone(), health_of(err))).await
@@ -118,19 +328,17 @@ impl Sink {
     }
 }
 
-/// What the health line should say about a watcher error: RBAC refusals are
+/// What the health line should say about a watch error: RBAC refusals are
 /// `Forbidden` (retrying will not help until someone changes a Role), the rest
 /// `Retrying` with a one-line reason.
-pub fn health_of(err: &watcher::Error) -> WatchHealth {
+pub fn health_of(err: &WatchError) -> WatchHealth {
     let status = match err {
-        watcher::Error::InitialListFailed(e) | watcher::Error::WatchStartFailed(e) | watcher::Error::WatchFailed(e) => {
-            match e {
-                kube::Error::Api(s) => Some(s.as_ref()),
-                _ => None,
-            }
-        }
-        watcher::Error::WatchError(s) => Some(s.as_ref()),
-        watcher::Error::NoResourceVersion => None,
+        WatchError::List(e) | WatchError::Start(e) | WatchError::Stream(e) => match e {
+            kube::Error::Api(s) => Some(s.as_ref()),
+            _ => None,
+        },
+        WatchError::Status(s) => Some(s.as_ref()),
+        WatchError::NoAnswer(_) | WatchError::Silent | WatchError::NoResourceVersion | WatchError::ClosedAtOnce => None,
     };
     match status {
         Some(s) if s.is_forbidden() => WatchHealth::Forbidden { message: model::text::one_line(&s.message) },
@@ -290,7 +498,7 @@ mod tests {
         assert!(state.watches[&id].synced && state.watches[&id].health == WatchHealth::Ok);
 
         assert!(
-            sink.error(&watcher::Error::WatchError(Box::new(kube::core::Status {
+            sink.error(&WatchError::Status(Box::new(kube::core::Status {
                 code: 410,
                 reason: "Expired".into(),
                 message: "too old resource version".into(),
@@ -309,18 +517,47 @@ mod tests {
         assert_eq!(state.jobs.keys().map(|k| k.name.as_str()).collect::<Vec<_>>(), ["a"]);
         assert_eq!(state.watches[&id].health, WatchHealth::Ok);
 
-        // A resumed watch (no relist) reports Ok at its next event; deletes remove.
-        assert!(sink.error(&watcher::Error::NoResourceVersion).await);
+        // A resumed watch (no relist) reports Ok at its next event (or when the
+        // server answers the watch request); deletes remove.
+        assert!(sink.error(&WatchError::Silent).await);
         assert!(sink.event(Event::Delete(k8s_job("a")), job).await);
         fold(&mut rx, &mut state);
         assert!(state.jobs.is_empty());
         assert_eq!(state.watches[&id].health, WatchHealth::Ok);
     }
 
+    /// A quiet watch (no object changes) recovers on the answered watch
+    /// request or a bookmark alone: "retrying" does not outlive the outage.
+    #[tokio::test]
+    async fn an_answered_watch_or_a_bookmark_clears_retrying() {
+        let (tx, mut rx) = mpsc::channel(8);
+        let id = WatchId { kind: model::Kind::CronJob, namespace: None };
+        let mut sink = Sink { id: id.clone(), tx, errored: false, budget: None };
+        assert!(sink.error(&WatchError::NoAnswer("watch")).await);
+        assert!(sink.alive().await);
+        let healths: Vec<_> = std::iter::from_fn(|| rx.try_recv().ok())
+            .map(|u| match u {
+                Update::Health(_, h) => h,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert!(matches!(&healths[0], WatchHealth::Retrying { error } if error.contains("within 15s")), "{healths:?}");
+        assert_eq!(healths[1], WatchHealth::Ok);
+    }
+
+    #[test]
+    fn backoff_doubles_to_its_cap_and_resets() {
+        let mut b = Backoff::default();
+        let waits: Vec<_> = (0..6).map(|_| b.next_wait().as_millis()).collect();
+        assert_eq!(waits, [500, 1000, 2000, 4000, 4000, 4000]);
+        b.reset();
+        assert_eq!(b.next_wait(), BACKOFF_FIRST);
+    }
+
     #[test]
     fn health_separates_forbidden_from_retrying() {
         let status = |code: u16, reason: &str| {
-            watcher::Error::InitialListFailed(kube::Error::Api(Box::new(kube::core::Status {
+            WatchError::List(kube::Error::Api(Box::new(kube::core::Status {
                 code,
                 reason: reason.into(),
                 message: format!("pods is forbidden: User \"limited\" cannot list\n resource {code}"),

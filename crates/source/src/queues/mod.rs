@@ -100,7 +100,14 @@ fn spawn_source(
     tx: mpsc::Sender<QueueUpdate>,
     refresh: Duration,
 ) -> JoinHandle<()> {
-    tokio::spawn(run(BrokerPoller::new(spec), spec.name.clone(), targets, tx, refresh))
+    let source = spec.name.clone();
+    let poller = run(BrokerPoller::new(spec), source.clone(), targets, tx.clone(), refresh);
+    // A poller that panics or ends shows as failing, not as its last good poll.
+    tokio::spawn(async move {
+        let error = crate::task::why_it_ended(poller).await;
+        tracing::error!(%source, %error, "queue poller ended");
+        let _ = tx.send(QueueUpdate::Failed { source, at: chrono::Utc::now(), error }).await;
+    })
 }
 
 /// The `Started` update announcing a source and the queues it will poll.

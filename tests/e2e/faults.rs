@@ -1,0 +1,399 @@
+//! Faults between batchtop and the API server, through the real console in a
+//! PTY: an API server restart, a cut and a black hole on the line (the test
+//! kit's fault proxy), and an exec auth plugin whose noise must never reach
+//! the screen. `tests/bench/faults.sh` runs the first two ten times each.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use testkit::proxy::{Fault, Proxy};
+use testkit::pty::{Console, Key, Screen};
+use testkit::sandbox::{DEADLINE, env, experiment, repo_root, sandbox};
+
+use crate::support::{batchtop, console};
+
+/// How long a fault may take to show on the status bar: a cut connection
+/// shows at once; a black hole after the 30 s silence limit (or a request's
+/// 15 s deadline), plus a backoff step.
+const NOTICED_WITHIN: Duration = Duration::from_secs(45);
+/// How long after the line is back the watches may take to say ok: at most a
+/// backoff step (4 s) plus a request that was stuck in the black hole (15 s).
+const HEALED_WITHIN: Duration = Duration::from_secs(25);
+/// The issue's bound for "ok again after the API server's return".
+const OK_AFTER_RETURN: Duration = Duration::from_secs(10);
+
+/// Runs the sandbox's kubectl with `stdin` (if any); panics with its stderr on failure.
+fn kubectl(args: &[&str], stdin: Option<&str>) -> String {
+    let mut child = Command::new(repo_root().join("tests/sandbox/sandbox"))
+        .arg("kubectl")
+        .args(args)
+        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("running sandbox kubectl");
+    if let Some(text) = stdin {
+        child.stdin.take().expect("stdin").write_all(text.as_bytes()).expect("writing to kubectl");
+    }
+    let out = child.wait_with_output().expect("kubectl");
+    assert!(out.status.success(), "kubectl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A namespace of its own with suspended Jobs (no pods: nothing else moves).
+pub fn namespace_with_jobs(ns: &str, jobs: &[&str]) {
+    let mut yaml = format!("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {ns}\n");
+    for name in jobs {
+        yaml.push_str(&format!(
+            "---\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: {name}\n  namespace: {ns}\nspec:\n  suspend: true\n  \
+             template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: main\n        image: busybox\n"
+        ));
+    }
+    kubectl(&["apply", "-f", "-"], Some(&yaml));
+}
+
+pub fn delete_namespace(ns: &str) {
+    kubectl(&["delete", "namespace", ns, "--wait=false", "--ignore-not-found"], None);
+}
+
+/// The status bar's word for the watches: `Some(n)` when it reads "✓ n watches ok".
+pub fn watches_ok(s: &Screen) -> Option<u32> {
+    let text = s.text();
+    let at = text.find(" watches ok")?;
+    text[..at].rsplit(' ').next()?.parse().ok()
+}
+
+/// The status bar says the data is stale, and since when.
+fn stale_since(s: &Screen) -> Option<String> {
+    let text = s.text();
+    let at = text.find("stale since ")?;
+    Some(text[at..].chars().take(20).collect())
+}
+
+/// The Jobs screen rows that start with `name`.
+pub fn rows_named(s: &Screen, name: &str) -> usize {
+    let (_, rows) = s.size();
+    (2..rows).filter(|r| s.row(*r).split_whitespace().next() == Some(name)).count()
+}
+
+/// The admin kubeconfig with its server moved behind `proxy` (a file per proxy).
+fn kubeconfig_through(proxy: &Proxy) -> PathBuf {
+    let text = std::fs::read_to_string(env().kubeconfig).expect("the sandbox kubeconfig");
+    let through =
+        text.replace(&format!("server: https://{}", api_server()), &format!("server: https://{}", proxy.addr()));
+    assert_ne!(text, through, "the kubeconfig names the API server at {}", api_server());
+    let path = std::env::temp_dir().join(format!("batchtop-e2e-kubeconfig-via-{}", proxy.addr().port()));
+    std::fs::write(&path, through).expect("writing the proxied kubeconfig");
+    path
+}
+
+/// The API server's address, from the sandbox kubeconfig's (first) server line.
+fn api_server() -> std::net::SocketAddr {
+    let text = std::fs::read_to_string(env().kubeconfig).expect("the sandbox kubeconfig");
+    let line = text.lines().find_map(|l| l.trim().strip_prefix("server: https://")).expect("a server line");
+    line.parse().expect("the server is host:port")
+}
+
+/// What one fault on the line took: to be noticed, and to heal once repaired.
+#[derive(Debug)]
+pub struct Recovery {
+    pub noticed: Duration,
+    pub healed: Duration,
+}
+
+/// Every watch of `watches` says retrying: "⟳ retrying <first> +<the others>",
+/// and the status bar says since when the data is stale.
+fn all_retrying(s: &Screen, watches: u32) -> Option<String> {
+    let text = s.text();
+    (text.contains("⟳ retrying") && text.contains(&format!(" +{} (", watches - 1))).then_some(())?;
+    stale_since(s)
+}
+
+/// Breaks the line with `fault` under a running console, waits until every
+/// watch says so (a black-holed watch can only notice at the silence limit;
+/// repairing earlier would leave some unnoticed), repairs it, waits for ok.
+pub fn fault_and_heal(c: &Console, proxy: &Proxy, fault: Fault, watches: u32) -> Recovery {
+    let cut = Instant::now();
+    proxy.inject(fault);
+    let since = c.wait_until(&format!("{fault:?}: every watch stale"), NOTICED_WITHIN, |s| all_retrying(s, watches));
+    let noticed = cut.elapsed();
+    assert!(since.len() >= "stale since 00:00:00".len(), "{since}");
+    let repaired = Instant::now();
+    proxy.heal();
+    c.wait_until(&format!("{fault:?}: every watch ok again"), HEALED_WITHIN, |s| {
+        (watches_ok(s) == Some(watches) && stale_since(s).is_none()).then_some(())
+    });
+    Recovery { noticed, healed: repaired.elapsed() }
+}
+
+/// The console through the fault proxy, on a namespace of its own.
+pub fn console_through_proxy(ns: &str) -> (Proxy, Console, u32) {
+    let proxy = Proxy::start(api_server());
+    let kubeconfig = kubeconfig_through(&proxy);
+    let c = console(&["--kubeconfig", kubeconfig.to_str().unwrap(), "-n", ns]).spawn();
+    let watches = c.wait_until("every watch ok", DEADLINE, watches_ok);
+    c.wait_until("the Job row", DEADLINE, |s| (rows_named(s, "f-line") == 1).then_some(()));
+    (proxy, c, watches)
+}
+
+/// A closed, a reset and a black-holed line: each shows as stale within the
+/// bound (the black hole only through the silence limit), and each heals
+/// without a restart once the line is back, with the rows as they were.
+#[test]
+fn the_console_notices_a_cut_line_and_recovers_when_it_is_back() {
+    let ns = "faults-line";
+    namespace_with_jobs(ns, &["f-line"]);
+    let (proxy, c, watches) = console_through_proxy(ns);
+    for fault in [Fault::Close, Fault::Reset, Fault::Stall] {
+        let r = fault_and_heal(&c, &proxy, fault, watches);
+        eprintln!("fault {fault:?}: noticed after {:?}, ok {:?} after the repair", r.noticed, r.healed);
+        c.with_screen(|s| assert_eq!(rows_named(s, "f-line"), 1, "{}", s.text()));
+    }
+    drop(c);
+    delete_namespace(ns);
+}
+
+/// `--once` through a black hole ends with exit 2 and one line saying the
+/// API server did not answer, well before any hang could matter.
+#[test]
+fn once_through_a_black_hole_ends_with_a_clear_line() {
+    let proxy = Proxy::start(api_server());
+    let kubeconfig = kubeconfig_through(&proxy);
+    proxy.inject(Fault::Stall);
+    let started = Instant::now();
+    let out = batchtop(&["--once", "--kubeconfig", kubeconfig.to_str().unwrap(), "-n", "indexed", "--timeout", "20s"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(started.elapsed() < Duration::from_secs(30), "took {:?}", started.elapsed());
+    assert!(stderr.contains("batchtop:") && stderr.lines().count() == 1, "{stderr}");
+    assert!(["cannot reach", "no answer", "timed out"].iter().any(|w| stderr.contains(w)), "{stderr}");
+}
+
+/// The API server answers its admin (its return: `/readyz` comes later,
+/// after start-up hooks that reads do not wait for).
+fn api_server_answers() -> bool {
+    Command::new(repo_root().join("tests/sandbox/sandbox"))
+        .args(["kubectl", "get", "--raw=/version", "--request-timeout=2s"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Deletes a Job behind the API server's back (it is down): straight from
+/// etcd, through etcd's JSON gateway.
+fn delete_in_etcd(ns: &str, name: &str) {
+    let port = sandbox(&["ports"])
+        .lines()
+        .find_map(|l| l.strip_prefix("etcd ")?.split_whitespace().next().map(str::to_string))
+        .expect("etcd's port");
+    let key = base64(format!("/registry/jobs/{ns}/{name}").as_bytes());
+    let out = Command::new("curl")
+        .args(["-fsS", "-m", "5", "-X", "POST", &format!("http://127.0.0.1:{port}/v3/kv/deleterange")])
+        .args(["-d", &format!("{{\"key\":\"{key}\"}}")])
+        .output()
+        .expect("curl");
+    let body = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && body.contains("\"deleted\":\"1\""), "etcd delete of {ns}/{name}: {body}");
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ABC[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Starts the API server again if a test stopped it and then failed: the
+/// sandbox is shared, so it never stays down.
+struct BringBack;
+
+impl Drop for BringBack {
+    fn drop(&mut self) {
+        if !api_server_answers() {
+            let _ = Command::new(repo_root().join("tests/sandbox/sandbox")).arg("up").output();
+        }
+    }
+}
+
+/// Restarts the API server under a running console and returns the times:
+/// from its end until every watch said retrying, and from its return to ok.
+pub fn restart_api_server(c: &Console, ns: &str, watches: u32, gone: &[&str]) -> Recovery {
+    // Timed from the server's end: `stop` waits for its graceful shutdown.
+    let _back = BringBack;
+    sandbox(&["stop", "kube-apiserver"]);
+    let stopped = Instant::now();
+    // Every watch, quiet ones included.
+    c.wait_until("every watch retrying", Duration::from_secs(15), |s| all_retrying(s, watches));
+    let noticed = stopped.elapsed();
+    for name in gone {
+        delete_in_etcd(ns, name);
+    }
+    // Bring it back; note when it answers, while `up` finishes its bootstrap.
+    let back = Arc::new(Mutex::new(None::<Instant>));
+    let done = Arc::new(AtomicBool::new(false));
+    let watcher = {
+        let (back, done) = (Arc::clone(&back), Arc::clone(&done));
+        std::thread::spawn(move || {
+            while !done.load(Ordering::SeqCst) {
+                if api_server_answers() {
+                    *back.lock().unwrap() = Some(Instant::now());
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        })
+    };
+    let up = std::thread::spawn(|| sandbox(&["up"]));
+    c.wait_until("every watch ok after the restart", Duration::from_secs(150), |s| {
+        (watches_ok(s) == Some(watches) && stale_since(s).is_none()).then_some(())
+    });
+    let ok_at = Instant::now();
+    done.store(true, Ordering::SeqCst);
+    watcher.join().unwrap();
+    up.join().expect("sandbox up");
+    // The console can beat the 200 ms poll: then it took no time at all.
+    let returned = back.lock().unwrap().unwrap_or(ok_at);
+    Recovery { noticed, healed: ok_at.saturating_duration_since(returned) }
+}
+
+/// Stops the API server under a console watching a namespace (all its kinds,
+/// quiet ones too): every watch says retrying within seconds, and ok within
+/// 10 s of the server's return; Jobs deleted while it was down are gone, the
+/// others there once.
+#[test]
+fn the_console_rides_out_an_api_server_restart() {
+    let _experiment = experiment();
+    let ns = "faults-restart";
+    let (keep, gone) = ("f-keep", ["f-gone-1", "f-gone-2"]);
+    namespace_with_jobs(ns, &[keep, gone[0], gone[1]]);
+    let c = console(&["-n", ns]).spawn();
+    let watches = c.wait_until("every watch ok", DEADLINE, watches_ok);
+    c.wait_until("the three Jobs", DEADLINE, |s| {
+        [keep, gone[0], gone[1]].iter().all(|j| rows_named(s, j) == 1).then_some(())
+    });
+    let r = restart_api_server(&c, ns, watches, &gone);
+    eprintln!("API server restart: every watch retrying after {:?}, ok {:?} after its return", r.noticed, r.healed);
+    assert!(r.healed <= OK_AFTER_RETURN, "ok {:?} after the API server's return", r.healed);
+    c.wait_until("the deleted Jobs gone, the kept one once", DEADLINE, |s| {
+        (rows_named(s, keep) == 1 && gone.iter().all(|j| rows_named(s, j) == 0)).then_some(())
+    });
+    drop(c);
+    delete_namespace(ns);
+}
+
+/// Filters the screen to `text` and waits for a row starting with it.
+fn filter_to(c: &mut Console, text: &str) {
+    c.press(&[Key::Char('/')]);
+    c.type_text(text);
+    c.press(&[Key::Enter]);
+    c.wait_until(&format!("a row of {text}"), Duration::from_secs(30), |s| {
+        let (_, rows) = s.size();
+        (2..rows).any(|r| s.row(r).contains(text)).then_some(())
+    });
+}
+
+/// The rows (below the title) that show `text`.
+fn rows_showing(s: &Screen, text: &str) -> usize {
+    let (_, rows) = s.size();
+    (2..rows).filter(|r| s.row(*r).contains(text)).count()
+}
+
+/// The runs of the sandbox's exec plugin so far.
+fn exec_plugin_runs() -> usize {
+    let run = std::env::var("BATCHTOP_SANDBOX_RUN").expect("BATCHTOP_SANDBOX_RUN (sandbox env)");
+    std::fs::read_to_string(Path::new(&run).join("exec-plugin.runs")).map_or(0, |t| t.lines().count())
+}
+
+/// The sandbox's exec-auth kubeconfig (a plugin that prints a short-lived
+/// token and writes noise to stderr).
+fn exec_kubeconfig() -> PathBuf {
+    let path = std::env::var_os("BATCHTOP_SANDBOX_EXEC_KUBECONFIG").map_or_else(
+        || {
+            Path::new(&std::env::var("BATCHTOP_SANDBOX_RUN").expect("BATCHTOP_SANDBOX_RUN (sandbox env)"))
+                .join("exec.kubeconfig")
+        },
+        PathBuf::from,
+    );
+    assert!(path.exists(), "{} is missing: run tests/sandbox/sandbox up", path.display());
+    path
+}
+
+/// Nothing the plugin writes reaches the terminal: neither the screen nor
+/// the bytes batchtop's terminal received.
+fn assert_clean(c: &Console, when: &str) {
+    let raw = String::from_utf8_lossy(&c.raw_tail()).into_owned();
+    let text = c.text();
+    assert!(!raw.contains("EXEC_PLUGIN_NOISE") && !text.contains("EXEC_PLUGIN_NOISE"), "{when}: plugin noise:\n{text}");
+    assert!(!text.contains("eyJ"), "{when}: a token on screen:\n{text}");
+}
+
+/// An exec-plugin user, as on EKS, GKE and AKS: across token refreshes, an
+/// action, a context switch (a new client, so the plugin runs again) and a
+/// log stream, the plugin's stderr never reaches the screen.
+#[test]
+fn exec_plugin_output_never_reaches_the_screen() {
+    let ns = "batchtop-exec";
+    namespace_with_jobs(ns, &["exec-action"]);
+    let kubeconfig = exec_kubeconfig();
+    let before = exec_plugin_runs();
+    assert!(kubectl(&["get", "job", "-n", ns, "exec-action", "-o", "name"], None).contains("exec-action"));
+    // Two namespaces: the Job to delete is in batchtop-exec, the pod to read in indexed.
+    let mut c =
+        console(&["--kubeconfig", kubeconfig.to_str().unwrap(), "-n", "batchtop-exec", "-n", "indexed"]).spawn();
+    c.wait_until("every watch ok", DEADLINE, watches_ok);
+    filter_to(&mut c, "exec-action");
+    assert_clean(&c, "started");
+
+    // The token lives 75 s and is renewed 60 s before: a refresh by the
+    // first request 15 s on (a watch re-asks every 25 s).
+    let started = exec_plugin_runs();
+    assert!(started > before, "the plugin ran at the start");
+    let start = Instant::now();
+    while exec_plugin_runs() == started {
+        assert!(start.elapsed() < Duration::from_secs(60), "no token refresh within 60 s");
+        std::thread::sleep(Duration::from_millis(500));
+        assert_clean(&c, "during a token refresh");
+    }
+
+    c.press(&[Key::Char('D')]);
+    c.wait_for_all(&["Confirm (changes the cluster)", "y do it"]);
+    c.press(&[Key::Char('y')]);
+    let start = Instant::now();
+    while !kubectl(&["get", "jobs", "-n", ns, "-o", "name"], None).trim().is_empty() {
+        assert!(start.elapsed() < Duration::from_secs(30), "the Job was not deleted");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    c.wait_until("the Job deleted", DEADLINE, |s| (rows_showing(s, "exec-action") == 0).then_some(()));
+    assert_clean(&c, "after an action");
+
+    let runs = exec_plugin_runs();
+    c.press(&[Key::Char('c')]);
+    c.wait_for("sandbox-exec-indexed");
+    c.press(&[Key::Down, Key::Enter]);
+    c.wait_until("the other context's watches ok", DEADLINE, |s| {
+        (s.text().contains("sandbox-exec-indexed") && watches_ok(s).is_some()).then_some(())
+    });
+    assert!(exec_plugin_runs() > runs, "the new context ran the plugin");
+    assert_clean(&c, "after a context switch");
+
+    c.press(&[Key::Char('3')]);
+    filter_to(&mut c, "indexed-job");
+    c.press(&[Key::Char('l')]);
+    c.wait_for("logs: pod indexed/");
+    std::thread::sleep(Duration::from_secs(2));
+    assert_clean(&c, "during a log stream");
+    c.press(&[Key::Esc]);
+    drop(c);
+}
