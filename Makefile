@@ -2,7 +2,7 @@
 # (tests/sandbox/README.md); `make demo` opens batchtop on it.
 SANDBOX := tests/sandbox/sandbox
 
-.PHONY: test lint layers demo sandbox-up sandbox-down sandbox-status sandbox-env sandbox-check release release-check
+.PHONY: test fuzz lint layers demo sandbox-up sandbox-down sandbox-status sandbox-env sandbox-check release release-check
 
 # The release for bastion hosts: static (musl: no glibc, no NSS, no Rust needed where it runs).
 RELEASE_TARGET := x86_64-unknown-linux-musl
@@ -14,6 +14,11 @@ MAX_BYTES := 20000000
 ## test: rustfmt + clippy, sandbox up (all scenarios), sandbox checks, cargo test --workspace --tests, sandbox down
 test:
 	@tests/sandbox/run-all.sh
+
+## fuzz: every cargo-fuzz target in fuzz/ for FUZZ_SECONDS each (default 300; nightly; installs cargo-fuzz when missing)
+FUZZ_SECONDS ?= 300
+fuzz:
+	@tests/fuzz.sh $(FUZZ_SECONDS)
 
 ## lint: what `make test` checks before the tests: rustfmt and clippy (no sandbox needed)
 lint:
