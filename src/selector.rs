@@ -126,4 +126,17 @@ mod tests {
         assert!(parse("a=b c").unwrap_err().contains("bad label value"));
         assert!(parse("").unwrap().selects_all());
     }
+
+    proptest::proptest! {
+        /// Any text parses or is refused with a message, never a panic (the
+        /// fuzz target label_selector goes further in `make fuzz`), and what
+        /// parses prints back as a selector that parses the same.
+        #[test]
+        fn any_text_parses_or_is_refused(text in "[a-z0-9=!,() .\\-_/]{0,40}|\\PC{0,40}") {
+            if let Ok(selector) = parse(&text) {
+                let again = parse(&selector.to_string()).expect("a printed selector parses");
+                proptest::prop_assert_eq!(again.to_string(), selector.to_string());
+            }
+        }
+    }
 }
