@@ -2,7 +2,7 @@
 # (tests/sandbox/README.md); `make demo` opens batchtop on it.
 SANDBOX := tests/sandbox/sandbox
 
-.PHONY: test lint layers demo sandbox-up sandbox-down sandbox-status sandbox-env sandbox-check release release-check
+.PHONY: test bench lint layers demo sandbox-up sandbox-down sandbox-status sandbox-env sandbox-check release release-check
 
 # The release for bastion hosts: static (musl: no glibc, no NSS, no Rust needed where it runs).
 RELEASE_TARGET := x86_64-unknown-linux-musl
@@ -14,6 +14,10 @@ MAX_BYTES := 20000000
 ## test: rustfmt + clippy, sandbox up (all scenarios), sandbox checks, cargo test --workspace --tests, sandbox down
 test:
 	@tests/sandbox/run-all.sh
+
+## bench: the scale benchmark (tests/bench/scale.sh): batchtop beside k9s, kdash, kubetui and kubectl on the sandbox's scale profile; figures in docs/benchmarks.md (never part of make test)
+bench:
+	@tests/bench/scale.sh $(BENCH_ARGS)
 
 ## lint: what `make test` checks before the tests: rustfmt and clippy (no sandbox needed)
 lint:

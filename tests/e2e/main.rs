@@ -8,6 +8,7 @@
 
 mod actions;
 mod bench_log_flood;
+mod bench_scale;
 mod colour;
 mod logs;
 mod once;
