@@ -61,8 +61,11 @@ BATCHTOP_BENCH_BATCHTOP=$batchtop BATCHTOP_BENCH_K9S=$cache/bin/k9s BATCHTOP_BEN
 [[ -s $out ]] || { echo "the benchmark wrote no figures" >&2; exit 1; }
 
 # ------------------------------------------------------------------ instruction counts
-# The lib's unit tests in release, run under callgrind; only the named function is counted.
-lib_tests=$(cargo test --release --lib --no-run --message-format=json 2>/dev/null |
+# The lib's unit tests (the test profile: a release test build of the lib takes the
+# release profile's fat LTO, many minutes here), run under callgrind; only the named
+# function is counted. Unoptimised counts are larger than a release build's, and as
+# repeatable: they are for comparing runs, not for timing.
+lib_tests=$(cargo test --lib --no-run --message-format=json 2>/dev/null |
   jq -r 'select(.executable != null and .target.kind == ["lib"]) | .executable' | tail -n1)
 instructions() { # TEST FUNCTION -> instructions executed inside FUNCTION
   valgrind --tool=callgrind --callgrind-out-file=/dev/null "--toggle-collect=*scale_bench*$2*" \
@@ -86,7 +89,7 @@ took=$((SECONDS - t_all))
   echo
   cat "$out"
   echo
-  echo "Instructions (callgrind, release build, \`src/ui/scale_bench.rs\`): folding the initial lists of 2,000 Jobs,"
+  echo "Instructions (callgrind, unoptimised test build, \`src/ui/scale_bench.rs\`): folding the initial lists of 2,000 Jobs,"
   echo "10,000 pods and 200 CronJobs into the state: $(printf "%'d" "$fold"); drawing one 120x40 Jobs frame of that state: $(printf "%'d" "$frame")."
   echo
   echo "API requests per tool are not recorded yet: the API server's request metrics carry no user, and its audit log"

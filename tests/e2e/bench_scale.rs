@@ -69,14 +69,17 @@ struct Tool {
     counts: &'static str,
     /// The count is of pods (a peer without a Jobs view), not of Jobs.
     pods: bool,
+    /// Keys that open its Jobs view, typed once it has drawn its first screen.
+    keys: &'static [Key],
 }
 
-/// The number right after `prefix` anywhere on screen.
+/// The number right after `prefix` anywhere on screen; of `N/M` (kubetui's
+/// selected/total), the total.
 fn count_after(s: &Screen, prefix: &str) -> Option<usize> {
     let text = s.text();
     let at = text.find(prefix)? + prefix.len();
-    let digits: String = text[at..].chars().take_while(char::is_ascii_digit).collect();
-    digits.parse().ok()
+    let numbers: String = text[at..].chars().take_while(|c| c.is_ascii_digit() || *c == '/').collect();
+    numbers.rsplit('/').next()?.parse().ok()
 }
 
 /// CPU time of `pid` (user + system) so far.
@@ -133,6 +136,10 @@ fn measure(tool: Tool, sizes: &Sizes, window: Duration, rate: u64, latency_pod: 
     let started = Instant::now();
     let mut c = tool.launch.spawn();
     let shown = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        if !tool.keys.is_empty() {
+            c.wait_until("a first screen", LAUNCH_LIMIT, |s| (!s.text().trim().is_empty()).then_some(()));
+            c.press(tool.keys);
+        }
         c.wait_until("every Job on screen", LAUNCH_LIMIT, |s| {
             count_after(s, tool.count_after).filter(|n| *n >= want).map(|_| ())
         });
@@ -239,6 +246,7 @@ fn tools(batchtop: &str) -> Vec<Tool> {
         count_after: " Jobs [",
         counts: "",
         pods: false,
+        keys: &[],
     }];
     if let Ok(k9s) = std::env::var("BATCHTOP_BENCH_K9S") {
         let dir = scratch("k9s");
@@ -249,6 +257,7 @@ fn tools(batchtop: &str) -> Vec<Tool> {
             count_after: "jobs(all)[",
             counts: "",
             pods: false,
+            keys: &[],
         });
     }
     if let Ok(kdash) = std::env::var("BATCHTOP_BENCH_KDASH") {
@@ -258,6 +267,8 @@ fn tools(batchtop: &str) -> Vec<Tool> {
             count_after: "Jobs (ns: all) [",
             counts: "",
             pods: false,
+            // Its Jobs tab.
+            keys: &[Key::Char('8')],
         });
     }
     if let Ok(kubetui) = std::env::var("BATCHTOP_BENCH_KUBETUI") {
@@ -267,6 +278,7 @@ fn tools(batchtop: &str) -> Vec<Tool> {
             count_after: "Pod [",
             counts: "no Jobs view: its Pod list (all namespaces) is what is timed",
             pods: true,
+            keys: &[],
         });
     }
     tools
