@@ -6,7 +6,7 @@
 # (src/ui/scale_bench.rs), records the figures in docs/benchmarks.md (between
 # the scale markers) and docs/bench/scale.json, and takes the profile down.
 #
-#   tests/bench/scale.sh [--jobs N] [--window SECONDS] [--rate R] [--keep]
+#   tests/bench/scale.sh [--jobs N] [--window SECONDS] [--rate R] [--peers k9s,kdash,kubetui] [--keep]
 #
 # The peers are built once into $BATCHTOP_BENCH_CACHE (default
 # ~/.cache/batchtop-bench): k9s with `go install`, kdash and kubetui with
@@ -15,14 +15,15 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tests/bench/lib.sh
 
-jobs=2000 window=60 rate=50 keep=0
+jobs=2000 window=60 rate=50 keep=0 peers=k9s,kdash,kubetui
 while (($#)); do
   case $1 in
   --jobs) jobs=$2; shift 2 ;;
   --window) window=$2; shift 2 ;;
   --rate) rate=$2; shift 2 ;;
+  --peers) peers=$2; shift 2 ;;
   --keep) keep=1; shift ;;
-  *) echo "usage: tests/bench/scale.sh [--jobs N] [--window SECONDS] [--rate R] [--keep]" >&2; exit 2 ;;
+  *) echo "usage: tests/bench/scale.sh [--jobs N] [--window SECONDS] [--rate R] [--peers k9s,kdash,kubetui] [--keep]" >&2; exit 2 ;;
   esac
 done
 t_all=$SECONDS
@@ -32,12 +33,13 @@ eval "$(tests/sandbox/sandbox env)"
 
 # ------------------------------------------------------------------ the tools
 mkdir -p "$cache/bin"
-if [[ ! -x $cache/bin/k9s ]]; then
+want() { [[ ,$peers, == *,$1,* ]]; }
+if want k9s && [[ ! -x $cache/bin/k9s ]]; then
   echo "==> building k9s $K9S_VERSION into $cache (once)"
   GOBIN=$cache/bin go install "github.com/derailed/k9s@$K9S_VERSION"
 fi
 for peer in "kdash@$KDASH_VERSION" "kubetui@$KUBETUI_VERSION"; do
-  if [[ ! -x $cache/bin/${peer%@*} ]]; then
+  if want "${peer%@*}" && [[ ! -x $cache/bin/${peer%@*} ]]; then
     echo "==> building $peer into $cache (once)"
     CARGO_TARGET_DIR=$cache/target cargo install --locked --root "$cache" "$peer"
   fi
@@ -54,9 +56,12 @@ setup=$((SECONDS - t0))
 # ------------------------------------------------------------------ the consoles
 out=$(mktemp) json=$(mktemp) body=$(mktemp)
 trap 'rm -f "$out" "$json" "$body"; [[ $keep == 1 ]] || tests/sandbox/sandbox scale down' EXIT
-BATCHTOP_BENCH_BATCHTOP=$batchtop BATCHTOP_BENCH_K9S=$cache/bin/k9s BATCHTOP_BENCH_KDASH=$cache/bin/kdash \
-  BATCHTOP_BENCH_KUBETUI=$cache/bin/kubetui BATCHTOP_BENCH_WINDOW=$window BATCHTOP_BENCH_RATE=$rate \
-  BATCHTOP_BENCH_OUT=$out BATCHTOP_BENCH_JSON=$json \
+peer_env=()
+want k9s && peer_env+=("BATCHTOP_BENCH_K9S=$cache/bin/k9s")
+want kdash && peer_env+=("BATCHTOP_BENCH_KDASH=$cache/bin/kdash")
+want kubetui && peer_env+=("BATCHTOP_BENCH_KUBETUI=$cache/bin/kubetui")
+env "${peer_env[@]}" BATCHTOP_BENCH_BATCHTOP="$batchtop" BATCHTOP_BENCH_WINDOW="$window" BATCHTOP_BENCH_RATE="$rate" \
+  BATCHTOP_BENCH_OUT="$out" BATCHTOP_BENCH_JSON="$json" \
   cargo test --test e2e bench_scale -- --ignored --nocapture
 [[ -s $out ]] || { echo "the benchmark wrote no figures" >&2; exit 1; }
 

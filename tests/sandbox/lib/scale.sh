@@ -64,8 +64,9 @@ cmd_scale_up() {
   done
   [[ $jobs =~ ^[0-9]+$ ]] && ((jobs > 0)) || fail "--jobs must be a positive number"
   need_up
-  local namespaces=$((jobs < 20 ? jobs : 20)) cronjobs=$((jobs / 10)) nodes=$(((jobs * 5 + 109) / 110 + 1))
   local pods; pods=$(scale_pods_expected "$jobs")
+  # 110 pods a node; room for a tenth more than the Jobs make.
+  local namespaces=$((jobs < 20 ? jobs : 20)) cronjobs=$((jobs / 10)) nodes=$(((pods * 11 / 10 + 109) / 110))
   local t_all; t_all=$(date +%s.%N)
   step "scale profile: $nodes nodes, $jobs Jobs in $namespaces namespaces (~$pods pods), $cronjobs CronJobs"
   mkdir -p "$SCALE_DIR"
