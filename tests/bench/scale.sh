@@ -95,7 +95,7 @@ took=$((SECONDS - t_all))
   cat "$out"
   echo
   echo "Instructions (callgrind, unoptimised test build, \`src/ui/scale_bench.rs\`): folding the initial lists of 2,000 Jobs,"
-  echo "10,000 pods and 200 CronJobs into the state: $(printf "%'d" "$fold"); drawing one 120x40 Jobs frame of that state: $(printf "%'d" "$frame")."
+  echo "10,000 pods and 200 CronJobs into the state: $fold; drawing one 120x40 Jobs frame of that state: $frame."
   echo
   echo "API requests per tool are not recorded yet: the API server's request metrics carry no user, and its audit log"
   echo "needs a restart of the shared API server with an audit policy."

@@ -320,7 +320,9 @@ fn table(
     let row = |label: &str, cell: &dyn Fn(&Figures) -> String, floor_cell: &str| {
         let mut r = format!("| {label} |");
         for (_, f) in results {
-            r.push_str(&format!(" {} |", cell(f)));
+            // A console that never showed its Jobs has no figures, only its note.
+            let shown = f.launch.is_some() || label == "note";
+            r.push_str(&format!(" {} |", if shown { cell(f) } else { "-".into() }));
         }
         r.push_str(&format!(" {floor_cell} |\n"));
         r

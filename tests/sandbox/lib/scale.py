@@ -132,17 +132,27 @@ class Api:
     """One kept-alive TLS connection to the API server with the admin client certificate."""
 
     def __init__(self, server, pki):
-        host, port = server.removeprefix("https://").rsplit(":", 1)
-        ctx = ssl.create_default_context(cafile=f"{pki}/ca.crt")
-        ctx.load_cert_chain(f"{pki}/admin.crt", f"{pki}/admin.key")
-        self.conn = http.client.HTTPSConnection(host, int(port), context=ctx, timeout=30)
+        self.host, port = server.removeprefix("https://").rsplit(":", 1)
+        self.port = int(port)
+        self.ctx = ssl.create_default_context(cafile=f"{pki}/ca.crt")
+        self.ctx.load_cert_chain(f"{pki}/admin.crt", f"{pki}/admin.key")
+        self.conn = self.connect()
+
+    def connect(self):
+        return http.client.HTTPSConnection(self.host, self.port, context=self.ctx, timeout=30)
 
     def call(self, method, path, body=None, content_type="application/json"):
+        """The status and body; status 0 when the API server could not be reached (it may be
+        restarting: other tests stop it), with a new connection for the next call."""
         headers = {"Content-Type": content_type} if body is not None else {}
-        self.conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
-        resp = self.conn.getresponse()
-        data = resp.read()
-        return resp.status, data
+        try:
+            self.conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
+            resp = self.conn.getresponse()
+            return resp.status, resp.read()
+        except (OSError, http.client.HTTPException):
+            self.conn.close()
+            self.conn = self.connect()
+            return 0, b""
 
 
 def running_pods(api):

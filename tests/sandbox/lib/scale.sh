@@ -76,12 +76,12 @@ cmd_scale_up() {
     restart_controllers
   fi
   local t0; t0=$(date +%s.%N)
-  python3 "$SANDBOX_DIR/lib/scale.py" objects "$jobs" "$namespaces" "$cronjobs" "$nodes" >"$SCALE_DIR/objects.jsonl"
-  # Nodes first (the pods need them), then the namespaces four at a time.
-  head -n1 "$SCALE_DIR/objects.jsonl" | k apply -f - >/dev/null || fail "creating the scale nodes failed"
-  tail -n +2 "$SCALE_DIR/objects.jsonl" | xargs -d '\n' -P 4 -I{} sh -c 'printf "%s" "$1" | "$2" --kubeconfig "$3" apply -f - >/dev/null' _ {} "$(kubectl_bin)" "$RUN/kubeconfig" ||
-    fail "creating the scale Jobs failed"
-  ok "$(printf '%-24s' "objects created") in $(elapsed "$t0")"
+  if (($(scale_count jobs) >= jobs)); then
+    note "the profile already holds $jobs Jobs: nothing created"
+  else
+    create_scale_objects "$jobs" "$namespaces" "$cronjobs" "$nodes"
+    ok "$(printf '%-24s' "objects created") in $(elapsed "$t0")"
+  fi
   t0=$(date +%s.%N)
   wait_until 300 scale_nodes_ready "$nodes" || fail "the $nodes scale nodes did not become Ready within 300s"
   ok "$(printf '%-24s' "$nodes nodes Ready") in $(elapsed "$t0")"
@@ -95,6 +95,14 @@ cmd_scale_up() {
   ((have >= pods)) || fail "only $have of $pods scale pods started within 1800s"
   ok "$(printf '%-24s' "$have pods started") in $(elapsed "$t0")"
   step "scale profile up in $(elapsed "$t_all")"
+}
+
+# create_scale_objects JOBS NAMESPACES CRONJOBS NODES: the nodes first (the pods need them), then the namespaces four at a time.
+create_scale_objects() {
+  python3 "$SANDBOX_DIR/lib/scale.py" objects "$@" >"$SCALE_DIR/objects.jsonl"
+  head -n1 "$SCALE_DIR/objects.jsonl" | k apply -f - >/dev/null || fail "creating the scale nodes failed"
+  tail -n +2 "$SCALE_DIR/objects.jsonl" | xargs -d '\n' -P 4 -I{} sh -c 'printf "%s" "$1" | "$2" --kubeconfig "$3" apply -f - >/dev/null' _ {} "$(kubectl_bin)" "$RUN/kubeconfig" ||
+    fail "creating the scale Jobs failed"
 }
 
 scale_nodes_ready() {
