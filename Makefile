@@ -2,7 +2,7 @@
 # (tests/sandbox/README.md); `make demo` opens batchtop on it.
 SANDBOX := tests/sandbox/sandbox
 
-.PHONY: test fuzz lint layers demo sandbox-up sandbox-down sandbox-status sandbox-env sandbox-check release release-check
+.PHONY: test fuzz bench lint layers demo sandbox-up sandbox-down sandbox-status sandbox-env sandbox-check release release-check
 
 # The release for bastion hosts: static (musl: no glibc, no NSS, no Rust needed where it runs).
 RELEASE_TARGET := x86_64-unknown-linux-musl
@@ -19,6 +19,10 @@ test:
 FUZZ_SECONDS ?= 300
 fuzz:
 	@tests/fuzz.sh $(FUZZ_SECONDS)
+
+## bench: the scale benchmark (tests/bench/scale.sh): batchtop beside k9s, kdash, kubetui and kubectl on the sandbox's scale profile; figures in docs/benchmarks.md (never part of make test)
+bench:
+	@tests/bench/scale.sh $(BENCH_ARGS)
 
 ## lint: what `make test` checks before the tests: rustfmt and clippy (no sandbox needed)
 lint:

@@ -19,6 +19,7 @@
 //! - [`keys`]: every key binding and its help text.
 
 mod classic_sgr;
+mod compact;
 pub mod keys;
 pub mod runner;
 pub mod state;

@@ -17,32 +17,41 @@ use ratatui::backend::CrosstermBackend;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use super::classic_sgr::ClassicSgr;
+use super::compact::{CursorTrack, compact_frame};
 
 pub type Tui = Terminal<CrosstermBackend<TerminalOut>>;
 
-/// The console's stdout. On a terminal of 16 colours or fewer the colour
-/// escapes are rewritten to the classic codes such terminals know ([`ClassicSgr`]).
+/// The console's stdout. Each frame is held until its flush and compacted
+/// ([`compact_frame`]: shorter cursor moves, a frame that changes nothing not
+/// sent); on a terminal of 16 colours or fewer the colour escapes are then
+/// rewritten to the classic codes such terminals know ([`ClassicSgr`]).
 pub struct TerminalOut {
     stdout: Stdout,
     classic: Option<ClassicSgr>,
+    cursor: CursorTrack,
+    frame: Vec<u8>,
+    compacted: Vec<u8>,
     rewritten: Vec<u8>,
 }
 
 impl Write for TerminalOut {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        let Some(classic) = &mut self.classic else { return self.stdout.write(data) };
-        self.rewritten.clear();
-        classic.rewrite(data, &mut self.rewritten);
-        self.stdout.write_all(&self.rewritten)?;
+        self.frame.extend_from_slice(data);
         Ok(data.len())
     }
 
-    /// A frame ends with a flush, never inside an escape: nothing may wait past it.
+    /// A frame ends with a flush: it is compacted and sent whole.
     fn flush(&mut self) -> io::Result<()> {
+        self.compacted.clear();
+        compact_frame(&self.frame, &mut self.cursor, &mut self.compacted);
+        self.frame.clear();
         if let Some(classic) = &mut self.classic {
             self.rewritten.clear();
+            classic.rewrite(&self.compacted, &mut self.rewritten);
             classic.flush_into(&mut self.rewritten);
             self.stdout.write_all(&self.rewritten)?;
+        } else {
+            self.stdout.write_all(&self.compacted)?;
         }
         self.stdout.flush()
     }
@@ -77,7 +86,14 @@ pub fn setup(depth: Depth) -> anyhow::Result<TerminalGuard> {
         return Err(e.into());
     }
     let classic = (depth <= Depth::Ansi16).then(ClassicSgr::default);
-    let out = TerminalOut { stdout, classic, rewritten: Vec::new() };
+    let out = TerminalOut {
+        stdout,
+        classic,
+        cursor: CursorTrack::hidden(),
+        frame: Vec::new(),
+        compacted: Vec::new(),
+        rewritten: Vec::new(),
+    };
     match Terminal::new(CrosstermBackend::new(out)) {
         Ok(terminal) => Ok(TerminalGuard { terminal }),
         Err(e) => {

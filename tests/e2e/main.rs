@@ -9,6 +9,7 @@
 mod actions;
 mod bench_faults;
 mod bench_log_flood;
+mod bench_scale;
 mod colour;
 mod faults;
 mod insight;

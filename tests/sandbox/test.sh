@@ -349,4 +349,23 @@ check "job-pod-failure-policy-ignore Complete after uncordon" \
   kc wait -n failure-policy --for=condition=complete job/job-pod-failure-policy-ignore --timeout=180s
 check "ignore job: status.failed still 0" bash -c "'$SANDBOX_KUBECTL' get job -n failure-policy job-pod-failure-policy-ignore -o json | jq -e '(.status.succeeded == 4) and ((.status.failed // 0) == 0)'"
 
+# The scale profile (lib/scale.sh) at a small N, so its setup, churn and
+# teardown cannot rot. Skipped while someone's scale profile is up: its
+# teardown would remove that one.
+scale_smoke() {
+  "$SANDBOX" scale up --jobs 20 || return 1
+  "$SANDBOX" scale status
+  [[ $(kc get jobs -A -l sandbox.batchtop.dev/scale=true --no-headers | wc -l) == 20 ]] || { echo "not 20 scale Jobs"; return 1; }
+  [[ $(kc get cronjobs -A -l sandbox.batchtop.dev/scale=true --no-headers | wc -l) == 2 ]] || { echo "not 2 scale CronJobs"; return 1; }
+  kc get jobs -A -l pattern=failed --no-headers | grep -q Failed || { echo "the failed-pattern Job did not fail"; return 1; }
+  "$SANDBOX" scale churn --rate 20 --seconds 2 | tee /dev/stderr | grep -q ', 0 failed' || return 1
+  "$SANDBOX" scale down || return 1
+  [[ -z $(kc get ns,nodes -l sandbox.batchtop.dev/scale=true -o name) ]] || { echo "scale objects left behind"; return 1; }
+}
+if [[ -n $(kc get ns -l sandbox.batchtop.dev/scale=true -o name 2>/dev/null) ]]; then
+  echo "skip scale profile smoke run: a scale profile is up"
+else
+  check "scale profile: up (20 Jobs), churn, down leaves nothing" scale_smoke
+fi
+
 finish
