@@ -87,6 +87,14 @@ pub(crate) fn api_error(e: &kube::Error) -> String {
                 format!("{}: {}", status.reason, status.message)
             }
         }
+        // kube's text of an auth failure can carry an exec plugin's command, the
+        // environment it was given and its output (a token): the log file gets
+        // the error's kind only, the history one plain line.
+        kube::Error::Auth(_) => {
+            tracing::warn!("an action's request could not authenticate (exec plugin or credentials)");
+            "not done: the kubeconfig's credentials failed (an exec auth plugin, an expired token); see the log file"
+                .into()
+        }
         other => other.to_string(),
     }
 }
@@ -94,6 +102,14 @@ pub(crate) fn api_error(e: &kube::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_auth_failure_says_so_without_the_plugins_words() {
+        let plugin = kube::client::AuthError::AuthExecStart(std::io::Error::other("TOKEN=s3cr3t /usr/bin/plugin"));
+        let text = api_error(&kube::Error::Auth(plugin));
+        assert!(text.starts_with("not done: the kubeconfig's credentials failed"), "{text}");
+        assert!(!text.contains("s3cr3t") && !text.contains("/usr/bin/plugin"), "{text}");
+    }
 
     #[test]
     fn one_target_is_named_with_its_namespace() {
