@@ -7,11 +7,11 @@
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::{Namespace, Pod};
-use kube::api::{Api, DeleteParams, ListParams, PostParams};
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{Api, ListParams, PostParams};
 use serde_json::json;
 use testkit::pty::{CellStyle, Color, Console, Key, Screen};
-use testkit::sandbox::{DEADLINE, E2E_NAMESPACE_PREFIX, admin};
+use testkit::sandbox::{DEADLINE, TestNamespace, admin};
 
 use crate::support::console;
 
@@ -29,6 +29,7 @@ enum Expect {
 
 /// A namespace with one Job whose pod logs [`LINE`] twice a second; removed on drop.
 struct ColourPod {
+    _namespace: TestNamespace,
     ns: String,
     pod: String,
 }
@@ -36,9 +37,8 @@ struct ColourPod {
 impl ColourPod {
     async fn start() -> Self {
         let client = admin().await.client;
-        let ns = format!("{E2E_NAMESPACE_PREFIX}colour-{}", std::process::id());
-        let namespace: Namespace = serde_json::from_value(json!({"metadata": {"name": ns}})).unwrap();
-        let _ = Api::<Namespace>::all(client.clone()).create(&PostParams::default(), &namespace).await;
+        let namespace = TestNamespace::create("colour").await;
+        let ns = namespace.name.clone();
         let job: Job = serde_json::from_value(json!({
             "metadata": {"name": "painter"},
             "spec": {"template": {
@@ -70,21 +70,7 @@ impl ColourPod {
             assert!(start.elapsed() < DEADLINE, "the painter pod did not start");
             tokio::time::sleep(Duration::from_millis(300)).await;
         };
-        Self { ns, pod }
-    }
-}
-
-impl Drop for ColourPod {
-    fn drop(&mut self) {
-        let ns = self.ns.clone();
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-            rt.block_on(async {
-                let client = admin().await.client;
-                let _ = Api::<Namespace>::all(client).delete(&ns, &DeleteParams::background()).await;
-            });
-        })
-        .join();
+        Self { _namespace: namespace, ns, pod }
     }
 }
 

@@ -5,44 +5,17 @@
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::Namespace;
-use kube::api::{Api, DeleteParams, PostParams};
+use kube::api::{Api, PostParams};
 use serde_json::json;
-use testkit::sandbox::{DEADLINE, E2E_NAMESPACE_PREFIX, admin};
+use testkit::sandbox::{DEADLINE, TestNamespace, admin};
 
 use crate::support::{once_json, once_until, report_job};
 
-/// A namespace of this test, removed on drop.
-struct TestNamespace(String);
-
-impl TestNamespace {
-    async fn new(what: &str) -> Self {
-        let ns = format!("{E2E_NAMESPACE_PREFIX}insight-{what}-{}", std::process::id());
-        let client = admin().await.client;
-        let obj: Namespace = serde_json::from_value(json!({"metadata": {"name": ns}})).unwrap();
-        Api::<Namespace>::all(client).create(&PostParams::default(), &obj).await.expect("namespace");
-        Self(ns)
-    }
-
-    async fn job(&self, job: serde_json::Value) {
-        let client = admin().await.client;
-        let job: Job = serde_json::from_value(job).unwrap();
-        Api::<Job>::namespaced(client, &self.0).create(&PostParams::default(), &job).await.expect("create Job");
-    }
-}
-
-impl Drop for TestNamespace {
-    fn drop(&mut self) {
-        let ns = self.0.clone();
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-            rt.block_on(async {
-                let client = admin().await.client;
-                let _ = Api::<Namespace>::all(client).delete(&ns, &DeleteParams::background()).await;
-            });
-        })
-        .join();
-    }
+/// Creates a Job in the test's namespace.
+async fn create_job(ns: &TestNamespace, job: serde_json::Value) {
+    let client = admin().await.client;
+    let job: Job = serde_json::from_value(job).unwrap();
+    Api::<Job>::namespaced(client, &ns.name).create(&PostParams::default(), &job).await.expect("create Job");
 }
 
 fn sleeper(name: &str, completions: i32, run: &str, extra: &serde_json::Value) -> serde_json::Value {
@@ -68,14 +41,14 @@ fn sleeper(name: &str, completions: i32, run: &str, extra: &serde_json::Value) -
 /// says about when the sixth will be, and the Job ends near that time.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_eta_of_a_fixed_job_comes_true() {
-    let ns = TestNamespace::new("eta").await;
-    ns.job(sleeper("steady", 6, "3s", &json!({}))).await;
-    let args = ["-n", ns.0.as_str()];
+    let ns = TestNamespace::create("insight-eta").await;
+    create_job(&ns, sleeper("steady", 6, "3s", &json!({}))).await;
+    let args = ["-n", ns.name.as_str()];
     let start = Instant::now();
     let mut predicted: Option<(Instant, Duration)> = None;
     let finished_at = loop {
         let (_, report, _) = once_json(&args);
-        let job = report_job(&report, &ns.0, "steady").cloned().unwrap_or_default();
+        let job = report_job(&report, &ns.name, "steady").cloned().unwrap_or_default();
         if job["status"] == "Complete" {
             break Instant::now();
         }
@@ -98,20 +71,20 @@ async fn the_eta_of_a_fixed_job_comes_true() {
 /// and a pod no node can take shows the scheduler's reason and message.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stalled_job_and_an_unschedulable_pod_are_warned_about() {
-    let ns = TestNamespace::new("stall").await;
-    ns.job(sleeper("forever", 2, "1h", &json!({}))).await;
-    ns.job(sleeper("nowhere", 1, "1s", &json!({"nodeSelector": {"batchtop.dev/no-such-node": "true"}}))).await;
+    let ns = TestNamespace::create("insight-stall").await;
+    create_job(&ns, sleeper("forever", 2, "1h", &json!({}))).await;
+    create_job(&ns, sleeper("nowhere", 1, "1s", &json!({"nodeSelector": {"batchtop.dev/no-such-node": "true"}}))).await;
     let config = std::env::temp_dir().join(format!("batchtop-insight-{}.toml", std::process::id()));
     std::fs::write(&config, "stall_after = \"5s\"\n").unwrap();
     let path = config.to_string_lossy().to_string();
-    let args = ["--config", path.as_str(), "-n", ns.0.as_str()];
+    let args = ["--config", path.as_str(), "-n", ns.name.as_str()];
     let warned = |r: &serde_json::Value, object: &str, text: &str| {
         r["warnings"].as_array().is_some_and(|ws| {
             ws.iter().any(|w| w["object"] == object && w["message"].as_str().is_some_and(|m| m.contains(text)))
         })
     };
     let (code, report) = once_until(&args, "the stall and the unschedulable pod", |r| {
-        warned(r, &format!("Job {}/forever", ns.0), "stalled: no pod has succeeded")
+        warned(r, &format!("Job {}/forever", ns.name), "stalled: no pod has succeeded")
             && r["warnings"].as_array().is_some_and(|ws| {
                 ws.iter().any(|w| {
                     w["message"].as_str().is_some_and(|m| m.starts_with("Unschedulable (") && m.contains("node"))

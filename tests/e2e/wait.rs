@@ -6,10 +6,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::Namespace;
 use kube::api::{Api, DeleteParams, PostParams};
 use serde_json::json;
-use testkit::sandbox::{DEADLINE, E2E_NAMESPACE_PREFIX, admin, env};
+use testkit::sandbox::{DEADLINE, TestNamespace, admin, env};
 
 use crate::support::{batchtop, console};
 
@@ -27,6 +26,7 @@ fn wait(args: &[&str]) -> (i32, String, String) {
 
 /// A namespace of this test with one Job whose pods run `run` on kwok; removed on drop.
 struct TestJob {
+    _namespace: TestNamespace,
     ns: String,
     name: String,
 }
@@ -34,9 +34,8 @@ struct TestJob {
 impl TestJob {
     async fn start(what: &str, completions: i32, run: &str, suspend: bool) -> Self {
         let client = admin().await.client;
-        let ns = format!("{E2E_NAMESPACE_PREFIX}wait-{what}-{}", std::process::id());
-        let namespace: Namespace = serde_json::from_value(json!({"metadata": {"name": ns}})).unwrap();
-        Api::<Namespace>::all(client.clone()).create(&PostParams::default(), &namespace).await.expect("namespace");
+        let namespace = TestNamespace::create(&format!("wait-{what}")).await;
+        let ns = namespace.name.clone();
         let job: Job = serde_json::from_value(json!({
             "metadata": {"name": "sleeper"},
             "spec": {
@@ -49,26 +48,12 @@ impl TestJob {
         }))
         .unwrap();
         Api::<Job>::namespaced(client, &ns).create(&PostParams::default(), &job).await.expect("create the Job");
-        Self { ns, name: "sleeper".into() }
+        Self { _namespace: namespace, ns, name: "sleeper".into() }
     }
 
     async fn delete(&self) {
         let client = admin().await.client;
         Api::<Job>::namespaced(client, &self.ns).delete(&self.name, &DeleteParams::background()).await.expect("delete");
-    }
-}
-
-impl Drop for TestJob {
-    fn drop(&mut self) {
-        let ns = self.ns.clone();
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-            rt.block_on(async {
-                let client = admin().await.client;
-                let _ = Api::<Namespace>::all(client).delete(&ns, &DeleteParams::background()).await;
-            });
-        })
-        .join();
     }
 }
 

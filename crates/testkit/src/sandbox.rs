@@ -165,6 +165,50 @@ pub async fn admin() -> Cluster {
     connect_as(&env().context).await
 }
 
+/// A namespace an end-to-end test makes for itself (`e2e-WHAT-PID`), deleted
+/// when dropped, so every test starts clean and leaves nothing behind.
+pub struct TestNamespace {
+    pub name: String,
+}
+
+impl TestNamespace {
+    pub async fn create(what: &str) -> Self {
+        use k8s_openapi::api::core::v1::Namespace;
+        let name = format!("{E2E_NAMESPACE_PREFIX}{what}-{}", std::process::id());
+        let object: Namespace = serde_json::from_value(serde_json::json!({"metadata": {"name": name}})).unwrap();
+        let api = kube::Api::<Namespace>::all(admin().await.client);
+        // A previous run's namespace still terminating would refuse new objects: wait it out.
+        for _ in 0..240 {
+            match api.get_opt(&name).await {
+                Ok(Some(ns)) if ns.metadata.deletion_timestamp.is_some() => {
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                _ => break,
+            }
+        }
+        if let Err(e) = api.create(&kube::api::PostParams::default(), &object).await {
+            assert!(matches!(&e, kube::Error::Api(s) if s.code == 409), "create namespace {name}: {e}");
+        }
+        Self { name }
+    }
+}
+
+impl Drop for TestNamespace {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        // Drop cannot await, and the test's runtime may be the one dropping
+        // us: delete from a thread with a runtime of its own.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async {
+                let api = kube::Api::<k8s_openapi::api::core::v1::Namespace>::all(admin().await.client);
+                let _ = api.delete(&name, &kube::api::DeleteParams::background()).await;
+            });
+        })
+        .join();
+    }
+}
+
 /// The real watches feeding a State, as the console runs them.
 pub struct Live {
     pub state: State,
