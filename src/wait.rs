@@ -400,22 +400,18 @@ impl<'a> Waiter<'a> {
         for w in self.waited.values() {
             let v = verdict(&self.state, w);
             let job = self.state.jobs.get(&w.key);
-            let logs = match (job, self.args.logs, v) {
-                (Some(job), LogsArg::All, _) | (Some(job), LogsArg::Failed, Verdict::Failed) => Some(job),
-                _ => None,
+            let wants_logs = matches!((self.args.logs, v), (LogsArg::All, _) | (LogsArg::Failed, Verdict::Failed));
+            let pod_logs = match job {
+                Some(_) if wants_logs => last_lines(self.conn, &self.state, &w.key).await,
+                _ => Vec::new(),
             };
             results.push(JobResult {
                 target: format!("job/{}", w.key.name),
                 outcome: v.word(),
                 job: job.map(|j| report::job_report(&self.state, j, &groups, now)),
-                pod_logs: Vec::new(),
-                logs_of: logs.map(|j| j.key.clone()),
+                pod_logs,
+                key: w.key.clone(),
             });
-        }
-        for r in &mut results {
-            if let Some(key) = r.logs_of.take() {
-                r.pod_logs = last_lines(self.conn, &self.state, &key).await;
-            }
         }
         self.report(outcome, &results)
     }
@@ -448,7 +444,7 @@ impl<'a> Waiter<'a> {
     fn result_text(&self, outcome: Outcome, results: &[JobResult]) -> String {
         let mut out = String::new();
         for r in results {
-            let job = self.state.jobs.get(&ObjKey::new(self.namespace.as_str(), r.target.trim_start_matches("job/")));
+            let job = self.state.jobs.get(&r.key);
             out.push_str(&result_line(r, job, chrono::Utc::now()));
             out.push('\n');
             if let (Some(job), "failed") = (job, r.outcome) {
@@ -494,7 +490,7 @@ struct JobResult {
     /// The last lines of failed pods (or every pod with `--logs all`).
     pod_logs: Vec<PodLog>,
     #[serde(skip)]
-    logs_of: Option<ObjKey>,
+    key: ObjKey,
 }
 
 #[derive(Debug, Serialize)]
