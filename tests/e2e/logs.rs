@@ -277,14 +277,19 @@ async fn following_a_pod_shows_lines_appended_after_opening() {
     let mut req = LogRequest::new(LOGS_NS, LogTarget::Pod(pod.clone()));
     req.tail_lines = Some(1);
     let mut session = logs::spawn(conn.client.clone(), req);
-    // The tail: the last line written before opening.
-    let mut first = None;
+    // The tail: the last line written before opening. Its batch may already hold lines
+    // appended after it, so every number of that batch is checked and the last one counts.
+    let mut seen_first = Vec::new();
     let events = events_until(&mut session, "the tail line", |e| {
-        first = tick_numbers(e).into_iter().next();
-        first.is_some()
+        seen_first = tick_numbers(e);
+        !seen_first.is_empty()
     })
     .await;
-    let first = first.unwrap();
+    assert!(
+        seen_first.windows(2).all(|w| w[1] == w[0] + 1),
+        "the first batch is in order, none lost or repeated: {seen_first:?}"
+    );
+    let first = *seen_first.last().unwrap();
     assert!(events.iter().all(|e| !matches!(e, LogEvent::Status { status: StreamStatus::Failed(_), .. })));
     // Then the lines the ticker appends: each number in order, none twice.
     let mut last = first;
