@@ -317,3 +317,43 @@ fn queues_at_80_columns_show_names_and_health_words_whole() {
         assert!(row.trim_end_matches(['"', ' ']).contains(word), "{word} whole: {row}");
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// No password reaches the screen, whatever it holds: a broker's errors (a
+    /// failed poll, the management API) carrying URLs with credentials, drawn on
+    /// the Queues screen (rows and status bar) and the queue's detail, at any size.
+    #[test]
+    fn no_password_in_a_broker_error_reaches_the_queues_screens(
+        tail in "[ -~]{0,16}", width in 20..=160u16, height in 5..=40u16, failed in any::<bool>(),
+    ) {
+        // The marker starts every password, so a cut-off piece of one is caught too.
+        let password = format!("Zq9{tail}");
+        let url = format!("amqp://guest:{password}@rabbitmq-service:5672/%2f");
+        let mut app = showing(Route::Queues);
+        let source = app.queues.sources.keys().next().cloned().expect("the sample has sources");
+        let update = if failed {
+            model::queue::QueueUpdate::Failed {
+                source: source.clone(),
+                at: app.now,
+                error: format!("connecting to {url}: connection refused"),
+            }
+        } else {
+            model::queue::QueueUpdate::Polled {
+                source: source.clone(),
+                at: app.now,
+                readings: app.queues.by_key.values().filter(|q| q.key.source == source).map(|q| q.reading.clone()).collect(),
+                management_error: Some(format!("management API http://guest:{password}@127.0.0.1:15672: refused")),
+            }
+        };
+        app.queues.apply(update);
+        let list = render_text(&mut app, width, height);
+        prop_assert!(!list.contains("Zq9"), "Queues at {width}x{height}:\n{list}");
+        if let Some(key) = app.queues.by_key.keys().find(|k| k.source == source).cloned() {
+            app.details.push(View::new(Route::QueueDetail(key)));
+            let detail = render_text(&mut app, width, height);
+            prop_assert!(!detail.contains("Zq9"), "detail at {width}x{height}:\n{detail}");
+        }
+    }
+}

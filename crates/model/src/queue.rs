@@ -448,7 +448,8 @@ impl Queues {
                 let Some(s) = self.sources.get_mut(&source) else { return false };
                 s.health = SourceHealth::Ok;
                 s.last_ok = Some(at);
-                s.management_error = management_error;
+                // Masked here, as a failed poll's error is: every screen shows what the model holds.
+                s.management_error = management_error.map(|e| mask_url(&e));
                 let kind = s.kind;
                 let seen: BTreeSet<String> = readings.iter().map(|r| r.name.clone()).collect();
                 self.by_key.retain(|k, _| k.source != source || seen.contains(&k.name));
