@@ -23,6 +23,8 @@ pub fn sample_app_in(namespaces: Namespaces) -> App {
     let mut app = App::new(target, contexts(), sample::now());
     app.state = sample::state();
     app.connection = ConnectionState::Connected;
+    // As the runner's first tick would.
+    app.refresh_warnings();
     app
 }
 
@@ -38,6 +40,7 @@ pub fn sandbox_app() -> App {
     let mut app = App::new(target, contexts(), now);
     app.state = state;
     app.connection = ConnectionState::Connected;
+    app.refresh_warnings();
     app
 }
 

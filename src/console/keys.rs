@@ -41,6 +41,8 @@ pub enum Command {
     /// Pick the kubeconfig context.
     Context,
     ToggleGroups,
+    /// The pod timeline of the Job detail screen.
+    ToggleTimeline,
     /// The pods of the selected Job.
     JobPods,
     /// Logs of the selected pod, or of the selected Job's pods merged.
@@ -58,6 +60,8 @@ pub enum Keymap {
     /// Any screen with a table of rows.
     List,
     Jobs,
+    /// The Job detail screen.
+    JobDetail,
     /// Text prompts (filter, selector) and pickers (namespace, context).
     Prompt,
     /// The log screen.
@@ -70,6 +74,7 @@ impl Keymap {
             Keymap::Global => "Everywhere",
             Keymap::List => "Tables",
             Keymap::Jobs => "Jobs",
+            Keymap::JobDetail => "Job detail",
             Keymap::Prompt => "Prompts and pickers",
             Keymap::Logs => "Logs",
         }
@@ -253,6 +258,7 @@ pub const BINDINGS: &[Binding] = &[
         keymap: Keymap::Global,
         help: "Queues (Redis, RabbitMQ)",
     },
+    Binding { keys: &[ch('6')], command: Command::ShowTab(5), keymap: Keymap::Global, help: "Warnings" },
     Binding { keys: &[code(KeyCode::Tab)], command: Command::NextTab, keymap: Keymap::Global, help: "next screen" },
     Binding {
         keys: &[code(KeyCode::BackTab)],
@@ -332,6 +338,12 @@ pub const BINDINGS: &[Binding] = &[
         command: Command::ToggleGroups,
         keymap: Keymap::Jobs,
         help: "show or hide the label-group panel",
+    },
+    Binding {
+        keys: &[ch('t')],
+        command: Command::ToggleTimeline,
+        keymap: Keymap::JobDetail,
+        help: "show or hide the pod timeline",
     },
 ];
 

@@ -15,7 +15,7 @@ use model::failure_policy::{self, RuleMatch};
 use model::groups::{self, JobGroup};
 use model::indexes::{self, IndexState};
 use model::job::{JobPhase, Pattern};
-use model::queue::{self, QueueSummary, Queues};
+use model::queue::{QueueSummary, Queues};
 use model::scope::{Namespaces, Scope};
 use model::warnings::{self, Warning};
 use model::{Condition, CronJobInfo, JobInfo, State, Time, WatchHealth, WatchId};
@@ -218,11 +218,8 @@ impl Report {
             let key = model::ObjKey::new(job.namespace.as_str(), job.name.as_str());
             job.eta_seconds = queues.eta_of_job(&key).map(|d| d.as_secs() as i64);
         }
-        self.warnings.extend(queue::as_warnings(&queues.warnings(&state.jobs)));
-        self.warnings.extend(queue::note_warnings(&queues.link_notes));
-        self.warnings.sort_by(|a, b| {
-            b.severity.cmp(&a.severity).then_with(|| a.object.cmp(&b.object)).then_with(|| a.message.cmp(&b.message))
-        });
+        self.warnings.extend(warnings::of_queues(queues, state));
+        warnings::sort(&mut self.warnings);
     }
 
     /// Exit code for scripts: 1 when any listed Job failed, else 0. (2, for

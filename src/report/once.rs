@@ -143,8 +143,7 @@ pub async fn run(
             return 2;
         }
     };
-    let limits =
-        model::warnings::Limits { stall_after: config.stall_after.and_then(|d| chrono::Duration::from_std(d).ok()) };
+    let limits = model::warnings::Limits::of(config);
     let mut report = Report::build(&state, &conn.context, scope, chrono::Utc::now(), limits);
     let scaled = tokio::time::timeout(Duration::from_secs(5), source::keda::list(&conn.client, &scope.namespaces))
         .await

@@ -50,7 +50,7 @@ impl Screen for CronJobDetailScreen {
         jobs::SORTS
     }
 
-    fn open(&self, row: ObjKey) -> Option<Route> {
+    fn open(&self, _app: &App, row: ObjKey) -> Option<Route> {
         Some(Route::JobDetail(row))
     }
 

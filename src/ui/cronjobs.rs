@@ -44,7 +44,7 @@ impl Screen for CronJobsScreen {
         SORTS
     }
 
-    fn open(&self, row: ObjKey) -> Option<Route> {
+    fn open(&self, _app: &App, row: ObjKey) -> Option<Route> {
         Some(Route::CronJobDetail(row))
     }
 }
@@ -54,6 +54,8 @@ pub const HISTORY: usize = 10;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Col {
+    /// A warning's mark, or blank.
+    Mark,
     Namespace,
     Name,
     Schedule,
@@ -68,7 +70,8 @@ enum Col {
 
 /// The schedule in words, the last run, the strip of outcomes and the age
 /// are decoration: dropped before a name is cut.
-const ALL: [(Col, Column); 10] = [
+const ALL: [(Col, Column); 11] = [
+    (Col::Mark, Column::fixed("", 1, 0)),
     (Col::Namespace, Column::flex("NAMESPACE", 10, 20, 3)),
     (Col::Name, Column::flex("NAME", 14, 40, 0).whole()),
     (Col::Schedule, Column::flex("SCHEDULE", 11, 20, 1)),
@@ -150,6 +153,7 @@ fn cronjob_cell(app: &App, theme: &Theme, cj: &CronJobInfo, col: Col, width: u16
     let now = app.now;
     let w = width as usize;
     match col {
+        Col::Mark => super::warnings::mark_cell(theme, app.warnings.marks.cronjob(&cj.key)),
         Col::Namespace => cell(format::fit(&cj.key.namespace, w), theme.dim),
         Col::Name => cell(format::fit_middle(&cj.key.name, w), theme.text),
         Col::Schedule => cell(format::fit(&format::sanitize(&cj.schedule), w), theme.text),
@@ -188,14 +192,19 @@ fn cronjob_measure(cj: &CronJobInfo, col: Col, now: Time) -> Option<Measure> {
         Col::Next => Measure::exact(&next_text(cj, now)),
         Col::Last => Measure::text(&format::age(cj.last_schedule, now)),
         Col::Age => Measure::text(&format::age(cj.created, now)),
-        Col::Words | Col::Suspend | Col::Active | Col::History => return None,
+        Col::Mark | Col::Words | Col::Suspend | Col::Active | Col::History => return None,
     })
 }
 
 fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, view: &View) -> Shown {
     let rows = rows(app, view);
     let single_ns = matches!(&app.target.namespaces, Namespaces::Only(l) if l.len() == 1);
-    let cols: Vec<(Col, Column)> = ALL.iter().copied().filter(|(c, _)| !(single_ns && *c == Col::Namespace)).collect();
+    let marked = rows.iter().any(|c| app.warnings.marks.cronjob(&c.key).is_some());
+    let cols: Vec<(Col, Column)> = ALL
+        .iter()
+        .copied()
+        .filter(|(c, _)| !(single_ns && *c == Col::Namespace) && (marked || *c != Col::Mark))
+        .collect();
     let specs: Vec<Column> = cols.iter().map(|(_, c)| *c).collect();
     let cell_of = |c: &&CronJobInfo, col: usize, width: u16| cronjob_cell(app, theme, c, cols[col].0, width);
     let measure = |c: &&CronJobInfo, col: usize| cronjob_measure(c, cols[col].0, app.now);

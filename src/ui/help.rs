@@ -12,7 +12,8 @@ use super::theme::Theme;
 use crate::console::keys::{BINDINGS, Key, Keymap, PROMPT_HELP};
 use crate::console::state::App;
 
-const KEYMAPS: [Keymap; 5] = [Keymap::Global, Keymap::List, Keymap::Jobs, Keymap::Logs, Keymap::Prompt];
+const KEYMAPS: [Keymap; 6] =
+    [Keymap::Global, Keymap::List, Keymap::Jobs, Keymap::JobDetail, Keymap::Logs, Keymap::Prompt];
 
 /// One row of the overlay's "Actions" section.
 #[derive(Debug, Clone, PartialEq)]

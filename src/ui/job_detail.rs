@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use model::failure_policy::{self, RuleMatch};
 use model::indexes::{self, IndexState};
 use model::text as format;
+use model::timeline;
 use model::{EventInfo, JobInfo, Kind, ObjKey, PodInfo, State, Time};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -36,7 +37,7 @@ impl Screen for JobDetailScreen {
     }
 
     fn keymaps(&self) -> &'static [Keymap] {
-        jobs::KEYMAPS
+        &[Keymap::JobDetail, Keymap::Jobs, Keymap::List, Keymap::Global]
     }
 
     fn is_list(&self) -> bool {
@@ -69,7 +70,7 @@ impl Screen for JobDetailScreen {
 fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, view: &View, key: &ObjKey) -> Shown {
     super::document(frame, area, theme, format!(" Job {key} "), view, |width| match app.state.jobs.get(key) {
         Some(job) => {
-            let mut page = lines(&app.state, job, app.now, theme, width);
+            let mut page = lines(&app.state, job, app.now, theme, width, app.show_timeline);
             // The queue this Job works goes right under the overview (which ends at the first blank line).
             let queue = super::queues::job_section(&app.queues, &app.state.jobs, key, theme, width, app.now);
             if !queue.is_empty() {
@@ -82,14 +83,21 @@ fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, view: &View, 
     })
 }
 
-/// The whole page for a Job, `width` cells wide.
-pub fn lines(state: &State, job: &JobInfo, now: Time, theme: &Theme, width: u16) -> Vec<Line<'static>> {
+/// The whole page for a Job, `width` cells wide; with the pod timeline when `timeline`.
+pub fn lines(state: &State, job: &JobInfo, now: Time, theme: &Theme, width: u16, timeline: bool) -> Vec<Line<'static>> {
     let pods: Vec<&PodInfo> = state.pods_of_job(&job.key).collect();
     let mut out = Vec::new();
     out.extend(overview(job, &pods, now, theme, width));
     if job.spec.indexed {
         out.push(Line::raw(""));
         out.extend(index_section(state, job, &pods, theme, width));
+    }
+    out.push(Line::raw(""));
+    if timeline {
+        let runs = timeline::of_job(job, pods.iter().copied(), state.remembered.of_job(&job.key), now);
+        out.extend(super::timeline::section(runs.as_ref(), now, theme, width));
+    } else {
+        out.push(Line::styled("Timeline  t: show", theme.dim));
     }
     out.push(Line::raw(""));
     out.extend(conditions(job, now, theme, width));

@@ -52,7 +52,7 @@ impl Screen for JobsScreen {
         SORTS
     }
 
-    fn open(&self, row: ObjKey) -> Option<Route> {
+    fn open(&self, _app: &App, row: ObjKey) -> Option<Route> {
         Some(Route::JobDetail(row))
     }
 
@@ -63,6 +63,8 @@ impl Screen for JobsScreen {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Col {
+    /// A warning's mark (`!`, `✗`), or blank.
+    Mark,
     Namespace,
     Name,
     Pattern,
@@ -71,13 +73,15 @@ enum Col {
     Status,
     Elapsed,
     Age,
+    Eta,
 }
 
 /// Priorities: 0 is always shown; higher numbers are dropped first on narrow
-/// terminals (ACTIVE first: the bar shows active pods; then the times, which
-/// are decoration beside the name and status) and get spare width last, so
-/// names are shown whole before bars and statuses grow.
-const ALL: [(Col, Column); 8] = [
+/// terminals (the ETA first: a guess; then ACTIVE: the bar shows active pods;
+/// then the times, which are decoration beside the name and status) and get
+/// spare width last, so names are shown whole before bars and statuses grow.
+const ALL: [(Col, Column); 10] = [
+    (Col::Mark, Column::fixed("", 1, 0)),
     (Col::Namespace, Column::flex("NAMESPACE", 10, 20, 2)),
     (Col::Name, Column::flex("NAME", 16, 48, 0).whole()),
     (Col::Pattern, Column::flex("PATTERN", 7, 17, 2)),
@@ -86,6 +90,7 @@ const ALL: [(Col, Column); 8] = [
     (Col::Status, Column::flex("STATUS", 8, 28, 1).whole()),
     (Col::Elapsed, Column::fixed("ELAPSED", 7, 4)),
     (Col::Age, Column::fixed("AGE", 5, 4)),
+    (Col::Eta, Column::fixed("ETA", 6, 6)),
 ];
 
 /// Cells of bar a completion column asks for beside its label.
@@ -182,9 +187,15 @@ pub fn status_style(theme: &Theme, job: &JobInfo) -> ratatui::style::Style {
     }
 }
 
-fn job_cell(theme: &Theme, now: Time, job: &JobInfo, col: Col, width: u16) -> Cell<'static> {
+fn job_cell(theme: &Theme, app: &App, job: &JobInfo, col: Col, width: u16) -> Cell<'static> {
     let w = width as usize;
+    let now = app.now;
     match col {
+        Col::Mark => super::warnings::mark_cell(theme, app.warnings.marks.job(&job.key)),
+        Col::Eta => {
+            let eta = model::eta::remaining(job, app.state.pods_of_job(&job.key), &app.queues, now);
+            cell(eta.map_or_else(|| "-".into(), |d| format::fit(&format::duration(d), w)), theme.dim)
+        }
         Col::Namespace => cell(format::fit(&job.key.namespace, w), theme.dim),
         Col::Name => cell(format::fit_middle(&job.key.name, w), theme.text),
         Col::Pattern => {
@@ -209,8 +220,10 @@ fn job_cell(theme: &Theme, now: Time, job: &JobInfo, col: Col, width: u16) -> Ce
 
 /// What column `col` of a Job needs: names and the status word whole, the
 /// bar's label whole with room for a bar.
-fn job_measure(now: Time, job: &JobInfo, col: Col) -> Measure {
-    match col {
+fn job_measure(now: Time, job: &JobInfo, col: Col) -> Option<Measure> {
+    Some(match col {
+        // Fixed widths: not worth deriving an ETA for every row to measure.
+        Col::Mark | Col::Eta => return None,
         Col::Namespace => Measure::text(&job.key.namespace),
         Col::Name => Measure::text(&job.key.name),
         Col::Pattern => Measure::text(job.pattern().as_str()),
@@ -222,14 +235,15 @@ fn job_measure(now: Time, job: &JobInfo, col: Col) -> Measure {
         Col::Status => Measure::word(job.status_text(), &status_text(job)),
         Col::Elapsed => Measure::text(&job.elapsed(now).map_or_else(|| "-".into(), format::duration)),
         Col::Age => Measure::text(&format::age(job.created, now)),
-    }
+    })
 }
 
-/// The columns for this target: the namespace column only when several
-/// namespaces are watched.
-fn columns(app: &App) -> Vec<(Col, Column)> {
+/// The columns for this target and these rows: the namespace column only
+/// when several namespaces are watched, the mark only when a row has one.
+fn columns(app: &App, rows: &[&JobInfo]) -> Vec<(Col, Column)> {
     let single_ns = matches!(&app.target.namespaces, Namespaces::Only(list) if list.len() == 1);
-    ALL.iter().copied().filter(|(c, _)| !(single_ns && *c == Col::Namespace)).collect()
+    let marked = rows.iter().any(|j| app.warnings.marks.job(&j.key).is_some());
+    ALL.iter().copied().filter(|(c, _)| !(single_ns && *c == Col::Namespace) && (marked || *c != Col::Mark)).collect()
 }
 
 /// Renders a table of Jobs (the Jobs screen, or a CronJob's Jobs).
@@ -243,11 +257,11 @@ pub fn render_table(
     total: usize,
 ) -> Shown {
     let rows = rows(app, view);
-    let cols = columns(app);
+    let cols = columns(app, &rows);
     let specs: Vec<Column> = cols.iter().map(|(_, c)| *c).collect();
     let now = app.now;
-    let cell_of = |j: &&JobInfo, col: usize, width: u16| job_cell(theme, now, j, cols[col].0, width);
-    let measure = |j: &&JobInfo, col: usize| Some(job_measure(now, j, cols[col].0));
+    let cell_of = |j: &&JobInfo, col: usize, width: u16| job_cell(theme, app, j, cols[col].0, width);
+    let measure = |j: &&JobInfo, col: usize| job_measure(now, j, cols[col].0);
     let filtered = !view.filter.is_empty() || view.labels.is_some();
     let table = ListTable {
         title: list::title(theme, name, rows.len(), total, view, SORTS),

@@ -6,7 +6,7 @@
 //!
 //! Screens ([`screens`]: one `Screen` each): `jobs` (+ the `groups` panel),
 //! `job_detail`, `cronjobs`, `cronjob_detail`, `pods`, `nodes`, `queues`,
-//! `logs`. Widgets: `bar` (completion bar), `list` (fitted,
+//! `logs`, `warnings`. Widgets: `bar` (completion bar), `list` (fitted,
 //! selection-following table), `columns`, `status_bar`, `header`, `help`,
 //! `popup` (prompts and pickers), `confirm`, `action_history`. `theme` holds
 //! every style.
@@ -31,6 +31,8 @@ pub mod queues;
 pub mod screens;
 pub mod status_bar;
 pub mod theme;
+pub mod timeline;
+pub mod warnings;
 
 use model::{Kind, WatchHealth};
 use ratatui::Frame;

@@ -52,6 +52,8 @@ impl Screen for PodsScreen {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Col {
+    /// A warning's mark, or blank.
+    Mark,
     Namespace,
     Name,
     Job,
@@ -69,7 +71,8 @@ enum Col {
 /// (the pod name starts with the Job's), the age and restarts are decoration
 /// beside the names and status and go first; the node is a name (pods on
 /// different nodes must look different) and stays whole.
-const ALL: [(Col, Column); 11] = [
+const ALL: [(Col, Column); 12] = [
+    (Col::Mark, Column::fixed("", 1, 0)),
     (Col::Namespace, Column::flex("NAMESPACE", 10, 20, 3)),
     // Cut in the middle no narrower than this (the Job's name start and the pod's hash).
     (Col::Name, Column::flex("NAME", 20, 50, 0).whole()),
@@ -135,10 +138,12 @@ pub fn reason(pod: &PodInfo) -> Option<String> {
     pod.main_reason().filter(|r| *r != pod.status_text())
 }
 
-fn pod_cell(theme: &Theme, now: Time, pod: &PodInfo, col: Col, width: u16) -> Cell<'static> {
+fn pod_cell(theme: &Theme, app: &App, pod: &PodInfo, col: Col, width: u16) -> Cell<'static> {
     let w = width as usize;
+    let now = app.now;
     let dash = || "-".to_string();
     match col {
+        Col::Mark => super::warnings::mark_cell(theme, app.warnings.marks.pod(&pod.key)),
         Col::Namespace => cell(format::fit(&pod.key.namespace, w), theme.dim),
         Col::Name => cell(format::fit_middle(&pod.key.name, w), theme.text),
         Col::Job => cell(format::fit_middle(pod.job.as_deref().unwrap_or("-"), w), theme.dim),
@@ -162,8 +167,9 @@ fn pod_cell(theme: &Theme, now: Time, pod: &PodInfo, col: Col, width: u16) -> Ce
 
 /// What column `col` of a pod needs: the status (one word, as kubectl has
 /// it) is never cut.
-fn pod_measure(now: Time, pod: &PodInfo, col: Col) -> Measure {
-    match col {
+fn pod_measure(now: Time, pod: &PodInfo, col: Col) -> Option<Measure> {
+    Some(match col {
+        Col::Mark => return None,
         Col::Namespace => Measure::text(&pod.key.namespace),
         Col::Name => Measure::text(&pod.key.name),
         Col::Job => Measure::text(pod.job.as_deref().unwrap_or("-")),
@@ -175,7 +181,7 @@ fn pod_measure(now: Time, pod: &PodInfo, col: Col) -> Measure {
         Col::Reason => Measure::text(&format::sanitize(&reason(pod).unwrap_or_else(|| "-".into()))),
         Col::Node => Measure::text(pod.node.as_deref().unwrap_or("-")),
         Col::Age => Measure::text(&format::age(pod.created, now)),
-    }
+    })
 }
 
 fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, view: &View) -> Shown {
@@ -185,15 +191,17 @@ fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, view: &View) 
         _ => None,
     };
     let single_ns = job.is_some() || matches!(&app.target.namespaces, Namespaces::Only(l) if l.len() == 1);
+    let marked = rows.iter().any(|p| app.warnings.marks.pod(&p.key).is_some());
     let cols: Vec<(Col, Column)> = ALL
         .iter()
         .copied()
         .filter(|(c, _)| !((single_ns && *c == Col::Namespace) || (job.is_some() && *c == Col::Job)))
+        .filter(|(c, _)| marked || *c != Col::Mark)
         .collect();
     let specs: Vec<Column> = cols.iter().map(|(_, c)| *c).collect();
     let now = app.now;
-    let cell_of = |p: &&PodInfo, col: usize, width: u16| pod_cell(theme, now, p, cols[col].0, width);
-    let measure = |p: &&PodInfo, col: usize| Some(pod_measure(now, p, cols[col].0));
+    let cell_of = |p: &&PodInfo, col: usize, width: u16| pod_cell(theme, app, p, cols[col].0, width);
+    let measure = |p: &&PodInfo, col: usize| pod_measure(now, p, cols[col].0);
     let (name, total) = match &job {
         Some(job) => (format!("Pods of {job}"), app.state.pods_of_job(job).count()),
         None => ("Pods".to_string(), app.state.pods.values().filter(|p| p.job.is_some()).count()),

@@ -46,7 +46,7 @@ impl Screen for QueuesScreen {
         SORTS
     }
 
-    fn open(&self, row: ObjKey) -> Option<Route> {
+    fn open(&self, _app: &App, row: ObjKey) -> Option<Route> {
         Some(Route::QueueDetail(queue_key(&row)))
     }
 }

@@ -11,7 +11,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use super::theme::Theme;
-use super::{cronjob_detail, cronjobs, job_detail, jobs, logs, nodes, pods, queues};
+use super::{cronjob_detail, cronjobs, job_detail, jobs, logs, nodes, pods, queues, warnings};
 use crate::console::keys::Keymap;
 use crate::console::state::{App, Route, Shown, View};
 
@@ -41,7 +41,7 @@ pub trait Screen: Sync {
         &[]
     }
     /// The screen Enter opens on a row.
-    fn open(&self, _row: ObjKey) -> Option<Route> {
+    fn open(&self, _app: &App, _row: ObjKey) -> Option<Route> {
         None
     }
     /// The object a detail screen shows (lists: `None`, their selection counts).
@@ -66,6 +66,7 @@ pub fn of(route: &Route) -> &'static dyn Screen {
         Route::Queues => &queues::QueuesScreen,
         Route::QueueDetail(_) => &queues::QueueDetailScreen,
         Route::Logs => &logs::LogsScreen,
+        Route::Warnings => &warnings::WarningsScreen,
     }
 }
 

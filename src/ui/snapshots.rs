@@ -271,6 +271,20 @@ fn sandbox_jobs_by_status() {
 }
 
 #[test]
+fn sandbox_warnings() {
+    let mut a = sandbox_app();
+    a.tab = 5;
+    snap!("sandbox_warnings", a);
+}
+
+#[test]
+fn sandbox_job_detail_without_the_timeline() {
+    let mut a = open(sandbox_app(), job_detail("indexed", "indexed-job"));
+    a.show_timeline = false;
+    snap!("sandbox_job_indexed_no_timeline", a);
+}
+
+#[test]
 fn sandbox_job_failjob() {
     snap!("sandbox_job_failjob", open(sandbox_app(), job_detail("failure-policy", "job-pod-failure-policy-failjob")));
 }

@@ -25,6 +25,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if let Some(sel) = &app.target.selector {
         left.push(Span::styled(format!(" -l {sel}"), bar));
     }
+    if let Some(worst) = app.warnings.worst() {
+        // Always in view (the left part is never cut): key 6 lists them.
+        let n = app.warnings.list.len();
+        let text = format!("{n} warning{}", if n == 1 { "" } else { "s" });
+        left.push(sep.clone());
+        left.push(Span::styled(text, bar.patch(super::warnings::severity_style(theme, worst))));
+    }
     left.push(sep.clone());
     let middle = match &app.flash {
         Some(flash) => vec![Span::styled(flash.text.clone(), if flash.error { bar.patch(theme.bad) } else { bar })],

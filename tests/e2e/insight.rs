@@ -1,6 +1,8 @@
 //! What batchtop works out about a run, end to end against the sandbox
-//! through `--once -o json`: a Job's ETA against when it really finished, a
-//! stalled Job, a pod the scheduler cannot place.
+//! through `--once -o json` and the console at 80x24: a Job's ETA against
+//! when it really finished, a stalled Job, a pod the scheduler cannot place,
+//! the Warnings screen and row marks, pod timelines, a CronJob's missed runs
+//! and failing streak.
 
 use std::time::{Duration, Instant};
 
@@ -9,7 +11,9 @@ use kube::api::{Api, PostParams};
 use serde_json::json;
 use testkit::sandbox::{DEADLINE, TestNamespace, admin};
 
-use crate::support::{once_json, once_until, report_job};
+use testkit::pty::Key;
+
+use crate::support::{console, once_json, once_until, report_job};
 
 /// Creates a Job in the test's namespace.
 async fn create_job(ns: &TestNamespace, job: serde_json::Value) {
@@ -93,4 +97,163 @@ async fn a_stalled_job_and_an_unschedulable_pod_are_warned_about() {
     });
     let _ = std::fs::remove_file(&config);
     assert_eq!(code, 0, "warnings do not fail --once: {report:#}");
+}
+
+/// The console at 80x24: the stalled Job is on the Warnings screen (key 6),
+/// counted in the status bar and marked on its Jobs row; Enter on the warning
+/// opens the Job.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_lists_warnings_counts_them_and_marks_their_rows() {
+    let ns = TestNamespace::create("insight-warn").await;
+    create_job(&ns, sleeper("forever", 2, "1h", &json!({}))).await;
+    let config = std::env::temp_dir().join(format!("batchtop-warn-{}.toml", std::process::id()));
+    std::fs::write(&config, "stall_after = \"5s\"\n").unwrap();
+    let path = config.to_string_lossy().to_string();
+    let mut c = console(&["--config", path.as_str(), "-n", ns.name.as_str()]).size(80, 24).spawn();
+    c.wait_for("1 warning");
+    c.press(&[Key::Char('6')]);
+    let screen = c.wait_for("stalled: no pod has");
+    assert!(screen.contains(&format!("Job {}/forever", ns.name)), "{screen}");
+    c.press(&[Key::Enter]);
+    c.wait_for(&format!("Job {}/forever", ns.name));
+    c.wait_for("Timeline");
+    c.press(&[Key::Esc, Key::Char('1')]);
+    c.wait_until("the forever row marked", Duration::from_secs(10), |s| {
+        let text = s.text();
+        text.lines().find(|l| l.contains("forever")).filter(|l| l.trim_start().starts_with('!')).map(|_| ())
+    });
+    let _ = std::fs::remove_file(&config);
+}
+
+/// Pages down the document on screen until `text` shows.
+fn scroll_to(c: &mut testkit::pty::Console, text: &str) -> String {
+    for _ in 0..12 {
+        if c.text().contains(text) {
+            return c.text();
+        }
+        c.press(&[Key::PageDown]);
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    c.wait_for(text)
+}
+
+/// Opens the detail of the Job whose name holds `name` from the Jobs screen.
+fn open_job(c: &mut testkit::pty::Console, name: &str) {
+    c.wait_for(name);
+    c.press(&[Key::Char('/')]);
+    c.type_text(name);
+    c.press(&[Key::Enter, Key::Enter]);
+    c.wait_for("Timeline");
+}
+
+/// The seed's failure-policy Job and indexed Job at 80x24: the failed pod's
+/// lane ends in its exit code, and each index has a lane of its own.
+#[test]
+fn timelines_show_failed_pods_with_their_exit_codes_and_one_lane_per_index() {
+    let mut c = console(&["-n", "failure-policy"]).size(80, 24).spawn();
+    open_job(&mut c, "job-pod-failure-policy-failjob");
+    let screen = scroll_to(&mut c, "exit 42");
+    assert!(screen.contains('✗'), "a failed run is drawn with ✗:\n{screen}");
+    assert!(screen.contains("peak"), "{screen}");
+    c.press(&[Key::Char('t')]);
+    c.wait_for("Timeline  t: show");
+
+    let mut c = console(&["-n", "indexed"]).size(80, 24).spawn();
+    open_job(&mut c, "indexed-job");
+    let screen = scroll_to(&mut c, "#4");
+    for lane in ["#0", "#1", "#2", "#3", "#4"] {
+        assert!(screen.contains(&format!(" {lane} ")), "lane {lane}:\n{screen}");
+    }
+    assert!(screen.contains('█'), "succeeded runs are drawn with █:\n{screen}");
+}
+
+/// A CronJob suspended over one of its every-minute runs and resumed after
+/// that run's starting deadline (15 s) shows the run it missed, and the
+/// controller's MissSchedule event about it. (While suspended nothing is
+/// missed: not running is what suspending asks for.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cronjob_resumed_after_a_missed_run_shows_the_missed_run() {
+    use chrono::Timelike;
+    use k8s_openapi::api::batch::v1::CronJob;
+    use kube::api::{Patch, PatchParams};
+    let ns = TestNamespace::create("insight-missed").await;
+    let client = admin().await.client;
+    let cronjobs: Api<CronJob> = Api::namespaced(client, &ns.name);
+    let cronjob: CronJob = serde_json::from_value(json!({
+        "metadata": {"name": "ticker"},
+        "spec": {
+            "schedule": "* * * * *", "suspend": true, "startingDeadlineSeconds": 15,
+            "jobTemplate": {"spec": {"template": {
+                "metadata": {"annotations": {"sandbox.batchtop.dev/run-duration": "1s"}},
+                "spec": {"restartPolicy": "Never", "containers": [{"name": "main", "image": "busybox"}]}
+            }}}
+        }
+    }))
+    .unwrap();
+    let created = chrono::Utc::now();
+    cronjobs.create(&PostParams::default(), &cronjob).await.expect("create the CronJob");
+    // Resume 20-35 s into a minute after the creation's: the run of that
+    // minute is past its deadline, and the next one is 25 s or more away.
+    let start = Instant::now();
+    loop {
+        let now = chrono::Utc::now();
+        if now.minute() != created.minute() && (20..35).contains(&now.second()) {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(120), "no resume window");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let resume = Patch::Merge(json!({"spec": {"suspend": false}}));
+    cronjobs.patch("ticker", &PatchParams::default(), &resume).await.expect("resume the CronJob");
+    let object = format!("CronJob {}/ticker", ns.name);
+    let says = |r: &serde_json::Value, text: &str| {
+        r["warnings"].as_array().is_some_and(|ws| {
+            ws.iter().any(|w| w["object"] == object.as_str() && w["message"].as_str().is_some_and(|m| m.contains(text)))
+        })
+    };
+    let args = ["-n", ns.name.as_str()];
+    let (_, report) = once_json(&args);
+    assert!(says(&report, "missed schedule: 1 run(s) did not start"), "the missed run at once: {report:#}");
+    let (code, report) =
+        once_until(&args, "the controller's missed start", |r| says(r, "missed a start past its deadline"));
+    assert_eq!(code, 0, "warnings do not fail --once: {report:#}");
+}
+
+/// Three runs of a CronJob whose Job template fails, started as `kubectl
+/// create job --from=cronjob/...` starts them (owned by the CronJob): a failing streak.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cronjob_whose_runs_all_fail_shows_a_failing_streak() {
+    use k8s_openapi::api::batch::v1::CronJob;
+    let ns = TestNamespace::create("insight-streak").await;
+    let client = admin().await.client;
+    let cronjobs: Api<CronJob> = Api::namespaced(client, &ns.name);
+    let failing = json!({"spec": {"backoffLimit": 0, "template": {
+        "metadata": {
+            "labels": {"pod-container-running-failed.stage.kwok.x-k8s.io": "true"},
+            "annotations": {
+                "pod-container-running-failed.stage.kwok.x-k8s.io/container-name": "main",
+                "pod-container-running-failed.stage.kwok.x-k8s.io/exit-code": "3",
+                "pod-container-running-failed.stage.kwok.x-k8s.io/delay": "1s"
+            }
+        },
+        "spec": {"restartPolicy": "Never", "containers": [{"name": "main", "image": "busybox"}]}
+    }}});
+    let cronjob: CronJob = serde_json::from_value(json!({
+        "metadata": {"name": "hello"},
+        "spec": {"schedule": "0 0 1 1 *", "suspend": true, "jobTemplate": failing}
+    }))
+    .unwrap();
+    cronjobs.create(&PostParams::default(), &cronjob).await.expect("create the CronJob");
+    for run in 1..=3 {
+        let name = format!("hello-run-{run}");
+        testkit::sandbox::sandbox(&["kubectl", "-n", &ns.name, "create", "job", &name, "--from=cronjob/hello"]);
+    }
+    let object = format!("CronJob {}/hello", ns.name);
+    let (code, report) = once_until(&["-n", ns.name.as_str()], "the failing streak", |r| {
+        r["warnings"].as_array().is_some_and(|ws| {
+            ws.iter()
+                .any(|w| w["object"] == object.as_str() && w["message"] == "failing streak: the last 3 runs failed")
+        })
+    });
+    assert_eq!(code, 1, "the failed runs are Failed Jobs, which fail --once: {report:#}");
 }

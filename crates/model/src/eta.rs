@@ -63,6 +63,23 @@ pub fn job_eta<'a>(job: &JobInfo, pods: impl IntoIterator<Item = &'a PodInfo>, n
     })
 }
 
+/// How long until `job` is done, as the Jobs list shows it: from its pods
+/// ([`job_eta`]) when it has a completions target, else from the queue it
+/// works (depth over drain rate); `None` without a basis.
+pub fn remaining<'a>(
+    job: &JobInfo,
+    pods: impl IntoIterator<Item = &'a PodInfo>,
+    queues: &crate::queue::Queues,
+    now: Time,
+) -> Option<Duration> {
+    if job.phase().is_finished() {
+        return None;
+    }
+    job_eta(job, pods, now)
+        .map(|e| e.eta)
+        .or_else(|| queues.eta_of_job(&job.key).and_then(|d| Duration::from_std(d).ok()))
+}
+
 /// Completions per minute over the last [`WINDOW`] of `finished` (sorted),
 /// measured from the completion before them (or `start`) to `now`.
 fn rate(finished: &[Time], start: Time, now: Time) -> Option<(f64, usize)> {

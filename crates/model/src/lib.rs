@@ -27,6 +27,7 @@ pub mod settings;
 mod state;
 pub mod store;
 pub mod text;
+pub mod timeline;
 pub mod types;
 pub mod wait;
 pub mod warnings;

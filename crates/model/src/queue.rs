@@ -1205,27 +1205,21 @@ impl Queues {
 /// Orphaned leases are errors (the Job can never finish), the rest warnings.
 /// Link notes as the report's warnings, on the Job concerned.
 pub fn note_warnings(notes: &[LinkNote]) -> Vec<super::warnings::Warning> {
+    use super::warnings::Subject;
     let severity = super::warnings::Severity::Warn;
-    notes
-        .iter()
-        .map(|n| super::warnings::Warning { severity, object: format!("Job {}", n.job), message: n.to_string() })
-        .collect()
+    notes.iter().map(|n| super::warnings::Warning::new(severity, Subject::Job(n.job.clone()), n.to_string())).collect()
 }
 
 pub fn as_warnings(ws: &[QueueWarning]) -> Vec<super::warnings::Warning> {
-    use super::warnings::{Severity, Warning};
+    use super::warnings::{Severity, Subject, Warning};
     let mut out = Vec::new();
     for w in ws {
         let severity = if w.kind == WarningKind::OrphanedLease { Severity::Error } else { Severity::Warn };
         let message = format!("queue {}: {}", w.queue, w.message);
         if w.jobs.is_empty() {
-            out.push(Warning { severity, object: format!("Queue {}", w.queue), message });
+            out.push(Warning::new(severity, Subject::Queue(w.queue.clone()), message));
         } else {
-            out.extend(w.jobs.iter().map(|j| Warning {
-                severity,
-                object: format!("Job {j}"),
-                message: message.clone(),
-            }));
+            out.extend(w.jobs.iter().map(|j| Warning::new(severity, Subject::Job(j.clone()), message.clone())));
         }
     }
     out

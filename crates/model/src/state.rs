@@ -123,6 +123,8 @@ pub struct State {
     pub services: Store<ServiceInfo>,
     pub watches: BTreeMap<WatchId, WatchStatus>,
     pub last_update: Option<Time>,
+    /// The runs of pods deleted while their Job is listed, for its timeline.
+    pub remembered: crate::timeline::Remembered,
     /// Pod names by owning Job, so a Job's pods are found without a scan.
     pods_by_job: HashMap<ObjKey, BTreeSet<String>>,
     generation: u64,
@@ -152,7 +154,7 @@ impl State {
                 status.last_event = Some(now);
                 status.live_at = Some(now);
                 self.last_update = Some(now);
-                self.remove(id.kind, &key)
+                self.remove(id.kind, &key, now)
             }
             Update::ListDone(id) => {
                 let status = self.watch_mut(&id);
@@ -163,7 +165,7 @@ impl State {
                 status.stale_since = None;
                 let g = status.list_generation;
                 self.last_update = Some(now);
-                self.drop_unseen(&id, g);
+                self.drop_unseen(&id, g, now);
                 true
             }
             Update::Health(id, health) => {
@@ -233,12 +235,19 @@ impl State {
         }
     }
 
-    fn remove(&mut self, kind: Kind, key: &ObjKey) -> bool {
+    fn remove(&mut self, kind: Kind, key: &ObjKey, now: Time) -> bool {
         match kind {
-            Kind::Job => self.jobs.remove(key).is_some(),
+            Kind::Job => {
+                self.remembered.forget(key);
+                self.jobs.remove(key).is_some()
+            }
             Kind::Pod => {
                 self.unindex_pod(key);
-                self.pods.remove(key).is_some()
+                let pod = self.pods.remove(key);
+                if let Some(p) = &pod {
+                    self.remember(p, now);
+                }
+                pod.is_some()
             }
             Kind::CronJob => self.cronjobs.remove(key).is_some(),
             Kind::Node => self.nodes.remove(&ObjKey::new("", key.name.clone())).is_some(),
@@ -258,12 +267,32 @@ impl State {
         }
     }
 
-    fn drop_unseen(&mut self, id: &WatchId, g: u64) {
+    /// Keeps the run of a deleted pod whose Job is listed.
+    fn remember(&mut self, pod: &PodInfo, now: Time) {
+        let listed = pod
+            .job
+            .as_ref()
+            .is_some_and(|j| self.jobs.get(&ObjKey::new(pod.key.namespace.clone(), j.clone())).is_some());
+        if listed {
+            self.remembered.keep(pod, now);
+        }
+    }
+
+    fn drop_unseen(&mut self, id: &WatchId, g: u64, now: Time) {
         let ns = id.namespace.as_deref();
         match id.kind {
-            Kind::Job => drop(self.jobs.drop_older(ns, g)),
+            Kind::Job => {
+                if self.jobs.drop_older(ns, g) > 0 {
+                    let jobs = &self.jobs;
+                    self.remembered.retain(|k| jobs.get(k).is_some());
+                }
+            }
             Kind::Pod => {
-                if self.pods.drop_older(ns, g) > 0 {
+                let gone = self.pods.take_older(ns, g);
+                for p in &gone {
+                    self.remember(p, now);
+                }
+                if !gone.is_empty() {
                     self.rebuild_pod_index();
                 }
             }

@@ -33,9 +33,18 @@ impl<T> Store<T> {
     /// Drops the objects in `namespace` (all namespaces when `None`) that the
     /// list of `generation` did not see again. Returns how many were dropped.
     pub fn drop_older(&mut self, namespace: Option<&str>, generation: u64) -> usize {
-        let before = self.items.len();
-        self.items.retain(|k, (_, g)| *g >= generation || namespace.is_some_and(|ns| ns != k.namespace));
-        before - self.items.len()
+        self.take_older(namespace, generation).len()
+    }
+
+    /// [`Store::drop_older`], returning what it dropped.
+    pub fn take_older(&mut self, namespace: Option<&str>, generation: u64) -> Vec<T> {
+        let gone: Vec<ObjKey> = self
+            .items
+            .iter()
+            .filter(|(k, (_, g))| *g < generation && namespace.is_none_or(|ns| ns == k.namespace))
+            .map(|(k, _)| k.clone())
+            .collect();
+        gone.iter().filter_map(|k| self.remove(k)).collect()
     }
 
     pub fn get(&self, key: &ObjKey) -> Option<&T> {

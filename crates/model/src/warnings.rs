@@ -1,13 +1,16 @@
 //! Things an operator should look at, derived from the state: the same list
 //! feeds the console's warning panel and `--once`'s `warnings[]`.
 
+use std::collections::HashMap;
+
 use chrono::Duration;
 use serde::Serialize;
 
 use crate::cronjob::schedule_error;
 use crate::indexes::{IndexSet, JobIndexes};
 use crate::job::{JobPhase, human_duration};
-use crate::types::{CronJobInfo, JobInfo, PodInfo, Time};
+use crate::queue::Queues;
+use crate::types::{CronJobInfo, EventInfo, JobInfo, ObjKey, PodInfo, Time};
 use crate::{State, WatchHealth, WatchId, indexes};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -28,17 +31,108 @@ impl Severity {
     }
 }
 
+/// What a warning is about, typed, so the console can mark the row and open
+/// the object; [`Subject::describe`] is the `object` text `--once` prints.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Subject {
+    Job(ObjKey),
+    Pod(ObjKey),
+    CronJob(ObjKey),
+    /// A work queue.
+    Queue(crate::queue::QueueKey),
+    /// A watch, as `jobs in ns` or `pods in all namespaces`.
+    Watch(String),
+}
+
+impl Subject {
+    /// `Job ns/name`, `Pod ns/name`, `CronJob ns/name`, `Queue source/name`, `watch jobs in ns`.
+    pub fn describe(&self) -> String {
+        match self {
+            Subject::Job(k) => format!("Job {k}"),
+            Subject::Pod(k) => format!("Pod {k}"),
+            Subject::CronJob(k) => format!("CronJob {k}"),
+            Subject::Queue(q) => format!("Queue {q}"),
+            Subject::Watch(w) => format!("watch {w}"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Warning {
     pub severity: Severity,
-    /// `Job ns/name`, `Pod ns/name`, `CronJob ns/name`, or `watch jobs in ns`.
+    #[serde(skip)]
+    pub subject: Subject,
+    /// [`Subject::describe`] of `subject`.
     pub object: String,
     pub message: String,
 }
 
 impl Warning {
-    fn new(severity: Severity, object: String, message: String) -> Warning {
-        Warning { severity, object, message }
+    pub fn new(severity: Severity, subject: Subject, message: String) -> Warning {
+        Warning { severity, object: subject.describe(), subject, message }
+    }
+}
+
+/// Most severe first, then by object and message, so a list is stable from
+/// one frame (or one `--once` run) to the next.
+pub fn sort(list: &mut [Warning]) {
+    list.sort_by(|a, b| {
+        b.severity.cmp(&a.severity).then_with(|| a.object.cmp(&b.object)).then_with(|| a.message.cmp(&b.message))
+    });
+}
+
+/// Every warning the console and `--once` show: the state's ([`job_warnings_with`])
+/// and the queues' (stuck work, and Jobs that could not be linked), sorted.
+pub fn all(state: &State, queues: &Queues, now: Time, limits: Limits) -> Vec<Warning> {
+    let mut out = job_warnings_with(state, now, limits);
+    out.extend(of_queues(queues, state));
+    sort(&mut out);
+    out
+}
+
+/// The queues' warnings, unsorted: stuck or lost work, and the link notes.
+pub fn of_queues(queues: &Queues, state: &State) -> Vec<Warning> {
+    let mut out = crate::queue::as_warnings(&queues.warnings(&state.jobs));
+    out.extend(crate::queue::note_warnings(&queues.link_notes));
+    out
+}
+
+/// The worst warning of each Job, Pod and CronJob, for the row marks: looked
+/// up by key for every row drawn, so kept per kind (no key is built to ask).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Marks {
+    jobs: HashMap<ObjKey, Severity>,
+    pods: HashMap<ObjKey, Severity>,
+    cronjobs: HashMap<ObjKey, Severity>,
+}
+
+impl Marks {
+    pub fn of(list: &[Warning]) -> Marks {
+        let mut marks = Marks::default();
+        for w in list {
+            let (map, key) = match &w.subject {
+                Subject::Job(k) => (&mut marks.jobs, k),
+                Subject::Pod(k) => (&mut marks.pods, k),
+                Subject::CronJob(k) => (&mut marks.cronjobs, k),
+                Subject::Queue(_) | Subject::Watch(_) => continue,
+            };
+            let worst = map.entry(key.clone()).or_insert(w.severity);
+            *worst = (*worst).max(w.severity);
+        }
+        marks
+    }
+
+    /// The worst severity of the warnings about this Job, if any.
+    pub fn job(&self, key: &ObjKey) -> Option<Severity> {
+        self.jobs.get(key).copied()
+    }
+
+    pub fn pod(&self, key: &ObjKey) -> Option<Severity> {
+        self.pods.get(key).copied()
+    }
+
+    pub fn cronjob(&self, key: &ObjKey) -> Option<Severity> {
+        self.cronjobs.get(key).copied()
     }
 }
 
@@ -66,8 +160,14 @@ pub struct Limits {
     pub stall_after: Option<Duration>,
 }
 
-/// Every warning about the batch work in the state, most severe first (then
-/// by object), so the list is stable from one frame to the next.
+impl Limits {
+    /// The thresholds the config sets.
+    pub fn of(config: &crate::settings::Config) -> Limits {
+        Limits { stall_after: config.stall_after.and_then(|d| Duration::from_std(d).ok()) }
+    }
+}
+
+/// Every warning about the batch work in the state, sorted ([`sort`]).
 pub fn job_warnings(state: &State, now: Time) -> Vec<Warning> {
     job_warnings_with(state, now, Limits::default())
 }
@@ -78,19 +178,62 @@ pub fn job_warnings_with(state: &State, now: Time, limits: Limits) -> Vec<Warnin
     for job in state.jobs.values() {
         job_warnings_of(job, state, &mut out);
         if let Some(m) = stalled(job, state, now, limits) {
-            out.push(Warning::new(Severity::Warn, format!("Job {}", job.key), m));
+            out.push(Warning::new(Severity::Warn, Subject::Job(job.key.clone()), m));
         }
     }
     out.extend(state.pods.values().filter_map(|p| stuck_pod(p, now)));
     for cj in state.cronjobs.values() {
-        let object = format!("CronJob {}", cj.key);
         let found = [schedule_error(cj), missed_runs(cj, now), failing_streak(cj, state), long_suspended(cj, now)];
-        out.extend(found.into_iter().flatten().map(|m| Warning::new(Severity::Warn, object.clone(), m)));
+        out.extend(
+            found.into_iter().flatten().map(|m| Warning::new(Severity::Warn, Subject::CronJob(cj.key.clone()), m)),
+        );
     }
-    out.sort_by(|a, b| {
-        b.severity.cmp(&a.severity).then_with(|| a.object.cmp(&b.object)).then_with(|| a.message.cmp(&b.message))
-    });
+    out.extend(state.events.values().filter_map(|e| cronjob_event(e, state, now)));
+    out.extend(
+        state
+            .cronjobs
+            .values()
+            .filter_map(overlapping_runs)
+            .map(|(key, m)| Warning::new(Severity::Warn, Subject::CronJob(key), m)),
+    );
+    sort(&mut out);
     out
+}
+
+/// What the CronJob controller said went wrong, from its events about a
+/// CronJob batchtop lists: too many missed start times, a start missed past
+/// its deadline, a run skipped under `Forbid`, a Job it could not create.
+/// Events expire (an hour by default), so these fade once the cause is gone.
+fn cronjob_event(event: &EventInfo, state: &State, now: Time) -> Option<Warning> {
+    if event.involved_kind != "CronJob" {
+        return None;
+    }
+    let key = ObjKey::new(event.key.namespace.clone(), event.involved_name.clone());
+    state.cronjobs.get(&key)?;
+    let (severity, what) = match event.reason.as_str() {
+        "TooManyMissedTimes" => (Severity::Warn, "too many missed start times"),
+        "MissSchedule" => (Severity::Warn, "missed a start past its deadline"),
+        "JobAlreadyActive" => {
+            (Severity::Warn, "skipped a run: the previous one was still running (concurrencyPolicy Forbid)")
+        }
+        "FailedCreate" => (Severity::Error, "could not create its Job"),
+        _ => return None,
+    };
+    let times = if event.count > 1 { format!(", {} times", event.count) } else { String::new() };
+    let when = event.last_seen.map(|t| format!(", last {} ago", human_duration(now - t))).unwrap_or_default();
+    let detail = if event.message.is_empty() { String::new() } else { format!(": {}", event.message) };
+    Some(Warning::new(severity, Subject::CronJob(key), format!("{what}{times}{when}{detail}")))
+}
+
+/// Runs of an `Allow` CronJob running at the same time: each new run starts
+/// before the last ends, so they pile up (and compete for the same work).
+fn overlapping_runs(cj: &CronJobInfo) -> Option<(ObjKey, String)> {
+    (cj.concurrency_policy == "Allow" && cj.active.len() > 1).then(|| {
+        (
+            cj.key.clone(),
+            format!("{} runs overlap (concurrencyPolicy Allow): {}", cj.active.len(), cj.active.join(", ")),
+        )
+    })
 }
 
 /// A watch RBAC refused (Error: nothing will show until permissions change)
@@ -101,7 +244,7 @@ fn watch_warning(id: &WatchId, health: &WatchHealth) -> Option<Warning> {
         Some(ns) => format!("in {ns}"),
         None => "in all namespaces".into(),
     };
-    let object = format!("watch {} {scope}", id.kind.plural());
+    let object = Subject::Watch(format!("{} {scope}", id.kind.plural()));
     match health {
         WatchHealth::Forbidden { message } => {
             Some(Warning::new(Severity::Error, object, format!("forbidden: {message}")))
@@ -113,7 +256,7 @@ fn watch_warning(id: &WatchId, health: &WatchHealth) -> Option<Warning> {
 }
 
 fn job_warnings_of(job: &JobInfo, state: &State, out: &mut Vec<Warning>) {
-    let object = format!("Job {}", job.key);
+    let object = Subject::Job(job.key.clone());
     let mut push = |severity, message| out.push(Warning::new(severity, object.clone(), message));
     if let Some(m) = failure(job) {
         push(Severity::Error, m);
@@ -257,7 +400,7 @@ fn stuck_pod(pod: &PodInfo, now: Time) -> Option<Warning> {
         .unwrap_or_default();
     (age > STUCK_AFTER).then(|| {
         let message = format!("{reason}{why} for a pod created {} ago", human_duration(age));
-        Warning::new(Severity::Warn, format!("Pod {}", pod.key), message)
+        Warning::new(Severity::Warn, Subject::Pod(pod.key.clone()), message)
     })
 }
 
@@ -550,9 +693,88 @@ mod tests {
 
     #[test]
     fn severity_serialises_lowercase() {
-        let w = Warning::new(Severity::Warn, "Job a/b".into(), "m".into());
+        let w = Warning::new(Severity::Warn, Subject::Job(ObjKey::new("a", "b")), "m".into());
         assert_eq!(serde_json::to_string(&w).unwrap(), r#"{"severity":"warn","object":"Job a/b","message":"m"}"#);
         assert!(Severity::Error > Severity::Warn && Severity::Warn > Severity::Info);
         assert_eq!(Severity::Info.as_str(), "info");
+    }
+
+    fn cronjob_event_of(cj: &CronJobInfo, reason: &str, message: &str, count: i32, at: Time) -> EventInfo {
+        EventInfo {
+            key: ObjKey::new(cj.key.namespace.clone(), format!("{}.{reason}", cj.key.name)),
+            involved_kind: "CronJob".into(),
+            involved_name: cj.key.name.clone(),
+            type_: "Warning".into(),
+            reason: reason.into(),
+            message: message.into(),
+            count,
+            last_seen: Some(at),
+        }
+    }
+
+    #[test]
+    fn the_cronjob_controllers_complaints_become_warnings_on_the_cronjob() {
+        let mut cj = cronjob("cronjob", "hello", "* * * * *");
+        cj.last_schedule = Some(t0());
+        let now = t0() + Duration::seconds(30);
+        let events = vec![
+            cronjob_event_of(&cj, "TooManyMissedTimes", "too many missed start times: 101", 1, t0()),
+            cronjob_event_of(&cj, "JobAlreadyActive", "Not starting job because prior execution is running", 3, t0()),
+            // Routine events and events about CronJobs not listed say nothing.
+            cronjob_event_of(&cj, "SuccessfulCreate", "Created job hello-1", 1, t0()),
+            cronjob_event_of(&cronjob("other", "gone", "* * * * *"), "TooManyMissedTimes", "x", 1, t0()),
+        ];
+        let mut objects = vec![Object::CronJob(cj)];
+        objects.extend(events.into_iter().map(Object::Event));
+        let ws = job_warnings(&state_with(objects), now);
+        assert_eq!(
+            messages(&ws),
+            vec![
+                (
+                    Severity::Warn,
+                    "CronJob cronjob/hello",
+                    "skipped a run: the previous one was still running (concurrencyPolicy Forbid), 3 times, last 30s ago: Not starting job because prior execution is running"
+                ),
+                (
+                    Severity::Warn,
+                    "CronJob cronjob/hello",
+                    "too many missed start times, last 30s ago: too many missed start times: 101"
+                ),
+            ]
+        );
+        assert!(ws.iter().all(|w| w.subject == Subject::CronJob(ObjKey::new("cronjob", "hello"))));
+    }
+
+    #[test]
+    fn overlapping_runs_of_an_allow_cronjob_are_pointed_out() {
+        let mut cj = cronjob("cronjob", "hello", "* * * * *");
+        cj.last_schedule = Some(t0());
+        cj.active = vec!["hello-1".into(), "hello-2".into()];
+        let mut forbid = cj.clone();
+        forbid.key.name = "forbid".into();
+        forbid.concurrency_policy = "Forbid".into();
+        let ws = job_warnings(&state_with(vec![Object::CronJob(cj), Object::CronJob(forbid)]), t0());
+        assert_eq!(
+            messages(&ws),
+            vec![(
+                Severity::Warn,
+                "CronJob cronjob/hello",
+                "2 runs overlap (concurrencyPolicy Allow): hello-1, hello-2"
+            )]
+        );
+    }
+
+    #[test]
+    fn marks_keep_the_worst_severity_of_each_subject() {
+        let job = Subject::Job(ObjKey::new("a", "b"));
+        let list = vec![
+            Warning::new(Severity::Warn, job.clone(), "m".into()),
+            Warning::new(Severity::Error, job.clone(), "n".into()),
+            Warning::new(Severity::Warn, Subject::Pod(ObjKey::new("a", "p")), "o".into()),
+        ];
+        let marks = Marks::of(&list);
+        assert_eq!(marks.job(&ObjKey::new("a", "b")), Some(Severity::Error));
+        assert_eq!(marks.pod(&ObjKey::new("a", "p")), Some(Severity::Warn));
+        assert_eq!(marks.cronjob(&ObjKey::new("a", "b")), None);
     }
 }

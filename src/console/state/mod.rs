@@ -17,6 +17,7 @@ use model::logs::buffer::Limits;
 use model::queue::Queues;
 use model::scope::Namespaces;
 use model::settings::{Config, ConfigProblem};
+use model::warnings::{Marks, Warning};
 use model::{State, Time};
 
 pub use self::actions::Actions;
@@ -82,6 +83,37 @@ pub struct App {
     pub log_limits: Limits,
     /// Read-only mode, RBAC answers, running actions and their history.
     pub actions: Actions,
+    /// What is wrong, for the Warnings screen, the status bar and the row marks.
+    pub warnings: Warnings,
+    /// The pod timeline on the Job detail screen (`t`).
+    pub show_timeline: bool,
+}
+
+/// Every warning (`model::warnings::all`) and the worst one per row, derived
+/// from the state and the queues: again at the next tick after either changes
+/// (not per watch event: a relist of 2,000 Jobs is one derivation), and every
+/// [`Warnings::REFRESH`] for the ones time alone raises (stalls, missed runs).
+#[derive(Debug, Default)]
+pub struct Warnings {
+    pub list: Vec<Warning>,
+    pub marks: Marks,
+    /// The state or the queues changed since `at`.
+    pub stale: bool,
+    pub at: Option<Time>,
+}
+
+impl Warnings {
+    pub const REFRESH: chrono::Duration = chrono::Duration::seconds(10);
+
+    /// Whether the list should be derived again at `now`.
+    pub fn due(&self, now: Time) -> bool {
+        self.stale || self.at.is_none_or(|at| now - at >= Self::REFRESH)
+    }
+
+    /// The worst severity among them, for the status bar's colour.
+    pub fn worst(&self) -> Option<model::warnings::Severity> {
+        self.list.iter().map(|w| w.severity).max()
+    }
 }
 
 impl App {
@@ -109,7 +141,16 @@ impl App {
             logs: None,
             log_limits: Limits::default(),
             actions: Actions::default(),
+            warnings: Warnings::default(),
+            show_timeline: true,
         }
+    }
+
+    /// Derives the warnings from the state and the queues as they stand now.
+    pub fn refresh_warnings(&mut self) {
+        let limits = model::warnings::Limits::of(&self.config);
+        let list = model::warnings::all(&self.state, &self.queues, self.now, limits);
+        self.warnings = Warnings { marks: Marks::of(&list), list, stale: false, at: Some(self.now) };
     }
 
     /// Uses `config` for queues (sources, links, refresh, rate window).

@@ -28,10 +28,13 @@ pub enum Route {
     QueueDetail(QueueKey),
     /// A pod's or a Job's logs (the state is `App::logs`).
     Logs,
+    /// Everything batchtop finds wrong, most severe first.
+    Warnings,
 }
 
 /// The top-level screens, in tab order (keys 1..n).
-pub const TABS: [Route; 5] = [Route::Jobs, Route::CronJobs, Route::Pods { job: None }, Route::Nodes, Route::Queues];
+pub const TABS: [Route; 6] =
+    [Route::Jobs, Route::CronJobs, Route::Pods { job: None }, Route::Nodes, Route::Queues, Route::Warnings];
 
 /// A client-side label filter: the text typed and what it parsed to.
 #[derive(Debug, Clone, PartialEq)]

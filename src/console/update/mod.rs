@@ -126,6 +126,10 @@ impl Handled {
 impl App {
     pub fn update(&mut self, msg: Msg) -> Handled {
         let keyed = matches!(msg, Msg::Key(_));
+        // Warnings follow the state and the queues, derived at the next tick.
+        if matches!(msg, Msg::Kube(_) | Msg::Queue(_) | Msg::QueueLinks(..)) {
+            self.warnings.stale = true;
+        }
         let mut handled = match msg {
             Msg::Key(key) => self.key(key),
             Msg::Paste(text) => prompt::paste(self, &text),
@@ -244,6 +248,9 @@ impl App {
 
     fn tick(&mut self, now: Time) -> Handled {
         self.now = now;
+        if self.warnings.due(now) {
+            self.refresh_warnings();
+        }
         if self.flash.as_ref().is_some_and(|f| f.until <= now) {
             self.flash = None;
         }
@@ -301,6 +308,7 @@ impl App {
             Command::Namespace => prompt::open_picker(self, super::state::PickerKind::Namespace),
             Command::Context => prompt::open_picker(self, super::state::PickerKind::Context),
             Command::ToggleGroups => self.show_groups = !self.show_groups,
+            Command::ToggleTimeline => self.show_timeline = !self.show_timeline,
             Command::JobPods => self.open_job_pods(),
             Command::Logs => logs::open(self, false),
             Command::IndexLogs => logs::open(self, true),
@@ -338,7 +346,7 @@ impl App {
 
     fn open(&mut self) {
         let Some(key) = screens::selected_key(self) else { return };
-        if let Some(route) = screens::of(&self.view().route).open(key) {
+        if let Some(route) = screens::of(&self.view().route).open(self, key) {
             self.details.push(View::new(route));
         }
     }
