@@ -1,7 +1,7 @@
 //! Things an operator should look at, derived from the state: the same list
 //! feeds the console's warning panel and `--once`'s `warnings[]`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::Duration;
 use serde::Serialize;
@@ -362,12 +362,39 @@ fn missed_runs(cj: &CronJobInfo, now: Time) -> Option<String> {
     Some(format!("missed schedule: {count} run(s) did not start, the first due {} ago", human_duration(now - due)))
 }
 
-/// The last [`FAILING_STREAK`] runs still in the cluster all failed.
+/// The last [`FAILING_STREAK`] finished runs all failed. The runs are the
+/// CronJob's Jobs still in the cluster and, for the ones its history limit
+/// already deleted (`failedJobsHistoryLimit` keeps one failed Job by
+/// default), the controller's "Saw completed job" events, which outlive them.
 fn failing_streak(cj: &CronJobInfo, state: &State) -> Option<String> {
-    let history = crate::cronjob::history(cj, &state.jobs);
-    let last: Vec<_> = history.iter().rev().filter(|(_, phase, _)| phase.is_finished()).take(FAILING_STREAK).collect();
-    (last.len() == FAILING_STREAK && last.iter().all(|(_, phase, _)| *phase == JobPhase::Failed))
+    let mut finished: BTreeMap<String, (Option<Time>, bool)> = BTreeMap::new();
+    for e in state.events.in_namespace(&cj.key.namespace) {
+        if e.involved_kind == "CronJob"
+            && e.involved_name == cj.key.name
+            && e.reason == "SawCompletedJob"
+            && let Some((job, failed)) = completed_run(&e.message)
+        {
+            finished.insert(job, (e.last_seen, failed));
+        }
+    }
+    for (name, phase, created) in crate::cronjob::history(cj, &state.jobs) {
+        if phase.is_finished() {
+            finished.insert(name, (created, phase == JobPhase::Failed));
+        }
+    }
+    let mut runs: Vec<(Option<Time>, bool)> = finished.into_values().collect();
+    runs.sort_by_key(|(at, _)| *at);
+    let last: Vec<_> = runs.iter().rev().take(FAILING_STREAK).collect();
+    (last.len() == FAILING_STREAK && last.iter().all(|(_, failed)| *failed))
         .then(|| format!("failing streak: the last {FAILING_STREAK} runs failed"))
+}
+
+/// The Job and whether it failed, from the CronJob controller's
+/// `Saw completed job: NAME, condition: Failed`.
+fn completed_run(message: &str) -> Option<(String, bool)> {
+    let rest = message.strip_prefix("Saw completed job: ")?;
+    let (job, condition) = rest.split_once(", condition: ")?;
+    Some((job.to_string(), condition.trim() == "Failed"))
 }
 
 /// Suspended, and the last run is long ago.
@@ -776,5 +803,37 @@ mod tests {
         assert_eq!(marks.job(&ObjKey::new("a", "b")), Some(Severity::Error));
         assert_eq!(marks.pod(&ObjKey::new("a", "p")), Some(Severity::Warn));
         assert_eq!(marks.cronjob(&ObjKey::new("a", "b")), None);
+    }
+
+    #[test]
+    fn a_failing_streak_counts_runs_the_history_limit_deleted_from_the_controllers_events() {
+        let mut cj = cronjob("cronjob", "hello", "* * * * *");
+        cj.last_schedule = Some(t0());
+        let saw = |job: &str, condition: &str, minute: i64| {
+            let mut e = cronjob_event_of(&cj, "SawCompletedJob", "", 1, t0() + Duration::minutes(minute));
+            e.key.name = format!("hello.{job}");
+            e.message = format!("Saw completed job: {job}, condition: {condition}");
+            Object::Event(e)
+        };
+        let two_failed = vec![
+            Object::CronJob(cj.clone()),
+            saw("hello-1", "Complete", 1),
+            saw("hello-2", "Failed", 2),
+            saw("hello-3", "Failed", 3),
+        ];
+        assert!(
+            !messages(&job_warnings(&state_with(two_failed.clone()), t0()))
+                .iter()
+                .any(|m| m.2.starts_with("failing streak"))
+        );
+        let mut three_failed = two_failed;
+        three_failed.push(saw("hello-4", "Failed", 4));
+        assert!(messages(&job_warnings(&state_with(three_failed), t0())).contains(&(
+            Severity::Warn,
+            "CronJob cronjob/hello",
+            "failing streak: the last 3 runs failed"
+        )));
+        assert_eq!(completed_run("Saw completed job: a-1, condition: Failed"), Some(("a-1".into(), true)));
+        assert_eq!(completed_run("Created job a-1"), None);
     }
 }
