@@ -69,6 +69,14 @@ impl Sandbox {
     /// A kwok node only this test's pods tolerate: draining it touches nothing else.
     async fn with_node(mut self) -> Self {
         let name = unique(&format!("{E2E_NAMESPACE_PREFIX}actions-node"));
+        self.node = Some(name);
+        self.create_node().await;
+        self
+    }
+
+    /// Creates this test's node (again, after a delete: a namesake with a new UID).
+    async fn create_node(&self) -> Node {
+        let name = self.node();
         let node: Node = serde_json::from_value(json!({
             "metadata": {
                 "name": name,
@@ -78,9 +86,7 @@ impl Sandbox {
             "spec": { "taints": [{ "key": TAINT_KEY, "value": self.ns, "effect": "NoSchedule" }] }
         }))
         .unwrap();
-        Api::<Node>::all(self.client.clone()).create(&PostParams::default(), &node).await.expect("create node");
-        self.node = Some(name);
-        self
+        Api::<Node>::all(self.client.clone()).create(&PostParams::default(), &node).await.expect("create node")
     }
 
     fn node(&self) -> &str {
@@ -774,4 +780,99 @@ async fn console_drain_shows_progress_and_cancels() {
     let pods: Api<Pod> = Api::namespaced(conn.client.clone(), &sb.ns);
     let list = pods.list(&kube::api::ListParams::default()).await.unwrap();
     assert!(list.items.iter().all(|p| p.metadata.deletion_timestamp.is_none()), "no pod was evicted");
+}
+
+// ---- preconditions: a patch goes to the object confirmed, not to a namesake
+
+/// Deletes the object `name` and waits until the API no longer has it.
+async fn delete_and_wait<K>(api: &Api<K>, name: &str)
+where
+    K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+{
+    api.delete(name, &DeleteParams::background()).await.expect("delete behind the action's back");
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while api.get_opt(name).await.expect("read it").is_some() {
+        assert!(tokio::time::Instant::now() < deadline, "{name} not gone within {PATIENCE:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// A CronJob that would run once a year: only the test changes it.
+fn yearly_cronjob(name: &str) -> CronJob {
+    serde_json::from_value(json!({
+        "metadata": { "name": name },
+        "spec": {
+            "schedule": "0 0 1 1 *",
+            "jobTemplate": { "spec": { "template": { "spec": {
+                "restartPolicy": "Never",
+                "containers": [{ "name": "main", "image": "busybox:1.36" }]
+            } } } }
+        }
+    }))
+    .unwrap()
+}
+
+/// Issue 10: suspend (a Job, a CronJob) and cordon (a node) carry the UID
+/// seen when they were confirmed. Each object is deleted and recreated under
+/// its name before the action runs: the API server refuses every patch, each
+/// refusal is the one line that says why, and the namesakes are unchanged.
+/// Confirmed again on what the watches now show, the same actions go through.
+#[tokio::test]
+async fn patches_confirmed_on_an_object_spare_its_namesake() {
+    let conn = admin().await;
+    let sb = Sandbox::new(&conn.client, "stale").await.with_node().await;
+    let mut w = sb.watch();
+    let job_key = sb.create_job(job("worker", 1, 1, "10m")).await;
+    let cronjobs: Api<CronJob> = Api::namespaced(conn.client.clone(), &sb.ns);
+    cronjobs.create(&PostParams::default(), &yearly_cronjob("yearly")).await.expect("create cronjob");
+    let (cj_key, node_key) = (sb.key("yearly"), ObjKey::new("", sb.node()));
+    w.until("the Job, the CronJob and the node in view", |s| {
+        s.jobs.get(&job_key).is_some() && s.cronjobs.get(&cj_key).is_some() && s.nodes.get(&node_key).is_some()
+    })
+    .await;
+    let confirm = |w: &Watched| {
+        [
+            Action::new(ActionId::SuspendJob, &conn.context, vec![job_key.clone()]),
+            Action::new(ActionId::SuspendCronJob, &conn.context, vec![cj_key.clone()]),
+            Action::new(ActionId::CordonNode, &conn.context, vec![node_key.clone()]),
+        ]
+        .map(|a| a.seen_in(&w.state))
+    };
+    let stale = confirm(&w);
+    assert!(stale.iter().all(|a| a.seen.len() == 1), "each action carries its target's UID: {stale:?}");
+
+    let jobs: Api<Job> = Api::namespaced(conn.client.clone(), &sb.ns);
+    let nodes: Api<Node> = Api::all(conn.client.clone());
+    delete_and_wait(&jobs, "worker").await;
+    sb.create_job(job("worker", 1, 1, "10m")).await;
+    delete_and_wait(&cronjobs, "yearly").await;
+    cronjobs.create(&PostParams::default(), &yearly_cronjob("yearly")).await.expect("recreate cronjob");
+    delete_and_wait(&nodes, sb.node()).await;
+    sb.create_node().await;
+
+    for action in &stale {
+        let outcome = action.execute(&conn.client, Writes::Allowed, ProgressSink::silent()).await;
+        let refusal = outcome.steps[0].result.clone().expect_err("a namesake is not patched");
+        assert_eq!(refusal, action::CHANGED_SINCE_CONFIRMED, "{}: one clear line", action.describe());
+    }
+    let job_now = jobs.get("worker").await.unwrap();
+    assert_ne!(job_now.spec.as_ref().unwrap().suspend, Some(true), "the new Job runs on");
+    let cj_now = cronjobs.get("yearly").await.unwrap();
+    assert_ne!(cj_now.spec.suspend, Some(true), "the new CronJob is not suspended");
+    let node_now = nodes.get(sb.node()).await.unwrap();
+    assert_ne!(node_now.spec.as_ref().unwrap().unschedulable, Some(true), "the new node is not cordoned");
+
+    let uids = [job_now.metadata.uid, cj_now.metadata.uid, node_now.metadata.uid].map(Option::unwrap);
+    w.until("the namesakes in view", |s| {
+        s.jobs.get(&job_key).is_some_and(|j| j.uid == uids[0])
+            && s.cronjobs.get(&cj_key).is_some_and(|c| c.uid == uids[1])
+            && s.nodes.get(&node_key).is_some_and(|n| n.uid == uids[2])
+    })
+    .await;
+    for action in &confirm(&w) {
+        run(action, &conn.client).await;
+    }
+    assert_eq!(jobs.get("worker").await.unwrap().spec.unwrap().suspend, Some(true));
+    assert_eq!(cronjobs.get("yearly").await.unwrap().spec.suspend, Some(true));
+    assert_eq!(nodes.get(sb.node()).await.unwrap().spec.unwrap().unschedulable, Some(true));
 }

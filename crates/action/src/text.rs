@@ -75,11 +75,7 @@ fn noun(kind: Kind) -> &'static str {
 /// The API's own words for a refusal ("Forbidden: ..."), or the transport error.
 pub(crate) fn api_error(e: &kube::Error) -> String {
     match e {
-        // "the UID in the precondition (…) does not match the UID in record (…)"
-        kube::Error::Api(status) if status.code == 409 && status.message.contains("in the precondition") => {
-            "not done: it changed since it was confirmed (recreated under the same name, a new UID); look again and retry"
-                .into()
-        }
+        kube::Error::Api(status) if refused_by_uid(status) => super::CHANGED_SINCE_CONFIRMED.into(),
         kube::Error::Api(status) if !status.message.is_empty() => {
             if status.reason.is_empty() {
                 status.message.clone()
@@ -96,6 +92,18 @@ pub(crate) fn api_error(e: &kube::Error) -> String {
                 .into()
         }
         other => other.to_string(),
+    }
+}
+
+/// The API server refused a write for its UID precondition. A delete or
+/// eviction: 409 Conflict, "the UID in the precondition (…) does not match the
+/// UID in record (…)". A patch carrying `metadata.uid`: 422 Invalid, the UID
+/// being immutable, "metadata.uid: Invalid value: …: field is immutable".
+fn refused_by_uid(status: &kube::core::Status) -> bool {
+    match status.code {
+        409 => status.message.contains("in the precondition"),
+        422 => status.message.contains("metadata.uid") && status.message.contains("field is immutable"),
+        _ => false,
     }
 }
 
