@@ -14,7 +14,7 @@ use testkit::proxy::{Fault, Proxy};
 use testkit::pty::{Console, Key, Screen};
 use testkit::sandbox::{DEADLINE, env, experiment, repo_root, sandbox};
 
-use crate::support::{batchtop, console};
+use crate::support::{batchtop, console, console_with_log};
 
 /// How long a fault may take to show on the status bar: a cut connection
 /// shows at once; a black hole after the 30 s silence limit (or a request's
@@ -339,9 +339,21 @@ fn assert_clean(c: &Console, when: &str) {
     assert!(!text.contains("eyJ"), "{when}: a token on screen:\n{text}");
 }
 
+/// The console's log holds the plugin's stderr from the runs that succeeded
+/// (one line per run at least), and no token.
+fn assert_logged(log: &Path, runs: usize) {
+    let text = std::fs::read_to_string(log).unwrap_or_else(|e| panic!("the log file {}: {e}", log.display()));
+    let noise: Vec<&str> =
+        text.lines().filter(|l| l.contains("exec auth plugin succeeded") && l.contains("EXEC_PLUGIN_NOISE")).collect();
+    assert!(noise.len() >= runs, "{} logged lines for {runs} runs:\n{text}", noise.len());
+    assert!(noise.iter().all(|l| l.contains("batchtop-exec-credential")), "the plugin is named:\n{text}");
+    assert!(!text.contains("eyJ"), "a token in the log:\n{text}");
+}
+
 /// An exec-plugin user, as on EKS, GKE and AKS: across token refreshes, an
 /// action, a context switch (a new client, so the plugin runs again) and a
-/// log stream, the plugin's stderr never reaches the screen.
+/// log stream, the plugin's stderr never reaches the screen; it is in the
+/// log file, one line per run, with no token.
 #[test]
 fn exec_plugin_output_never_reaches_the_screen() {
     let ns = "batchtop-exec";
@@ -350,8 +362,9 @@ fn exec_plugin_output_never_reaches_the_screen() {
     let before = exec_plugin_runs();
     assert!(kubectl(&["get", "job", "-n", ns, "exec-action", "-o", "name"], None).contains("exec-action"));
     // Two namespaces: the Job to delete is in batchtop-exec, the pod to read in indexed.
-    let mut c =
-        console(&["--kubeconfig", kubeconfig.to_str().unwrap(), "-n", "batchtop-exec", "-n", "indexed"]).spawn();
+    let (launch, log) =
+        console_with_log(&["--kubeconfig", kubeconfig.to_str().unwrap(), "-n", "batchtop-exec", "-n", "indexed"]);
+    let mut c = launch.spawn();
     c.wait_until("every watch ok", DEADLINE, watches_ok);
     filter_to(&mut c, "exec-action");
     assert_clean(&c, "started");
@@ -396,4 +409,5 @@ fn exec_plugin_output_never_reaches_the_screen() {
     assert_clean(&c, "during a log stream");
     c.press(&[Key::Esc]);
     drop(c);
+    assert_logged(&log, exec_plugin_runs() - before);
 }
