@@ -148,7 +148,11 @@ fn quitting_during_a_drain_asks_first() {
     assert!(a.flash.as_ref().is_some_and(|f| f.text.contains("q again quits")), "{:?}", a.flash);
     let blocked = action::DrainEvent::Cordoned { node: "node-a".into() };
     a.update(Msg::Action(ActionEvent::Progress(id, action::ProgressEvent::Drain(blocked))));
-    assert!(a.flash.as_ref().is_some_and(|f| f.text.contains("q again quits")), "progress keeps the question: {:?}", a.flash);
+    assert!(
+        a.flash.as_ref().is_some_and(|f| f.text.contains("q again quits")),
+        "progress keeps the question: {:?}",
+        a.flash
+    );
     assert_eq!(press(&mut a, KeyCode::Char('q')), [Effect::Quit], "the second quits");
     a.actions.quit_asked = None;
     let outcome =
