@@ -182,21 +182,50 @@ fn api_server_answers() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-/// Deletes a Job behind the API server's back (it is down): straight from
-/// etcd, through etcd's JSON gateway.
-fn delete_in_etcd(ns: &str, name: &str) {
+/// POSTs `body` to etcd's JSON gateway at `path` (`/v3/kv/...`); its answer,
+/// or `None` when etcd does not answer.
+fn etcd(path: &str, body: &str) -> Option<String> {
     let port = sandbox(&["ports"])
         .lines()
         .find_map(|l| l.strip_prefix("etcd ")?.split_whitespace().next().map(str::to_string))
         .expect("etcd's port");
-    let key = base64(format!("/registry/jobs/{ns}/{name}").as_bytes());
     let out = Command::new("curl")
-        .args(["-fsS", "-m", "5", "-X", "POST", &format!("http://127.0.0.1:{port}/v3/kv/deleterange")])
-        .args(["-d", &format!("{{\"key\":\"{key}\"}}")])
+        .args(["-fsS", "-m", "5", "-X", "POST", &format!("http://127.0.0.1:{port}{path}"), "-d", body])
         .output()
         .expect("curl");
-    let body = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success() && body.contains("\"deleted\":\"1\""), "etcd delete of {ns}/{name}: {body}");
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Deletes a Job behind the API server's back (it is down): straight from
+/// etcd, through etcd's JSON gateway.
+fn delete_in_etcd(ns: &str, name: &str) {
+    let key = base64(format!("/registry/jobs/{ns}/{name}").as_bytes());
+    let body = etcd("/v3/kv/deleterange", &format!("{{\"key\":\"{key}\"}}")).unwrap_or_default();
+    assert!(body.contains("\"deleted\":\"1\""), "etcd delete of {ns}/{name}: {body}");
+}
+
+/// Compacts etcd's history up to its current revision: every resourceVersion
+/// a watch held before is gone (a watch from one gets 410 Gone).
+fn compact_etcd() -> u64 {
+    // A range read of any key answers with the store's current revision.
+    let header = etcd("/v3/kv/range", &format!("{{\"key\":\"{}\"}}", base64(b"/registry/"))).expect("etcd answers");
+    let json: serde_json::Value = serde_json::from_str(&header).expect("etcd's JSON");
+    let revision = json["header"]["revision"].as_str().and_then(|r| r.parse().ok()).expect("a revision");
+    let done = etcd("/v3/kv/compaction", &format!("{{\"revision\":\"{revision}\",\"physical\":true}}"));
+    assert!(done.is_some(), "etcd compacted to {revision}");
+    revision
+}
+
+/// etcd answers its health check.
+fn etcd_answers() -> bool {
+    let port = sandbox(&["ports"])
+        .lines()
+        .find_map(|l| l.strip_prefix("etcd ")?.split_whitespace().next().map(str::to_string))
+        .expect("etcd's port");
+    Command::new("curl")
+        .args(["-fsS", "-m", "2", &format!("http://127.0.0.1:{port}/health")])
+        .output()
+        .is_ok_and(|o| o.status.success() && String::from_utf8_lossy(&o.stdout).contains("\"health\":\"true\""))
 }
 
 fn base64(bytes: &[u8]) -> String {
@@ -215,13 +244,13 @@ fn base64(bytes: &[u8]) -> String {
     out
 }
 
-/// Starts the API server again if a test stopped it and then failed: the
-/// sandbox is shared, so it never stays down.
-struct BringBack;
+/// Starts the sandbox again if a test stopped a part of it (the one `answers`
+/// checks) and then failed: the sandbox is shared, so it never stays down.
+struct BringBack(fn() -> bool);
 
 impl Drop for BringBack {
     fn drop(&mut self) {
-        if !api_server_answers() {
+        if !(self.0)() || !api_server_answers() {
             let _ = Command::new(repo_root().join("tests/sandbox/sandbox")).arg("up").output();
         }
     }
@@ -229,17 +258,25 @@ impl Drop for BringBack {
 
 /// Restarts the API server under a running console and returns the times:
 /// from its end until every watch said retrying, and from its return to ok.
+/// The Jobs `gone` are deleted from etcd while it is down.
 pub fn restart_api_server(c: &Console, ns: &str, watches: u32, gone: &[&str]) -> Recovery {
+    restart_api_server_with(c, watches, || {
+        for name in gone {
+            delete_in_etcd(ns, name);
+        }
+    })
+}
+
+/// [`restart_api_server`], doing `while_down` once every watch said retrying.
+fn restart_api_server_with(c: &Console, watches: u32, while_down: impl FnOnce()) -> Recovery {
     // Timed from the server's end: `stop` waits for its graceful shutdown.
-    let _back = BringBack;
+    let _back = BringBack(api_server_answers);
     sandbox(&["stop", "kube-apiserver"]);
     let stopped = Instant::now();
     // Every watch, quiet ones included.
     c.wait_until("every watch retrying", Duration::from_secs(15), |s| all_retrying(s, watches));
     let noticed = stopped.elapsed();
-    for name in gone {
-        delete_in_etcd(ns, name);
-    }
+    while_down();
     // Bring it back; note when it answers, while `up` finishes its bootstrap.
     let back = Arc::new(Mutex::new(None::<Instant>));
     let done = Arc::new(AtomicBool::new(false));
@@ -288,6 +325,83 @@ fn the_console_rides_out_an_api_server_restart() {
     assert!(r.healed <= OK_AFTER_RETURN, "ok {:?} after the API server's return", r.healed);
     c.wait_until("the deleted Jobs gone, the kept one once", DEADLINE, |s| {
         (rows_named(s, keep) == 1 && gone.iter().all(|j| rows_named(s, j) == 0)).then_some(())
+    });
+    drop(c);
+    delete_namespace(ns);
+}
+
+/// The lines of the console's log that say a watch relisted after a 410 Gone.
+fn relists_after_410(log: &Path) -> usize {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    text.lines().filter(|l| l.contains("resourceVersion expired (410 Gone): relisting")).count()
+}
+
+/// Issue 10: a watch whose resourceVersion is gone. While the API server is
+/// down, a Job is deleted in etcd and etcd is compacted past every
+/// resourceVersion the console's watches hold, so each re-watch gets 410 Gone
+/// (the log says so): the console relists, the deleted Job's row goes, the
+/// kept one stays once, and every watch says ok again.
+#[test]
+fn the_console_relists_when_its_watch_gets_410_gone() {
+    let _experiment = experiment();
+    let ns = "faults-gone";
+    let (keep, gone) = ("g-keep", "g-gone");
+    namespace_with_jobs(ns, &[keep, gone]);
+    let (launch, log) = console_with_log(&["-n", ns]);
+    let c = launch.spawn();
+    let watches = c.wait_until("every watch ok", DEADLINE, watches_ok);
+    c.wait_until("both Jobs", DEADLINE, |s| [keep, gone].iter().all(|j| rows_named(s, j) == 1).then_some(()));
+    assert_eq!(relists_after_410(&log), 0, "no 410 before the compaction");
+    let r = restart_api_server_with(&c, watches, || {
+        delete_in_etcd(ns, gone);
+        let revision = compact_etcd();
+        eprintln!("etcd compacted to revision {revision}");
+    });
+    eprintln!("410 Gone: every watch retrying after {:?}, ok {:?} after the API server's return", r.noticed, r.healed);
+    c.wait_until("the deleted Job gone, the kept one once", DEADLINE, |s| {
+        (rows_named(s, keep) == 1 && rows_named(s, gone) == 0).then_some(())
+    });
+    let relists = relists_after_410(&log);
+    assert!(relists as u32 >= watches, "every watch relisted after a 410: {relists} of {watches}");
+    drop(c);
+    delete_namespace(ns);
+}
+
+/// Issue 10: etcd restarts under a running console (the API server stays).
+/// Once etcd is back every watch says ok, with no stale-since; a Job deleted
+/// and another created after the return show at once (the watches are live,
+/// not frozen on what they held), and no row is there twice.
+#[test]
+fn the_console_rides_out_an_etcd_restart() {
+    let _experiment = experiment();
+    let ns = "faults-etcd";
+    let (keep, later_gone, later_new) = ("e-keep", "e-later-gone", "e-later-new");
+    namespace_with_jobs(ns, &[keep, later_gone]);
+    let c = console(&["-n", ns]).spawn();
+    let watches = c.wait_until("every watch ok", DEADLINE, watches_ok);
+    c.wait_until("both Jobs", DEADLINE, |s| [keep, later_gone].iter().all(|j| rows_named(s, j) == 1).then_some(()));
+    {
+        let _back = BringBack(etcd_answers);
+        sandbox(&["stop", "etcd"]);
+        let stopped = Instant::now();
+        // Down long enough for a watch's deadline and the API server's own checks to notice.
+        std::thread::sleep(Duration::from_secs(20));
+        eprintln!(
+            "etcd down for {:?}; while down the status bar read: {}",
+            stopped.elapsed(),
+            c.with_screen(|s| s.row(s.size().1 - 1))
+        );
+        sandbox(&["up"]);
+    }
+    let back = Instant::now();
+    c.wait_until("every watch ok after etcd's return", Duration::from_secs(120), |s| {
+        (watches_ok(s) == Some(watches) && stale_since(s).is_none()).then_some(())
+    });
+    eprintln!("etcd restart: every watch ok {:?} after its return", back.elapsed());
+    kubectl(&["delete", "job", "-n", ns, later_gone, "--wait=false"], None);
+    namespace_with_jobs(ns, &[keep, later_new]);
+    c.wait_until("the changes after the return", Duration::from_secs(30), |s| {
+        [(keep, 1), (later_gone, 0), (later_new, 1)].iter().all(|(j, n)| rows_named(s, j) == *n).then_some(())
     });
     drop(c);
     delete_namespace(ns);
