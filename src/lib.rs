@@ -6,12 +6,14 @@
 //!   the runner that owns the terminal, the channels and every spawned task;
 //! - [`ui`]: drawing the console's state (reads it, never changes it);
 //! - [`report`]: `--once`, the JSON object and the plain-text tables;
-//! - [`cli`], [`dist`] (completions and man pages), [`logs_cmd`] (`batchtop logs`), [`logging`], and [`selector`] (label
+//! - [`cli`], [`dist`] (completions and man pages), [`logs_cmd`] (`batchtop logs`), [`logging`], [`exec_plugin`]
+//!   (the shim that logs an exec auth plugin's stderr), and [`selector`] (label
 //!   selectors as kubectl writes them, for `-l` and the console's label filter).
 
 pub mod cli;
 pub mod console;
 pub mod dist;
+pub mod exec_plugin;
 pub mod logging;
 pub mod logs_cmd;
 pub mod report;

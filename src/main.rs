@@ -8,12 +8,17 @@ use batchtop::cli::{Cli, Subcommand};
 use batchtop::console::{self, ClientFactory};
 use batchtop::report::once;
 use batchtop::ui::theme::Theme;
-use batchtop::{dist, logging, logs_cmd, wait};
+use batchtop::{dist, exec_plugin, logging, logs_cmd, wait};
 use clap::Parser;
 use model::scope::{Namespaces, Scope};
 use source::cluster::{self, Cluster};
 
 fn main() -> ExitCode {
+    // kube runs batchtop as the shim of an exec auth plugin: no flags, no log set-up here.
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if argv.get(1).is_some_and(|a| a == cluster::EXEC_SHIM_ARG) && argv.get(2).is_some_and(|a| a == "--") {
+        return exec_plugin::run(&argv[3..]);
+    }
     let cli = match parse_cli() {
         Ok(cli) => cli,
         Err(code) => return code,
@@ -33,7 +38,10 @@ fn main() -> ExitCode {
             }
         };
     }
-    logging::init(cli.log_file.as_deref());
+    if let (Some(log), Ok(exe)) = (logging::init(cli.log_file.as_deref()), std::env::current_exe()) {
+        // An exec auth plugin's stderr goes to the log file, through this binary.
+        cluster::log_exec_plugin_stderr(exe, log);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {

@@ -62,6 +62,11 @@ pub fn render_text(app: &mut App, width: u16, height: u16) -> String {
     render(app, width, height).to_string()
 }
 
+/// The connection fails with `error`, as the runner reports it.
+pub fn connection_failed(app: &mut App, error: &str) -> Handled {
+    app.update(Msg::Connection(ConnectionState::Failed(error.into())))
+}
+
 /// A key press without modifiers.
 pub fn press(app: &mut App, code: KeyCode) -> Handled {
     app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))

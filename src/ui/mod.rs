@@ -147,3 +147,5 @@ mod every_screen;
 mod scale_bench;
 #[cfg(test)]
 mod snapshots;
+#[cfg(test)]
+mod status_bar_props;

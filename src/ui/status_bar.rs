@@ -34,7 +34,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     left.push(sep.clone());
     let middle = match &app.flash {
-        Some(flash) => vec![Span::styled(flash.text.clone(), if flash.error { bar.patch(theme.bad) } else { bar })],
+        // A flash often quotes the cluster (an action's API error): made safe like any cluster text.
+        Some(flash) => {
+            vec![Span::styled(format::sanitize(&flash.text), if flash.error { bar.patch(theme.bad) } else { bar })]
+        }
         None => health_spans(app, theme, bar),
     };
     let right = format!(

@@ -2,8 +2,8 @@
 # Runs the fault benchmark (tests/e2e/bench_faults.rs) against the running
 # sandbox: each fault scenario LOOPS times (default 10) under one real console,
 # and records recoveries out of LOOPS and the times in docs/benchmarks.md
-# (between the faults markers). It stops the shared sandbox's API server once
-# per restart loop (BATCHTOP_BENCH_RESTART_LOOPS, default LOOPS).
+# (between the faults markers). It stops the shared sandbox's API server
+# twice and etcd once per restart loop (BATCHTOP_BENCH_RESTART_LOOPS, default LOOPS).
 # Usage: tests/bench/faults.sh [LOOPS]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -21,10 +21,12 @@ body=$(
   echo "\`tests/bench/faults.sh $loops\` (debug build, $(nproc) cores, $(date -u +%F)): the real console (in a pseudo-terminal)"
   echo "watches a namespace (6 watches) while the line to the API server is closed, reset or black-holed by the"
   echo "test kit's fault proxy ($loops times each), and while the API server is stopped and started again"
-  echo "($restart_loops times). A try recovers when the status bar has said stale (every watch retrying) and"
-  echo "then every watch ok again, within the test's bounds (45 s to notice, 25 s to heal; the restart: ok"
-  echo "within 150 s, noticed is timed from the end of \`sandbox stop\` (the server's graceful shutdown, during
-which the watches already end), ok from the server's first answer). Times are median / max."
+  echo "($restart_loops times), also with etcd compacted past every watch's resourceVersion while it is down"
+  echo "(410 Gone: every watch relists), and while etcd is stopped for 30 s and started again ($restart_loops"
+  echo "times). A try recovers when the status bar has said stale (every watch retrying) and"
+  echo "then every watch ok again, within the test's bounds (45 s to notice, 25 s to heal; the restarts: ok"
+  echo "within 150 s, noticed is timed from the end of \`sandbox stop\` (the server's graceful shutdown, during"
+  echo "which the watches already end), ok from the first answer of what was stopped). Times are median / max."
   echo
   echo "| scenario | recovered | noticed | ok after the repair or return |"
   echo "| --- | --- | --- | --- |"

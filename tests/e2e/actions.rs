@@ -69,6 +69,14 @@ impl Sandbox {
     /// A kwok node only this test's pods tolerate: draining it touches nothing else.
     async fn with_node(mut self) -> Self {
         let name = unique(&format!("{E2E_NAMESPACE_PREFIX}actions-node"));
+        self.node = Some(name);
+        self.create_node().await;
+        self
+    }
+
+    /// Creates this test's node (again, after a delete: a namesake with a new UID).
+    async fn create_node(&self) -> Node {
+        let name = self.node();
         let node: Node = serde_json::from_value(json!({
             "metadata": {
                 "name": name,
@@ -78,9 +86,7 @@ impl Sandbox {
             "spec": { "taints": [{ "key": TAINT_KEY, "value": self.ns, "effect": "NoSchedule" }] }
         }))
         .unwrap();
-        Api::<Node>::all(self.client.clone()).create(&PostParams::default(), &node).await.expect("create node");
-        self.node = Some(name);
-        self
+        Api::<Node>::all(self.client.clone()).create(&PostParams::default(), &node).await.expect("create node")
     }
 
     fn node(&self) -> &str {
@@ -733,34 +739,10 @@ async fn console_refused_by_rbac_says_why_and_changes_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn console_drain_shows_progress_and_cancels() {
     let conn = admin().await;
-    let sb = Sandbox::new(&conn.client, "cdrain").await.with_node().await;
-    let mut j = job("guarded", 1, 1, "10m");
-    let template = &mut j.spec.as_mut().unwrap().template;
-    template.metadata.as_mut().unwrap().labels = Some(BTreeMap::from([("app".to_string(), "guarded".to_string())]));
-    sb.pin(template);
-    sb.create_job(j).await;
-    let pdbs: Api<PodDisruptionBudget> = Api::namespaced(conn.client.clone(), &sb.ns);
-    let pdb: PodDisruptionBudget = serde_json::from_value(json!({
-        "metadata": {"name": "guard"},
-        "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": "guarded"}}}
-    }))
-    .unwrap();
-    pdbs.create(&PostParams::default(), &pdb).await.expect("create pdb");
-    let counted = await_condition(pdbs.clone(), "guard", |p: Option<&PodDisruptionBudget>| {
-        p.and_then(|p| p.status.as_ref())
-            .is_some_and(|s| s.current_healthy == Some(1) && s.disruptions_allowed == Some(0))
-    });
-    tokio::time::timeout(PATIENCE, counted).await.expect("the disruption controller counted the pod").unwrap();
-
+    let sb = guarded_pod_on_a_node_of_its_own(&conn.client, "cdrain").await;
     let mut c = console(&["-n", &sb.ns]).spawn();
     job_row_shows(&c, "guarded", "Running");
-    c.press(&[Key::Char('4'), Key::Char('/')]);
-    c.type_text(sb.node());
-    c.press(&[Key::Enter]);
-    c.wait_until("the test node's row", PATIENCE, |s| {
-        let (_, rows) = s.size();
-        (2..rows).find(|r| s.row(*r).starts_with(sb.node()))
-    });
+    select_node_row(&mut c, sb.node());
     c.press(&[Key::Char('X')]);
     c.wait_for_all(&["Cordons", "RBAC allows", "y do it"]);
     c.press(&[Key::Char('y')]);
@@ -774,4 +756,232 @@ async fn console_drain_shows_progress_and_cancels() {
     let pods: Api<Pod> = Api::namespaced(conn.client.clone(), &sb.ns);
     let list = pods.list(&kube::api::ListParams::default()).await.unwrap();
     assert!(list.items.iter().all(|p| p.metadata.deletion_timestamp.is_none()), "no pod was evicted");
+}
+
+/// On the Nodes screen, filters to `node` and waits for its row.
+fn select_node_row(c: &mut Console, node: &str) {
+    c.press(&[Key::Char('4'), Key::Char('/')]);
+    c.type_text(node);
+    c.press(&[Key::Enter]);
+    c.wait_until("the test node's row", PATIENCE, |s| {
+        let (_, rows) = s.size();
+        (2..rows).find(|r| s.row(*r).starts_with(node))
+    });
+}
+
+/// A namespace and a node of their own, with one running pod (Job `guarded`)
+/// on the node that a disruption budget (`guard`) keeps from being evicted:
+/// a drain of the node waits on it until cancelled or abandoned.
+async fn guarded_pod_on_a_node_of_its_own(client: &Client, what: &str) -> Sandbox {
+    let sb = Sandbox::new(client, what).await.with_node().await;
+    let mut j = job("guarded", 1, 1, "10m");
+    let template = &mut j.spec.as_mut().unwrap().template;
+    template.metadata.as_mut().unwrap().labels = Some(BTreeMap::from([("app".to_string(), "guarded".to_string())]));
+    sb.pin(template);
+    sb.create_job(j).await;
+    let pdbs: Api<PodDisruptionBudget> = Api::namespaced(client.clone(), &sb.ns);
+    let pdb: PodDisruptionBudget = serde_json::from_value(json!({
+        "metadata": {"name": "guard"},
+        "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": "guarded"}}}
+    }))
+    .unwrap();
+    pdbs.create(&PostParams::default(), &pdb).await.expect("create pdb");
+    let counted = await_condition(pdbs.clone(), "guard", |p: Option<&PodDisruptionBudget>| {
+        p.and_then(|p| p.status.as_ref())
+            .is_some_and(|s| s.current_healthy == Some(1) && s.disruptions_allowed == Some(0))
+    });
+    tokio::time::timeout(PATIENCE, counted).await.expect("the disruption controller counted the pod").unwrap();
+    sb
+}
+
+/// Issue 10: quitting while a drain runs asks first. The first `q` leaves the
+/// console running and says what quitting would abandon; the drain goes on
+/// (its refusals still arrive); a second `q` quits, leaving the node cordoned
+/// and the guarded pod where it was.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_quitting_during_a_drain_asks_first() {
+    let conn = admin().await;
+    let sb = guarded_pod_on_a_node_of_its_own(&conn.client, "qdrain").await;
+    let mut c = console(&["-n", &sb.ns]).spawn();
+    job_row_shows(&c, "guarded", "Running");
+    select_node_row(&mut c, sb.node());
+    c.press(&[Key::Char('X')]);
+    c.wait_for_all(&["Cordons", "RBAC allows", "y do it"]);
+    c.press(&[Key::Char('y')]);
+    c.wait_for_all(&["Action history", "running (x cancels)", "guard"]);
+    // The history opened by itself; any key but j, k and x closes it.
+    c.press(&[Key::Esc]);
+    c.wait_gone("Action history");
+
+    c.press(&[Key::Char('q')]);
+    c.wait_for("q again quits and abandons it");
+    assert!(c.wait_exit(Duration::from_secs(2)).is_none(), "the first q did not quit:\n{}", c.text());
+    c.press(&[Key::Char('H')]);
+    c.wait_for_all(&["running (x cancels)", "q again quits and abandons it"]);
+    c.press(&[Key::Esc]);
+    c.wait_gone("Action history");
+    c.press(&[Key::Char('q')]);
+    let status = c.wait_exit(Duration::from_secs(10)).expect("the second q quits");
+    assert!(status.success(), "{status:?}");
+    let node: Node = Api::all(conn.client.clone()).get(sb.node()).await.unwrap();
+    assert_eq!(node.spec.and_then(|s: NodeSpec| s.unschedulable), Some(true), "abandoned where it was: cordoned");
+    let pods: Api<Pod> = Api::namespaced(conn.client.clone(), &sb.ns);
+    let list = pods.list(&kube::api::ListParams::default()).await.unwrap();
+    assert!(list.items.iter().all(|p| p.metadata.deletion_timestamp.is_none()), "no pod was evicted");
+}
+
+/// What a write by batchtop leaves on an object: its resourceVersion moves,
+/// and its field manager appears in the managedFields.
+fn written_by_batchtop(object: &serde_json::Value) -> bool {
+    object["metadata"]["managedFields"]
+        .as_array()
+        .is_some_and(|fields| fields.iter().any(|f| f["manager"] == action::job::FIELD_MANAGER))
+}
+
+/// Issue 10: `--readonly` through the console. On a suspended Job (nothing
+/// moves it) R and D, and on the node C and X, open no dialog and the status
+/// bar says why; the drain preview (P) is computed from the view and says
+/// nothing was sent. kubectl shows the Job with the same resourceVersion and
+/// the node not cordoned, neither with a write of batchtop's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_readonly_writes_nothing_and_says_why() {
+    let conn = admin().await;
+    let sb = Sandbox::new(&conn.client, "readonly").await.with_node().await;
+    let mut held = job("held", 1, 1, "10m");
+    held.spec.as_mut().unwrap().suspend = Some(true);
+    sb.create_job(held).await;
+    let get = |kind: &str, name: &str, ns: Option<&str>| {
+        let mut args = vec!["get", kind, name];
+        args.extend(ns.iter().flat_map(|ns| ["-n", *ns]));
+        testkit::sandbox::kubectl_json(&args)
+    };
+    let job_before = get("job", "held", Some(&sb.ns));
+
+    let mut c = console(&["--readonly", "-n", &sb.ns]).spawn();
+    job_row_shows(&c, "held", "Suspended");
+    for (key, name) in [('R', "resume"), ('D', "delete")] {
+        c.press(&[Key::Char(key)]);
+        c.wait_for(&format!("{name}: refused: read-only mode"));
+        assert!(!c.text().contains("Confirm (changes the cluster)"), "{key} opened a dialog:\n{}", c.text());
+    }
+    select_node_row(&mut c, sb.node());
+    for (key, name) in [('C', "cordon"), ('X', "drain")] {
+        c.press(&[Key::Char(key)]);
+        c.wait_for(&format!("{name}: refused: read-only mode"));
+        assert!(!c.text().contains("Confirm (changes the cluster)"), "{key} opened a dialog:\n{}", c.text());
+    }
+    c.press(&[Key::Char('P')]);
+    c.wait_for("y do it");
+    c.press(&[Key::Char('y')]);
+    c.wait_for_all(&["Action history", "nothing sent"]);
+    c.press(&[Key::Esc]);
+    c.wait_gone("Action history");
+    c.press(&[Key::Char('q')]);
+    assert!(c.wait_exit(Duration::from_secs(10)).is_some_and(|s| s.success()), "q quits");
+
+    let job_after = get("job", "held", Some(&sb.ns));
+    assert_eq!(
+        job_after["metadata"]["resourceVersion"], job_before["metadata"]["resourceVersion"],
+        "the Job is unchanged"
+    );
+    assert_eq!(job_after["spec"]["suspend"], true);
+    assert!(!written_by_batchtop(&job_after), "{job_after:#}");
+    let node = get("node", sb.node(), None);
+    assert_ne!(node["spec"]["unschedulable"], true, "the node is not cordoned");
+    assert!(!written_by_batchtop(&node), "{node:#}");
+}
+
+// ---- preconditions: a patch goes to the object confirmed, not to a namesake
+
+/// Deletes the object `name` and waits until the API no longer has it.
+async fn delete_and_wait<K>(api: &Api<K>, name: &str)
+where
+    K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+{
+    api.delete(name, &DeleteParams::background()).await.expect("delete behind the action's back");
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while api.get_opt(name).await.expect("read it").is_some() {
+        assert!(tokio::time::Instant::now() < deadline, "{name} not gone within {PATIENCE:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// A CronJob that would run once a year: only the test changes it.
+fn yearly_cronjob(name: &str) -> CronJob {
+    serde_json::from_value(json!({
+        "metadata": { "name": name },
+        "spec": {
+            "schedule": "0 0 1 1 *",
+            "jobTemplate": { "spec": { "template": { "spec": {
+                "restartPolicy": "Never",
+                "containers": [{ "name": "main", "image": "busybox:1.36" }]
+            } } } }
+        }
+    }))
+    .unwrap()
+}
+
+/// Issue 10: suspend (a Job, a CronJob) and cordon (a node) carry the UID
+/// seen when they were confirmed. Each object is deleted and recreated under
+/// its name before the action runs: the API server refuses every patch, each
+/// refusal is the one line that says why, and the namesakes are unchanged.
+/// Confirmed again on what the watches now show, the same actions go through.
+#[tokio::test]
+async fn patches_confirmed_on_an_object_spare_its_namesake() {
+    let conn = admin().await;
+    let sb = Sandbox::new(&conn.client, "stale").await.with_node().await;
+    let mut w = sb.watch();
+    let job_key = sb.create_job(job("worker", 1, 1, "10m")).await;
+    let cronjobs: Api<CronJob> = Api::namespaced(conn.client.clone(), &sb.ns);
+    cronjobs.create(&PostParams::default(), &yearly_cronjob("yearly")).await.expect("create cronjob");
+    let (cj_key, node_key) = (sb.key("yearly"), ObjKey::new("", sb.node()));
+    w.until("the Job, the CronJob and the node in view", |s| {
+        s.jobs.get(&job_key).is_some() && s.cronjobs.get(&cj_key).is_some() && s.nodes.get(&node_key).is_some()
+    })
+    .await;
+    let confirm = |w: &Watched| {
+        [
+            Action::new(ActionId::SuspendJob, &conn.context, vec![job_key.clone()]),
+            Action::new(ActionId::SuspendCronJob, &conn.context, vec![cj_key.clone()]),
+            Action::new(ActionId::CordonNode, &conn.context, vec![node_key.clone()]),
+        ]
+        .map(|a| a.seen_in(&w.state))
+    };
+    let stale = confirm(&w);
+    assert!(stale.iter().all(|a| a.seen.len() == 1), "each action carries its target's UID: {stale:?}");
+
+    let jobs: Api<Job> = Api::namespaced(conn.client.clone(), &sb.ns);
+    let nodes: Api<Node> = Api::all(conn.client.clone());
+    delete_and_wait(&jobs, "worker").await;
+    sb.create_job(job("worker", 1, 1, "10m")).await;
+    delete_and_wait(&cronjobs, "yearly").await;
+    cronjobs.create(&PostParams::default(), &yearly_cronjob("yearly")).await.expect("recreate cronjob");
+    delete_and_wait(&nodes, sb.node()).await;
+    sb.create_node().await;
+
+    for action in &stale {
+        let outcome = action.execute(&conn.client, Writes::Allowed, ProgressSink::silent()).await;
+        let refusal = outcome.steps[0].result.clone().expect_err("a namesake is not patched");
+        assert_eq!(refusal, action::CHANGED_SINCE_CONFIRMED, "{}: one clear line", action.describe());
+    }
+    let job_now = jobs.get("worker").await.unwrap();
+    assert_ne!(job_now.spec.as_ref().unwrap().suspend, Some(true), "the new Job runs on");
+    let cj_now = cronjobs.get("yearly").await.unwrap();
+    assert_ne!(cj_now.spec.suspend, Some(true), "the new CronJob is not suspended");
+    let node_now = nodes.get(sb.node()).await.unwrap();
+    assert_ne!(node_now.spec.as_ref().unwrap().unschedulable, Some(true), "the new node is not cordoned");
+
+    let uids = [job_now.metadata.uid, cj_now.metadata.uid, node_now.metadata.uid].map(Option::unwrap);
+    w.until("the namesakes in view", |s| {
+        s.jobs.get(&job_key).is_some_and(|j| j.uid == uids[0])
+            && s.cronjobs.get(&cj_key).is_some_and(|c| c.uid == uids[1])
+            && s.nodes.get(&node_key).is_some_and(|n| n.uid == uids[2])
+    })
+    .await;
+    for action in &confirm(&w) {
+        run(action, &conn.client).await;
+    }
+    assert_eq!(jobs.get("worker").await.unwrap().spec.unwrap().suspend, Some(true));
+    assert_eq!(cronjobs.get("yearly").await.unwrap().spec.suspend, Some(true));
+    assert_eq!(nodes.get(sb.node()).await.unwrap().spec.unwrap().unschedulable, Some(true));
 }

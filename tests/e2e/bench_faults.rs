@@ -3,8 +3,9 @@
 //! recoveries and timing them, printed as Markdown for `docs/benchmarks.md`.
 //!
 //! `BATCHTOP_BENCH_LOOPS` sets the loops (default 10), and
-//! `BATCHTOP_BENCH_RESTART_LOOPS` those of the API server restart, which
-//! stops the shared sandbox's API server each time (default: the same).
+//! `BATCHTOP_BENCH_RESTART_LOOPS` those of the API server restart, the 410
+//! Gone and the etcd restart, which stop a part of the shared sandbox each
+//! time (default: the same).
 //! Needs `eval "$(tests/sandbox/sandbox env)"`.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -15,7 +16,7 @@ use testkit::sandbox::{DEADLINE, experiment};
 
 use crate::faults::{
     Recovery, console_through_proxy, delete_namespace, fault_and_heal, namespace_with_jobs, restart_api_server,
-    watches_ok,
+    restart_etcd, restart_with_410, watches_ok,
 };
 use crate::support::console;
 
@@ -53,6 +54,20 @@ fn row(what: &str, noticed_as: &str, results: &[Option<Recovery>]) -> String {
     )
 }
 
+/// A row whose fault the watches do not (and need not) notice.
+fn row_without_noticed(what: &str, noticed: &str, results: &[Option<Recovery>]) -> String {
+    let ok: Vec<&Recovery> = results.iter().flatten().collect();
+    format!(
+        "| {what} | {}/{} | {noticed} | {} |\n",
+        ok.len(),
+        results.len(),
+        spread(ok.iter().map(|r| r.healed).collect())
+    )
+}
+
+/// How long etcd stays down in each try: past a watch's re-ask (25 s).
+const ETCD_DOWN: Duration = Duration::from_secs(30);
+
 #[test]
 #[ignore = "benchmark: run with tests/bench/faults.sh"]
 fn faults_recover_every_time() {
@@ -78,10 +93,24 @@ fn faults_recover_every_time() {
     let _experiment = experiment();
     let c = console(&["-n", ns]).spawn();
     let watches = c.wait_until("every watch ok", DEADLINE, watches_ok);
-    let results = tries(loops("BATCHTOP_BENCH_RESTART_LOOPS", n), || restart_api_server(&c, ns, watches, &[]));
+    let restarts = loops("BATCHTOP_BENCH_RESTART_LOOPS", n);
+    let results = tries(restarts, || restart_api_server(&c, ns, watches, &[]));
     report.push_str(&row(
         "API server restart (`sandbox stop kube-apiserver`, `up`)",
         "every watch retrying after",
+        &results,
+    ));
+    let results = tries(restarts, || restart_with_410(&c, watches, || ()));
+    report.push_str(&row(
+        "410 Gone (etcd compacted while the API server is down)",
+        "every watch retrying after",
+        &results,
+    ));
+    let results =
+        tries(restarts, || Recovery { noticed: Duration::ZERO, healed: restart_etcd(&c, watches, ETCD_DOWN) });
+    report.push_str(&row_without_noticed(
+        "etcd restart (`sandbox stop etcd` for 30 s, `up`)",
+        "none: the watches stay open from the API server's cache (no write can happen)",
         &results,
     ));
     drop(c);

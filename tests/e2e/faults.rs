@@ -14,7 +14,7 @@ use testkit::proxy::{Fault, Proxy};
 use testkit::pty::{Console, Key, Screen};
 use testkit::sandbox::{DEADLINE, env, experiment, repo_root, sandbox};
 
-use crate::support::{batchtop, console};
+use crate::support::{batchtop, console, console_with_log};
 
 /// How long a fault may take to show on the status bar: a cut connection
 /// shows at once; a black hole after the 30 s silence limit (or a request's
@@ -182,21 +182,50 @@ fn api_server_answers() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-/// Deletes a Job behind the API server's back (it is down): straight from
-/// etcd, through etcd's JSON gateway.
-fn delete_in_etcd(ns: &str, name: &str) {
+/// POSTs `body` to etcd's JSON gateway at `path` (`/v3/kv/...`); its answer,
+/// or `None` when etcd does not answer.
+fn etcd(path: &str, body: &str) -> Option<String> {
     let port = sandbox(&["ports"])
         .lines()
         .find_map(|l| l.strip_prefix("etcd ")?.split_whitespace().next().map(str::to_string))
         .expect("etcd's port");
-    let key = base64(format!("/registry/jobs/{ns}/{name}").as_bytes());
     let out = Command::new("curl")
-        .args(["-fsS", "-m", "5", "-X", "POST", &format!("http://127.0.0.1:{port}/v3/kv/deleterange")])
-        .args(["-d", &format!("{{\"key\":\"{key}\"}}")])
+        .args(["-fsS", "-m", "5", "-X", "POST", &format!("http://127.0.0.1:{port}{path}"), "-d", body])
         .output()
         .expect("curl");
-    let body = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success() && body.contains("\"deleted\":\"1\""), "etcd delete of {ns}/{name}: {body}");
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Deletes a Job behind the API server's back (it is down): straight from
+/// etcd, through etcd's JSON gateway.
+fn delete_in_etcd(ns: &str, name: &str) {
+    let key = base64(format!("/registry/jobs/{ns}/{name}").as_bytes());
+    let body = etcd("/v3/kv/deleterange", &format!("{{\"key\":\"{key}\"}}")).unwrap_or_default();
+    assert!(body.contains("\"deleted\":\"1\""), "etcd delete of {ns}/{name}: {body}");
+}
+
+/// Compacts etcd's history up to its current revision: every resourceVersion
+/// a watch held before is gone (a watch from one gets 410 Gone).
+fn compact_etcd() -> u64 {
+    // A range read of any key answers with the store's current revision.
+    let header = etcd("/v3/kv/range", &format!("{{\"key\":\"{}\"}}", base64(b"/registry/"))).expect("etcd answers");
+    let json: serde_json::Value = serde_json::from_str(&header).expect("etcd's JSON");
+    let revision = json["header"]["revision"].as_str().and_then(|r| r.parse().ok()).expect("a revision");
+    let done = etcd("/v3/kv/compaction", &format!("{{\"revision\":\"{revision}\",\"physical\":true}}"));
+    assert!(done.is_some(), "etcd compacted to {revision}");
+    revision
+}
+
+/// etcd answers its health check.
+fn etcd_answers() -> bool {
+    let port = sandbox(&["ports"])
+        .lines()
+        .find_map(|l| l.strip_prefix("etcd ")?.split_whitespace().next().map(str::to_string))
+        .expect("etcd's port");
+    Command::new("curl")
+        .args(["-fsS", "-m", "2", &format!("http://127.0.0.1:{port}/health")])
+        .output()
+        .is_ok_and(|o| o.status.success() && String::from_utf8_lossy(&o.stdout).contains("\"health\":\"true\""))
 }
 
 fn base64(bytes: &[u8]) -> String {
@@ -215,13 +244,13 @@ fn base64(bytes: &[u8]) -> String {
     out
 }
 
-/// Starts the API server again if a test stopped it and then failed: the
-/// sandbox is shared, so it never stays down.
-struct BringBack;
+/// Starts the sandbox again if a test stopped a part of it (the one `answers`
+/// checks) and then failed: the sandbox is shared, so it never stays down.
+struct BringBack(fn() -> bool);
 
 impl Drop for BringBack {
     fn drop(&mut self) {
-        if !api_server_answers() {
+        if !(self.0)() || !api_server_answers() {
             let _ = Command::new(repo_root().join("tests/sandbox/sandbox")).arg("up").output();
         }
     }
@@ -229,25 +258,39 @@ impl Drop for BringBack {
 
 /// Restarts the API server under a running console and returns the times:
 /// from its end until every watch said retrying, and from its return to ok.
+/// The Jobs `gone` are deleted from etcd while it is down.
 pub fn restart_api_server(c: &Console, ns: &str, watches: u32, gone: &[&str]) -> Recovery {
+    restart_api_server_with(c, watches, || {
+        for name in gone {
+            delete_in_etcd(ns, name);
+        }
+    })
+}
+
+/// [`restart_api_server`], doing `while_down` once every watch said retrying.
+fn restart_api_server_with(c: &Console, watches: u32, while_down: impl FnOnce()) -> Recovery {
     // Timed from the server's end: `stop` waits for its graceful shutdown.
-    let _back = BringBack;
+    let _back = BringBack(api_server_answers);
     sandbox(&["stop", "kube-apiserver"]);
     let stopped = Instant::now();
     // Every watch, quiet ones included.
     c.wait_until("every watch retrying", Duration::from_secs(15), |s| all_retrying(s, watches));
     let noticed = stopped.elapsed();
-    for name in gone {
-        delete_in_etcd(ns, name);
-    }
-    // Bring it back; note when it answers, while `up` finishes its bootstrap.
+    while_down();
+    Recovery { noticed, healed: bring_back(c, watches, api_server_answers) }
+}
+
+/// Runs `sandbox up` and waits until every watch says ok with no stale-since;
+/// returns the time from when `answers` first held (the stopped part is back)
+/// to then, while `up` finishes its bootstrap.
+fn bring_back(c: &Console, watches: u32, answers: fn() -> bool) -> Duration {
     let back = Arc::new(Mutex::new(None::<Instant>));
     let done = Arc::new(AtomicBool::new(false));
     let watcher = {
         let (back, done) = (Arc::clone(&back), Arc::clone(&done));
         std::thread::spawn(move || {
             while !done.load(Ordering::SeqCst) {
-                if api_server_answers() {
+                if answers() {
                     *back.lock().unwrap() = Some(Instant::now());
                     return;
                 }
@@ -265,7 +308,7 @@ pub fn restart_api_server(c: &Console, ns: &str, watches: u32, gone: &[&str]) ->
     up.join().expect("sandbox up");
     // The console can beat the 200 ms poll: then it took no time at all.
     let returned = back.lock().unwrap().unwrap_or(ok_at);
-    Recovery { noticed, healed: ok_at.saturating_duration_since(returned) }
+    ok_at.saturating_duration_since(returned)
 }
 
 /// Stops the API server under a console watching a namespace (all its kinds,
@@ -288,6 +331,86 @@ fn the_console_rides_out_an_api_server_restart() {
     assert!(r.healed <= OK_AFTER_RETURN, "ok {:?} after the API server's return", r.healed);
     c.wait_until("the deleted Jobs gone, the kept one once", DEADLINE, |s| {
         (rows_named(s, keep) == 1 && gone.iter().all(|j| rows_named(s, j) == 0)).then_some(())
+    });
+    drop(c);
+    delete_namespace(ns);
+}
+
+/// The lines of the console's log that say a watch relisted after a 410 Gone.
+fn relists_after_410(log: &Path) -> usize {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    text.lines().filter(|l| l.contains("resourceVersion expired (410 Gone): relisting")).count()
+}
+
+/// Issue 10: a watch whose resourceVersion is gone. While the API server is
+/// down, a Job is deleted in etcd and etcd is compacted past every
+/// resourceVersion the console's watches hold, so each re-watch gets 410 Gone
+/// (the log says so): the console relists, the deleted Job's row goes, the
+/// kept one stays once, and every watch says ok again.
+#[test]
+fn the_console_relists_when_its_watch_gets_410_gone() {
+    let _experiment = experiment();
+    let ns = "faults-gone";
+    let (keep, gone) = ("g-keep", "g-gone");
+    namespace_with_jobs(ns, &[keep, gone]);
+    let (launch, log) = console_with_log(&["-n", ns]);
+    let c = launch.spawn();
+    let watches = c.wait_until("every watch ok", DEADLINE, watches_ok);
+    c.wait_until("both Jobs", DEADLINE, |s| [keep, gone].iter().all(|j| rows_named(s, j) == 1).then_some(()));
+    assert_eq!(relists_after_410(&log), 0, "no 410 before the compaction");
+    let r = restart_with_410(&c, watches, || delete_in_etcd(ns, gone));
+    eprintln!("410 Gone: every watch retrying after {:?}, ok {:?} after the API server's return", r.noticed, r.healed);
+    c.wait_until("the deleted Job gone, the kept one once", DEADLINE, |s| {
+        (rows_named(s, keep) == 1 && rows_named(s, gone) == 0).then_some(())
+    });
+    let relists = relists_after_410(&log);
+    assert!(relists as u32 >= watches, "every watch relisted after a 410: {relists} of {watches}");
+    drop(c);
+    delete_namespace(ns);
+}
+
+/// Stops etcd for `down` under a running console (the API server stays up)
+/// and starts it again; returns the time from etcd's return until every
+/// watch said ok with no stale-since. The watches need not notice: the API
+/// server keeps them open from its cache, and no write can happen meanwhile.
+pub fn restart_etcd(c: &Console, watches: u32, down: Duration) -> Duration {
+    let _back = BringBack(etcd_answers);
+    sandbox(&["stop", "etcd"]);
+    std::thread::sleep(down);
+    bring_back(c, watches, etcd_answers)
+}
+
+/// Compacts etcd past every resourceVersion the console's watches hold, with
+/// the API server down (it serves watches from a cache etcd's compaction does
+/// not touch): every re-watch gets 410 Gone and relists.
+pub fn restart_with_410(c: &Console, watches: u32, also: impl FnOnce()) -> Recovery {
+    restart_api_server_with(c, watches, || {
+        also();
+        let revision = compact_etcd();
+        eprintln!("etcd compacted to revision {revision}");
+    })
+}
+
+/// Issue 10: etcd restarts under a running console (the API server stays).
+/// Once etcd is back every watch says ok, with no stale-since; a Job deleted
+/// and another created after the return show at once (the watches are live,
+/// not frozen on what they held), and no row is there twice.
+#[test]
+fn the_console_rides_out_an_etcd_restart() {
+    let _experiment = experiment();
+    let ns = "faults-etcd";
+    let (keep, later_gone, later_new) = ("e-keep", "e-later-gone", "e-later-new");
+    namespace_with_jobs(ns, &[keep, later_gone]);
+    let c = console(&["-n", ns]).spawn();
+    let watches = c.wait_until("every watch ok", DEADLINE, watches_ok);
+    c.wait_until("both Jobs", DEADLINE, |s| [keep, later_gone].iter().all(|j| rows_named(s, j) == 1).then_some(()));
+    // Down long enough for a watch's re-ask (25 s) to meet the API server without etcd.
+    let healed = restart_etcd(&c, watches, Duration::from_secs(30));
+    eprintln!("etcd restart: every watch ok {healed:?} after its return");
+    kubectl(&["delete", "job", "-n", ns, later_gone, "--wait=false"], None);
+    namespace_with_jobs(ns, &[keep, later_new]);
+    c.wait_until("the changes after the return", Duration::from_secs(30), |s| {
+        [(keep, 1), (later_gone, 0), (later_new, 1)].iter().all(|(j, n)| rows_named(s, j) == *n).then_some(())
     });
     drop(c);
     delete_namespace(ns);
@@ -339,9 +462,21 @@ fn assert_clean(c: &Console, when: &str) {
     assert!(!text.contains("eyJ"), "{when}: a token on screen:\n{text}");
 }
 
+/// The console's log holds the plugin's stderr from the runs that succeeded
+/// (one line per run at least), and no token.
+fn assert_logged(log: &Path, runs: usize) {
+    let text = std::fs::read_to_string(log).unwrap_or_else(|e| panic!("the log file {}: {e}", log.display()));
+    let noise: Vec<&str> =
+        text.lines().filter(|l| l.contains("exec auth plugin succeeded") && l.contains("EXEC_PLUGIN_NOISE")).collect();
+    assert!(noise.len() >= runs, "{} logged lines for {runs} runs:\n{text}", noise.len());
+    assert!(noise.iter().all(|l| l.contains("batchtop-exec-credential")), "the plugin is named:\n{text}");
+    assert!(!text.contains("eyJ"), "a token in the log:\n{text}");
+}
+
 /// An exec-plugin user, as on EKS, GKE and AKS: across token refreshes, an
 /// action, a context switch (a new client, so the plugin runs again) and a
-/// log stream, the plugin's stderr never reaches the screen.
+/// log stream, the plugin's stderr never reaches the screen; it is in the
+/// log file, one line per run, with no token.
 #[test]
 fn exec_plugin_output_never_reaches_the_screen() {
     let ns = "batchtop-exec";
@@ -350,8 +485,9 @@ fn exec_plugin_output_never_reaches_the_screen() {
     let before = exec_plugin_runs();
     assert!(kubectl(&["get", "job", "-n", ns, "exec-action", "-o", "name"], None).contains("exec-action"));
     // Two namespaces: the Job to delete is in batchtop-exec, the pod to read in indexed.
-    let mut c =
-        console(&["--kubeconfig", kubeconfig.to_str().unwrap(), "-n", "batchtop-exec", "-n", "indexed"]).spawn();
+    let (launch, log) =
+        console_with_log(&["--kubeconfig", kubeconfig.to_str().unwrap(), "-n", "batchtop-exec", "-n", "indexed"]);
+    let mut c = launch.spawn();
     c.wait_until("every watch ok", DEADLINE, watches_ok);
     filter_to(&mut c, "exec-action");
     assert_clean(&c, "started");
@@ -396,4 +532,5 @@ fn exec_plugin_output_never_reaches_the_screen() {
     assert_clean(&c, "during a log stream");
     c.press(&[Key::Esc]);
     drop(c);
+    assert_logged(&log, exec_plugin_runs() - before);
 }

@@ -27,17 +27,23 @@ pub fn batchtop(args: &[&str]) -> Output {
 /// (the caller may change both) with the sandbox environment, logging to a
 /// file of its own rather than the operator's.
 pub fn console(args: &[&str]) -> Launch {
+    console_with_log(args).0
+}
+
+/// [`console`], and the log file it writes.
+pub fn console_with_log(args: &[&str]) -> (Launch, PathBuf) {
     static STARTED: AtomicU32 = AtomicU32::new(0);
     let n = STARTED.fetch_add(1, Ordering::SeqCst);
     let log = state_home().join(format!("console-{}-{n}.log", std::process::id()));
     let _ = std::fs::create_dir_all(state_home());
     let _ = std::fs::remove_file(&log);
-    Launch::new(env!("CARGO_BIN_EXE_batchtop"))
+    let launch = Launch::new(env!("CARGO_BIN_EXE_batchtop"))
         .size(160, 48)
         .args(args.iter().copied())
         .arg("--log-file")
         .arg(log.as_os_str())
-        .env("XDG_STATE_HOME", state_home())
+        .env("XDG_STATE_HOME", state_home());
+    (launch, log)
 }
 
 /// `batchtop --once -o json ARGS`: exit code, parsed stdout, stderr.

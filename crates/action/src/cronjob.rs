@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
-use kube::api::{Api, Patch, PostParams};
+use kube::api::{Api, PostParams};
 use kube::{Client, Error, Resource};
 use serde_json::json;
 
@@ -23,10 +23,11 @@ pub const INSTANTIATE_ANNOTATION: &str = "cronjob.kubernetes.io/instantiate";
 /// characters; the API server appends 5 random ones to a generateName.
 const MAX_PREFIX: usize = 63 - 5;
 
-/// Sets or clears `spec.suspend`.
-pub async fn set_suspend(client: &Client, cronjob: &ObjKey, suspend: bool) -> Result<String, Error> {
+/// Sets or clears `spec.suspend`; with `uid`, only on the CronJob of that UID.
+pub async fn set_suspend(client: &Client, cronjob: &ObjKey, suspend: bool, uid: Option<&str>) -> Result<String, Error> {
     let api: Api<CronJob> = Api::namespaced(client.clone(), &cronjob.namespace);
-    api.patch(&cronjob.name, &patch_params(), &Patch::Merge(json!({ "spec": { "suspend": suspend } }))).await?;
+    let patch = super::guarded_patch(uid, json!({ "spec": { "suspend": suspend } }));
+    api.patch(&cronjob.name, &patch_params(), &patch).await?;
     Ok(if suspend { "suspended" } else { "resumed" }.into())
 }
 

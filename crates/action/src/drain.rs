@@ -8,7 +8,7 @@
 //! anything unless the matching option allows them, as kubectl does.
 //! Cancelling stops the evictions still waiting; the node stays cordoned.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::time::Duration;
 
@@ -227,15 +227,19 @@ pub fn classify(pod: &Pod, opts: &DrainOptions) -> Disposition {
 }
 
 /// Drains each node in turn; one step per node.
+/// `seen` holds the UIDs of the nodes as the user saw them: the cordon goes
+/// only to those nodes.
 pub(super) async fn execute_all(
     client: &Client,
     nodes: &[ObjKey],
+    seen: &BTreeMap<ObjKey, String>,
     opts: &DrainOptions,
     progress: &ProgressSink,
 ) -> Vec<Step> {
     let mut steps = Vec::with_capacity(nodes.len());
     for node in nodes {
-        let summary = drain(client, &node.name, opts, progress).await;
+        let uid = seen.get(node).map(String::as_str);
+        let summary = drain(client, &node.name, uid, opts, progress).await;
         let text = summary.to_string();
         let step = Step { target: node.name.clone(), result: if summary.ok() { Ok(text) } else { Err(text) } };
         progress.step(&step);
@@ -244,11 +248,18 @@ pub(super) async fn execute_all(
     steps
 }
 
-/// Cordons `node`, then evicts its pods, reporting over `progress`.
-pub async fn drain(client: &Client, node: &str, opts: &DrainOptions, progress: &ProgressSink) -> DrainSummary {
+/// Cordons `node` (only the node of `uid`, when given), then evicts its pods,
+/// reporting over `progress`.
+pub async fn drain(
+    client: &Client,
+    node: &str,
+    uid: Option<&str>,
+    opts: &DrainOptions,
+    progress: &ProgressSink,
+) -> DrainSummary {
     let mut summary = DrainSummary { node: node.into(), dry_run: opts.dry_run, ..DrainSummary::default() };
     let deadline = Instant::now() + opts.timeout;
-    let cordon = bounded(&progress.cancel, set_unschedulable(client, node, true, opts.dry_run)).await;
+    let cordon = bounded(&progress.cancel, set_unschedulable(client, node, true, opts.dry_run, uid)).await;
     if let Err(e) = cordon.and_then(|answer| answer.map_err(|e| api_error(&e))) {
         summary.cordon_error = Some(e);
         return finish(progress, summary);

@@ -1,7 +1,7 @@
 //! Job actions: delete with a propagation choice, suspend and resume.
 
 use k8s_openapi::api::batch::v1::Job;
-use kube::api::{Api, Patch, PatchParams};
+use kube::api::{Api, PatchParams};
 use kube::{Client, Error};
 use serde_json::json;
 
@@ -12,16 +12,17 @@ use super::Propagation;
 use super::text::{count, list, target_name};
 
 /// The field manager batchtop's patches are recorded under.
-pub(crate) const FIELD_MANAGER: &str = "batchtop";
+pub const FIELD_MANAGER: &str = "batchtop";
 
 pub(crate) fn patch_params() -> PatchParams {
     PatchParams { field_manager: Some(FIELD_MANAGER.into()), ..PatchParams::default() }
 }
 
-/// Sets or clears `spec.suspend`.
-pub async fn set_suspend(client: &Client, job: &ObjKey, suspend: bool) -> Result<String, Error> {
+/// Sets or clears `spec.suspend`; with `uid`, only on the Job of that UID.
+pub async fn set_suspend(client: &Client, job: &ObjKey, suspend: bool, uid: Option<&str>) -> Result<String, Error> {
     let api: Api<Job> = Api::namespaced(client.clone(), &job.namespace);
-    api.patch(&job.name, &patch_params(), &Patch::Merge(json!({ "spec": { "suspend": suspend } }))).await?;
+    api.patch(&job.name, &patch_params(), &super::guarded_patch(uid, json!({ "spec": { "suspend": suspend } })))
+        .await?;
     Ok(if suspend { "suspended" } else { "resumed" }.into())
 }
 

@@ -75,6 +75,11 @@ pub enum Writes {
 /// Why an action did not run in read-only mode (each target's step says it).
 pub const READ_ONLY_REFUSAL: &str = "refused: read-only mode (--readonly, or the context's readonly setting)";
 
+/// Why a write was refused by its UID precondition: the object under that
+/// name is not the one the user confirmed (deleted and recreated since).
+pub const CHANGED_SINCE_CONFIRMED: &str =
+    "not done: it changed since it was confirmed (recreated under the same name, a new UID); look again and retry";
+
 /// Every action batchtop can perform.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ActionId {
@@ -212,9 +217,28 @@ pub(crate) async fn bounded<T>(
     }
 }
 
-/// A delete precondition on the UID, when one was seen.
+/// The precondition every write carries: the UID seen when the user
+/// confirmed (when one was seen), so a namesake recreated since is refused
+/// rather than changed. A delete or eviction sends it as `preconditions`.
+///
+/// No resourceVersion: the writes set one field to a value the user chose,
+/// not one computed from what they saw, and the controllers bump a live
+/// object's resourceVersion all the time (a Job's status on every pod, a
+/// node's on every heartbeat), so it would refuse nearly every confirmed
+/// action on a busy object for a change nobody asked about.
 fn uid_precondition(uid: Option<&str>) -> Option<kube::api::Preconditions> {
     uid.map(|uid| kube::api::Preconditions { uid: Some(uid.to_string()), resource_version: None })
+}
+
+/// A merge patch carrying [`uid_precondition`] as `metadata.uid`: a patch has
+/// no `preconditions` field, but the UID is immutable, so the API server
+/// refuses (422, "metadata.uid ... field is immutable") a patch whose UID is
+/// not the object's. [`text::api_error`] words that refusal.
+fn guarded_patch(uid: Option<&str>, mut body: serde_json::Value) -> kube::api::Patch<serde_json::Value> {
+    if let Some(uid) = uid_precondition(uid).and_then(|p| p.uid) {
+        body["metadata"]["uid"] = uid.into();
+    }
+    kube::api::Patch::Merge(body)
 }
 
 /// The namespaces an action on `targets` of `kind` writes in, sorted and
@@ -299,8 +323,8 @@ pub struct Action {
     pub targets: Vec<ObjKey>,
     pub options: Options,
     /// The UID of each target as the view showed it when the dialog opened
-    /// ([`Action::seen_in`]): a delete goes only to that object (a
-    /// precondition), not to one recreated under the same name since.
+    /// ([`Action::seen_in`]): a delete, patch or drain goes only to that
+    /// object (a precondition), not to one recreated under the same name since.
     pub seen: BTreeMap<ObjKey, String>,
 }
 
@@ -318,14 +342,15 @@ impl Action {
     }
 
     /// Records the UIDs of the targets as `state` shows them: what the user
-    /// confirms is that object, and the delete carries its UID as a precondition.
+    /// confirms is that object, and every write carries its UID as a precondition.
     #[must_use]
     pub fn seen_in(mut self, state: &State) -> Self {
         let uid = |key: &ObjKey| match self.target() {
             Kind::Job => state.jobs.get(key).map(|j| j.uid.clone()),
             Kind::CronJob => state.cronjobs.get(key).map(|c| c.uid.clone()),
             Kind::Pod => state.pods.get(key).map(|p| p.uid.clone()),
-            Kind::Node | Kind::Event | Kind::Service => None,
+            Kind::Node => state.nodes.get(&ObjKey::new("", key.name.clone())).map(|n| n.uid.clone()),
+            Kind::Event | Kind::Service => None,
         };
         self.seen =
             self.targets.iter().filter_map(|k| Some((k.clone(), uid(k)?))).filter(|(_, u)| !u.is_empty()).collect();
@@ -420,7 +445,7 @@ impl Action {
         let steps = match (writes, self.id) {
             (Writes::ReadOnly, _) => self.refused(),
             (Writes::Allowed, ActionId::DrainNode | ActionId::DrainPreview) => {
-                drain::execute_all(client, &self.targets, &self.drain_options(), &progress).await
+                drain::execute_all(client, &self.targets, &self.seen, &self.drain_options(), &progress).await
             }
             (Writes::Allowed, _) => self.execute_each(client, &progress).await,
         };
@@ -452,15 +477,15 @@ impl Action {
             let call = async {
                 match self.id {
                     ActionId::DeleteJob => job::delete(client, target, self.propagation(), uid).await,
-                    ActionId::SuspendJob => job::set_suspend(client, target, true).await,
-                    ActionId::ResumeJob => job::set_suspend(client, target, false).await,
-                    ActionId::SuspendCronJob => cronjob::set_suspend(client, target, true).await,
-                    ActionId::ResumeCronJob => cronjob::set_suspend(client, target, false).await,
+                    ActionId::SuspendJob => job::set_suspend(client, target, true, uid).await,
+                    ActionId::ResumeJob => job::set_suspend(client, target, false, uid).await,
+                    ActionId::SuspendCronJob => cronjob::set_suspend(client, target, true, uid).await,
+                    ActionId::ResumeCronJob => cronjob::set_suspend(client, target, false, uid).await,
                     ActionId::TriggerCronJob => cronjob::trigger(client, target).await,
                     ActionId::DeleteCronJob => cronjob::delete(client, target, self.propagation(), uid).await,
                     ActionId::DeletePod => pod::delete(client, target, self.grace_period(), uid).await,
-                    ActionId::CordonNode => node::set_unschedulable(client, &target.name, true, false).await,
-                    ActionId::UncordonNode => node::set_unschedulable(client, &target.name, false, false).await,
+                    ActionId::CordonNode => node::set_unschedulable(client, &target.name, true, false, uid).await,
+                    ActionId::UncordonNode => node::set_unschedulable(client, &target.name, false, false, uid).await,
                     ActionId::DrainNode | ActionId::DrainPreview => unreachable!("drains run in execute_all"),
                 }
             };
@@ -660,7 +685,23 @@ mod tests {
         let delete = Action::new(ActionId::DeleteJob, "sandbox", targets).seen_in(&state);
         assert_eq!(delete.seen, BTreeMap::from([(job.key.clone(), job.uid.clone())]));
         let cordon = Action::new(ActionId::CordonNode, "sandbox", vec![ObjKey::new("", "n")]).seen_in(&state);
-        assert!(cordon.seen.is_empty(), "nodes are not deleted: no precondition");
+        assert!(cordon.seen.is_empty(), "a node not in view: no precondition");
+        let node = model::fixtures::node("n");
+        let node_uid = node.uid.clone();
+        state.apply(Update::Applied(WatchId { kind: Kind::Node, namespace: None }, Object::Node(node)), t0());
+        let cordon = Action::new(ActionId::CordonNode, "sandbox", vec![ObjKey::new("", "n")]).seen_in(&state);
+        assert_eq!(cordon.seen, BTreeMap::from([(ObjKey::new("", "n"), node_uid)]));
+    }
+
+    #[test]
+    fn a_patch_carries_the_uid_seen_and_only_that() {
+        let body = serde_json::json!({ "spec": { "suspend": true } });
+        let kube::api::Patch::Merge(guarded) = guarded_patch(Some("uid-1"), body.clone()) else {
+            panic!("a merge patch")
+        };
+        assert_eq!(guarded, serde_json::json!({ "metadata": { "uid": "uid-1" }, "spec": { "suspend": true } }));
+        let kube::api::Patch::Merge(plain) = guarded_patch(None, body.clone()) else { panic!("a merge patch") };
+        assert_eq!(plain, body, "no UID seen: the patch goes by name, as before");
     }
 
     #[test]

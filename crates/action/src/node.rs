@@ -1,7 +1,7 @@
 //! Node actions: cordon and uncordon (drain is in `drain.rs`).
 
 use k8s_openapi::api::core::v1::Node;
-use kube::api::{Api, Patch, PatchParams};
+use kube::api::{Api, PatchParams};
 use kube::{Client, Error};
 use serde_json::json;
 
@@ -10,17 +10,19 @@ use model::{ObjKey, State};
 use super::job::{FIELD_MANAGER, is_active};
 use super::text::{count, list};
 
-/// Marks the node unschedulable (cordon) or schedulable again (uncordon).
+/// Marks the node unschedulable (cordon) or schedulable again (uncordon);
+/// with `uid`, only the node of that UID (not one re-registered since).
 /// With `dry_run` the API server checks the patch and changes nothing.
 pub async fn set_unschedulable(
     client: &Client,
     node: &str,
     unschedulable: bool,
     dry_run: bool,
+    uid: Option<&str>,
 ) -> Result<String, Error> {
     let api: Api<Node> = Api::all(client.clone());
     let params = PatchParams { field_manager: Some(FIELD_MANAGER.into()), dry_run, ..PatchParams::default() };
-    api.patch(node, &params, &Patch::Merge(json!({ "spec": { "unschedulable": unschedulable } }))).await?;
+    api.patch(node, &params, &super::guarded_patch(uid, json!({ "spec": { "unschedulable": unschedulable } }))).await?;
     Ok(if unschedulable { "cordoned" } else { "uncordoned" }.into())
 }
 

@@ -75,11 +75,7 @@ fn noun(kind: Kind) -> &'static str {
 /// The API's own words for a refusal ("Forbidden: ..."), or the transport error.
 pub(crate) fn api_error(e: &kube::Error) -> String {
     match e {
-        // "the UID in the precondition (…) does not match the UID in record (…)"
-        kube::Error::Api(status) if status.code == 409 && status.message.contains("in the precondition") => {
-            "not done: it changed since it was confirmed (recreated under the same name, a new UID); look again and retry"
-                .into()
-        }
+        kube::Error::Api(status) if refused_by_uid(status) => super::CHANGED_SINCE_CONFIRMED.into(),
         kube::Error::Api(status) if !status.message.is_empty() => {
             if status.reason.is_empty() {
                 status.message.clone()
@@ -99,6 +95,20 @@ pub(crate) fn api_error(e: &kube::Error) -> String {
     }
 }
 
+/// The API server refused a write for its UID precondition. A delete or
+/// eviction: 409 Conflict, "the UID in the precondition (…) does not match the
+/// UID in record (…)" (or, from the storage layer, "Precondition failed: UID
+/// in precondition: …"). A patch carrying `metadata.uid`: 422 Invalid, the UID
+/// being immutable, "metadata.uid: Invalid value: …: field is immutable".
+fn refused_by_uid(status: &kube::core::Status) -> bool {
+    match status.code {
+        // The registry's check, and the storage's when the object changes under the call.
+        409 => status.message.contains("in the precondition") || status.message.contains("UID in precondition"),
+        422 => status.message.contains("metadata.uid") && status.message.contains("field is immutable"),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,6 +119,25 @@ mod tests {
         let text = api_error(&kube::Error::Auth(plugin));
         assert!(text.starts_with("not done: the kubeconfig's credentials failed"), "{text}");
         assert!(!text.contains("s3cr3t") && !text.contains("/usr/bin/plugin"), "{text}");
+    }
+
+    /// The API server's words, as the sandbox's kube-apiserver gave them.
+    fn refusal(code: u16, reason: &str, message: &str) -> String {
+        api_error(&kube::Error::Api(kube::core::Status::failure(message, reason).with_code(code).boxed()))
+    }
+
+    #[test]
+    fn a_uid_precondition_refusal_is_one_line_for_a_delete_and_a_patch() {
+        let delete = "Precondition failed: UID in precondition: a, UID in object meta: b";
+        let delete_409 = "Operation cannot be fulfilled on jobs.batch \"w\": the UID in the precondition (a) does not match the UID in record (b). The object might have been deleted and then recreated";
+        let patch = "Job.batch \"w\" is invalid: [metadata.uid: Invalid value: \"a\": field is immutable, spec.selector: Invalid value: ...]";
+        assert_eq!(refusal(409, "Conflict", delete_409), crate::CHANGED_SINCE_CONFIRMED);
+        assert_eq!(refusal(422, "Invalid", patch), crate::CHANGED_SINCE_CONFIRMED);
+        assert_eq!(refusal(409, "Conflict", delete), crate::CHANGED_SINCE_CONFIRMED);
+        let conflict = refusal(409, "Conflict", "the object has been modified; please apply your changes");
+        assert_ne!(conflict, crate::CHANGED_SINCE_CONFIRMED, "another conflict keeps its own words");
+        let other = refusal(422, "Invalid", "spec.parallelism: Invalid value: -1: must be greater than or equal to 0");
+        assert!(other.starts_with("Invalid: spec.parallelism"), "{other}");
     }
 
     #[test]

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use chrono::TimeZone;
 
 use crate::types::{
-    Condition, ContainerInfo, ContainerState, CronJobInfo, JobInfo, JobSpecInfo, JobStatusInfo, ObjKey, PodInfo, Time,
+    Condition, ContainerInfo, ContainerState, CronJobInfo, JobInfo, JobSpecInfo, JobStatusInfo, NodeInfo, ObjKey,
+    PodInfo, Time,
 };
 
 /// A fixed instant, so tests never depend on the clock.
@@ -119,5 +120,18 @@ pub fn cronjob(namespace: &str, name: &str, schedule: &str) -> CronJobInfo {
         last_successful: None,
         active: Vec::new(),
         created: Some(t0()),
+    }
+}
+
+/// A ready, schedulable node with no taints.
+pub fn node(name: &str) -> NodeInfo {
+    NodeInfo {
+        name: name.into(),
+        uid: format!("uid-{name}"),
+        ready: Some(true),
+        unschedulable: false,
+        taints: Vec::new(),
+        created: Some(t0()),
+        kubelet_version: None,
     }
 }

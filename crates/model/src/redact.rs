@@ -33,6 +33,34 @@ pub fn mask_url(text: &str) -> String {
     out
 }
 
+/// Masks every occurrence of each of `secrets` (the token an exec auth plugin
+/// printed, its client key), every JSON Web Token (`eyJ…` with two dots) and
+/// every URL's password as `***`: for text that may quote a credential
+/// verbatim, such as an exec plugin's stderr.
+pub fn mask_credentials(text: &str, secrets: &[&str]) -> String {
+    let mut out = text.to_string();
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        out = out.replace(secret, "***");
+    }
+    mask_url(&mask_jwts(&out))
+}
+
+/// `eyJ` starts the base64 of a JSON object's `{"`: with two dots after it in
+/// the same word, a signed token (a service-account or OIDC token).
+fn mask_jwts(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("eyJ") {
+        let word = &rest[at..];
+        let len = word.find(|c: char| !(c.is_ascii_alphanumeric() || "-_.=".contains(c))).unwrap_or(word.len());
+        out.push_str(&rest[..at]);
+        out.push_str(if word[..len].matches('.').count() >= 2 { "***" } else { &word[..len] });
+        rest = &word[len..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Where the password of the URL whose authority starts at `authority` lies in
 /// `text` (between the `:` after the user and the `@` before the host).
 fn password_at(text: &str, authority: usize) -> Option<Range<usize>> {
@@ -67,6 +95,16 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    #[test]
+    fn credentials_quoted_verbatim_are_masked() {
+        let jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl";
+        let text = format!("got token s3cr3t-t0ken for https://u:pw@h, cached {jwt}; eyJ alone stays");
+        assert_eq!(
+            mask_credentials(&text, &["s3cr3t-t0ken", ""]),
+            "got token *** for https://u:***@h, cached ***; eyJ alone stays"
+        );
+    }
 
     #[test]
     fn masks_passwords_everywhere() {

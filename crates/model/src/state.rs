@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use crate::redact::mask_url;
 use crate::store::Store;
 use crate::types::{CronJobInfo, EventInfo, JobInfo, NodeInfo, ObjKey, PodInfo, ServiceInfo, Time};
 
@@ -52,6 +53,19 @@ pub enum WatchHealth {
 }
 
 impl WatchHealth {
+    /// With every credential in its error masked: an error may quote a URL
+    /// (a proxy's, a server's with userinfo), and the state is what the status
+    /// bar, `--once` and the log show.
+    #[must_use]
+    pub fn masked(self) -> Self {
+        match self {
+            WatchHealth::Retrying { error } => WatchHealth::Retrying { error: mask_url(&error) },
+            WatchHealth::Failed { error } => WatchHealth::Failed { error: mask_url(&error) },
+            WatchHealth::Forbidden { message } => WatchHealth::Forbidden { message: mask_url(&message) },
+            other => other,
+        }
+    }
+
     /// The rows of a watch in this health are not being kept current.
     pub fn is_stale(&self) -> bool {
         matches!(self, WatchHealth::Retrying { .. } | WatchHealth::Failed { .. })
@@ -169,6 +183,7 @@ impl State {
                 true
             }
             Update::Health(id, health) => {
+                let health = health.masked();
                 let status = self.watch_mut(&id);
                 let changed = status.health != health;
                 if health.is_stale() {

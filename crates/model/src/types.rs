@@ -207,6 +207,8 @@ pub struct CronJobInfo {
 #[derive(Debug, Clone, PartialEq)]
 pub struct NodeInfo {
     pub name: String,
+    /// Empty when unknown (a hand-built state); an action's precondition then goes without it.
+    pub uid: String,
     pub ready: Option<bool>,
     pub unschedulable: bool,
     pub taints: Vec<String>,

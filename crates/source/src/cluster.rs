@@ -166,10 +166,59 @@ pub async fn client_for(kubeconfig: Option<&Path>, context: Option<&str>) -> Res
 /// context switch would print over the console (which ratatui never repaints)
 /// and a plugin that prompts would fight it for keys while every API call
 /// waits on the token. Without a terminal kube captures the plugin's stderr;
-/// when the plugin fails, [`crate::error::error_chain`] logs it and shows one line.
+/// when the plugin fails, [`crate::error::error_chain`] logs it and shows one
+/// line. When it succeeds kube drops it: with [`log_exec_plugin_stderr`] the
+/// plugin runs under batchtop's own shim, which logs it.
 fn never_interactive(config: &mut Config) {
     if let Some(exec) = &mut config.auth_info.exec {
         exec.interactive_mode = Some(ExecInteractiveMode::Never);
+        if let Some(shim) = EXEC_SHIM.get() {
+            shim.wrap(exec);
+        }
+    }
+}
+
+/// The first argument that makes batchtop the shim of an exec auth plugin:
+/// `batchtop __exec-auth-plugin -- COMMAND ARGS...` (the binary's `exec_plugin`).
+pub const EXEC_SHIM_ARG: &str = "__exec-auth-plugin";
+
+/// The environment variable that tells the shim which log file to write.
+pub const EXEC_LOG_ENV: &str = "BATCHTOP_EXEC_PLUGIN_LOG";
+
+/// How an exec auth plugin is run so that its stderr is logged: kube runs
+/// this binary, which runs the plugin, hands its stdout (the credential) to
+/// kube and writes its stderr, masked, to the log file. kube (5.0) captures
+/// the stderr of a non-interactive plugin and drops it on success, with no
+/// way to read it; this is the one place between the kubeconfig and kube.
+#[derive(Debug)]
+struct ExecShim {
+    /// batchtop itself.
+    exe: PathBuf,
+    log: PathBuf,
+}
+
+static EXEC_SHIM: std::sync::OnceLock<ExecShim> = std::sync::OnceLock::new();
+
+/// From now on every exec auth plugin runs under `exe` (this binary, which
+/// must handle [`EXEC_SHIM_ARG`]), which logs what the plugin writes to
+/// stderr into `log`. Called once, at start-up, by a binary with a log file;
+/// without it a plugin's stderr is captured and dropped, as kube does.
+pub fn log_exec_plugin_stderr(exe: PathBuf, log: PathBuf) {
+    let _ = EXEC_SHIM.set(ExecShim { exe, log });
+}
+
+impl ExecShim {
+    /// `command args...` becomes `exe __exec-auth-plugin -- command args...`,
+    /// with the log file in the environment (kube sets `exec.env` on the
+    /// process it starts; the shim removes it before starting the plugin).
+    fn wrap(&self, exec: &mut kube::config::ExecConfig) {
+        let Some(command) = exec.command.take() else { return };
+        let mut args = vec![EXEC_SHIM_ARG.to_string(), "--".into(), command];
+        args.extend(exec.args.take().unwrap_or_default());
+        exec.command = Some(self.exe.to_string_lossy().into_owned());
+        exec.args = Some(args);
+        let var = [("name", EXEC_LOG_ENV.to_string()), ("value", self.log.to_string_lossy().into_owned())];
+        exec.env.get_or_insert_with(Vec::new).push(var.into_iter().map(|(k, v)| (k.to_string(), v)).collect());
     }
 }
 
@@ -274,6 +323,22 @@ contexts:
         let mut config = Config::from_custom_kubeconfig(Kubeconfig::from_yaml(yaml).unwrap(), &options).await.unwrap();
         never_interactive(&mut config);
         assert_eq!(config.auth_info.exec.unwrap().interactive_mode, Some(ExecInteractiveMode::Never));
+    }
+
+    #[test]
+    fn the_shim_runs_the_plugin_with_its_arguments_and_the_log_file() {
+        let shim = ExecShim { exe: "/usr/bin/batchtop".into(), log: "/tmp/b.log".into() };
+        let mut exec = kube::config::ExecConfig {
+            command: Some("aws".into()),
+            args: Some(vec!["eks".into(), "get-token".into()]),
+            ..Default::default()
+        };
+        shim.wrap(&mut exec);
+        assert_eq!(exec.command.as_deref(), Some("/usr/bin/batchtop"));
+        assert_eq!(exec.args.unwrap(), ["__exec-auth-plugin", "--", "aws", "eks", "get-token"]);
+        let env = exec.env.unwrap();
+        assert_eq!(env[0].get("name").map(String::as_str), Some(EXEC_LOG_ENV));
+        assert_eq!(env[0].get("value").map(String::as_str), Some("/tmp/b.log"));
     }
 
     #[test]

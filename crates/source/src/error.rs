@@ -32,7 +32,8 @@ fn auth_line(err: &AuthError) -> String {
         AuthError::AuthExecRun { out, .. } => {
             let stderr = String::from_utf8_lossy(&out.stderr);
             for line in stderr.lines().filter(|l| !l.trim().is_empty()).take(STDERR_LINES_LOGGED) {
-                tracing::warn!(stderr = %model::text::sanitize(line), "exec auth plugin failed");
+                let line = model::redact::mask_credentials(line, &[]);
+                tracing::warn!(stderr = %model::text::sanitize(&line), "exec auth plugin failed");
             }
             format!("the exec auth plugin of the kubeconfig failed ({}; its stderr is in the log file)", out.status)
         }
@@ -43,8 +44,8 @@ fn auth_line(err: &AuthError) -> String {
     }
 }
 
-/// How many lines of a failed plugin's stderr go to the log file.
-const STDERR_LINES_LOGGED: usize = 20;
+/// How many lines of a plugin's stderr go to the log file.
+pub const STDERR_LINES_LOGGED: usize = 20;
 
 #[cfg(test)]
 mod tests {

@@ -236,6 +236,7 @@ pub fn nodes() -> Vec<NodeInfo> {
     (0..3)
         .map(|i| NodeInfo {
             name: format!("kwok-node-{i}"),
+            uid: format!("uid-kwok-node-{i}"),
             ready: Some(i != 2),
             unschedulable: i == 1,
             taints: if i == 1 { vec!["node.kubernetes.io/unschedulable:NoSchedule".into()] } else { vec![] },

@@ -182,9 +182,10 @@ impl App {
         }
     }
 
+    /// The text is masked: a flash often carries the API's or a broker's words.
     pub fn flash(&mut self, text: impl Into<String>, error: bool) {
-        self.flash =
-            Some(Flash { text: text.into(), error, until: self.now + chrono::Duration::seconds(FLASH_SECONDS) });
+        let text = model::redact::mask_url(&text.into());
+        self.flash = Some(Flash { text, error, until: self.now + chrono::Duration::seconds(FLASH_SECONDS) });
     }
 
     /// Read-only for the current context: by flag, or by the config's `[contexts.NAME] readonly`.

@@ -50,11 +50,23 @@ pub(super) fn capture_key(app: &mut App, key: &KeyEvent) -> Option<Handled> {
             mark_all(app);
             Some(Handled::redraw())
         }
-        _ => {
-            let spec = action::by_key(kind, c, app.readonly())?;
-            Some(open(app, spec))
-        }
+        _ => match action::by_key(kind, c, app.readonly()) {
+            Some(spec) => Some(open(app, spec)),
+            None => refused_read_only(app, kind, c),
+        },
     }
+}
+
+/// A key that would change the cluster, pressed in read-only mode: nothing
+/// opens and nothing is sent, and the status bar says why (a dead key would
+/// leave the operator guessing). `None`: not an action key of this screen.
+fn refused_read_only(app: &mut App, kind: Kind, c: char) -> Option<Handled> {
+    if !app.readonly() {
+        return None;
+    }
+    let spec = action::by_key(kind, c, false)?;
+    app.flash(format!("{}: {}", spec.name, action::READ_ONLY_REFUSAL), true);
+    Some(Handled::redraw())
 }
 
 fn toggle_mark(app: &mut App) {
@@ -177,7 +189,7 @@ pub(super) fn quit(app: &mut App) -> Handled {
     let Some(drain) = app.actions.running_drain().map(|e| e.what.clone()) else {
         return Handled::effect(Effect::Quit);
     };
-    if app.actions.quit_asked.is_some_and(|asked| app.now - asked <= QUIT_AGAIN) {
+    if quit_pending(app) {
         return Handled::effect(Effect::Quit);
     }
     app.actions.quit_asked = Some(app.now);
@@ -188,6 +200,12 @@ pub(super) fn quit(app: &mut App) -> Handled {
         true,
     );
     Handled::redraw()
+}
+
+/// `q` asked about a running drain within [`QUIT_AGAIN`]: the question stays
+/// on the status bar (a drain's progress would replace it at once).
+fn quit_pending(app: &App) -> bool {
+    app.actions.quit_asked.is_some_and(|asked| app.now - asked <= QUIT_AGAIN)
 }
 
 pub(super) fn cancel_running(app: &mut App) {
@@ -201,7 +219,8 @@ pub(super) fn cancel_running(app: &mut App) {
 pub(super) fn apply(app: &mut App, event: ActionEvent) -> bool {
     match event {
         ActionEvent::Progress(id, event) => {
-            if let Some(line) = app.actions.progress(id, &event) {
+            // The history keeps every step; the status bar keeps the quit question.
+            if let Some(line) = app.actions.progress(id, &event).filter(|_| !quit_pending(app)) {
                 app.flash(line.text, line.failed);
             }
         }

@@ -203,7 +203,11 @@ impl App {
             self.queues.apply(QueueUpdate::ScaledJobs(Vec::new()));
             self.queues.secrets.clear();
         }
-        self.connection = state;
+        // A connection error may quote the kubeconfig's server URL, userinfo and all.
+        self.connection = match state {
+            ConnectionState::Failed(e) => ConnectionState::Failed(model::redact::mask_url(&e)),
+            other => other,
+        };
         Handled::redraw()
     }
 

@@ -146,6 +146,13 @@ fn quitting_during_a_drain_asks_first() {
     let (id, _) = a.actions.start(a.now, &drain);
     assert_eq!(press(&mut a, KeyCode::Char('q')), [], "the first q asks");
     assert!(a.flash.as_ref().is_some_and(|f| f.text.contains("q again quits")), "{:?}", a.flash);
+    let blocked = action::DrainEvent::Cordoned { node: "node-a".into() };
+    a.update(Msg::Action(ActionEvent::Progress(id, action::ProgressEvent::Drain(blocked))));
+    assert!(
+        a.flash.as_ref().is_some_and(|f| f.text.contains("q again quits")),
+        "progress keeps the question: {:?}",
+        a.flash
+    );
     assert_eq!(press(&mut a, KeyCode::Char('q')), [Effect::Quit], "the second quits");
     a.actions.quit_asked = None;
     let outcome =
@@ -202,8 +209,10 @@ fn a_readonly_context_offers_no_dangerous_key() {
         a.actions.readonly_flag = flag;
         assert!(a.readonly());
         for c in ['D', 'S', 'R'] {
-            press(&mut a, KeyCode::Char(c));
+            assert_eq!(press(&mut a, KeyCode::Char(c)), [], "{c} asks for no work read-only");
             assert!(!matches!(a.popup, Some(Popup::Confirm(_))), "{c} opens nothing read-only");
+            let flash = a.flash.as_ref().map(|f| f.text.clone()).unwrap_or_default();
+            assert!(flash.contains(action::READ_ONLY_REFUSAL), "{c} says why nothing happens: {flash:?}");
         }
         let help: Vec<String> = crate::ui::help::action_rows(&a).into_iter().map(|r| r.key).collect();
         assert!(!help.iter().any(|k| ["D", "S", "R"].contains(&k.as_str())), "{help:?}");

@@ -308,6 +308,7 @@ pub fn node(node: &Node) -> NodeInfo {
         });
     NodeInfo {
         name: node.metadata.name.clone().unwrap_or_default(),
+        uid: node.metadata.uid.clone().unwrap_or_default(),
         ready,
         unschedulable: spec.and_then(|s| s.unschedulable).unwrap_or(false),
         taints: spec

@@ -192,7 +192,7 @@ where
     };
     let stream = match timeout(REQUEST_TIMEOUT, api.watch(&params, &rv)).await {
         Err(_) => return Outcome::Failed(WatchError::NoAnswer("watch"), Next::Watch(rv)),
-        Ok(Err(kube::Error::Api(s))) if s.code == 410 => return Outcome::Continue(Next::List),
+        Ok(Err(kube::Error::Api(s))) if s.code == 410 => return expired(&sink.id),
         Ok(Err(e)) => return Outcome::Failed(WatchError::Start(e), Next::Watch(rv)),
         Ok(Ok(stream)) => stream,
     };
@@ -227,13 +227,21 @@ where
                 sink.alive().await
             }
             // Too old a resourceVersion (etcd compacted past it): relist.
-            WatchEvent::Error(s) if s.code == 410 => return Outcome::Continue(Next::List),
+            WatchEvent::Error(s) if s.code == 410 => return expired(&sink.id),
             WatchEvent::Error(s) => return Outcome::Failed(WatchError::Status(s), Next::Watch(rv)),
         };
         if !sent {
             return Outcome::AppGone;
         }
     }
+}
+
+/// The resourceVersion to watch from is gone (410: etcd compacted past it, or
+/// a restarted API server's cache starts after it): relist. Logged, as the
+/// one trace of a relist the status bar does not show.
+fn expired(id: &WatchId) -> Outcome {
+    tracing::info!(watch = ?id, "resourceVersion expired (410 Gone): relisting");
+    Outcome::Continue(Next::List)
 }
 
 /// The wait between failed attempts: [`BACKOFF_FIRST`] doubling to [`BACKOFF_MAX`].
