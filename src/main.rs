@@ -97,7 +97,12 @@ async fn run(cli: Cli) -> i32 {
     }
     let namespaces = Scope::resolve_namespaces(cli.all_namespaces, &cli.namespaces, conn.context_namespace.as_deref());
     if cli.once {
-        let scope = Scope { namespaces, selector: cli.selector.clone(), kinds: Scope::ONCE_KINDS.to_vec() };
+        let scope = Scope {
+            namespaces,
+            selector: cli.selector.clone(),
+            kinds: Scope::ONCE_KINDS.to_vec(),
+            events_of: Scope::ONCE_EVENTS_OF,
+        };
         let (config, problems) = config::load(cli.config.as_deref());
         for p in &problems {
             logging::to_stderr(format_args!("config: {p}"));

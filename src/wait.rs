@@ -208,11 +208,11 @@ impl<'a> Waiter<'a> {
             _ => None,
         };
         let mut scopes = vec![
-            Scope { namespaces: ns.clone(), selector, kinds: vec![Kind::Job] },
-            Scope { namespaces: ns.clone(), selector: None, kinds: vec![Kind::Pod] },
+            Scope { namespaces: ns.clone(), selector, kinds: vec![Kind::Job], events_of: None },
+            Scope { namespaces: ns.clone(), selector: None, kinds: vec![Kind::Pod], events_of: None },
         ];
         if matches!(self.target, Target::NextRunOf(_)) {
-            scopes.push(Scope { namespaces: ns, selector: None, kinds: vec![Kind::CronJob] });
+            scopes.push(Scope { namespaces: ns, selector: None, kinds: vec![Kind::CronJob], events_of: None });
         }
         scopes
     }

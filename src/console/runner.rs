@@ -318,6 +318,7 @@ impl Runner {
                     namespaces: target.namespaces.clone(),
                     selector: target.selector.clone(),
                     kinds: Scope::CONSOLE_KINDS.to_vec(),
+                    events_of: None,
                 };
                 let (tx, rx) = mpsc::channel(UPDATE_BUFFER);
                 self.kube_rx = rx;

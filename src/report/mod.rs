@@ -365,7 +365,12 @@ mod tests {
     fn every_time_in_the_json_is_whole_seconds_utc() {
         // A clock reading with a fraction, as `Utc::now()` gives.
         let now = sample::now() + chrono::Duration::nanoseconds(583_241_716);
-        let scope = Scope { namespaces: Namespaces::All, selector: None, kinds: Scope::ONCE_KINDS.to_vec() };
+        let scope = Scope {
+            namespaces: Namespaces::All,
+            selector: None,
+            kinds: Scope::ONCE_KINDS.to_vec(),
+            events_of: Scope::ONCE_EVENTS_OF,
+        };
         let report = Report::build(&sample::state(), "sandbox", &scope, now, warnings::Limits::default());
         let json = serde_json::to_value(&report).unwrap();
         let mut found = Vec::new();

@@ -122,6 +122,7 @@ impl Sandbox {
             namespaces: Namespaces::Only(vec![self.ns.clone()]),
             selector: None,
             kinds: vec![Kind::Job, Kind::Pod, Kind::CronJob, Kind::Node],
+            events_of: None,
         };
         let (tx, rx) = mpsc::channel(1024);
         let handles = spawn_watches(&self.client, &scope, tx);

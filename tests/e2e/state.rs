@@ -22,6 +22,7 @@ fn scope(namespaces: &[&str], kinds: &[Kind]) -> Scope {
         },
         selector: None,
         kinds: kinds.to_vec(),
+        events_of: None,
     }
 }
 

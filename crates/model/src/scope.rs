@@ -18,13 +18,18 @@ pub struct Scope {
     pub namespaces: Namespaces,
     pub selector: Option<String>,
     pub kinds: Vec<Kind>,
+    /// Only the Events about objects of this kind (`None`: all of them).
+    pub events_of: Option<Kind>,
 }
 
 impl Scope {
     /// Everything the interactive console shows.
     pub const CONSOLE_KINDS: [Kind; 6] = [Kind::Job, Kind::Pod, Kind::CronJob, Kind::Node, Kind::Service, Kind::Event];
-    /// What `--once` needs (Events are not printed).
-    pub const ONCE_KINDS: [Kind; 5] = [Kind::Job, Kind::Pod, Kind::CronJob, Kind::Node, Kind::Service];
+    /// What `--once` needs: Events only for the CronJob warnings (their
+    /// controller's complaints, the runs its history limit deleted), so only
+    /// the Events about CronJobs ([`Scope::ONCE_EVENTS_OF`]).
+    pub const ONCE_KINDS: [Kind; 6] = [Kind::Job, Kind::Pod, Kind::CronJob, Kind::Node, Kind::Service, Kind::Event];
+    pub const ONCE_EVENTS_OF: Option<Kind> = Some(Kind::CronJob);
 
     /// The namespaces to watch from the flags, kubectl-style: `-A` wins, then
     /// `-n` (repeatable), then the namespace the kubeconfig context sets. A
@@ -90,6 +95,7 @@ mod tests {
             namespaces: Namespaces::Only(vec!["a".into(), "b".into()]),
             selector: Some("x=y".into()),
             kinds: vec![Kind::Job, Kind::Node],
+            events_of: None,
         };
         let ids = scope.watch_ids();
         assert_eq!(

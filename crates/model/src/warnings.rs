@@ -390,8 +390,10 @@ fn failing_streak(cj: &CronJobInfo, state: &State) -> Option<String> {
 }
 
 /// The Job and whether it failed, from the CronJob controller's
-/// `Saw completed job: NAME, condition: Failed`.
+/// `Saw completed job: NAME, condition: Failed` (which the API server's event
+/// aggregation may prefix with `(combined from similar events): `).
 fn completed_run(message: &str) -> Option<(String, bool)> {
+    let message = message.strip_prefix("(combined from similar events): ").unwrap_or(message);
     let rest = message.strip_prefix("Saw completed job: ")?;
     let (job, condition) = rest.split_once(", condition: ")?;
     Some((job.to_string(), condition.trim() == "Failed"))
@@ -835,5 +837,7 @@ mod tests {
         )));
         assert_eq!(completed_run("Saw completed job: a-1, condition: Failed"), Some(("a-1".into(), true)));
         assert_eq!(completed_run("Created job a-1"), None);
+        let combined = "(combined from similar events): Saw completed job: a-2, condition: Complete";
+        assert_eq!(completed_run(combined), Some(("a-2".into(), false)));
     }
 }

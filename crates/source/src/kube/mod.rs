@@ -32,8 +32,24 @@ use model::{Kind, Update, WatchId};
 /// What one kind's watch selects: the label selector narrows Jobs and Pods only.
 fn selection(scope: &Scope, kind: Kind) -> watch::Selection {
     match kind {
-        Kind::Job | Kind::Pod => watch::Selection { label_selector: scope.selector.clone() },
+        Kind::Job | Kind::Pod => watch::Selection { label_selector: scope.selector.clone(), field_selector: None },
+        Kind::Event => watch::Selection {
+            label_selector: None,
+            field_selector: scope.events_of.and_then(involved_kind).map(|k| format!("involvedObject.kind={k}")),
+        },
         _ => watch::Selection::default(),
+    }
+}
+
+/// The `involvedObject.kind` of Events about objects of `kind`.
+fn involved_kind(kind: Kind) -> Option<&'static str> {
+    match kind {
+        Kind::Job => Some("Job"),
+        Kind::Pod => Some("Pod"),
+        Kind::CronJob => Some("CronJob"),
+        Kind::Node => Some("Node"),
+        Kind::Service => Some("Service"),
+        Kind::Event => None,
     }
 }
 
@@ -155,6 +171,7 @@ mod tests {
             namespaces: Namespaces::Only(vec!["a".into(), "b".into()]),
             selector: Some("x=y".into()),
             kinds: vec![Kind::Job, Kind::Node],
+            events_of: None,
         };
         assert_eq!(selection(&scope, Kind::Job).label_selector.as_deref(), Some("x=y"));
         assert_eq!(selection(&scope, Kind::Node).label_selector, None);

@@ -65,6 +65,7 @@ pub type Projector<K> = fn(&K) -> Option<Object>;
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
     pub label_selector: Option<String>,
+    pub field_selector: Option<String>,
 }
 
 /// Why a list or watch attempt failed.
@@ -145,8 +146,12 @@ where
     if !sink.event(Event::Init, project).await {
         return Outcome::AppGone;
     }
-    let mut params =
-        ListParams { label_selector: selection.label_selector.clone(), ..ListParams::default() }.limit(PAGE_SIZE);
+    let mut params = ListParams {
+        label_selector: selection.label_selector.clone(),
+        field_selector: selection.field_selector.clone(),
+        ..ListParams::default()
+    }
+    .limit(PAGE_SIZE);
     loop {
         let page = match timeout(REQUEST_TIMEOUT, api.list(&params)).await {
             Err(_) => return Outcome::Failed(WatchError::NoAnswer("list"), Next::List),
@@ -186,6 +191,7 @@ where
 {
     let params = WatchParams {
         label_selector: selection.label_selector.clone(),
+        field_selector: selection.field_selector.clone(),
         timeout: Some(WATCH_SECONDS),
         bookmarks: true,
         ..WatchParams::default()
