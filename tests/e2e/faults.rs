@@ -479,6 +479,9 @@ fn assert_logged(log: &Path, runs: usize) {
 /// log file, one line per run, with no token.
 #[test]
 fn exec_plugin_output_never_reaches_the_screen() {
+    // The plugin asks the API server for every token, and a console whose
+    // first token fails exits: not while another test has the server down.
+    let _experiment = experiment();
     let ns = "batchtop-exec";
     namespace_with_jobs(ns, &["exec-action"]);
     let kubeconfig = exec_kubeconfig();
