@@ -1,7 +1,10 @@
 //! Faults between batchtop and the API server, through the real console in a
-//! PTY: an API server restart, a cut and a black hole on the line (the test
-//! kit's fault proxy), and an exec auth plugin whose noise must never reach
-//! the screen. `tests/bench/faults.sh` runs the first two ten times each.
+//! PTY: an API server restart, a watch that gets 410 Gone (etcd compacted),
+//! an etcd restart, a cut and a black hole on the line (the test kit's fault
+//! proxy), and an exec auth plugin whose noise must never reach the screen
+//! (it goes to the log file). `tests/bench/faults.sh` runs all but the last
+//! ten times each. The tests that stop a part of the sandbox hold
+//! [`experiment`].
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
