@@ -5,7 +5,8 @@
 //! `BATCHTOP_BENCH_LOOPS` sets the loops (default 10), and
 //! `BATCHTOP_BENCH_RESTART_LOOPS` those of the API server restart, the 410
 //! Gone and the etcd restart, which stop a part of the shared sandbox each
-//! time (default: the same).
+//! time (default: the same). The brokers' line faults and restarts are a
+//! test of their own (`broker_faults_recover_every_time`).
 //! Needs `eval "$(tests/sandbox/sandbox env)"`.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -116,6 +117,21 @@ fn faults_recover_every_time() {
     drop(c);
     delete_namespace(ns);
 
+    println!("{report}");
+    if let Ok(path) = std::env::var("BATCHTOP_BENCH_OUT") {
+        std::fs::write(&path, &report).expect("write the benchmark report");
+    }
+}
+
+/// The brokers' scenarios (`queues::broker_fault_rows`): the line to Redis and
+/// to RabbitMQ closed, reset and black-holed, and each broker restarted, each
+/// `BATCHTOP_BENCH_LOOPS` times under one console.
+#[test]
+#[ignore = "benchmark: run with tests/bench/faults.sh"]
+fn broker_faults_recover_every_time() {
+    let n = loops("BATCHTOP_BENCH_LOOPS", 10);
+    let report =
+        crate::queues::broker_fault_rows(n, |what, results| row(what, "queue row reconnecting after", results));
     println!("{report}");
     if let Ok(path) = std::env::var("BATCHTOP_BENCH_OUT") {
         std::fs::write(&path, &report).expect("write the benchmark report");

@@ -159,6 +159,36 @@ fn row_of(s: &Screen, name: &str) -> Option<String> {
     (0..rows).map(|r| s.row(r)).find(|line| line.split_whitespace().any(|w| w == name))
 }
 
+/// Queue `name` reads `ready` items and its source is ok.
+fn reads(s: &Screen, name: &str, ready: &str) -> bool {
+    row_of(s, name).is_some_and(|r| r.split_whitespace().nth(2) == Some(ready) && r.trim_end().ends_with("ok"))
+}
+
+/// The row of queue `name` while its source is reconnecting (or down).
+fn reconnecting(s: &Screen, name: &str) -> Option<String> {
+    row_of(s, name).filter(|r| ["reconnect", "unreachable", "retry", "down"].iter().any(|w| r.contains(w)))
+}
+
+/// `fault`, then `repair`, on the line to (or the broker of) queue `name`,
+/// which reads `ready` items before and after: how long until its row said
+/// reconnecting, and until it read as before after the repair.
+pub fn queue_fault_and_heal(
+    c: &Console,
+    name: &str,
+    ready: &str,
+    fault: impl FnOnce(),
+    repair: impl FnOnce(),
+) -> crate::faults::Recovery {
+    let start = std::time::Instant::now();
+    fault();
+    c.wait_until(&format!("{name} reconnecting"), DEADLINE, |s| reconnecting(s, name));
+    let noticed = start.elapsed();
+    let repaired = std::time::Instant::now();
+    repair();
+    c.wait_until(&format!("{name} read again"), DEADLINE, |s| reads(s, name, ready).then_some(()));
+    crate::faults::Recovery { noticed, healed: repaired.elapsed() }
+}
+
 /// `ready N` of a queue's detail.
 fn ready_in(detail: &str) -> Option<u64> {
     let line = detail.lines().find(|l| l.trim_start().starts_with("ready "))?;
@@ -604,25 +634,22 @@ async fn sources_reconnect_after_a_broker_restart() {
     redis_keeps_data_across_restart(&b).await;
 
     let q = QueueScreen::start(&test_config(&b, "", &[&list], &[&rq], &[]), &["default"]);
-    let healthy = |s: &Screen, name: &str, ready: &str| {
-        row_of(s, name).is_some_and(|r| r.split_whitespace().nth(2) == Some(ready) && r.trim_end().ends_with("ok"))
-    };
-    q.c.wait_until("both queues read", SCREEN_DEADLINE, |s| {
-        (healthy(s, &list, "3") && healthy(s, &rq, "2")).then_some(())
-    });
+    q.c.wait_until("both queues read", SCREEN_DEADLINE, |s| (reads(s, &list, "3") && reads(s, &rq, "2")).then_some(()));
 
-    for (component, name, other, other_ready) in [("redis", &list, &rq, "2"), ("rabbitmq", &rq, &list, "3")] {
-        sandbox(&["stop", component]);
-        let row = q.c.wait_until(&format!("{component} reconnecting"), DEADLINE, |s| {
-            row_of(s, name).filter(|r| ["reconnect", "unreachable", "retry", "down"].iter().any(|w| r.contains(w)))
-        });
-        // The other source keeps working meanwhile; no password is shown.
-        q.c.wait_until("the other source still ok", SCREEN_DEADLINE, |s| healthy(s, other, other_ready).then_some(()));
-        assert!(!q.c.text().contains("guest:guest"), "credentials masked: {row}");
-        // Back up (the sandbox's `up` restarts what is stopped).
-        let _ = tokio::task::spawn_blocking(|| sandbox(&["up"])).await.unwrap();
-        let ready = if component == "redis" { "3" } else { "2" };
-        q.c.wait_until(&format!("{component} recovered"), DEADLINE, |s| healthy(s, name, ready).then_some(()));
+    for (component, name, ready, other, other_ready) in
+        [("redis", &list, "3", &rq, "2"), ("rabbitmq", &rq, "2", &list, "3")]
+    {
+        let c = &q.c;
+        let down = || {
+            sandbox(&["stop", component]);
+            c.wait_until(&format!("{component} reconnecting"), DEADLINE, |s| reconnecting(s, name));
+            // The other source keeps working meanwhile; no password is shown.
+            c.wait_until("the other source still ok", SCREEN_DEADLINE, |s| reads(s, other, other_ready).then_some(()));
+            assert!(!c.text().contains("guest:guest"), "credentials masked:\n{}", c.text());
+        };
+        // Back up: the sandbox's `up` restarts what is stopped.
+        let up = || drop(sandbox(&["up"]));
+        tokio::task::block_in_place(|| queue_fault_and_heal(c, name, ready, down, up));
     }
     drop(q);
     let _: () = redis::cmd("DEL").arg(&list).query_async(&mut redis_conn(&b).await).await.unwrap();
@@ -936,18 +963,116 @@ async fn a_redis_source_rides_out_a_cut_line_and_a_black_hole() {
         proxy.addr()
     );
     let q = QueueScreen::start(&config, &["default"]);
-    let healthy = |s: &Screen| {
-        row_of(s, &list).is_some_and(|r| r.split_whitespace().nth(2) == Some("2") && r.trim_end().ends_with("ok"))
-    };
-    q.c.wait_until("the queue read through the proxy", SCREEN_DEADLINE, |s| healthy(s).then_some(()));
+    q.c.wait_until("the queue read through the proxy", SCREEN_DEADLINE, |s| reads(s, &list, "2").then_some(()));
     for fault in [Fault::Close, Fault::Stall] {
-        proxy.inject(fault);
-        q.c.wait_until(&format!("{fault:?}: the queue reconnecting"), DEADLINE, |s| {
-            row_of(s, &list).filter(|r| ["reconnect", "unreachable", "retry", "down"].iter().any(|w| r.contains(w)))
-        });
-        proxy.heal();
-        q.c.wait_until(&format!("{fault:?}: the queue read again"), DEADLINE, |s| healthy(s).then_some(()));
+        queue_fault_and_heal(&q.c, &list, "2", || proxy.inject(fault), || proxy.heal());
     }
     drop(q);
     let _: () = redis::cmd("DEL").arg(&list).query_async(&mut redis_conn(&b).await).await.unwrap();
+}
+
+/// A copy of job-wq-2 working a list of 40 items (1-2 s each, two workers):
+/// while it drains, `--once` gives the Job an ETA from its queue (depth over
+/// the drain rate), and the console's Jobs list shows one in its ETA column.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_work_queue_job_gets_its_eta_from_its_queue() {
+    let _brokers = brokers_lock(false);
+    let b = brokers();
+    let ns = unique("eta");
+    let list = unique("eta-list");
+    let mut r = redis_conn(&b).await;
+    let items: Vec<String> = (0..40).map(|i| format!("item-{i}")).collect();
+    let _: () = redis::cmd("DEL").arg(&list).arg(format!("{list}:processing")).query_async(&mut r).await.unwrap();
+    let _: () = redis::cmd("RPUSH").arg(&list).arg(&items).query_async(&mut r).await.unwrap();
+    let conn = admin().await;
+    namespace(&conn, &ns).await;
+    let config = ConfigFile::new(&test_config(&b, "", &[], &[], &[(&ns, "job-wq-2", "redis", &list)]));
+    let path = config.0.to_string_lossy().to_string();
+    let mut c = crate::support::console(&["--config", path.as_str(), "-n", ns.as_str()]).spawn();
+    create_job(&conn, &ns, rediswq_job("job-wq-2", &list)).await;
+    let args = ["--config", path.as_str(), "-n", ns.as_str()];
+    let (_, report) = once_until(&args, "an ETA from the queue", |r| {
+        crate::support::report_job(r, &ns, "job-wq-2").is_some_and(|j| j["etaSeconds"].as_i64().is_some_and(|s| s > 0))
+    });
+    let eta = crate::support::report_job(&report, &ns, "job-wq-2").unwrap()["etaSeconds"].as_i64().unwrap();
+    assert!(eta <= 120, "40 items at 1-2 s with two workers take well under two minutes, not {eta} s");
+    c.wait_until("an ETA in the Jobs list", SCREEN_DEADLINE, |s| {
+        let text = s.text();
+        let header = text.lines().find(|l| l.contains("ETA"))?;
+        let row = text.lines().find(|l| l.contains("job-wq-2") && l.contains("Running"))?;
+        let col = header.find("ETA")?;
+        let cell: String = row.chars().skip(header[..col].chars().count()).take(6).collect();
+        (cell.trim() != "-" && !cell.trim().is_empty()).then_some(())
+    });
+    c.key(Key::Char('q'));
+    drop_namespace(&conn, &ns).await;
+    let _: () = redis::cmd("DEL").arg(&list).arg(format!("{list}:processing")).query_async(&mut r).await.unwrap();
+}
+
+/// `url` with its host and port replaced by `addr` (credentials and path kept).
+fn through(url: &str, addr: std::net::SocketAddr) -> String {
+    let mut u = url::Url::parse(url).expect("broker URL");
+    u.set_ip_host(addr.ip()).expect("an IP host");
+    u.set_port(Some(addr.port())).expect("a port");
+    u.to_string()
+}
+
+/// The broker rows of the fault benchmark (`bench_faults`): a Redis list and
+/// a RabbitMQ queue, each read through the test kit's fault proxy (RabbitMQ's
+/// AMQP and management lines both), under one real console. Each line fault
+/// and each broker restart `n` times, as Markdown rows
+/// `| scenario | recovered | noticed | ok after the repair |`.
+pub fn broker_fault_rows(n: usize, row: impl Fn(&str, &[Option<crate::faults::Recovery>]) -> String) -> String {
+    use testkit::proxy::{Fault, Proxy};
+    let _brokers = brokers_lock(true);
+    let b = brokers();
+    let (list, rq) = (unique("bench-list"), unique("bench-q"));
+    let rt = tokio::runtime::Runtime::new().expect("a runtime");
+    rt.block_on(async {
+        let mut r = redis_conn(&b).await;
+        let _: () = redis::cmd("DEL").arg(&list).query_async(&mut r).await.unwrap();
+        let _: () = redis::cmd("RPUSH").arg(&list).arg("a").arg("b").query_async(&mut r).await.unwrap();
+        publish(&b, &rq, &[b"x", b"y"], true).await;
+        redis_keeps_data_across_restart(&b).await;
+    });
+    let addr = |url: &str| host_port(url).parse().expect("a broker host:port");
+    let (redis, amqp, api) =
+        (Proxy::start(addr(&b.redis_url)), Proxy::start(addr(&b.amqp_url)), Proxy::start(addr(&b.api_url)));
+    let config = format!(
+        "refresh = \"500ms\"\n[[redis]]\nname = \"redis\"\nurl = \"redis://{}/0\"\nlists = [{list:?}]\n\
+         [[rabbitmq]]\nname = \"rabbitmq\"\nurl = {:?}\nmanagement_url = {:?}\nqueues = [{rq:?}]\n",
+        redis.addr(),
+        through(&b.amqp_url, amqp.addr()),
+        through(&b.api_url, api.addr()),
+    );
+    let q = QueueScreen::start(&config, &["default"]);
+    q.c.wait_until("both queues read", SCREEN_DEADLINE, |s| (reads(s, &list, "2") && reads(s, &rq, "2")).then_some(()));
+    let tries = |attempt: &dyn Fn() -> crate::faults::Recovery| -> Vec<Option<crate::faults::Recovery>> {
+        (0..n).map(|_| std::panic::catch_unwind(std::panic::AssertUnwindSafe(attempt)).ok()).collect()
+    };
+    let mut out = String::new();
+    for (fault, what) in
+        [(Fault::Close, "line closed (FIN)"), (Fault::Reset, "line reset (RST)"), (Fault::Stall, "black hole")]
+    {
+        let results = tries(&|| queue_fault_and_heal(&q.c, &list, "2", || redis.inject(fault), || redis.heal()));
+        out.push_str(&row(&format!("Redis: {what}, proxy"), &results));
+        let both = |f: Fault| {
+            amqp.inject(f);
+            api.inject(f);
+        };
+        let results = tries(&|| queue_fault_and_heal(&q.c, &rq, "2", || both(fault), || both(Fault::None)));
+        out.push_str(&row(&format!("RabbitMQ: {what} (AMQP and management), proxy"), &results));
+    }
+    for (component, name) in [("redis", &list), ("rabbitmq", &rq)] {
+        let restart =
+            || queue_fault_and_heal(&q.c, name, "2", || drop(sandbox(&["stop", component])), || drop(sandbox(&["up"])));
+        let results = tries(&restart);
+        out.push_str(&row(&format!("{component} restart (`sandbox stop {component}`, `up`)"), &results));
+    }
+    drop(q);
+    rt.block_on(async {
+        let _: () = redis::cmd("DEL").arg(&list).query_async(&mut redis_conn(&b).await).await.unwrap();
+        delete_queue(&b, &rq).await;
+    });
+    out
 }
