@@ -33,7 +33,7 @@ if [[ $which == all || $which == brokers ]]; then
     echo "management lines both), while a line is closed, reset or black-holed, and while each broker is stopped"
     echo "and started again ($loops times each). A try recovers when the queue's row has said reconnecting and"
     echo "then reads as before, within the test's bounds. Nothing is consumed: the depths read the same after."
-    echo "Times are median / max; noticed from the fault, ok from the repair (or the end of \`sandbox up\`)."
+    echo "Times are median / max; noticed from the fault (a restart: from the start of \`sandbox stop\`), ok from the repair (a restart: from the start of \`sandbox up\`)."
     echo
     echo "| scenario | recovered | noticed | ok after the repair or return |"
     echo "| --- | --- | --- | --- |"
