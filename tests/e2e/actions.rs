@@ -741,14 +741,7 @@ async fn console_refused_by_rbac_says_why_and_changes_nothing() {
 async fn console_drain_shows_progress_and_cancels() {
     let conn = admin().await;
     let sb = guarded_pod_on_a_node_of_its_own(&conn.client, "cdrain").await;
-    let mut c = console(&["-n", &sb.ns]).spawn();
-    job_row_shows(&c, "guarded", "Running");
-    select_node_row(&mut c, sb.node());
-    c.press(&[Key::Char('X')]);
-    c.wait_for_all(&["Cordons", "RBAC allows", "y do it"]);
-    c.press(&[Key::Char('y')]);
-    // The history opens by itself and shows the refusal as it happens.
-    c.wait_for_all(&["Action history", "running (x cancels)", "guard"]);
+    let mut c = drain_through_the_console(&sb);
     c.press(&[Key::Char('x')]);
     let history = c.wait_for("cancelled before evicting");
     assert!(history.contains('✗'), "a cancelled drain did not end well:\n{history}");
@@ -757,6 +750,20 @@ async fn console_drain_shows_progress_and_cancels() {
     let pods: Api<Pod> = Api::namespaced(conn.client.clone(), &sb.ns);
     let list = pods.list(&kube::api::ListParams::default()).await.unwrap();
     assert!(list.items.iter().all(|p| p.metadata.deletion_timestamp.is_none()), "no pod was evicted");
+}
+
+/// A console on `sb`'s namespace that drains its node (`X`, `y`) and waits
+/// for the history, which opens by itself and shows the budget's refusal as
+/// it happens.
+fn drain_through_the_console(sb: &Sandbox) -> Console {
+    let mut c = console(&["-n", &sb.ns]).spawn();
+    job_row_shows(&c, "guarded", "Running");
+    select_node_row(&mut c, sb.node());
+    c.press(&[Key::Char('X')]);
+    c.wait_for_all(&["Cordons", "RBAC allows", "y do it"]);
+    c.press(&[Key::Char('y')]);
+    c.wait_for_all(&["Action history", "running (x cancels)", "guard"]);
+    c
 }
 
 /// On the Nodes screen, filters to `node` and waits for its row.
@@ -803,13 +810,7 @@ async fn guarded_pod_on_a_node_of_its_own(client: &Client, what: &str) -> Sandbo
 async fn console_quitting_during_a_drain_asks_first() {
     let conn = admin().await;
     let sb = guarded_pod_on_a_node_of_its_own(&conn.client, "qdrain").await;
-    let mut c = console(&["-n", &sb.ns]).spawn();
-    job_row_shows(&c, "guarded", "Running");
-    select_node_row(&mut c, sb.node());
-    c.press(&[Key::Char('X')]);
-    c.wait_for_all(&["Cordons", "RBAC allows", "y do it"]);
-    c.press(&[Key::Char('y')]);
-    c.wait_for_all(&["Action history", "running (x cancels)", "guard"]);
+    let mut c = drain_through_the_console(&sb);
     // The history opened by itself; any key but j, k and x closes it.
     c.press(&[Key::Esc]);
     c.wait_gone("Action history");

@@ -191,8 +191,9 @@ pub fn of_job<'a>(
     runs.dedup_by(|a, b| a.pod == b.pod);
     let from = runs.iter().filter_map(|r| r.created).chain(job.status.start_time).min()?;
     let job_end = job.finished_at();
-    let to =
-        runs.iter().filter_map(|r| r.ended).chain(job_end).max().map_or(now, |t| if live_run(&runs) { now } else { t });
+    // Up to now while anything runs, else to the last end.
+    let last_end = runs.iter().filter_map(|r| r.ended).chain(job_end).max();
+    let to = if runs.iter().any(|r| r.ended.is_none()) { now } else { last_end.unwrap_or(now) };
     Some(Timeline {
         from,
         to: to.max(from + chrono::Duration::seconds(1)),
@@ -202,10 +203,6 @@ pub fn of_job<'a>(
         peak: peak(&runs, now),
         lanes: lanes(runs, job.spec.indexed),
     })
-}
-
-fn live_run(runs: &[PodRun]) -> bool {
-    runs.iter().any(|r| r.ended.is_none())
 }
 
 /// Runs grouped into lanes: by index (in index order) for an Indexed Job,
