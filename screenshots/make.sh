@@ -89,6 +89,8 @@ keys() {
 
 wait_for "watches ok"
 wait_for "indexed-job"
+# Warnings are derived at the console's first tick: the sandbox always has the failjob's.
+wait_for "warning"
 shot jobs
 
 # Job detail of the failjob: failure policy with the matched rule.
