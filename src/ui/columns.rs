@@ -14,7 +14,6 @@
 //! their content needs.
 
 use ratatui::layout::Constraint;
-use unicode_width::UnicodeWidthStr;
 
 /// Priorities from this one on are decoration: dropped before a name is cut.
 pub const DECORATION: u8 = 4;
@@ -35,57 +34,35 @@ pub struct Column {
     /// status ("Failed" of "Failed PodFailurePolicy"; the rest grows from
     /// spare width). `max` until measured.
     pub keep: u16,
+    /// Its cells change with the clock alone (ages, elapsed times): measured
+    /// again every frame, while the other columns' measures are kept until
+    /// the rows change (`ui::list::ListTable::measure_key`).
+    pub ticks: bool,
 }
 
-/// What the rows shown need of one column.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Measure {
-    /// The widest cell's text, in terminal cells.
-    pub content: u16,
-    /// Cells the column must not be cut below (a status or health word).
-    pub floor: u16,
-}
-
-impl Measure {
-    /// A cell of `text`, which may be cut anywhere.
-    pub fn text(text: &str) -> Self {
-        Self { content: cells(text), floor: 0 }
-    }
-
-    /// A cell of `text` that must keep its first `word` whole.
-    pub fn word(word: &str, text: &str) -> Self {
-        Self { content: cells(text), floor: cells(word) }
-    }
-
-    /// A cell of `text` that must never be cut.
-    pub fn exact(text: &str) -> Self {
-        Self::word(text, text)
-    }
-
-    /// What two rows need together.
-    #[must_use]
-    pub fn max(self, other: Self) -> Self {
-        Self { content: self.content.max(other.content), floor: self.floor.max(other.floor) }
-    }
-}
-
-fn cells(text: &str) -> u16 {
-    u16::try_from(text.width()).unwrap_or(u16::MAX)
-}
+pub use model::text::Measure;
+use model::text::cells;
 
 impl Column {
     pub const fn fixed(title: &'static str, width: u16, priority: u8) -> Self {
-        Self { title, min: width, max: width, priority, whole: false, keep: width }
+        Self { title, min: width, max: width, priority, whole: false, keep: width, ticks: false }
     }
 
     pub const fn flex(title: &'static str, min: u16, max: u16, priority: u8) -> Self {
-        Self { title, min, max, priority, whole: false, keep: max }
+        Self { title, min, max, priority, whole: false, keep: max, ticks: false }
     }
 
     /// Marks a name or status column: shown whole before decoration gets room.
     #[must_use]
     pub const fn whole(mut self) -> Self {
         self.whole = true;
+        self
+    }
+
+    /// Marks a column of times that tick (an age).
+    #[must_use]
+    pub const fn ticks(mut self) -> Self {
+        self.ticks = true;
         self
     }
 
@@ -279,7 +256,7 @@ mod tests {
         ) {
             let mut columns: Vec<Column> = specs
                 .iter()
-                .map(|&(min, extra, priority, whole)| Column { title: "C", min, max: min + extra, priority, whole, keep: min + extra })
+                .map(|&(min, extra, priority, whole)| Column { title: "C", min, max: min + extra, priority, whole, keep: min + extra, ticks: false })
                 .collect();
             columns[0].priority = 0;
             let fitted = fit(&columns, width, 1);

@@ -215,6 +215,7 @@ fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, view: &View) 
         key: &key,
         cell: &cell_of,
         measure: &measure,
+        measure_key: None,
         empty: super::empty_text(app, theme, Kind::CronJob, "cronjobs", !view.filter.is_empty()),
     };
     list::render(frame, area, view, theme, table)

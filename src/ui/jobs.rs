@@ -88,13 +88,13 @@ const ALL: [(Col, Column); 10] = [
     (Col::Completions, Column::flex("COMPLETIONS", 10, 22, 1)),
     (Col::Active, Column::fixed("ACTIVE", 6, 5)),
     (Col::Status, Column::flex("STATUS", 8, 28, 1).whole()),
-    (Col::Elapsed, Column::fixed("ELAPSED", 7, 4)),
-    (Col::Age, Column::fixed("AGE", 5, 4)),
+    (Col::Elapsed, Column::fixed("ELAPSED", 7, 4).ticks()),
+    (Col::Age, Column::fixed("AGE", 5, 4).ticks()),
     (Col::Eta, Column::fixed("ETA", 6, 6)),
 ];
 
 /// Cells of bar a completion column asks for beside its label.
-const BAR_WANTED: usize = 10;
+const BAR_WANTED: u16 = 10;
 
 /// The Jobs a screen lists, filtered and sorted as its view says.
 pub fn rows<'a>(app: &'a App, view: &View) -> Vec<&'a JobInfo> {
@@ -228,8 +228,8 @@ fn job_measure(now: Time, job: &JobInfo, col: Col) -> Option<Measure> {
         Col::Name => Measure::text(&job.key.name),
         Col::Pattern => Measure::text(job.pattern().as_str()),
         Col::Completions => {
-            let label = job.progress().label();
-            Measure::word(&label, &format!("{label} {}", "#".repeat(BAR_WANTED)))
+            let label = Measure::text(&job.progress().label());
+            Measure { content: label.content + 1 + BAR_WANTED, floor: label.content }
         }
         Col::Active => Measure::text(&job.status.active.to_string()),
         Col::Status => Measure::word(job.status_text(), &status_text(job)),
@@ -270,19 +270,18 @@ pub fn render_table(
         key: &key,
         cell: &cell_of,
         measure: &measure,
+        measure_key: Some(list::measure_key(app.state.jobs.revision(), view, &specs)),
         empty: super::empty_text(app, theme, Kind::Job, "jobs", filtered),
     };
     list::render(frame, area, view, theme, table)
 }
 
 fn render(frame: &mut Frame, area: Rect, app: &App, view: &View, theme: &Theme) -> Shown {
-    let groups = super::groups::panel_lines(app, theme, area.width);
-    let panel_height = if app.show_groups && !groups.is_empty() {
-        // Keep at least 8 rows for the table.
-        (groups.len() as u16 + 1).min(area.height.saturating_sub(8) / 2).min(6)
-    } else {
-        0
-    };
+    // Grouped only while the panel is shown: grouping 2,000 Jobs every frame for nothing is not free.
+    let groups = if app.show_groups { super::groups::panel_lines(app, theme, area.width) } else { Vec::new() };
+    // Keep at least 8 rows for the table.
+    let panel_height =
+        if groups.is_empty() { 0 } else { (groups.len() as u16 + 1).min(area.height.saturating_sub(8) / 2).min(6) };
     let [panel, table] = Layout::vertical([Constraint::Length(panel_height), Constraint::Fill(1)]).areas(area);
     if panel_height > 0 {
         super::groups::render(frame, panel, theme, groups);

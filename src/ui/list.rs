@@ -10,7 +10,7 @@ use model::ObjKey;
 
 use super::columns::{self, Column, Measure};
 use super::theme::Theme;
-use crate::console::state::{Shown, View};
+use crate::console::state::{Measured, Shown, View};
 
 /// Gap between columns.
 pub const SPACING: u16 = 1;
@@ -25,6 +25,10 @@ pub struct ListTable<'a, T> {
     pub cell: &'a dyn Fn(&T, usize, u16) -> Cell<'static>,
     /// What column `col` of an item needs (`None`: as wide as it is given, like a bar).
     pub measure: &'a dyn Fn(&T, usize) -> Option<Measure>,
+    /// What the measures depend on ([`measure_key`]), when that is only the
+    /// rows' objects and the columns (not the time): the last frame's are then
+    /// reused while it is the same. `None`: measured every frame.
+    pub measure_key: Option<u64>,
     /// Shown instead of rows when there are none (loading, forbidden, no match).
     pub empty: Text<'a>,
 }
@@ -32,24 +36,15 @@ pub struct ListTable<'a, T> {
 /// Renders the table into `area`, keeping the selection on the same object
 /// (or the same position when the object went away); returns what it showed.
 pub fn render<T>(frame: &mut Frame, area: Rect, view: &View, theme: &Theme, table: ListTable<'_, T>) -> Shown {
+    let measures = measures(view, &table);
     let block = Block::new().borders(Borders::TOP).border_style(theme.border).title(table.title);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.height == 0 || inner.width == 0 {
         return Shown::Nothing;
     }
-    // Measured over every row the screen lists, not just this page, so widths
-    // do not jump while scrolling; an empty table by its titles.
-    let specs: Vec<Column> = (0..table.columns.len())
-        .map(|col| {
-            let measure = if table.items.is_empty() {
-                Some(Measure::default())
-            } else {
-                columns::measure_rows(table.items, col, table.measure)
-            };
-            measure.map_or(table.columns[col], |m| table.columns[col].measured(m))
-        })
-        .collect();
+    let specs: Vec<Column> =
+        table.columns.iter().zip(&measures).map(|(column, m)| m.map_or(*column, |m| column.measured(m))).collect();
     let fitted = columns::fit(&specs, inner.width, SPACING);
     let header = Row::new(fitted.iter().map(|&(i, _)| Cell::from(specs[i].title))).style(theme.header);
     let page = inner.height.saturating_sub(1) as usize;
@@ -62,7 +57,7 @@ pub fn render<T>(frame: &mut Frame, area: Rect, view: &View, theme: &Theme, tabl
         frame.render_widget(Table::new(Vec::<Row>::new(), columns::constraints(&fitted)).header(header), head);
         // Wrapped: a forbidden or connection error is long and all of it matters.
         frame.render_widget(Paragraph::new(table.empty).style(theme.dim).wrap(Wrap { trim: false }), rest);
-        return Shown::List { selected: None, index: 0, offset: 0, page: page.max(1) };
+        return Shown::List { selected: None, index: 0, offset: 0, page: page.max(1), measured: None };
     }
     let index = select(view, table.items, table.key);
     let offset = scrolled_offset(view.offset, index, page, table.items.len());
@@ -81,7 +76,42 @@ pub fn render<T>(frame: &mut Frame, area: Rect, view: &View, theme: &Theme, tabl
         .row_highlight_style(theme.selected);
     let mut state = TableState::default().with_selected(Some(index - offset));
     frame.render_stateful_widget(widget, inner, &mut state);
-    Shown::List { selected: Some((table.key)(&table.items[index])), index, offset, page: page.max(1) }
+    let measured = table.measure_key.map(|key| Measured { key, columns: measures });
+    Shown::List { selected: Some((table.key)(&table.items[index])), index, offset, page: page.max(1), measured }
+}
+
+/// Each column's measure over every row the screen lists, not just this page,
+/// so widths do not jump while scrolling; an empty table by its titles. The
+/// last frame's while they are of the same rows and columns, but for the
+/// columns that tick.
+fn measures<T>(view: &View, table: &ListTable<'_, T>) -> Vec<Option<Measure>> {
+    if table.items.is_empty() {
+        return vec![Some(Measure::default()); table.columns.len()];
+    }
+    let last = view
+        .measured
+        .as_ref()
+        .filter(|last| table.measure_key == Some(last.key) && last.columns.len() == table.columns.len());
+    (0..table.columns.len())
+        .map(|col| match last {
+            Some(last) if !table.columns[col].ticks => last.columns[col],
+            _ => columns::measure_rows(table.items, col, table.measure),
+        })
+        .collect()
+}
+
+/// The [`ListTable::measure_key`] of rows from a store at `revision`, as the
+/// view filters them, shown in `columns`.
+pub fn measure_key(revision: u64, view: &View, columns: &[Column]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    revision.hash(&mut hasher);
+    view.filter.hash(&mut hasher);
+    view.labels.as_ref().map(|l| &l.text).hash(&mut hasher);
+    for column in columns {
+        column.title.hash(&mut hasher);
+    }
+    hasher.finish()
 }
 
 /// Resolves the selected row: the selected key if still present, else the same
@@ -132,6 +162,9 @@ pub fn text_matches(filter: &str, fields: &[&str]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::console::update::Msg;
+    use crate::test_support::{render_text, sample_app};
+    use model::{Kind, Object, Update, WatchId};
 
     #[test]
     fn offset_moves_only_to_keep_the_selection_visible() {
@@ -139,5 +172,29 @@ mod tests {
         assert_eq!(scrolled_offset(0, 12, 10, 100), 3);
         assert_eq!(scrolled_offset(20, 12, 10, 100), 12);
         assert_eq!(scrolled_offset(95, 99, 10, 100), 90, "no blank space at the end");
+    }
+
+    #[test]
+    fn kept_measures_give_way_to_a_changed_row_and_a_changed_filter() {
+        let mut app = sample_app();
+        let first = render_text(&mut app, 200, 40);
+        let kept = app.view().measured.clone().expect("the Jobs table keeps its measures");
+        assert_eq!(render_text(&mut app, 200, 40), first, "kept measures draw the same frame");
+        assert_eq!(app.view().measured.as_ref(), Some(&kept));
+
+        let long = "a-job-whose-name-is-longer-than-the-others";
+        let job = model::fixtures::job("expansion", long);
+        app.update(Msg::Kube(vec![Update::Applied(WatchId { kind: Kind::Job, namespace: None }, Object::Job(job))]));
+        assert!(render_text(&mut app, 200, 40).contains(long), "the NAME column grew for the new Job");
+        assert_ne!(app.view().measured.as_ref().map(|m| m.key), Some(kept.key));
+
+        app.view_mut().filter = "apple".into();
+        let filtered = render_text(&mut app, 200, 40);
+        assert!(filtered.contains("process-item-apple") && !filtered.contains(long));
+        let name_width = |m: &Measured| m.columns.iter().flatten().map(|m| m.content).max();
+        assert!(
+            name_width(app.view().measured.as_ref().unwrap()) < Some(long.len() as u16),
+            "measured again, filtered"
+        );
     }
 }

@@ -137,6 +137,7 @@ fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, view: &View) 
         title: list::title(theme, "Nodes", rows.len(), app_ref.state.nodes.len(), view, SORTS),
         columns: &COLUMNS,
         measure: &measure,
+        measure_key: None,
         items: &rows,
         key: &key,
         cell: &cell_of,

@@ -84,7 +84,7 @@ const ALL: [(Col, Column); 12] = [
     (Col::Exit, Column::fixed("EXIT", 4, 1)),
     (Col::Reason, Column::flex("REASON", 10, 40, 2)),
     (Col::Node, Column::flex("NODE", 8, 32, 3).whole()),
-    (Col::Age, Column::fixed("AGE", 5, 5)),
+    (Col::Age, Column::fixed("AGE", 5, 5).ticks()),
 ];
 
 /// The pods a Pods screen lists: pods owned by a Job (or by the one Job).
@@ -98,10 +98,12 @@ pub fn rows<'a>(app: &'a App, view: &View) -> Vec<&'a PodInfo> {
     };
     rows.retain(|p| {
         view.labels.as_ref().is_none_or(|l| kube::core::SelectorExt::matches(&l.selector, &p.labels))
-            && list::text_matches(
-                &view.filter,
-                &[&p.key.namespace, &p.key.name, p.job.as_deref().unwrap_or(""), &p.status_text()],
-            )
+            // The status words are built only for a filter to look at.
+            && (view.filter.is_empty()
+                || list::text_matches(
+                    &view.filter,
+                    &[&p.key.namespace, &p.key.name, p.job.as_deref().unwrap_or(""), &p.status_text()],
+                ))
     });
     match SORTS.get(view.sort).copied() {
         Some("name") => rows.sort_by(|a, b| (&a.key.name, &a.key.namespace).cmp(&(&b.key.name, &b.key.namespace))),
@@ -214,6 +216,7 @@ fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, view: &View) 
         key: &key,
         cell: &cell_of,
         measure: &measure,
+        measure_key: Some(list::measure_key(app.state.pods.revision(), view, &specs)),
         empty: super::empty_text(app, theme, Kind::Pod, "pods of jobs", filtered),
     };
     list::render(frame, area, view, theme, table)

@@ -233,6 +233,7 @@ fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, view: &View) 
         title: list::title(theme, "Queues", rows.len(), queues.by_key.len(), view, SORTS),
         columns: &COLUMNS,
         measure: &measure,
+        measure_key: None,
         items: &rows,
         key: &key,
         cell: &cell_of,

@@ -138,6 +138,7 @@ fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, view: &View) 
         key: &|w: &&Warning| key(w),
         cell: &cell_of,
         measure: &measure,
+        measure_key: None,
         empty: Text::styled(empty, theme.dim),
     };
     let shown = list::render(frame, area, view, theme, table);

@@ -13,21 +13,34 @@ use crate::types::ObjKey;
 #[derive(Debug, Clone)]
 pub struct Store<T> {
     items: BTreeMap<ObjKey, (T, u64)>,
+    /// Bumped by every change, so what is derived from the objects (a
+    /// table's column widths) is derived again only when they changed.
+    revision: u64,
 }
 
 impl<T> Default for Store<T> {
     fn default() -> Self {
-        Self { items: BTreeMap::new() }
+        Self { items: BTreeMap::new(), revision: 0 }
     }
 }
 
 impl<T> Store<T> {
     pub fn upsert(&mut self, key: ObjKey, value: T, generation: u64) {
+        self.revision += 1;
         self.items.insert(key, (value, generation));
     }
 
     pub fn remove(&mut self, key: &ObjKey) -> Option<T> {
-        self.items.remove(key).map(|(v, _)| v)
+        let removed = self.items.remove(key).map(|(v, _)| v);
+        if removed.is_some() {
+            self.revision += 1;
+        }
+        removed
+    }
+
+    /// Changes so far: equal revisions mean the same objects.
+    pub fn revision(&self) -> u64 {
+        self.revision
     }
 
     /// Drops the objects in `namespace` (all namespaces when `None`) that the
@@ -94,6 +107,19 @@ mod tests {
         // a cluster-wide relist that sees nothing drops everything
         assert_eq!(s.drop_older(None, 3), 2);
         assert!(s.is_empty());
+    }
+
+    #[test]
+    fn every_change_and_only_a_change_moves_the_revision() {
+        let mut s = Store::default();
+        let r0 = s.revision();
+        s.upsert(ObjKey::new("a", "x"), 1, 1);
+        let r1 = s.revision();
+        assert!(r1 > r0);
+        assert_eq!(s.remove(&ObjKey::new("a", "nope")), None);
+        assert_eq!(s.revision(), r1, "removing nothing changes nothing");
+        s.remove(&ObjKey::new("a", "x"));
+        assert!(s.revision() > r1);
     }
 
     #[test]

@@ -8,6 +8,48 @@ use unicode_width::UnicodeWidthChar;
 use crate::Time;
 use crate::job::{Progress, human_duration};
 
+/// What one table cell's text needs: the cells it takes, and the cells it
+/// must not be cut below. Here rather than in the console's table code so a
+/// view can keep a table's measures between frames (`Measured`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Measure {
+    /// The text's width, in terminal cells.
+    pub content: u16,
+    /// Cells the column must not be cut below (a status or health word).
+    pub floor: u16,
+}
+
+impl Measure {
+    /// A cell of `text`, which may be cut anywhere.
+    pub fn text(text: &str) -> Self {
+        Self { content: cells(text), floor: 0 }
+    }
+
+    /// A cell of `text` that must keep its first `word` whole.
+    pub fn word(word: &str, text: &str) -> Self {
+        Self { content: cells(text), floor: cells(word) }
+    }
+
+    /// A cell of `text` that must never be cut.
+    pub fn exact(text: &str) -> Self {
+        Self::word(text, text)
+    }
+
+    /// What two rows need together.
+    #[must_use]
+    pub fn max(self, other: Self) -> Self {
+        Self { content: self.content.max(other.content), floor: self.floor.max(other.floor) }
+    }
+}
+
+/// The width of `text` in terminal cells.
+pub fn cells(text: &str) -> u16 {
+    // Printable ASCII (every Kubernetes name) is one cell a byte: no table look-ups.
+    let printable = text.bytes().all(|b| (0x20..0x7f).contains(&b));
+    let width = if printable { text.len() } else { unicode_width::UnicodeWidthStr::width(text) };
+    u16::try_from(width).unwrap_or(u16::MAX)
+}
+
 /// A duration, kubectl-style ("45s", "3m12s", "2h5m").
 pub fn duration(d: chrono::Duration) -> String {
     human_duration(d)

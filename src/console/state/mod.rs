@@ -27,7 +27,7 @@ pub use self::logs::{
     ContainerChoice, InputKind, LogCommand, LogView, Mode, Note, containers_of_job, containers_of_pod, parse_range,
 };
 pub use self::popup::{ALL_NAMESPACES, Picker, PickerKind, Popup, Prompt, PromptKind};
-pub use self::view::{LabelFilter, Route, Shown, TABS, View};
+pub use self::view::{LabelFilter, Measured, Route, Shown, TABS, View};
 
 /// What is being watched.
 #[derive(Debug, Clone, PartialEq)]

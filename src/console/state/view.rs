@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use kube::core::Selector;
 use model::ObjKey;
 use model::queue::QueueKey;
+use model::text::Measure;
 
 /// Which screen, and of what. How each one is drawn and what its rows are
 /// is `ui::screens`; a new variant needs its `Screen` there (the compiler
@@ -64,6 +65,18 @@ pub struct View {
     pub descending: bool,
     /// Rows marked for an action on several at once (Space, `*`).
     pub marked: BTreeSet<ObjKey>,
+    /// The column measures of the last frame's table, reused while its rows
+    /// are the same objects (2,000 Jobs are measured once per change, not per frame).
+    pub measured: Option<Measured>,
+}
+
+/// A table's column measures and what they were taken of.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measured {
+    /// Names the rows and columns measured (`ui::list::measure_key`).
+    pub key: u64,
+    /// Per column: what its widest cell needs (`None`: not measured).
+    pub columns: Vec<Option<Measure>>,
 }
 
 impl View {
@@ -80,6 +93,7 @@ impl View {
             sort: 0,
             descending: false,
             marked: BTreeSet::new(),
+            measured: None,
         }
     }
 }
@@ -93,8 +107,9 @@ pub enum Shown {
     #[default]
     Nothing,
     /// A table: the selected row as drawn (`None` when there are no rows),
-    /// its position, the first row drawn, and how many rows fit.
-    List { selected: Option<ObjKey>, index: usize, offset: usize, page: usize },
+    /// its position, the first row drawn, how many rows fit, and its column
+    /// measures when they can be reused.
+    List { selected: Option<ObjKey>, index: usize, offset: usize, page: usize, measured: Option<Measured> },
     /// A scrolled document: the scroll position clamped to it, and the rows that fit.
     Document { scroll: u16, page: usize },
     /// The log screen: the first visible line drawn and the rows of its body.

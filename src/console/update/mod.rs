@@ -215,12 +215,13 @@ impl App {
     fn keep_shown(&mut self, shown: Shown) {
         match shown {
             Shown::Nothing => {}
-            Shown::List { selected, index, offset, page } => {
+            Shown::List { selected, index, offset, page, measured } => {
                 let view = self.view_mut();
                 view.selected = selected;
                 view.index = index;
                 view.offset = offset;
                 view.page = page;
+                view.measured = measured;
             }
             Shown::Document { scroll, page } => {
                 let view = self.view_mut();

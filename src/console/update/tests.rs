@@ -365,6 +365,7 @@ fn what_a_frame_showed_is_kept_for_the_next_key() {
         index: 2,
         offset: 1,
         page: 7,
+        measured: None,
     }));
     assert_eq!((a.view().selected.clone(), a.view().offset, a.view().page), (Some(third), 1, 7));
     press(&mut a, KeyCode::PageDown);
