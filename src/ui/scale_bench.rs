@@ -110,3 +110,20 @@ fn draw_a_scale_jobs_frame_after_a_change() {
     let text = draw_jobs_frame(&mut app);
     assert!(text.contains("Jobs [2000]"), "{text}");
 }
+
+/// What callgrind counts for the warnings: one derivation over the scale
+/// state, as the console does at most once a tick after a change and every
+/// `Warnings::REFRESH` while nothing changes.
+#[inline(never)]
+fn derive_warnings(app: &mut crate::console::state::App) -> usize {
+    app.refresh_warnings();
+    app.warnings.list.len()
+}
+
+#[test]
+#[ignore = "benchmark: run under callgrind by tests/bench/scale.sh"]
+fn derive_the_scale_warnings() {
+    let mut app = settled_scale_app();
+    derive_warnings(&mut app);
+    assert_eq!(app.warnings.at, Some(app.now));
+}

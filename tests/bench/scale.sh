@@ -80,6 +80,7 @@ instructions() { # TEST FUNCTION -> instructions executed inside FUNCTION
 fold=$(instructions fold_the_scale_list fold_list)
 frame=$(instructions draw_a_scale_jobs_frame draw_jobs_frame)
 changed=$(instructions draw_a_scale_jobs_frame_after_a_change draw_jobs_frame)
+warnings=$(instructions derive_the_scale_warnings derive_warnings)
 
 # ------------------------------------------------------------------ the record
 took=$((SECONDS - t_all))
@@ -95,7 +96,7 @@ took=$((SECONDS - t_all))
   echo
   echo "Instructions (callgrind, unoptimised test build, \`src/ui/scale_bench.rs\`): folding the initial lists of 2,000 Jobs,"
   echo "10,000 pods and 200 CronJobs into the state: $fold; drawing one 120x40 Jobs frame of that state at a tick (only the"
-  echo "time moved): $frame; the frame after one Job changed: $changed."
+  echo "time moved): $frame; the frame after one Job changed: $changed; deriving the warnings of that state: $warnings."
   echo
   echo "API requests per tool are not recorded yet: the API server's request metrics carry no user, and its audit log"
   echo "needs a restart of the shared API server with an audit policy."
@@ -103,8 +104,8 @@ took=$((SECONDS - t_all))
 } >"$body"
 record_section scale "Scale: batchtop beside k9s, kdash, kubetui and kubectl (issue 15)" "$(cat "$body")"
 mkdir -p docs/bench
-jq --argjson fold "$fold" --argjson frame "$frame" --argjson changed "$changed" --argjson setup "$setup" --argjson took "$took" \
+jq --argjson fold "$fold" --argjson frame "$frame" --argjson changed "$changed" --argjson warnings "$warnings" --argjson setup "$setup" --argjson took "$took" \
   --arg commit "$(git rev-parse --short HEAD)" \
-  '. + {commit: $commit, setup_s: $setup, run_s: $took, instructions: {fold_initial_lists: $fold, draw_jobs_frame_120x40: $frame, draw_jobs_frame_after_a_change_120x40: $changed}}' \
+  '. + {commit: $commit, setup_s: $setup, run_s: $took, instructions: {fold_initial_lists: $fold, draw_jobs_frame_120x40: $frame, draw_jobs_frame_after_a_change_120x40: $changed, derive_warnings: $warnings}}' \
   "$json" >docs/bench/scale.json
 echo "recorded in docs/bench/scale.json"

@@ -9,7 +9,9 @@
 //! written before 1.27 may carry a `TZ=`/`CRON_TZ=` prefix; it is honoured
 //! when `timeZone` is unset.
 
+use std::collections::HashMap;
 use std::str::FromStr;
+use std::sync::{Arc, LazyLock, Mutex};
 
 use chrono::{Duration, Timelike};
 use chrono_tz::Tz;
@@ -63,9 +65,30 @@ fn expand_macro(s: &str) -> Option<&'static str> {
     })
 }
 
-/// Kubernetes cron: exactly five fields, no seconds, no years.
-fn parse_cron(fields: &str) -> Option<Cron> {
-    CronParser::builder().seconds(Seconds::Disallowed).year(Year::Disallowed).build().parse(fields).ok()
+/// Kubernetes cron: exactly five fields, no seconds, no years. Parsed once
+/// per distinct schedule: a parse costs as much as a frame of 2,000 rows, and
+/// each CronJob's schedule is asked for every frame (the NEXT column) and by
+/// every derivation of the warnings (its missed runs).
+fn parse_cron(fields: &str) -> Option<Arc<Cron>> {
+    /// Beyond this many distinct schedules the memo starts over (a bound, not a tuning).
+    const MEMO_SIZE: usize = 4096;
+    static PARSED: LazyLock<Mutex<HashMap<String, Option<Arc<Cron>>>>> = LazyLock::new(Mutex::default);
+    let mut parsed = PARSED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(cron) = parsed.get(fields) {
+        return cron.clone();
+    }
+    let cron = CronParser::builder()
+        .seconds(Seconds::Disallowed)
+        .year(Year::Disallowed)
+        .build()
+        .parse(fields)
+        .ok()
+        .map(Arc::new);
+    if parsed.len() >= MEMO_SIZE {
+        parsed.clear();
+    }
+    parsed.insert(fields.to_string(), cron.clone());
+    cron
 }
 
 fn parse_every(d: &str) -> Option<Duration> {
