@@ -202,11 +202,12 @@ impl State {
 
     /// The pods of a Job, in name order.
     pub fn pods_of_job<'a>(&'a self, job: &'a ObjKey) -> impl Iterator<Item = &'a PodInfo> + 'a {
-        self.pods_by_job
-            .get(job)
-            .into_iter()
-            .flatten()
-            .filter_map(move |name| self.pods.get(&ObjKey::new(job.namespace.clone(), name.clone())))
+        // One key to look each pod up with, not two strings per pod: warnings ask for every Job's pods.
+        let mut probe = ObjKey::new(job.namespace.clone(), String::new());
+        self.pods_by_job.get(job).into_iter().flatten().filter_map(move |name| {
+            probe.name.clone_from(name);
+            self.pods.get(&probe)
+        })
     }
 
     /// All watches of a kind have completed their first list.
