@@ -15,11 +15,12 @@
 //! (kind, namespace), and a second events watch in the same namespace would
 //! drop the first one's rows.
 
+pub mod lean;
 pub mod project;
 pub mod watch;
 
 use k8s_openapi::api::batch::v1::{CronJob, Job};
-use k8s_openapi::api::core::v1::{Event, Node, Pod, Service};
+use k8s_openapi::api::core::v1::{Event, Node, Service};
 use kube::api::Api;
 use kube::{Client, Resource};
 use serde::de::DeserializeOwned;
@@ -93,7 +94,8 @@ fn spawn_one(client: Client, scope: &Scope, id: WatchId, tx: mpsc::Sender<Update
     let selection = selection(scope, id.kind);
     match id.kind {
         Kind::Job => spawn_kind::<Job>(client, selection, id, watch::job, tx),
-        Kind::Pod => spawn_kind::<Pod>(client, selection, id, watch::pod, tx),
+        // Read lean: pods are the many objects, and most of each is what batchtop never shows.
+        Kind::Pod => spawn_kind::<lean::LeanPod>(client, selection, id, watch::lean_pod, tx),
         Kind::CronJob => spawn_kind::<CronJob>(client, selection, id, watch::cronjob, tx),
         Kind::Node => {
             let run = watch::run(Api::<Node>::all(client), selection, id.clone(), watch::node, tx.clone());

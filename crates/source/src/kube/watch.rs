@@ -433,6 +433,9 @@ pub fn job(o: &k8s_openapi::api::batch::v1::Job) -> Option<Object> {
 pub fn pod(o: &k8s_openapi::api::core::v1::Pod) -> Option<Object> {
     Some(Object::Pod(project::pod(o)))
 }
+pub fn lean_pod(o: &super::lean::LeanPod) -> Option<Object> {
+    pod(&o.0)
+}
 pub fn cronjob(o: &k8s_openapi::api::batch::v1::CronJob) -> Option<Object> {
     Some(Object::CronJob(project::cronjob(o)))
 }
