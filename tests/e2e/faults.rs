@@ -524,10 +524,16 @@ fn exec_plugin_output_never_reaches_the_screen() {
     c.press(&[Key::Char('c')]);
     c.wait_for("sandbox-exec-indexed");
     c.press(&[Key::Down, Key::Enter]);
+    // Waited for, not read off the next screen: the picker names the new
+    // context and the old watches are still ok before the switch begins.
+    let start = Instant::now();
+    while exec_plugin_runs() == runs {
+        assert!(start.elapsed() < DEADLINE, "the new context did not run the plugin");
+        std::thread::sleep(Duration::from_millis(300));
+    }
     c.wait_until("the other context's watches ok", DEADLINE, |s| {
         (s.text().contains("sandbox-exec-indexed") && watches_ok(s).is_some()).then_some(())
     });
-    assert!(exec_plugin_runs() > runs, "the new context ran the plugin");
     assert_clean(&c, "after a context switch");
 
     c.press(&[Key::Char('3')]);
