@@ -1,14 +1,16 @@
-//! Pods read without what batchtop never looks at. A pod as the API server
-//! sends it is mostly `metadata.managedFields` (a JSON tree per field manager)
-//! and a full pod spec (images, env, volumes, probes); k8s-openapi's `Pod`
-//! builds every node of both on the heap, and a 10,000-pod list is twenty
-//! pages of them. [`LeanPod`] reads the same JSON into a `Pod` that carries
-//! only what `project::pod` reads: serde skips the rest without building it.
-//! The projection of a `LeanPod` is the projection of the full `Pod`
-//! (checked over the sandbox's captured pods in the tests below).
+//! Pods and Jobs read without what batchtop never looks at. An object as the
+//! API server sends it carries `metadata.managedFields` (a JSON tree per
+//! field manager), and a pod its full spec (images, env, volumes, probes);
+//! k8s-openapi's types build every node of them on the heap, and a
+//! 10,000-pod list is twenty pages of them. [`LeanPod`] reads the same JSON
+//! into a `Pod` that carries only what `project::pod` reads, [`LeanJob`] a
+//! `Job` without its managed fields: serde skips the rest without building it.
+//! Their projections are the full objects' (checked over the sandbox's
+//! captured objects in the tests below).
 
 use std::collections::BTreeMap;
 
+use k8s_openapi::api::batch::v1::{Job, JobSpec, JobStatus};
 use k8s_openapi::api::core::v1::{Container, Pod, PodSpec, PodStatus};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference, Time};
 use kube::Resource;
@@ -18,14 +20,17 @@ use serde::{Deserialize, Deserializer};
 #[derive(Debug, Clone)]
 pub struct LeanPod(pub Pod);
 
-/// The pod as read off the wire: every field not named here is skipped.
+/// A `Job` without its managed fields.
+#[derive(Debug, Clone)]
+pub struct LeanJob(pub Job);
+
+/// An object as read off the wire: every field not named here is skipped.
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct WirePod {
+struct WireObject<S, T> {
     #[serde(default)]
     metadata: WireMeta,
-    spec: Option<WireSpec>,
-    status: Option<PodStatus>,
+    spec: Option<S>,
+    status: Option<T>,
 }
 
 #[derive(Deserialize, Default)]
@@ -59,11 +64,9 @@ struct Named {
     name: String,
 }
 
-impl<'de> Deserialize<'de> for LeanPod {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let wire = WirePod::deserialize(deserializer)?;
-        let m = wire.metadata;
-        let metadata = ObjectMeta {
+impl From<WireMeta> for ObjectMeta {
+    fn from(m: WireMeta) -> Self {
+        Self {
             name: m.name,
             namespace: m.namespace,
             uid: m.uid,
@@ -73,8 +76,22 @@ impl<'de> Deserialize<'de> for LeanPod {
             owner_references: m.owner_references,
             creation_timestamp: m.creation_timestamp,
             deletion_timestamp: m.deletion_timestamp,
-            ..ObjectMeta::default()
-        };
+            ..Self::default()
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for LeanJob {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let wire = WireObject::<JobSpec, JobStatus>::deserialize(deserializer)?;
+        Ok(Self(Job { metadata: wire.metadata.into(), spec: wire.spec, status: wire.status }))
+    }
+}
+
+impl<'de> Deserialize<'de> for LeanPod {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let wire = WireObject::<WireSpec, PodStatus>::deserialize(deserializer)?;
+        let metadata = wire.metadata.into();
         let container = |n: Named| Container { name: n.name, ..Container::default() };
         let spec = wire.spec.map(|s| PodSpec {
             node_name: s.node_name,
@@ -88,71 +105,88 @@ impl<'de> Deserialize<'de> for LeanPod {
     }
 }
 
-/// The API paths and metadata of a `Pod`: a `LeanPod` is listed and watched as one.
-impl Resource for LeanPod {
-    type DynamicType = ();
-    type Scope = k8s_openapi::NamespaceResourceScope;
+/// The API paths and metadata of the full kind: a lean object is listed and watched as one.
+macro_rules! resource_as {
+    ($lean:ty, $full:ty) => {
+        impl Resource for $lean {
+            type DynamicType = ();
+            type Scope = k8s_openapi::NamespaceResourceScope;
 
-    fn kind(dt: &()) -> std::borrow::Cow<'_, str> {
-        Pod::kind(dt)
-    }
+            fn kind(dt: &()) -> std::borrow::Cow<'_, str> {
+                <$full>::kind(dt)
+            }
 
-    fn group(dt: &()) -> std::borrow::Cow<'_, str> {
-        Pod::group(dt)
-    }
+            fn group(dt: &()) -> std::borrow::Cow<'_, str> {
+                <$full>::group(dt)
+            }
 
-    fn version(dt: &()) -> std::borrow::Cow<'_, str> {
-        Pod::version(dt)
-    }
+            fn version(dt: &()) -> std::borrow::Cow<'_, str> {
+                <$full>::version(dt)
+            }
 
-    fn plural(dt: &()) -> std::borrow::Cow<'_, str> {
-        Pod::plural(dt)
-    }
+            fn plural(dt: &()) -> std::borrow::Cow<'_, str> {
+                <$full>::plural(dt)
+            }
 
-    fn meta(&self) -> &ObjectMeta {
-        &self.0.metadata
-    }
+            fn meta(&self) -> &ObjectMeta {
+                &self.0.metadata
+            }
 
-    fn meta_mut(&mut self) -> &mut ObjectMeta {
-        &mut self.0.metadata
-    }
+            fn meta_mut(&mut self) -> &mut ObjectMeta {
+                &mut self.0.metadata
+            }
+        }
+    };
 }
+
+resource_as!(LeanPod, Pod);
+resource_as!(LeanJob, Job);
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::kube::project;
 
-    /// The captured sandbox pods, as the API server sent them, plus a field
-    /// manager entry like the ones real pods carry (the capture strips them).
-    fn captured_pods() -> Vec<serde_json::Value> {
+    /// The captured sandbox objects of `kind`, as the API server sent them,
+    /// plus a field manager entry like the ones real objects carry (the capture strips them).
+    fn captured(kind: &str) -> Vec<serde_json::Value> {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../testkit/fixtures/sandbox.json");
         let list: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
         let managed = serde_json::json!([{
             "apiVersion": "v1", "fieldsType": "FieldsV1", "manager": "kube-controller-manager", "operation": "Update",
             "fieldsV1": {"f:metadata": {"f:labels": {".": {}, "f:job-name": {}}}, "f:spec": {"f:containers": {}}}
         }]);
-        let pods: Vec<serde_json::Value> = list["items"]
+        let objects: Vec<serde_json::Value> = list["items"]
             .as_array()
             .unwrap()
             .iter()
-            .filter(|i| i["kind"] == "Pod")
+            .filter(|i| i["kind"] == kind)
             .cloned()
-            .map(|mut p| {
-                p["metadata"]["managedFields"] = managed.clone();
-                p
+            .map(|mut o| {
+                o["metadata"]["managedFields"] = managed.clone();
+                o
             })
             .collect();
-        assert!(pods.len() > 20, "the capture holds the scenarios' pods");
-        pods
+        assert!(objects.len() > 10, "the capture holds the scenarios' {kind}s");
+        objects
     }
 
     #[test]
     fn a_lean_pod_projects_as_the_full_pod_does() {
-        for value in captured_pods() {
+        for value in captured("Pod") {
             let full: Pod = serde_json::from_value(value.clone()).unwrap();
             let lean: LeanPod = serde_json::from_value(value).unwrap();
             assert_eq!(project::pod(&lean.0), project::pod(&full), "{:?}", full.metadata.name);
+            assert!(lean.0.metadata.managed_fields.is_none(), "managedFields are not kept");
+        }
+    }
+
+    #[test]
+    fn a_lean_job_projects_as_the_full_job_does() {
+        for value in captured("Job") {
+            let full: Job = serde_json::from_value(value.clone()).unwrap();
+            let lean: LeanJob = serde_json::from_value(value).unwrap();
+            assert_eq!(project::job(&lean.0), project::job(&full), "{:?}", full.metadata.name);
             assert!(lean.0.metadata.managed_fields.is_none(), "managedFields are not kept");
         }
     }
@@ -162,6 +196,7 @@ mod tests {
         assert_eq!(LeanPod::url_path(&(), Some("ns")), Pod::url_path(&(), Some("ns")));
         assert_eq!(LeanPod::api_version(&()), "v1");
         assert_eq!(LeanPod::kind(&()), "Pod");
+        assert_eq!(LeanJob::url_path(&(), None), Job::url_path(&(), None));
     }
 
     #[test]

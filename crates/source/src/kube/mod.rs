@@ -19,7 +19,7 @@ pub mod lean;
 pub mod project;
 pub mod watch;
 
-use k8s_openapi::api::batch::v1::{CronJob, Job};
+use k8s_openapi::api::batch::v1::CronJob;
 use k8s_openapi::api::core::v1::{Event, Node, Service};
 use kube::api::Api;
 use kube::{Client, Resource};
@@ -93,8 +93,8 @@ pub fn spawn_watches(client: &Client, scope: &Scope, tx: mpsc::Sender<Update>) -
 fn spawn_one(client: Client, scope: &Scope, id: WatchId, tx: mpsc::Sender<Update>) -> JoinHandle<()> {
     let selection = selection(scope, id.kind);
     match id.kind {
-        Kind::Job => spawn_kind::<Job>(client, selection, id, watch::job, tx),
-        // Read lean: pods are the many objects, and most of each is what batchtop never shows.
+        // Read lean: most of a pod, and a Job's managed fields, are what batchtop never shows.
+        Kind::Job => spawn_kind::<lean::LeanJob>(client, selection, id, watch::lean_job, tx),
         Kind::Pod => spawn_kind::<lean::LeanPod>(client, selection, id, watch::lean_pod, tx),
         Kind::CronJob => spawn_kind::<CronJob>(client, selection, id, watch::cronjob, tx),
         Kind::Node => {

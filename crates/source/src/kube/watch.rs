@@ -436,6 +436,9 @@ pub fn pod(o: &k8s_openapi::api::core::v1::Pod) -> Option<Object> {
 pub fn lean_pod(o: &super::lean::LeanPod) -> Option<Object> {
     pod(&o.0)
 }
+pub fn lean_job(o: &super::lean::LeanJob) -> Option<Object> {
+    job(&o.0)
+}
 pub fn cronjob(o: &k8s_openapi::api::batch::v1::CronJob) -> Option<Object> {
     Some(Object::CronJob(project::cronjob(o)))
 }
