@@ -65,30 +65,76 @@ fn expand_macro(s: &str) -> Option<&'static str> {
     })
 }
 
-/// Kubernetes cron: exactly five fields, no seconds, no years. Parsed once
-/// per distinct schedule: a parse costs as much as a frame of 2,000 rows, and
-/// each CronJob's schedule is asked for every frame (the NEXT column) and by
-/// every derivation of the warnings (its missed runs).
+/// Kubernetes cron: exactly five fields, no seconds, no years.
 fn parse_cron(fields: &str) -> Option<Arc<Cron>> {
+    memo().entry(fields).cron.clone()
+}
+
+/// What is known of one schedule: its parse, and next runs found so far.
+struct Known {
+    cron: Option<Arc<Cron>>,
+    /// `(zone, from, next)`: in `zone`, no run falls after `from` and before
+    /// `next` (`None`: none ever does), so any time in between has the same
+    /// next run. The newest last; at most [`Memo::SPANS`].
+    spans: Vec<(Tz, Time, Option<Time>)>,
+}
+
+/// Parses and next runs, per distinct schedule. A parse costs as much as a
+/// frame of 2,000 rows, and croner searches for a next run minute by minute
+/// (a schedule that never fires, such as `0 0 30 2 *`, searches for years);
+/// every frame asks for each CronJob's next run (the NEXT column) and every
+/// warnings derivation for its missed runs. Both are pure functions of the
+/// schedule, so remembering them changes nothing but the cost.
+#[derive(Default)]
+struct Memo {
+    known: HashMap<String, Known>,
+}
+
+impl Memo {
     /// Beyond this many distinct schedules the memo starts over (a bound, not a tuning).
-    const MEMO_SIZE: usize = 4096;
-    static PARSED: LazyLock<Mutex<HashMap<String, Option<Arc<Cron>>>>> = LazyLock::new(Mutex::default);
-    let mut parsed = PARSED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    if let Some(cron) = parsed.get(fields) {
-        return cron.clone();
+    const SCHEDULES: usize = 4096;
+    /// Spans kept per schedule: about one per CronJob sharing it.
+    const SPANS: usize = 64;
+
+    fn entry(&mut self, fields: &str) -> &mut Known {
+        if !self.known.contains_key(fields) {
+            if self.known.len() >= Self::SCHEDULES {
+                self.known.clear();
+            }
+            let cron = CronParser::builder()
+                .seconds(Seconds::Disallowed)
+                .year(Year::Disallowed)
+                .build()
+                .parse(fields)
+                .ok()
+                .map(Arc::new);
+            self.known.insert(fields.to_string(), Known { cron, spans: Vec::new() });
+        }
+        self.known.get_mut(fields).expect("inserted above")
     }
-    let cron = CronParser::builder()
-        .seconds(Seconds::Disallowed)
-        .year(Year::Disallowed)
-        .build()
-        .parse(fields)
-        .ok()
-        .map(Arc::new);
-    if parsed.len() >= MEMO_SIZE {
-        parsed.clear();
+}
+
+fn memo() -> std::sync::MutexGuard<'static, Memo> {
+    static MEMO: LazyLock<Mutex<Memo>> = LazyLock::new(Mutex::default);
+    MEMO.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The first run of `fields` strictly after `from` (a whole second) in `zone`.
+fn next_cron_run(fields: &str, zone: Tz, from: Time) -> Option<Time> {
+    let mut memo = memo();
+    let known = memo.entry(fields);
+    let cron = known.cron.clone()?;
+    let seen =
+        known.spans.iter().rev().find(|(z, start, next)| *z == zone && *start <= from && next.is_none_or(|n| from < n));
+    if let Some(&(_, _, next)) = seen {
+        return next;
     }
-    parsed.insert(fields.to_string(), cron.clone());
-    cron
+    let next = cron.find_next_occurrence(&from.with_timezone(&zone), false).ok().map(|t| t.with_timezone(&chrono::Utc));
+    if known.spans.len() >= Memo::SPANS {
+        known.spans.remove(0);
+    }
+    known.spans.push((zone, from, next));
+    next
 }
 
 fn parse_every(d: &str) -> Option<Duration> {
@@ -229,9 +275,8 @@ pub fn next_run(cj: &CronJobInfo, now: Time) -> Option<Time> {
         ScheduleKind::Cron(fields) => {
             // From the whole second: croner keeps the fraction of the start
             // time, and a schedule fires on the second (10:21:00, not 10:21:00.58).
-            let from = now.with_nanosecond(0).unwrap_or(now).with_timezone(&zone);
-            let next = parse_cron(fields)?.find_next_occurrence(&from, false).ok()?;
-            Some(next.with_timezone(&chrono::Utc))
+            let from = now.with_nanosecond(0).unwrap_or(now);
+            next_cron_run(fields, zone, from)
         }
         ScheduleKind::Every(d) => next_every(cj, parse_every(d)?, now),
     }
@@ -314,6 +359,32 @@ mod tests {
         for (schedule, zone, expected) in cases {
             assert_eq!(describe_schedule(schedule, *zone), *expected, "{schedule:?} {zone:?}");
         }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// The memo answers what croner answers, whatever order the times come in.
+        #[test]
+        fn remembered_next_runs_are_croners(
+            schedule in proptest::sample::select(vec!["*/7 * * * *", "0 3 * * 1", "15 10 1 * *", "5 4 * * *", "0 12 29 2 *"]),
+            zone in proptest::sample::select(vec![Tz::UTC, Tz::Europe__Berlin, Tz::America__New_York]),
+            offsets in proptest::collection::vec(0i64..3_000_000, 1..12),
+        ) {
+            let base = chrono::DateTime::parse_from_rfc3339("2026-03-01T00:00:00Z").unwrap().with_timezone(&chrono::Utc);
+            let cron = CronParser::builder().seconds(Seconds::Disallowed).year(Year::Disallowed).build().parse(schedule).unwrap();
+            for offset in offsets {
+                let from = base + Duration::minutes(offset / 60) + Duration::seconds(offset % 60);
+                let direct = cron.find_next_occurrence(&from.with_timezone(&zone), false).ok().map(|t| t.with_timezone(&chrono::Utc));
+                proptest::prop_assert_eq!(next_cron_run(schedule, zone, from), direct, "{} in {} after {}", schedule, zone, from);
+            }
+        }
+    }
+
+    #[test]
+    fn a_schedule_that_never_fires_has_no_next_run_from_any_time() {
+        let from = chrono::DateTime::parse_from_rfc3339("2026-03-01T00:00:00Z").unwrap().with_timezone(&chrono::Utc);
+        assert_eq!(next_cron_run("0 0 30 2 *", Tz::UTC, from), None);
+        assert_eq!(next_cron_run("0 0 30 2 *", Tz::UTC, from + Duration::days(400)), None, "remembered");
     }
 
     #[test]
