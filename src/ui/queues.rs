@@ -639,7 +639,7 @@ mod tests {
     /// `workers`: one consumer live, one gone holding an entry (abandoned),
     /// and group `audit` with lag and no consumer.
     fn with_stream(route: Route) -> App {
-        use model::queue::{QueueReading, QueueStatus, QueueUpdate};
+        use model::queue::{QueueReading, QueueUpdate};
         use model::stream::{ConsumerReading, GroupReading};
         let mut app = showing(route);
         let consumer = |name: &str, pending, idle_ms| ConsumerReading { name: name.into(), pending, idle_ms };
@@ -671,13 +671,7 @@ mod tests {
             ],
             idle_after: std::time::Duration::from_secs(30),
         };
-        let reading = QueueReading {
-            ready: stream.ready(),
-            in_flight: Some(stream.in_flight()),
-            consumers: Some(stream.consumers()),
-            stream: Some(stream),
-            ..QueueReading::with_status("tasks", QueueStatus::Ok)
-        };
+        let reading = QueueReading::of_stream("tasks", stream);
         let mut readings: Vec<QueueReading> =
             app.queues.by_key.values().filter(|q| q.key.source == "redis").map(|q| q.reading.clone()).collect();
         readings.push(reading);

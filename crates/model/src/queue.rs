@@ -112,6 +112,17 @@ impl QueueReading {
         Self::with_status(name, QueueStatus::NotFound)
     }
 
+    /// A stream's reading: ready, in flight and consumers as [`StreamReading`] counts them.
+    pub fn of_stream(name: impl Into<String>, stream: StreamReading) -> Self {
+        Self {
+            ready: stream.ready(),
+            in_flight: Some(stream.in_flight()),
+            consumers: Some(stream.consumers()),
+            stream: Some(stream),
+            ..Self::with_status(name, QueueStatus::Ok)
+        }
+    }
+
     pub fn with_status(name: impl Into<String>, status: QueueStatus) -> Self {
         Self {
             name: name.into(),
@@ -1891,13 +1902,7 @@ mod tests {
             }],
             idle_after: Duration::from_secs(10),
         };
-        let r = QueueReading {
-            ready: stream.ready(),
-            in_flight: Some(stream.in_flight()),
-            consumers: Some(stream.consumers()),
-            stream: Some(stream),
-            ..QueueReading::with_status("tasks", QueueStatus::Ok)
-        };
+        let r = QueueReading::of_stream("tasks", stream);
         qs.apply(QueueUpdate::Polled { source: "r".into(), at: t(at), readings: vec![r], management_error: None });
     }
 

@@ -217,13 +217,7 @@ pub async fn read(conn: &mut ConnectionManager, streams: &[(String, Duration)]) 
             Ok(stream)
         });
         out.push(match reading {
-            Ok(stream) => QueueReading {
-                ready: stream.ready(),
-                in_flight: Some(stream.in_flight()),
-                consumers: Some(stream.consumers()),
-                stream: Some(stream),
-                ..QueueReading::with_status(name, QueueStatus::Ok)
-            },
+            Ok(stream) => QueueReading::of_stream(name, stream),
             Err(StreamError::NoSuchKey) => QueueReading::not_found(name),
             Err(e) => QueueReading::with_status(name, QueueStatus::Error(e.to_string())),
         });
