@@ -635,49 +635,10 @@ mod tests {
         snap!("queue_job1", showing(Route::QueueDetail(QueueKey::new("rabbitmq", "job1"))));
     }
 
-    /// The sample plus stream `tasks` on source redis, worked by group
-    /// `workers`: one consumer live, one gone holding an entry (abandoned),
-    /// and group `audit` with lag and no consumer.
+    /// The sample plus stream `tasks` (`testkit::sample::add_stream`).
     fn with_stream(route: Route) -> App {
-        use model::queue::{QueueReading, QueueUpdate};
-        use model::stream::{ConsumerReading, GroupReading};
         let mut app = showing(route);
-        let consumer = |name: &str, pending, idle_ms| ConsumerReading { name: name.into(), pending, idle_ms };
-        let stream = StreamReading {
-            length: 40,
-            groups_total: 2,
-            groups: vec![
-                GroupReading {
-                    name: "workers".into(),
-                    lag: Some(12),
-                    pending: 2,
-                    consumers_total: 2,
-                    consumers: vec![
-                        consumer("job-wq-stream-7xk2p", 1, 95_000),
-                        consumer("job-wq-stream-m4q9z", 1, 800),
-                    ],
-                    oldest_pending: Some("1764680000000-3".into()),
-                    last_delivered: "1764680000000-28".into(),
-                },
-                GroupReading {
-                    name: "audit".into(),
-                    lag: Some(40),
-                    pending: 0,
-                    consumers_total: 0,
-                    consumers: vec![],
-                    oldest_pending: None,
-                    last_delivered: "0-0".into(),
-                },
-            ],
-            idle_after: std::time::Duration::from_secs(30),
-        };
-        let reading = QueueReading::of_stream("tasks", stream);
-        let mut readings: Vec<QueueReading> =
-            app.queues.by_key.values().filter(|q| q.key.source == "redis").map(|q| q.reading.clone()).collect();
-        readings.push(reading);
-        let at = app.now;
-        app.queues.apply(QueueUpdate::Polled { source: "redis".into(), at, readings, management_error: None });
-        app.queues.instant_warnings = true;
+        testkit::sample::add_stream(&mut app.queues);
         app
     }
 

@@ -272,6 +272,21 @@ mod tests {
         );
     }
 
+    /// Every command this module sends is a read: XINFO and the XPENDING
+    /// summary (XREADGROUP, XACK, XCLAIM, XAUTOCLAIM would move what is watched).
+    #[test]
+    fn only_read_commands_are_sent() {
+        let code = include_str!("streams.rs");
+        let code = &code[..code.find("#[cfg(test)]").unwrap()];
+        let sent: std::collections::BTreeSet<&str> =
+            code.split("cmd(\"").skip(1).filter_map(|rest| rest.split('"').next()).collect();
+        assert_eq!(sent, ["XINFO", "XPENDING"].into());
+        for sub in code.split(".arg(\"").skip(1).filter_map(|rest| rest.split('"').next()) {
+            assert!(["STREAM", "GROUPS", "CONSUMERS"].contains(&sub), "XINFO {sub}?");
+        }
+        assert!(!code.contains(".arg(\"-\")") && !code.contains("IDLE"), "XPENDING in its summary form only");
+    }
+
     #[test]
     fn pending_summary_and_errors() {
         let v = Value::Array(vec![Value::Int(2), bulk("1-0"), bulk("1-1"), Value::Array(vec![])]);
