@@ -1298,8 +1298,9 @@ async fn a_stream_worker_killed_mid_task_is_stuck_within_two_polls() {
         "killed {victim}; row stuck {noticed:?} after its idle time passed {idle_after:?} ({:?} after the kill)",
         killed_at.elapsed()
     );
+    // Two polls, and a second for the harness (redraw, the screen read back) on a busy machine.
     assert!(
-        noticed <= refresh * 2 + Duration::from_millis(500),
+        noticed <= refresh * 2 + Duration::from_secs(1),
         "stuck {noticed:?} after the threshold: more than two polls ({refresh:?} each): {row}"
     );
     q.open("redis", &stream);
