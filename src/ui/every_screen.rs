@@ -113,6 +113,11 @@ fn per_index_app() -> App {
     app
 }
 
+fn with_stream(mut app: App) -> App {
+    testkit::sample::add_stream(&mut app.queues);
+    app
+}
+
 fn with_command(mut app: App, command: Command) -> App {
     app.command(command);
     app
@@ -134,6 +139,10 @@ fn every_screen() -> Vec<(&'static str, App)> {
         ("nodes", showing(Route::Nodes)),
         ("queues", showing(Route::Queues)),
         ("queue_detail", showing(Route::QueueDetail(model::queue::QueueKey::new("redis", "job3")))),
+        (
+            "queue_stream_detail",
+            with_stream(showing(Route::QueueDetail(model::queue::QueueKey::new("redis", "tasks")))),
+        ),
         ("logs", logs_app()),
         ("logs_container_picker", with_command(logs_app(), Command::Log(LogCommand::ChooseContainer))),
         ("logs_search_prompt", with_command(logs_app(), Command::Log(LogCommand::Search))),
@@ -305,6 +314,7 @@ fn queues_at_80_columns_show_names_and_health_words_whole() {
         readings,
         management_error: None,
     });
+    testkit::sample::add_stream(&mut app.queues);
     let text = render_text(&mut app, 80, 24);
     let queues: Vec<_> = app.queues.by_key.values().collect();
     assert!(queues.len() >= 5, "{text}");

@@ -1,9 +1,11 @@
 //! Queues: the work queues beside the Jobs they feed. The list (source, queue,
 //! ready, in flight, consumers, rates, ETA, sparkline, linked Jobs, health),
-//! the Queue detail page (history, rediswq leases, the linked Jobs' progress),
-//! and the queue section of the Job detail page.
+//! the Queue detail page (history, rediswq leases, a stream's consumer groups
+//! and their consumers, the linked Jobs' progress), and the queue section of
+//! the Job detail page.
 
 use model::queue::{Health, QueueKey, QueueState, QueueWarning, Queues, SourceHealth, Tone};
+use model::stream::StreamReading;
 use model::text as format;
 use model::{JobInfo, Kind, ObjKey, Time};
 use ratatui::Frame;
@@ -213,7 +215,9 @@ fn queue_cell(theme: &Theme, queues: &Queues, q: &QueueState, col: usize, width:
     match col {
         0 => cell(format::fit_middle(&queue_text(queues, q, col), w), theme.dim),
         1 => cell(format::fit_middle(&queue_text(queues, q, col), w), theme.text),
-        3 => cell(queue_text(queues, q, col), if q.orphaned() > 0 { theme.bad } else { theme.text }),
+        3 => {
+            cell(queue_text(queues, q, col), if q.orphaned() > 0 || q.abandoned() > 0 { theme.bad } else { theme.text })
+        }
         HISTORY_COL => cell(sparkline(&history(q), w), theme.busy),
         HEALTH_COL => {
             let (h, style) = health_of(theme, q, queues);
@@ -313,11 +317,9 @@ pub fn detail_lines(app: &App, theme: &Theme, q: &QueueState, width: u16) -> Vec
         Span::styled(format::fit(&health, width.saturating_sub(8) as usize), style),
     ]));
     if let Some(s) = source {
-        let mut pairs = vec![
-            ("source", s.name.clone()),
-            ("kind", s.kind.label().to_string()),
-            ("url", format::sanitize(&s.display)),
-        ];
+        let kind = if q.reading.stream.is_some() { "redis stream" } else { s.kind.label() };
+        let mut pairs =
+            vec![("source", s.name.clone()), ("kind", kind.to_string()), ("url", format::sanitize(&s.display))];
         if let Some(t) = s.last_ok {
             pairs.push(("polled", format!("{} ago", format::age(Some(t), app.now))));
         }
@@ -365,6 +367,10 @@ pub fn detail_lines(app: &App, theme: &Theme, q: &QueueState, width: u16) -> Vec
     if q.processing().is_some() {
         out.push(Line::raw(""));
         out.extend(lease_section(q, theme, width));
+    }
+    if let Some(s) = &q.reading.stream {
+        out.push(Line::raw(""));
+        out.extend(stream_section(s, theme, width));
     }
     out.push(Line::raw(""));
     out.extend(linked_jobs_section(app, theme, &q.key, width));
@@ -415,6 +421,58 @@ fn lease_section(q: &QueueState, theme: &Theme, width: u16) -> Vec<Line<'static>
         };
         let text = format!(" {:<20} {state}", format::fit(&l.item, 20));
         out.push(Line::styled(format::fit(&text, width as usize), style));
+    }
+    out
+}
+
+fn idle_text(ms: u64) -> String {
+    format::duration(chrono::Duration::milliseconds(ms as i64))
+}
+
+/// A stream's consumer groups, each with its consumers: lag, pending, idle
+/// time, and which hold entries for nobody.
+fn stream_section(s: &StreamReading, theme: &Theme, width: u16) -> Vec<Line<'static>> {
+    let w = width as usize;
+    let shown =
+        if s.groups_total > s.groups.len() { format!(", first {} shown", s.groups.len()) } else { String::new() };
+    let mut out = vec![heading(
+        theme,
+        &format!("CONSUMER GROUPS (stream length {}, {} group(s){shown})", s.length, s.groups_total),
+    )];
+    if s.groups.is_empty() {
+        out.push(Line::styled(" no consumer group yet: every entry is waiting", theme.dim));
+    }
+    let unserved: Vec<&str> = s.unserved().map(|g| g.name.as_str()).collect();
+    let idle_after = idle_text(s.idle_after.as_millis() as u64);
+    for g in &s.groups {
+        let lag = g.lag.map_or_else(|| "?".into(), |l| l.to_string());
+        let oldest = g.oldest_pending.as_ref().map(|id| format!(" · oldest {id}")).unwrap_or_default();
+        let text = format!(
+            " {:<16} lag {lag} · pending {} · consumers {}{oldest}",
+            format::fit(&g.name, 16),
+            g.pending,
+            g.consumers_total
+        );
+        let style = if unserved.contains(&g.name.as_str()) { theme.warn } else { theme.text };
+        out.push(Line::styled(format::fit(&text, w), style));
+        for c in &g.consumers {
+            let (state, style) = if c.pending > 0 && s.is_idle(c) {
+                (format!(" · ABANDONED: idle over {idle_after}, nobody will ack"), theme.bad)
+            } else {
+                (String::new(), theme.text)
+            };
+            let text = format!(
+                "   {:<22} pending {} · idle {}{state}",
+                format::fit(&c.name, 22),
+                c.pending,
+                idle_text(c.idle_ms)
+            );
+            out.push(Line::styled(format::fit(&text, w), style));
+        }
+        let more = g.consumers_total.saturating_sub(g.consumers.len() as u64);
+        if more > 0 {
+            out.push(Line::styled(format!("   and {more} more consumer(s), not inspected"), theme.dim));
+        }
     }
     out
 }
@@ -576,6 +634,23 @@ mod tests {
     #[test]
     fn queue_detail_rabbitmq_with_linked_job() {
         snap!("queue_job1", showing(Route::QueueDetail(QueueKey::new("rabbitmq", "job1"))));
+    }
+
+    /// The sample plus stream `tasks` (`testkit::sample::add_stream`).
+    fn with_stream(route: Route) -> App {
+        let mut app = showing(route);
+        testkit::sample::add_stream(&mut app.queues);
+        app
+    }
+
+    #[test]
+    fn queues_screen_with_a_stream() {
+        snap!("queues_stream", with_stream(Route::Queues));
+    }
+
+    #[test]
+    fn queue_detail_of_a_stream_lists_its_groups_and_consumers() {
+        snap!("queue_stream", with_stream(Route::QueueDetail(QueueKey::new("redis", "tasks"))));
     }
 
     #[test]

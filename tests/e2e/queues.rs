@@ -521,10 +521,12 @@ async fn contents(b: &Brokers, prefix: &str, rabbit_queue: &str) -> Contents {
     Contents { redis, rabbit }
 }
 
-/// After the console showed two queues for a while, every queue's contents
-/// are byte for byte what they were: the Redis keys (DUMP), the RabbitMQ
-/// queue's counts and message counters, and finally its messages themselves,
-/// in order and never delivered before.
+/// After the console showed three queues for a while, every queue's contents
+/// are byte for byte what they were: the Redis keys (DUMP: for the stream its
+/// entries, its group's position, pending entries with their delivery times
+/// and counts, and each consumer's last-seen time), the RabbitMQ queue's
+/// counts and message counters, and finally its messages themselves, in
+/// order and never delivered before.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn monitoring_leaves_every_queue_byte_for_byte_unchanged() {
     let _brokers = brokers_lock(false);
@@ -542,6 +544,29 @@ async fn monitoring_leaves_every_queue_byte_for_byte_unchanged() {
         redis::cmd("LPUSH").arg(&processing).arg(leased).arg(b"orphan".as_slice()).query_async(&mut r).await.unwrap();
     // No expiry, so the snapshot does not move by itself.
     let _: () = redis::cmd("SET").arg(&lease_key).arg("session-x").query_async(&mut r).await.unwrap();
+    // A stream worked by group "workers": c1 holds two entries, c2 acknowledged its one.
+    let stream = format!("{prefix}-stream");
+    fresh_stream(&mut r, &stream, 4).await;
+    let _: () =
+        redis::cmd("XGROUP").arg("CREATE").arg(&stream).arg("workers").arg("0").query_async(&mut r).await.unwrap();
+    let read = |consumer: &str, count: usize| {
+        redis::cmd("XREADGROUP")
+            .arg("GROUP")
+            .arg("workers")
+            .arg(consumer)
+            .arg("COUNT")
+            .arg(count)
+            .arg("STREAMS")
+            .arg(&stream)
+            .arg(">")
+            .clone()
+    };
+    let _: redis::Value = read("c1", 2).query_async(&mut r).await.unwrap();
+    let _: redis::Value = read("c2", 1).query_async(&mut r).await.unwrap();
+    let entries: Vec<(String, Vec<String>)> =
+        redis::cmd("XRANGE").arg(&stream).arg("-").arg("+").query_async(&mut r).await.unwrap();
+    let id = entries[2].0.clone();
+    let _: () = redis::cmd("XACK").arg(&stream).arg("workers").arg(id).query_async(&mut r).await.unwrap();
     publish(&b, &rabbit_q, &items, true).await;
     // The management API samples every few seconds: wait until it counts the
     // messages, then one more sample, so the snapshot does not move by itself.
@@ -553,9 +578,10 @@ async fn monitoring_leaves_every_queue_byte_for_byte_unchanged() {
     }
     tokio::time::sleep(Duration::from_secs(6)).await;
     let before = contents(&b, &prefix, &rabbit_q).await;
-    assert_eq!(before.redis.len(), 3, "{:?}", before.redis.keys());
+    assert_eq!(before.redis.len(), 4, "{:?}", before.redis.keys());
 
-    let mut q = QueueScreen::start(&test_config(&b, "", &[&list], &[&rabbit_q], &[]), &["default"]);
+    let config = with_stream(&test_config(&b, "", &[&list], &[&rabbit_q], &[]), &stream, "1s");
+    let mut q = QueueScreen::start(&config, &["default"]);
     q.open("redis", &list);
     // The orphan seen while reading, and several polls' worth of history (500 ms refresh).
     q.c.wait_until("the list read for a while", DEADLINE, |s| {
@@ -568,6 +594,12 @@ async fn monitoring_leaves_every_queue_byte_for_byte_unchanged() {
     q.c.wait_until("the RabbitMQ queue read for a while", DEADLINE, |s| {
         let text = s.text();
         (ready_in(&text) == Some(4) && history_span_secs(&text)? >= 4).then_some(())
+    });
+    q.back();
+    q.open("redis", &stream);
+    q.c.wait_until("the stream read for a while", DEADLINE, |s| {
+        let text = s.text();
+        (text.contains("ABANDONED") && workers_group(&text)? == (1, 2) && history_span_secs(&text)? >= 4).then_some(())
     });
     drop(q);
     // Let the management API sample again after the monitoring.
@@ -587,7 +619,8 @@ async fn monitoring_leaves_every_queue_byte_for_byte_unchanged() {
     assert_eq!(got, want);
     let _ = ch.queue_delete(rabbit_q.as_str().into(), QueueDeleteOptions::default()).await;
     let _ = conn.close(200, "bye".into()).await;
-    let _: () = redis::cmd("DEL").arg(&list).arg(&processing).arg(&lease_key).query_async(&mut r).await.unwrap();
+    let _: () =
+        redis::cmd("DEL").arg(&list).arg(&processing).arg(&lease_key).arg(&stream).query_async(&mut r).await.unwrap();
 }
 
 /// `last 12s` of a queue's detail history, in seconds.
@@ -737,8 +770,8 @@ async fn install_keda_crd(conn: &Cluster) {
 
 /// A Job made by a KEDA ScaledJob (label `scaledjob.keda.sh/name`) is linked
 /// to the queues of the ScaledJob's triggers: RabbitMQ through `hostFromEnv`
-/// (an env var of the Job holding the AMQP URL) and a Redis list by address.
-/// Its env alone names no queue.
+/// (an env var of the Job holding the AMQP URL), a Redis list by address and
+/// a Redis Stream (`redis-streams`, read as a stream). Its env alone names no queue.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keda_scaledjob_triggers_link_its_jobs() {
     let _brokers = brokers_lock(false);
@@ -749,6 +782,8 @@ async fn keda_scaledjob_triggers_link_its_jobs() {
     let mut r = redis_conn(&b).await;
     let _: () = redis::cmd("DEL").arg(&list).query_async(&mut r).await.unwrap();
     let _: () = redis::cmd("RPUSH").arg(&list).arg("x").arg("y").query_async(&mut r).await.unwrap();
+    let kstream = unique("keda-stream");
+    fresh_stream(&mut r, &kstream, 2).await;
     let conn = admin().await;
     install_keda_crd(&conn).await;
     namespace(&conn, &ns).await;
@@ -762,7 +797,8 @@ async fn keda_scaledjob_triggers_link_its_jobs() {
             "jobTargetRef": {"template": {"spec": {"containers": [{"name": "c", "image": "worker"}]}}},
             "triggers": [
                 {"type": "rabbitmq", "metadata": {"queueName": rq, "hostFromEnv": "RABBITMQ_URL", "mode": "QueueLength", "value": "1"}},
-                {"type": "redis", "metadata": {"listName": list, "address": "redis:6379", "listLength": "5"}}
+                {"type": "redis", "metadata": {"listName": list, "address": "redis:6379", "listLength": "5"}},
+                {"type": "redis-streams", "metadata": {"stream": kstream, "consumerGroup": "workers", "address": "redis:6379", "pendingEntriesCount": "5"}}
             ]
         }
     }))
@@ -785,16 +821,20 @@ async fn keda_scaledjob_triggers_link_its_jobs() {
     job["metadata"]["namespace"] = serde_json::json!(ns);
     let mut q = QueueScreen::start(&test_config(&b, "", &[], &[], &[]), &[&ns]);
     create_job(&conn, &ns, job).await;
-    for (source, queue, ready) in [("rabbitmq", &rq, "ready 3 "), ("redis", &list, "ready 2 ")] {
+    for (source, queue, ready, kind) in [
+        ("rabbitmq", &rq, "ready 3 ", "kind rabbitmq"),
+        ("redis", &list, "ready 2 ", "kind redis ·"),
+        ("redis", &kstream, "ready 2 ", "kind redis stream"),
+    ] {
         q.open(source, queue);
-        let detail = q.until_shown(&[ready, &format!("{ns}/consumer-x7k2p")]);
+        let detail = q.until_shown(&[ready, kind, &format!("{ns}/consumer-x7k2p")]);
         let linked = detail.lines().skip_while(|l| !l.starts_with("JOBS FED")).any(|l| l.contains("consumer-x7k2p"));
         assert!(linked, "{queue} feeds the ScaledJob's Job:\n{detail}");
         q.back();
     }
     drop_namespace(&conn, &ns).await;
     delete_queue(&b, &rq).await;
-    let _: () = redis::cmd("DEL").arg(&list).query_async(&mut r).await.unwrap();
+    let _: () = redis::cmd("DEL").arg(&list).arg(&kstream).query_async(&mut r).await.unwrap();
 }
 
 /// Queues found rather than named: RabbitMQ queues matching `queue_regex`
@@ -1075,4 +1115,221 @@ pub fn broker_fault_rows(n: usize, row: impl Fn(&str, &[Option<crate::faults::Re
         delete_queue(&b, &rq).await;
     });
     out
+}
+
+// ---- Redis Streams worked by consumer groups ---------------------------------------
+
+/// `test_config` with `stream` read as a Redis Stream on source `redis`
+/// (`[[redis.queues]]` right after the `[[redis]]` table it belongs to).
+fn stream_config(b: &Brokers, stream: &str, idle_after: &str) -> String {
+    with_stream(&test_config(b, "", &[], &[], &[]), stream, idle_after)
+}
+
+/// A `test_config` text with `stream` added to its `[[redis]]` source as a stream.
+fn with_stream(base: &str, stream: &str, idle_after: &str) -> String {
+    let table = format!("[[redis.queues]]\nname = {stream:?}\nkind = \"stream\"\nidle_after = {idle_after:?}\n");
+    let at = base.find("rediswq = true\n").expect("the [[redis]] table") + "rediswq = true\n".len();
+    format!("{}{table}{}", &base[..at], &base[at..])
+}
+
+/// A Job of stream workers (the worker simulator's `redis-stream` mode), whose
+/// env names the broker and the stream as such workers' env does: batchtop
+/// links it from there (REDIS_HOST + STREAM), with no [[link]].
+fn stream_job(name: &str, stream: &str, parallelism: i32) -> serde_json::Value {
+    serde_json::json!({
+        "metadata": {"name": name},
+        "spec": {
+            "parallelism": parallelism,
+            "template": {
+                "metadata": {"labels": {"sandbox.batchtop.dev/worker": "redis-stream"}},
+                "spec": {
+                    "containers": [{
+                        "name": "c",
+                        "image": "gcr.io/myproject/stream-worker",
+                        "env": [
+                            {"name": "REDIS_HOST", "value": "redis"},
+                            {"name": "STREAM", "value": stream},
+                            {"name": "GROUP", "value": "workers"}
+                        ]
+                    }],
+                    "restartPolicy": "OnFailure"
+                }
+            }
+        }
+    })
+}
+
+/// A fresh stream holding `n` entries `task=task-<i>` (the test as producer).
+async fn fresh_stream(r: &mut redis::aio::MultiplexedConnection, stream: &str, n: usize) {
+    let _: () = redis::cmd("DEL").arg(stream).query_async(r).await.unwrap();
+    let mut pipe = redis::pipe();
+    for i in 1..=n {
+        pipe.cmd("XADD").arg(stream).arg("*").arg("task").arg(format!("task-{i}")).ignore();
+    }
+    let _: () = pipe.query_async(r).await.unwrap();
+}
+
+/// `XINFO CONSUMERS` of group `workers`, as (name, pending, idle ms).
+async fn stream_consumers(r: &mut redis::aio::MultiplexedConnection, stream: &str) -> Vec<(String, u64, u64)> {
+    let v: redis::Value = redis::cmd("XINFO")
+        .arg("CONSUMERS")
+        .arg(stream)
+        .arg("workers")
+        .query_async(r)
+        .await
+        .unwrap_or(redis::Value::Nil);
+    let redis::Value::Array(consumers) = v else { return Vec::new() };
+    consumers
+        .into_iter()
+        .filter_map(|c| {
+            let m: BTreeMap<String, redis::Value> = redis::from_redis_value(c).ok()?;
+            let name = redis::from_redis_value::<String>(m.get("name")?.clone()).ok()?;
+            let pending = redis::from_redis_value::<u64>(m.get("pending")?.clone()).ok()?;
+            let idle = redis::from_redis_value::<u64>(m.get("idle")?.clone()).ok()?;
+            Some((name, pending, idle))
+        })
+        .collect()
+}
+
+/// `lag N · pending M` of group `workers` in a stream's detail.
+fn workers_group(detail: &str) -> Option<(u64, u64)> {
+    let line = detail.lines().find(|l| l.trim_start().starts_with("workers ") && l.contains(" lag "))?;
+    let lag = line.split(" lag ").nth(1)?.split(' ').next()?.parse().ok()?;
+    let pending = line.split(" pending ").nth(1)?.split(' ').next()?.parse().ok()?;
+    Some((lag, pending))
+}
+
+/// A Redis Stream worked by a consumer group of two real workers (go-redis
+/// XREADGROUP/XACK in the worker simulator), linked to their Job from its env:
+/// the queue's ready (the group's lag) is seen part-way down while the Job
+/// runs, then lag and pending reach 0 as the Job completes, with no warning;
+/// the stream keeps its entries.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stream_lag_falls_to_zero_in_step_with_its_job() {
+    let _brokers = brokers_lock(false);
+    let b = brokers();
+    let ns = unique("stream-drain");
+    let stream = unique("stream-drain");
+    let mut r = redis_conn(&b).await;
+    fresh_stream(&mut r, &stream, 24).await;
+    let conn = admin().await;
+    namespace(&conn, &ns).await;
+    let mut q = QueueScreen::start(&stream_config(&b, &stream, "30s"), &[&ns]);
+    q.open("redis", &stream);
+    q.until_shown(&["kind redis stream", "ready 24 · in flight 0", "no consumer group yet"]);
+    create_job(&conn, &ns, stream_job("job-wq-stream", &stream, 2)).await;
+    // Part-way: the group reads, the Job runs.
+    let mid = q.c.wait_until("the group part-way through, the Job running", DEADLINE, |s| {
+        let text = s.text();
+        let (lag, _) = workers_group(&text)?;
+        let running = text.lines().any(|l| l.contains("job-wq-stream") && l.contains("Running"));
+        (running && (1..24).contains(&ready_in(&text)?) && lag < 24).then_some(text)
+    });
+    assert!(mid.contains("job-wq-stream-"), "the consumers are the pods:\n{mid}");
+    let detail = q.c.wait_until("the stream drained by job-wq-stream", DEADLINE, |s| {
+        let text = s.text();
+        let done = text.lines().any(|l| l.contains("job-wq-stream") && l.contains("Complete"));
+        let (max, now) = history_max_now(&text)?;
+        (done && workers_group(&text)? == (0, 0) && text.contains("ready 0 · in flight 0") && max >= 1 && now == 0)
+            .then_some(text)
+    });
+    let (max, _) = history_max_now(&detail).unwrap();
+    assert!(max <= 24, "the history's highest depth {max} is at most the 24 entries");
+    assert!(detail.contains("stream length 24"), "acknowledged entries stay in the stream:\n{detail}");
+    assert!(!detail.contains("WARNINGS"), "no warning about a drained stream:\n{detail}");
+    let len: u64 = redis::cmd("XLEN").arg(&stream).query_async(&mut r).await.unwrap();
+    assert_eq!(len, 24);
+    drop(q);
+    drop_namespace(&conn, &ns).await;
+    let _: () = redis::cmd("DEL").arg(&stream).query_async(&mut r).await.unwrap();
+}
+
+/// A stream worker's pod deleted while it holds an entry (read, not yet
+/// acknowledged): once the consumer has been idle for the stream's
+/// `idle_after`, the queue is stuck within two polls, naming the consumer,
+/// in the console (row and detail) and in `--once` (on the Job, as an error);
+/// the other worker finishes the rest and the entry stays pending.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_worker_killed_mid_task_is_stuck_within_two_polls() {
+    use k8s_openapi::api::core::v1::Pod;
+    let _brokers = brokers_lock(false);
+    let b = brokers();
+    let ns = unique("stream-kill");
+    let stream = unique("stream-kill");
+    let idle_after = Duration::from_secs(3);
+    let refresh = Duration::from_millis(500);
+    let mut r = redis_conn(&b).await;
+    fresh_stream(&mut r, &stream, 16).await;
+    let conn = admin().await;
+    namespace(&conn, &ns).await;
+    let config = stream_config(&b, &stream, "3s");
+    let mut q = QueueScreen::start(&config, &[&ns]);
+    create_job(&conn, &ns, stream_job("job-wq-stream", &stream, 2)).await;
+
+    // A consumer holding an entry, whose pod is running: delete it at once.
+    let pods: Api<Pod> = Api::namespaced(conn.client.clone(), &ns);
+    let start = std::time::Instant::now();
+    let (victim, killed_at) = loop {
+        assert!(start.elapsed() < DEADLINE, "no worker ever held an entry");
+        let holding =
+            stream_consumers(&mut r, &stream).await.into_iter().find(|(_, pending, idle)| *pending > 0 && *idle < 500);
+        if let Some((name, _, _)) = holding
+            && pods
+                .delete(&name, &DeleteParams { grace_period_seconds: Some(0), ..DeleteParams::default() })
+                .await
+                .is_ok()
+        {
+            break (name, std::time::Instant::now());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    // It died holding its entry: the entry stays pending and the consumer falls idle.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let held = stream_consumers(&mut r, &stream).await.into_iter().find(|(n, _, _)| *n == victim);
+    let (_, pending, idle_ms) = held.expect("the killed consumer stays in the group");
+    assert_eq!(pending, 1, "{victim} was killed mid-task: its entry is still pending");
+    // When its idle time crossed the threshold (measured by Redis).
+    let crossed = std::time::Instant::now() + idle_after.saturating_sub(Duration::from_millis(idle_ms));
+
+    let row =
+        q.c.wait_until("the stream's row stuck", DEADLINE, |s| row_of(s, &stream).filter(|r| r.contains("stuck")));
+    let noticed = std::time::Instant::now().saturating_duration_since(crossed);
+    eprintln!(
+        "killed {victim}; row stuck {noticed:?} after its idle time passed {idle_after:?} ({:?} after the kill)",
+        killed_at.elapsed()
+    );
+    // Two polls, and a second for the harness (redraw, the screen read back) on a busy machine.
+    assert!(
+        noticed <= refresh * 2 + Duration::from_secs(1),
+        "stuck {noticed:?} after the threshold: more than two polls ({refresh:?} each): {row}"
+    );
+    q.open("redis", &stream);
+    let detail = q.until_shown(&["WARNINGS", "ABANDONED", &victim]);
+    let warning = detail.lines().find(|l| l.trim_start().starts_with("! stuck")).expect("the stuck warning");
+    assert!(warning.contains("pending"), "{warning}");
+    let line = detail.lines().find(|l| l.contains(&victim) && l.contains("ABANDONED")).expect("the consumer's line");
+    assert!(line.contains("pending 1"), "{line}");
+
+    // --once: the same, on the Job, as an error, and the queue stuck.
+    let file = ConfigFile::new(&config);
+    let path = file.0.to_string_lossy().to_string();
+    let (_, report) = once_until(&["--config", &path, "-n", &ns], "the abandoned entry on the Job", |r| {
+        r["warnings"].as_array().is_some_and(|ws| {
+            ws.iter().any(|w| {
+                w["object"] == format!("Job {ns}/job-wq-stream")
+                    && w["severity"] == "error"
+                    && w["message"].as_str().is_some_and(|m| m.contains(&victim))
+            })
+        })
+    });
+    let queue = report["queues"].as_array().unwrap().iter().find(|x| x["name"] == stream.as_str()).expect("the stream");
+    assert_eq!((&queue["health"], &queue["abandoned"]), (&"stuck".into(), &1.into()), "{queue:#}");
+    let consumers = &queue["stream"]["groups"][0]["consumers"];
+    assert!(
+        consumers.as_array().unwrap().iter().any(|c| c["name"] == victim.as_str() && c["pending"] == 1),
+        "{queue:#}"
+    );
+    drop(q);
+    drop_namespace(&conn, &ns).await;
+    let _: () = redis::cmd("DEL").arg(&stream).query_async(&mut r).await.unwrap();
 }

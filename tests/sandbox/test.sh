@@ -259,6 +259,19 @@ wq2_logs() {
 }
 check "job-wq-2 workers logged 9 items and exited on an empty queue" eventually 20 wq2_logs
 
+check "job-wq-stream Complete" kc wait -n wq-stream --for=condition=complete job/job-wq-stream --timeout=180s
+stream_drained() {
+  local info; info=$(rcli XINFO GROUPS stream-tasks | tr '\n' ' ')
+  echo "stream-tasks length=$(rcli XLEN stream-tasks) groups: $info"
+  [[ $(rcli XLEN stream-tasks) == 30 && $info == *"pending 0 "* && $info == *"lag 0"* ]]
+}
+check "stream-tasks: 30 entries kept, group workers with lag 0 and nothing pending" eventually 20 stream_drained
+wqs_logs() {
+  local out; out=$(kc logs -n wq-stream -l job-name=job-wq-stream --tail=-1 --max-log-requests=10) || return 1
+  [[ $(grep -c '^Working on ' <<<"$out") == 30 ]] && grep -q '^Stream drained, exiting' <<<"$out" || { echo "$out"; return 1; }
+}
+check "job-wq-stream workers logged 30 entries and exited on a drained group" eventually 20 wqs_logs
+
 orphan_state() {
   local proc lease
   proc=$(rcli LRANGE job3:processing 0 -1)

@@ -23,7 +23,7 @@ use std::time::Duration;
 use model::redact::mask_url;
 use model::settings::{
     Config, ConfigProblem, ContextSettings, DEFAULT_MAX_LEASES, Discovery, DiscoveryConnect, HostMap, Link, Management,
-    RabbitSource, RedisSource, split_host_port, vhost_of,
+    RabbitSource, RedisSource, StreamQueue, split_host_port, vhost_of,
 };
 use serde::Deserialize;
 use toml::Spanned;
@@ -149,6 +149,7 @@ struct RawDiscovery {
     redis_host_env: Option<Vec<String>>,
     redis_port_env: Option<Vec<String>>,
     queue_env: Option<Vec<String>>,
+    stream_env: Option<Vec<String>>,
     rediswq: Option<bool>,
     connect: Option<RawConnect>,
     max_endpoints: Option<usize>,
@@ -177,6 +178,29 @@ struct RawRedis {
     #[serde(default = "yes")]
     rediswq: bool,
     max_leases: Option<Spanned<i64>>,
+    /// Queues of a kind of their own (`[[redis.queues]]`).
+    #[serde(default)]
+    queues: Vec<Spanned<RawRedisQueue>>,
+}
+
+/// `[[redis.queues]]`: one queue and its kind.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRedisQueue {
+    name: Spanned<String>,
+    #[serde(default)]
+    kind: RawRedisKind,
+    /// Streams: how long a consumer holding pending entries may be idle.
+    idle_after: Option<Spanned<String>>,
+}
+
+/// `kind`: "list" (the default, as `lists` holds) or "stream".
+#[derive(Deserialize, Default, PartialEq, Eq, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+enum RawRedisKind {
+    #[default]
+    List,
+    Stream,
 }
 
 #[derive(Deserialize)]
@@ -402,14 +426,42 @@ impl Validator<'_> {
             }
         };
         let name = r.name.unwrap_or_else(|| format!("redis@{}", host_port_of(&parsed)));
+        let mut lists = r.lists;
+        let mut streams = Vec::new();
+        for (j, q) in r.queues.into_iter().enumerate() {
+            let q = q.into_inner();
+            let field = f(&format!("queues[{j}]"));
+            if q.name.get_ref().is_empty() {
+                self.problem(q.name.span(), format!("{field}.name"), "must not be empty");
+                continue;
+            }
+            match q.kind {
+                RawRedisKind::List => {
+                    if let Some(idle) = q.idle_after {
+                        self.problem(
+                            idle.span(),
+                            format!("{field}.idle_after"),
+                            "only streams have consumers to be idle",
+                        );
+                    }
+                    lists.push(q.name.into_inner());
+                }
+                RawRedisKind::Stream => {
+                    let idle_after =
+                        self.duration(q.idle_after, &format!("{field}.idle_after"), model::stream::DEFAULT_IDLE_AFTER);
+                    streams.push(StreamQueue { name: q.name.into_inner(), idle_after });
+                }
+            }
+        }
         Some(RedisSource {
             name,
             url: parsed.to_string(),
             db: r.db,
-            lists: r.lists,
+            lists,
             scan: r.scan.filter(|s| !s.is_empty()),
             rediswq: r.rediswq,
             max_leases,
+            streams,
             line,
         })
     }
@@ -493,6 +545,7 @@ fn discovery(raw: Option<RawDiscovery>) -> Discovery {
         redis_host_env: r.redis_host_env.unwrap_or(d.redis_host_env),
         redis_port_env: r.redis_port_env.unwrap_or(d.redis_port_env),
         queue_env: r.queue_env.unwrap_or(d.queue_env),
+        stream_env: r.stream_env.unwrap_or(d.stream_env),
         rediswq: r.rediswq.unwrap_or(d.rediswq),
         connect: match r.connect {
             None => d.connect,
@@ -573,6 +626,29 @@ mod tests {
         let (c, problems) = parse(text, Path::new("example.toml"), &env);
         assert_eq!(problems, vec![]);
         assert!(!c.redis.is_empty() && !c.rabbitmq.is_empty() && !c.links.is_empty());
+    }
+
+    #[test]
+    fn redis_queues_of_kind_stream_are_streams_and_lists_join_the_lists() {
+        let text = "[[redis]]\nurl = \"redis://h\"\nlists = [\"a\"]\n\
+            [[redis.queues]]\nname = \"tasks\"\nkind = \"stream\"\nidle_after = \"30s\"\n\
+            [[redis.queues]]\nname = \"events\"\nkind = \"stream\"\n\
+            [[redis.queues]]\nname = \"b\"\n\
+            [[redis.queues]]\nname = \"c\"\nidle_after = \"1s\"\n";
+        let (c, problems) = p(text);
+        let r = &c.redis[0];
+        assert_eq!(r.lists, ["a", "b", "c"]);
+        assert_eq!(
+            r.streams,
+            [
+                StreamQueue { name: "tasks".into(), idle_after: Duration::from_secs(30) },
+                StreamQueue { name: "events".into(), idle_after: model::stream::DEFAULT_IDLE_AFTER },
+            ]
+        );
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!((problems[0].line, problems[0].field.as_str()), (15, "redis[0].queues[3].idle_after"));
+        let (c, problems) = p("[[redis]]\nurl = \"redis://h\"\n[[redis.queues]]\nname = \"s\"\nkind = \"zset\"\n");
+        assert!(c.redis.is_empty() && problems[0].line == 5, "an unknown kind is named: {problems:?}");
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub mod scope;
 pub mod settings;
 mod state;
 pub mod store;
+pub mod stream;
 pub mod text;
 pub mod timeline;
 pub mod types;

@@ -23,6 +23,7 @@ use serde::Serialize;
 
 use crate::redact::mask_url;
 use crate::settings::{Config, DEFAULT_MAX_LEASES, Discovery, DiscoveryConnect, HostMap, Management, vhost_of};
+use crate::stream::{DEFAULT_IDLE_AFTER, StreamReading};
 use crate::types::{EnvVar, JobInfo, ObjKey, Time};
 
 /// Consecutive failed polls after which a source is shown unreachable rather
@@ -102,6 +103,8 @@ pub struct QueueReading {
     pub consumers: Option<u64>,
     pub broker: Option<BrokerStats>,
     pub leases: Option<LeaseReading>,
+    /// A Redis Stream's groups and consumers; `None` for lists and RabbitMQ queues.
+    pub stream: Option<StreamReading>,
 }
 
 impl QueueReading {
@@ -109,8 +112,28 @@ impl QueueReading {
         Self::with_status(name, QueueStatus::NotFound)
     }
 
+    /// A stream's reading: ready, in flight and consumers as [`StreamReading`] counts them.
+    pub fn of_stream(name: impl Into<String>, stream: StreamReading) -> Self {
+        Self {
+            ready: stream.ready(),
+            in_flight: Some(stream.in_flight()),
+            consumers: Some(stream.consumers()),
+            stream: Some(stream),
+            ..Self::with_status(name, QueueStatus::Ok)
+        }
+    }
+
     pub fn with_status(name: impl Into<String>, status: QueueStatus) -> Self {
-        Self { name: name.into(), status, ready: None, in_flight: None, consumers: None, broker: None, leases: None }
+        Self {
+            name: name.into(),
+            status,
+            ready: None,
+            in_flight: None,
+            consumers: None,
+            broker: None,
+            leases: None,
+            stream: None,
+        }
     }
 }
 
@@ -275,11 +298,16 @@ impl QueueState {
         self.orphans.len()
     }
 
+    /// Redis Streams: entries pending for consumers idle beyond the stream's threshold.
+    pub fn abandoned(&self) -> u64 {
+        self.reading.stream.as_ref().map_or(0, StreamReading::abandoned_entries)
+    }
+
     /// The health the console's HEALTH column and `--once` show: the source's
     /// and the queue's state ([`queue_health`]), and whether it is stuck.
     pub fn health(&self, source: Option<&SourceState>) -> Health {
         let (state, error) = queue_health(self, source);
-        Health { state, orphaned: self.orphaned(), error }
+        Health { state, orphaned: self.orphaned(), abandoned: self.abandoned(), error }
     }
 
     /// rediswq: the leases checked in the last poll, each with its holder, its
@@ -575,6 +603,9 @@ pub struct RedisSpec {
     pub rediswq: bool,
     /// At most this many processing items get their lease checked per poll.
     pub max_leases: usize,
+    /// The queues that are Redis Streams (read with XINFO and XPENDING, not
+    /// LLEN), each with how long a consumer holding pending entries may be idle.
+    pub streams: BTreeMap<String, Duration>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -637,6 +668,8 @@ pub struct EnvQueueRef {
     /// Broker URL from the env (credentials included), not host-mapped.
     pub url: String,
     pub queue: String,
+    /// The queue is a Redis Stream (named by a stream variable or a KEDA `redis-streams` trigger).
+    pub stream: bool,
     /// Where the URL came from (`BROKER_URL`, `REDIS_HOST`, `KEDA trigger host`),
     /// for warnings about it: they name it, never its value.
     pub variable: String,
@@ -644,7 +677,8 @@ pub struct EnvQueueRef {
 
 /// The queues a Job's pod template env names, per the discovery rules: a URL
 /// variable (amqp/redis scheme) with a queue variable in the same container,
-/// or a Redis host variable with a queue variable.
+/// or a Redis host variable with a queue variable. A stream variable
+/// (`STREAM`, ...) beside a Redis URL or host names a Redis Stream.
 pub fn env_queue_refs(job: &JobInfo, rules: &crate::settings::Discovery) -> Vec<EnvQueueRef> {
     queue_refs_in_env(&job.spec.env, rules)
 }
@@ -661,26 +695,27 @@ pub fn queue_refs_in_env(env: &[EnvVar], rules: &crate::settings::Discovery) -> 
         let get = |names: &[String]| {
             names.iter().find_map(|n| env.iter().find(|e| e.container == c && e.name == *n && !e.value.is_empty()))
         };
-        let Some(queue) = get(&rules.queue_env) else { continue };
         let url = rules.url_env.iter().find_map(|n| {
             env.iter()
                 .filter(|e| e.container == c && e.name == *n)
                 .find_map(|e| broker_kind(&e.value).map(|k| (k, e.value.clone(), e.name.clone())))
         });
-        let r = if let Some((kind, url, url_var)) = url {
-            EnvQueueRef { kind, url, queue: queue.value.clone(), variable: url_var }
-        } else {
-            let Some(host) = get(&rules.redis_host_env) else { continue };
+        let broker = url.or_else(|| {
+            let host = get(&rules.redis_host_env)?;
             let port = get(&rules.redis_port_env).and_then(|p| p.value.parse::<u16>().ok()).unwrap_or(6379);
-            EnvQueueRef {
-                kind: BrokerKind::Redis,
-                url: format!("redis://{}:{port}", host.value),
-                queue: queue.value.clone(),
-                variable: host.name.clone(),
+            Some((BrokerKind::Redis, format!("redis://{}:{port}", host.value), host.name.clone()))
+        });
+        let Some((kind, url, variable)) = broker else { continue };
+        for (names, stream) in [(&rules.queue_env, false), (&rules.stream_env, true)] {
+            let Some(queue) = get(names) else { continue };
+            if stream && kind != BrokerKind::Redis {
+                continue;
             }
-        };
-        if !out.contains(&r) {
-            out.push(r);
+            let r =
+                EnvQueueRef { kind, url: url.clone(), queue: queue.value.clone(), stream, variable: variable.clone() };
+            if !out.contains(&r) {
+                out.push(r);
+            }
         }
     }
     out
@@ -715,7 +750,7 @@ pub fn secrets_wanted<'a>(config: &Config, jobs: impl IntoIterator<Item = &'a Jo
     }
     let d = &config.discovery;
     let linking = |name: &str| {
-        [&d.url_env, &d.redis_host_env, &d.redis_port_env, &d.queue_env]
+        [&d.url_env, &d.redis_host_env, &d.redis_port_env, &d.queue_env, &d.stream_env]
             .iter()
             .any(|names| names.iter().any(|n| n == name))
     };
@@ -740,14 +775,18 @@ fn link_is_trusted(config: &Config, job: &JobInfo) -> bool {
     let d = &config.discovery;
     let configured_queue = |q: &str| {
         config.rabbitmq.iter().any(|r| r.queues.iter().any(|x| x == q))
-            || config.redis.iter().any(|r| r.lists.iter().any(|x| x == q))
+            || config.redis.iter().any(|r| r.lists.iter().chain(r.streams.iter().map(|s| &s.name)).any(|x| x == q))
     };
     d.connect == DiscoveryConnect::Any
         || config.links.iter().any(|l| l.matches(&job.key.namespace, &job.key.name))
         || queue_refs_in_env(&job.spec.env, d)
             .iter()
             .any(|r| may_contact(d, &config.hosts, &r.url) || is_configured_endpoint(config, r))
-        || job.spec.env.iter().any(|e| d.queue_env.contains(&e.name) && configured_queue(&e.value))
+        || job
+            .spec
+            .env
+            .iter()
+            .any(|e| (d.queue_env.contains(&e.name) || d.stream_env.contains(&e.name)) && configured_queue(&e.value))
 }
 
 fn is_configured_endpoint(config: &Config, r: &EnvQueueRef) -> bool {
@@ -792,7 +831,9 @@ pub struct KedaTrigger {
 /// - rabbitmq: `queueName` + `host` (or `hostFromEnv`), when it is an amqp URL
 ///   (with `protocol: http` the host is the management API: only the queue name links);
 /// - redis (and redis-cluster, redis-sentinel): `listName` + `address`
-///   (or `addressFromEnv`), or `host`/`hostFromEnv` + `port`/`portFromEnv`.
+///   (or `addressFromEnv`), or `host`/`hostFromEnv` + `port`/`portFromEnv`;
+/// - redis-streams (and redis-cluster-streams, redis-sentinel-streams): `stream`
+///   and the address as for redis (its `consumerGroup` is read like every group).
 pub fn keda_queue_refs(sj: &ScaledJobInfo, job_env: &[EnvVar]) -> Vec<EnvQueueRef> {
     let env = |name: &str| job_env.iter().find(|e| e.name == name).map(|e| e.value.clone());
     let field = |m: &BTreeMap<String, String>, key: &str| {
@@ -807,17 +848,29 @@ pub fn keda_queue_refs(sj: &ScaledJobInfo, job_env: &[EnvVar]) -> Vec<EnvQueueRe
                 if broker_kind(&url) != Some(BrokerKind::RabbitMq) {
                     continue;
                 }
-                EnvQueueRef { kind: BrokerKind::RabbitMq, url, queue, variable: "KEDA trigger host".into() }
+                EnvQueueRef {
+                    kind: BrokerKind::RabbitMq,
+                    url,
+                    queue,
+                    stream: false,
+                    variable: "KEDA trigger host".into(),
+                }
             }
-            "redis" | "redis-cluster" | "redis-sentinel" => {
-                let Some(queue) = field(m, "listName") else { continue };
+            "redis"
+            | "redis-cluster"
+            | "redis-sentinel"
+            | "redis-streams"
+            | "redis-cluster-streams"
+            | "redis-sentinel-streams" => {
+                let stream = t.type_.ends_with("-streams");
+                let Some(queue) = field(m, if stream { "stream" } else { "listName" }) else { continue };
                 let address = field(m, "address").or_else(|| {
                     let host = field(m, "host")?;
                     Some(format!("{host}:{}", field(m, "port").unwrap_or_else(|| "6379".into())))
                 });
                 let Some(address) = address else { continue };
                 let url = if address.contains("://") { address } else { format!("redis://{address}") };
-                EnvQueueRef { kind: BrokerKind::Redis, url, queue, variable: "KEDA trigger address".into() }
+                EnvQueueRef { kind: BrokerKind::Redis, url, queue, stream, variable: "KEDA trigger address".into() }
             }
             _ => continue,
         };
@@ -900,12 +953,13 @@ pub fn plan_full<'a>(
                 name: r.name.clone(),
                 display: mask_url(&r.url),
                 url: url.to_string(),
-                queues: r.lists.iter().cloned().collect(),
+                queues: r.lists.iter().chain(r.streams.iter().map(|s| &s.name)).cloned().collect(),
                 broker: BrokerSpec::Redis(RedisSpec {
                     db: ep.scope.parse().unwrap_or(0),
                     scan: r.scan.clone(),
                     rediswq: r.rediswq,
                     max_leases: r.max_leases,
+                    streams: r.streams.iter().map(|s| (s.name.clone(), s.idle_after)).collect(),
                 }),
             };
             sources.push((ep, spec));
@@ -966,6 +1020,9 @@ pub fn plan_full<'a>(
             };
             let spec = &mut sources[idx].1;
             spec.queues.insert(r.queue.clone());
+            if let (true, BrokerSpec::Redis(redis)) = (r.stream, &mut spec.broker) {
+                redis.streams.entry(r.queue.clone()).or_insert(DEFAULT_IDLE_AFTER);
+            }
             links.entry(QueueKey::new(&spec.name, &r.queue)).or_default().insert(job.key.clone());
         }
     }
@@ -1006,6 +1063,7 @@ fn discovered_spec(r: &EnvQueueRef, url: &url::Url, config: &Config) -> SourceSp
             scan: None,
             rediswq: config.discovery.rediswq,
             max_leases: DEFAULT_MAX_LEASES,
+            streams: BTreeMap::new(),
         }),
         BrokerKind::RabbitMq => {
             BrokerSpec::RabbitMq(RabbitSpec { vhost: vhost_of(url), queue_regex: None, management: None })
@@ -1045,6 +1103,26 @@ pub enum WarningKind {
     EmptyButRunning,
     /// rediswq items without a lease: workers spin forever, the Job never completes.
     OrphanedLease,
+    /// Redis Stream entries pending for a consumer idle beyond the threshold: nobody will acknowledge them.
+    AbandonedPending,
+    /// A Redis Stream group with entries to deliver and no live consumer.
+    LagWithoutConsumers,
+}
+
+impl WarningKind {
+    pub const ALL: [WarningKind; 6] = [
+        WarningKind::CompletionsBelowItems,
+        WarningKind::CompletionsAboveItems,
+        WarningKind::EmptyButRunning,
+        WarningKind::OrphanedLease,
+        WarningKind::AbandonedPending,
+        WarningKind::LagWithoutConsumers,
+    ];
+
+    /// Work that can never be finished by the workers themselves: an error, not a warning.
+    pub fn is_lost_work(self) -> bool {
+        matches!(self, WarningKind::OrphanedLease | WarningKind::AbandonedPending)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -1068,7 +1146,10 @@ impl QueueWarning {
     pub fn is_stuck(&self) -> bool {
         matches!(
             self.kind,
-            WarningKind::OrphanedLease | WarningKind::CompletionsAboveItems | WarningKind::EmptyButRunning
+            WarningKind::OrphanedLease
+                | WarningKind::AbandonedPending
+                | WarningKind::CompletionsAboveItems
+                | WarningKind::EmptyButRunning
         )
     }
 }
@@ -1092,6 +1173,9 @@ fn instant_warnings(q: &QueueState, jobs: &[&JobInfo]) -> Vec<QueueWarning> {
                 if orphans.len() == 1 { "has" } else { "have" },
             ),
         });
+    }
+    if let Some(stream) = &q.reading.stream {
+        out.extend(stream_warnings(q, stream, &job_keys));
     }
     if q.reading.status != QueueStatus::Ok {
         return out;
@@ -1147,10 +1231,58 @@ fn instant_warnings(q: &QueueState, jobs: &[&JobInfo]) -> Vec<QueueWarning> {
     out
 }
 
+/// A stream's stuck work: entries pending for idle consumers (first three
+/// consumers named), and groups with lag but no live consumer.
+fn stream_warnings(q: &QueueState, s: &StreamReading, jobs: &[ObjKey]) -> Vec<QueueWarning> {
+    let mut out = Vec::new();
+    let threshold = crate::text::duration(chrono::Duration::milliseconds(s.idle_after.as_millis() as i64));
+    let abandoned: Vec<_> = s.abandoned().collect();
+    if !abandoned.is_empty() {
+        let entries = s.abandoned_entries();
+        let names: Vec<String> = abandoned
+            .iter()
+            .take(3)
+            .map(|(g, c)| {
+                let idle = crate::text::duration(chrono::Duration::milliseconds(c.idle_ms as i64));
+                format!("{} for {:?} of group {:?} (idle {idle})", c.pending, c.name, g.name)
+            })
+            .collect();
+        let more =
+            if abandoned.len() > 3 { format!(" and {} more consumer(s)", abandoned.len() - 3) } else { String::new() };
+        out.push(QueueWarning {
+            kind: WarningKind::AbandonedPending,
+            queue: q.key.clone(),
+            jobs: jobs.to_vec(),
+            message: format!(
+                "stuck: {entries} stream {} pending: {}{more}, idle over {threshold}; nobody will acknowledge {}",
+                if entries == 1 { "entry" } else { "entries" },
+                names.join(", "),
+                if entries == 1 { "it" } else { "them" },
+            ),
+        });
+    }
+    for g in s.unserved() {
+        let lag = g.lag.unwrap_or(0);
+        let why = if g.consumers_total == 0 {
+            "no consumer".to_string()
+        } else {
+            format!("no consumer read in the last {threshold}")
+        };
+        out.push(QueueWarning {
+            kind: WarningKind::LagWithoutConsumers,
+            queue: q.key.clone(),
+            jobs: jobs.to_vec(),
+            message: format!("group {:?}: {lag} stream entries not yet delivered and {why}", g.name),
+        });
+    }
+    out
+}
+
 fn hold_needed(kind: WarningKind) -> u32 {
     match kind {
-        // Orphans are already confirmed across two polls.
-        WarningKind::OrphanedLease => 1,
+        // Orphans are already confirmed across two polls; an idle consumer's
+        // idle time is itself a duration held.
+        WarningKind::OrphanedLease | WarningKind::AbandonedPending => 1,
         WarningKind::EmptyButRunning => EMPTY_WARN_AFTER_POLLS,
         _ => WARN_AFTER_POLLS,
     }
@@ -1168,12 +1300,7 @@ impl Queues {
         for key in polled {
             let now: BTreeSet<WarningKind> =
                 instant_warnings(&self.by_key[&key], &self.jobs_of(&key, jobs)).into_iter().map(|w| w.kind).collect();
-            for kind in [
-                WarningKind::CompletionsBelowItems,
-                WarningKind::CompletionsAboveItems,
-                WarningKind::EmptyButRunning,
-                WarningKind::OrphanedLease,
-            ] {
+            for kind in WarningKind::ALL {
                 let id = WarningId { kind, queue: key.clone() };
                 if now.contains(&kind) {
                     *self.held.entry(id).or_insert(0) += 1;
@@ -1202,7 +1329,8 @@ impl Queues {
 
 /// Queue warnings as the report's warnings: one per Job concerned (object
 /// `Job ns/name`), or one on the queue (`Queue source/name`) when no Job is.
-/// Orphaned leases are errors (the Job can never finish), the rest warnings.
+/// Lost work (orphaned leases, stream entries pending for a gone consumer)
+/// is an error, the rest warnings.
 /// Link notes as the report's warnings, on the Job concerned.
 pub fn note_warnings(notes: &[LinkNote]) -> Vec<super::warnings::Warning> {
     use super::warnings::Subject;
@@ -1214,7 +1342,7 @@ pub fn as_warnings(ws: &[QueueWarning]) -> Vec<super::warnings::Warning> {
     use super::warnings::{Severity, Subject, Warning};
     let mut out = Vec::new();
     for w in ws {
-        let severity = if w.kind == WarningKind::OrphanedLease { Severity::Error } else { Severity::Warn };
+        let severity = if w.kind.is_lost_work() { Severity::Error } else { Severity::Warn };
         let message = format!("queue {}: {}", w.queue, w.message);
         if w.jobs.is_empty() {
             out.push(Warning::new(severity, Subject::Queue(w.queue.clone()), message));
@@ -1243,6 +1371,10 @@ pub struct QueueSummary {
     pub orphaned: usize,
     /// rediswq: the leases of the processing list (the first `max_leases`); `None` for other queues.
     pub leases: Option<Vec<LeaseSummary>>,
+    /// Redis Streams: entries pending for consumers idle beyond the threshold.
+    pub abandoned: u64,
+    /// Redis Streams: the length, groups and consumers read; `None` for other queues.
+    pub stream: Option<StreamReading>,
     pub linked_jobs: Vec<String>,
     /// JSON `health` (ok | stuck | pending | not found | error | connecting |
     /// reconnecting | unreachable) and `error` (credentials masked).
@@ -1284,6 +1416,8 @@ impl Queues {
             eta_seconds: q.eta(self.rate_window).map(|d| d.as_secs()),
             orphaned: q.orphaned(),
             leases: q.lease_summaries(),
+            abandoned: q.abandoned(),
+            stream: q.reading.stream.clone(),
             linked_jobs: self.linked_jobs(&q.key).map(std::string::ToString::to_string).collect(),
             health: q.health(self.source_of(&q.key)),
         }
@@ -1357,6 +1491,8 @@ pub struct Health {
     pub state: QueueHealth,
     /// Confirmed orphaned leases ([`QueueState::orphaned`]).
     pub orphaned: usize,
+    /// Stream entries pending for idle consumers ([`QueueState::abandoned`]).
+    pub abandoned: u64,
     /// The error behind `state`, credentials masked.
     pub error: Option<String>,
 }
@@ -1374,9 +1510,10 @@ pub enum Tone {
 }
 
 impl Health {
-    /// A readable queue holding confirmed orphaned leases: its Jobs can never finish.
+    /// A readable queue holding confirmed orphaned leases, or stream entries
+    /// pending for a gone consumer: work its Jobs will never finish.
     pub fn is_stuck(&self) -> bool {
-        self.state == QueueHealth::Ok && self.orphaned > 0
+        self.state == QueueHealth::Ok && (self.orphaned > 0 || self.abandoned > 0)
     }
 
     /// The one word of JSON `health`: `stuck`, or the state's word.
@@ -1394,7 +1531,8 @@ impl Health {
     pub fn detail(&self) -> String {
         match &self.error {
             Some(e) => format!(": {e}"),
-            None if self.is_stuck() => format!(": {} orphaned", self.orphaned),
+            None if self.orphaned > 0 && self.is_stuck() => format!(": {} orphaned", self.orphaned),
+            None if self.is_stuck() => format!(": {} abandoned", self.abandoned),
             None => String::new(),
         }
     }
@@ -1499,6 +1637,7 @@ mod tests {
                 scan: Some("*:processing".into()),
                 rediswq: true,
                 max_leases: 100,
+                streams: vec![],
                 line: 1,
             }],
             rabbitmq: vec![RabbitSource {
@@ -1683,6 +1822,7 @@ mod tests {
                 kind: BrokerKind::RabbitMq,
                 url: "amqp://h".into(),
                 queue: "q".into(),
+                stream: false,
                 variable: "MY_AMQP".into()
             }]
         );
@@ -1691,6 +1831,120 @@ mod tests {
         let off = Discovery { enabled: false, ..Discovery::default() };
         let j = job("a", "w", &[("BROKER_URL", "amqp://h"), ("QUEUE", "q")], None);
         assert!(env_queue_refs(&j, &off).is_empty());
+    }
+
+    #[test]
+    fn a_stream_variable_beside_a_redis_host_links_a_stream_and_amqp_streams_are_not_a_thing() {
+        let j = job("ns", "w", &[("REDIS_HOST", "redis"), ("STREAM", "tasks"), ("GROUP", "workers")], None);
+        let p = plan(&sandbox_config(), [&j]);
+        assert!(p.links[&QueueKey::new("redis", "tasks")].contains(&j.key), "the configured source, by the host map");
+        let redis = p.sources.iter().find(|s| s.name == "redis").unwrap();
+        assert!(redis.queues.contains("tasks"));
+        assert!(
+            matches!(&redis.broker, BrokerSpec::Redis(r) if r.streams.get("tasks") == Some(&DEFAULT_IDLE_AFTER)),
+            "read as a stream with the default threshold: {:?}",
+            redis.broker
+        );
+        let j = job("ns", "w", &[("BROKER_URL", "amqp://rabbitmq-service"), ("STREAM", "tasks")], None);
+        assert!(env_queue_refs(&j, &Discovery::default()).is_empty());
+        // A configured stream keeps its own threshold when a Job's env names it too.
+        let mut config = sandbox_config();
+        config.redis[0]
+            .streams
+            .push(crate::settings::StreamQueue { name: "tasks".into(), idle_after: Duration::from_secs(9) });
+        let j = job("ns", "w", &[("REDIS_URL", "redis://redis:6379"), ("REDIS_STREAM", "tasks")], None);
+        let p = plan(&config, [&j]);
+        let redis = p.sources.iter().find(|s| s.name == "redis").unwrap();
+        assert!(matches!(&redis.broker, BrokerSpec::Redis(r) if r.streams["tasks"] == Duration::from_secs(9)));
+        assert!(p.links[&QueueKey::new("redis", "tasks")].contains(&j.key));
+    }
+
+    #[test]
+    fn keda_redis_streams_triggers_link_a_stream() {
+        let sj = ScaledJobInfo {
+            key: ObjKey::new("ns", "sj"),
+            triggers: vec![KedaTrigger {
+                type_: "redis-streams".into(),
+                metadata: [("stream", "orders"), ("consumerGroup", "workers"), ("addressFromEnv", "ADDR")]
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            }],
+        };
+        let mut j = job("ns", "sj-x1", &[("ADDR", "redis:6379")], None);
+        j.labels.insert(KEDA_JOB_LABEL.into(), "sj".into());
+        let refs = keda_queue_refs(&sj, &j.spec.env);
+        assert_eq!(
+            refs.iter().map(|r| (r.url.as_str(), r.queue.as_str(), r.stream)).collect::<Vec<_>>(),
+            [("redis://redis:6379", "orders", true)]
+        );
+        let p = plan_with_keda(&sandbox_config(), [&j], &[(sj.key.clone(), sj)].into());
+        assert!(p.links[&QueueKey::new("redis", "orders")].contains(&j.key));
+        let redis = p.sources.iter().find(|s| s.name == "redis").unwrap();
+        assert!(matches!(&redis.broker, BrokerSpec::Redis(r) if r.streams.contains_key("orders")));
+    }
+
+    fn stream_poll(qs: &mut Queues, at: i64, lag: u64, consumers: Vec<crate::stream::ConsumerReading>) {
+        use crate::stream::GroupReading;
+        let pending = consumers.iter().map(|c| c.pending).sum();
+        let total = consumers.len() as u64;
+        let stream = StreamReading {
+            length: 40,
+            groups_total: 1,
+            groups: vec![GroupReading {
+                name: "workers".into(),
+                lag: Some(lag),
+                pending,
+                consumers_total: total,
+                consumers,
+                oldest_pending: None,
+                last_delivered: "1-0".into(),
+            }],
+            idle_after: Duration::from_secs(10),
+        };
+        let r = QueueReading::of_stream("tasks", stream);
+        qs.apply(QueueUpdate::Polled { source: "r".into(), at: t(at), readings: vec![r], management_error: None });
+    }
+
+    #[test]
+    fn a_stream_consumer_gone_with_pending_entries_is_stuck_at_once_and_lag_without_consumers_after_two_polls() {
+        use crate::stream::ConsumerReading;
+        let c =
+            |name: &str, pending, idle_s: u64| ConsumerReading { name: name.into(), pending, idle_ms: idle_s * 1000 };
+        let mut qs = Queues::default();
+        started(&mut qs, "r");
+        let jobs = crate::Store::default();
+        stream_poll(&mut qs, 0, 5, vec![c("pod-a", 1, 2), c("pod-b", 1, 1)]);
+        qs.note_poll("r", &jobs);
+        assert!(qs.warnings(&jobs).is_empty());
+        stream_poll(&mut qs, 2, 3, vec![c("pod-a", 1, 12), c("pod-b", 1, 0)]);
+        qs.note_poll("r", &jobs);
+        let w = qs.warnings(&jobs);
+        assert_eq!(w.iter().map(|w| w.kind).collect::<Vec<_>>(), [WarningKind::AbandonedPending]);
+        assert!(
+            w[0].message.starts_with("stuck: 1 stream entry pending: 1 for \"pod-a\" of group \"workers\" (idle 12s)"),
+            "{}",
+            w[0].message
+        );
+        assert_eq!(as_warnings(&w)[0].severity, crate::warnings::Severity::Error);
+        let s = qs.summaries().remove(0);
+        assert_eq!(
+            (s.health.text(), s.abandoned, s.ready, s.in_flight),
+            ("stuck: 1 abandoned".into(), 1, Some(3), Some(2))
+        );
+        let json = serde_json::to_value(&s).unwrap();
+        assert_eq!((&json["health"], &json["abandoned"]), (&"stuck".into(), &1.into()));
+        assert_eq!(json["stream"]["groups"][0]["consumers"][0]["name"], "pod-a");
+        // Nobody reads: a warning once it held for two polls.
+        stream_poll(&mut qs, 4, 3, vec![]);
+        qs.note_poll("r", &jobs);
+        assert!(qs.warnings(&jobs).is_empty());
+        stream_poll(&mut qs, 6, 3, vec![]);
+        qs.note_poll("r", &jobs);
+        let w = qs.warnings(&jobs);
+        assert_eq!(w.iter().map(|w| w.kind).collect::<Vec<_>>(), [WarningKind::LagWithoutConsumers]);
+        assert_eq!(w[0].message, "group \"workers\": 3 stream entries not yet delivered and no consumer");
+        assert!(!w[0].is_stuck());
     }
 
     fn reading(name: &str, ready: u64, in_flight: Option<u64>) -> QueueReading {
@@ -1869,7 +2123,7 @@ mod tests {
 
     #[test]
     fn tones_sort_worst_first() {
-        let h = |state, orphaned| Health { state, orphaned, error: None };
+        let h = |state, orphaned| Health { state, orphaned, abandoned: 0, error: None };
         let mut all =
             [h(QueueHealth::Ok, 0), h(QueueHealth::Pending, 0), h(QueueHealth::Reconnecting, 0), h(QueueHealth::Ok, 2)];
         all.sort_by_key(Health::tone);

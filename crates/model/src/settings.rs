@@ -144,6 +144,8 @@ pub struct Discovery {
     pub redis_port_env: Vec<String>,
     /// Variables holding the queue (or Redis list) name.
     pub queue_env: Vec<String>,
+    /// Variables holding the name of a Redis Stream (with a Redis URL or host variable).
+    pub stream_env: Vec<String>,
     /// Treat discovered Redis lists as rediswq queues (check `<q>:processing` and leases).
     pub rediswq: bool,
     /// Which discovered endpoints batchtop connects to.
@@ -174,6 +176,7 @@ impl Default for Discovery {
             redis_host_env: v(&["REDIS_HOST", "REDIS_SERVICE_HOST"]),
             redis_port_env: v(&["REDIS_PORT", "REDIS_SERVICE_PORT"]),
             queue_env: v(&["QUEUE", "QUEUE_NAME", "REDIS_QUEUE", "LIST"]),
+            stream_env: v(&["STREAM", "STREAM_NAME", "REDIS_STREAM"]),
             rediswq: true,
             connect: DiscoveryConnect::Mapped,
             max_endpoints: DEFAULT_MAX_DISCOVERED_ENDPOINTS,
@@ -196,8 +199,19 @@ pub struct RedisSource {
     pub rediswq: bool,
     /// At most this many processing items get their lease checked per poll.
     pub max_leases: usize,
+    /// Redis Streams to watch, with their consumer groups.
+    pub streams: Vec<StreamQueue>,
     /// Line in the config file, for messages about it.
     pub line: usize,
+}
+
+/// A configured Redis Stream (`[[redis.queues]]` with `kind = "stream"`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamQueue {
+    /// The stream's key.
+    pub name: String,
+    /// A consumer idle this long while holding pending entries holds them for nobody.
+    pub idle_after: Duration,
 }
 
 /// A configured RabbitMQ broker and the queues to watch on it.

@@ -388,3 +388,36 @@ pub fn queues(jobs: &Store<JobInfo>) -> Queues {
     });
     queues
 }
+
+/// On top of [`queues`]: stream `tasks` on source `redis`, worked by group
+/// `workers` (one consumer live, one gone for 95 s holding an entry: abandoned,
+/// over `idle_after` 30 s) and group `audit` with lag and no consumer; shown
+/// as soon as they hold (`instant_warnings`), as one poll of the source.
+pub fn add_stream(queues: &mut Queues) {
+    use model::stream::{ConsumerReading, GroupReading, StreamReading};
+    let consumer = |name: &str, pending, idle_ms| ConsumerReading { name: name.into(), pending, idle_ms };
+    let group = |name: &str, lag, consumers: Vec<ConsumerReading>, oldest: Option<&str>, last: &str| GroupReading {
+        name: name.into(),
+        lag: Some(lag),
+        pending: consumers.iter().map(|c| c.pending).sum(),
+        consumers_total: consumers.len() as u64,
+        consumers,
+        oldest_pending: oldest.map(str::to_string),
+        last_delivered: last.into(),
+    };
+    let workers = vec![consumer("job-wq-stream-7xk2p", 1, 95_000), consumer("job-wq-stream-m4q9z", 1, 800)];
+    let stream = StreamReading {
+        length: 40,
+        groups_total: 2,
+        groups: vec![
+            group("workers", 12, workers, Some("1764680000000-3"), "1764680000000-28"),
+            group("audit", 40, vec![], None, "0-0"),
+        ],
+        idle_after: std::time::Duration::from_secs(30),
+    };
+    let mut readings: Vec<QueueReading> =
+        queues.by_key.values().filter(|q| q.key.source == "redis").map(|q| q.reading.clone()).collect();
+    readings.push(QueueReading::of_stream("tasks", stream));
+    queues.apply(QueueUpdate::Polled { source: "redis".into(), at: now(), readings, management_error: None });
+    queues.instant_warnings = true;
+}

@@ -2,6 +2,7 @@
 //
 //	worker-sim run --kubeconfig K --log-dir D --host-map rabbitmq-service:5672=127.0.0.1:16672,...
 //	worker-sim amqp-publish --url U --queue Q MSG...   (declares Q durable, publishes MSGs persistently)
+//	worker-sim stream-add --url U --stream S --count N  (XADDs N entries task=task-<n> to stream S)
 //
 // In `run` mode it watches every pod and, once a pod runs on a fake node:
 //   - writes CRI-format log files for its containers and a kwok `Logs` object
@@ -14,6 +15,10 @@
 //     list named by the annotation sandbox.batchtop.dev/redis-queue with the
 //     rediswq protocol until main and processing lists are both empty, then
 //     marks the pod Succeeded;
+//   - for pods labelled sandbox.batchtop.dev/worker=redis-stream, joins the
+//     consumer group GROUP (default workers) of the Redis Stream STREAM named
+//     by the pod's env (REDIS_HOST, REDIS_PORT), as consumer <pod name>:
+//     XREADGROUP one entry, work, XACK, until the group's lag is 0;
 //   - for other pods, emulates the few shell idioms of the seed manifests
 //     (echo, date, sleep, exit, rev, bash arrays, the ping loop) to produce
 //     their output.
@@ -29,7 +34,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: worker-sim run|amqp-publish [flags]")
+		fmt.Fprintln(os.Stderr, "usage: worker-sim run|amqp-publish|stream-add [flags]")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -40,6 +45,8 @@ func main() {
 		err = runCmd(ctx, os.Args[2:])
 	case "amqp-publish":
 		err = amqpPublishCmd(ctx, os.Args[2:])
+	case "stream-add":
+		err = streamAddCmd(ctx, os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}

@@ -33,6 +33,7 @@ const (
 	annCompletionIdx  = "batch.kubernetes.io/job-completion-index"
 	workerAMQPConsume = "amqp-consume"
 	workerRedisWQ     = "rediswq"
+	workerRedisStream = "redis-stream"
 )
 
 type sim struct {
@@ -202,6 +203,8 @@ func (s *sim) play(ctx context.Context, p *corev1.Pod) {
 		err = s.amqpConsume(ctx, p, lw)
 	case workerRedisWQ:
 		err = s.redisWQ(ctx, p, lw)
+	case workerRedisStream:
+		err = s.redisStream(ctx, p, lw)
 	case "":
 		err = s.script(ctx, p, lw)
 		return

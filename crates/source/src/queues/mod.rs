@@ -11,6 +11,7 @@
 pub mod poll;
 pub mod rabbitmq;
 pub mod redis;
+pub mod streams;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;

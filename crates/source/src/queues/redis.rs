@@ -4,7 +4,9 @@
 //!   (N = `max_leases`), then `GET` and `PTTL` of each item's lease key
 //!   `<q>:leased_by_session:<sha224 hex of the item>`, pipelined;
 //! - `SCAN ... MATCH <pattern> COUNT 500` for discovery, a few steps per poll,
-//!   resuming where the last poll stopped.
+//!   resuming where the last poll stopped;
+//! - Redis Streams (the queues `RedisSpec::streams` names): `XINFO` and the
+//!   `XPENDING` summary, in [`super::streams`].
 //!
 //! Never KEYS, never a blocking command, nothing that writes. A list that does
 //! not exist is an empty queue (that is how rediswq sees it), not "not found".
@@ -51,7 +53,7 @@ pub fn sha224_hex(item: &[u8]) -> String {
 }
 
 /// Bytes made safe and short enough to show.
-fn shown(bytes: &[u8]) -> String {
+pub(super) fn shown(bytes: &[u8]) -> String {
     let s = strip_line(bytes);
     match s.char_indices().nth(SHOW_CHARS) {
         Some((i, _)) => format!("{}…", &s[..i]),
@@ -106,6 +108,10 @@ impl RedisPoller {
     }
 
     fn describe(&self, e: &RedisError) -> String {
+        self.describe_text(e)
+    }
+
+    fn describe_text(&self, e: &impl std::fmt::Display) -> String {
         mask_url(&format!("{}: {e}", self.display))
     }
 
@@ -142,13 +148,13 @@ impl RedisPoller {
     async fn read(&mut self, queues: &BTreeSet<String>) -> PollResult {
         let mut conn = self.connection().await?;
         self.discover(&mut conn).await?;
-        let names: Vec<String> = queues
+        let (streams, names): (Vec<String>, Vec<String>) = queues
             .iter()
             .chain(self.discovered.iter().chain(self.scan_seen.iter()))
             .cloned()
             .collect::<BTreeSet<_>>()
             .into_iter()
-            .collect();
+            .partition(|q| self.spec.streams.contains_key(q));
         let mut pipe = redis::pipe();
         pipe.ignore_errors();
         for q in &names {
@@ -197,6 +203,10 @@ impl RedisPoller {
             readings.push(r);
         }
         self.read_leases(&mut conn, &mut readings, leases_wanted).await?;
+        let streams: Vec<(String, Duration)> =
+            streams.into_iter().map(|s| (s.clone(), self.spec.streams[&s])).collect();
+        readings.extend(super::streams::read(&mut conn, &streams).await.map_err(|e| self.describe_text(&e))?);
+        readings.sort_by(|a, b| a.name.cmp(&b.name));
         Ok((readings, None))
     }
 
