@@ -317,8 +317,8 @@ impl Sink {
             }
             Event::Delete(obj) => {
                 let key = ObjKey::new(obj.namespace().unwrap_or_default(), obj.name_any());
-                if let Some(b) = &mut self.budget {
-                    b.forget(&key);
+                if let (Some(b), Some(Object::Event(ev))) = (&mut self.budget, project(&obj)) {
+                    b.forget(&ev);
                 }
                 self.send(Update::Deleted(self.id.clone(), key)).await
             }
@@ -367,11 +367,12 @@ pub fn health_of(err: &WatchError) -> WatchHealth {
 }
 
 /// Keeps at most [`EVENTS_PER_OBJECT`] events per involved object, the newest,
-/// so a noisy object cannot fill memory. Reset at every relist.
+/// so a noisy object cannot fill memory. Reset at every relist. An event is
+/// kept by its name under its object (same namespace): a 10,000-pod cluster
+/// has tens of thousands of events, and this is the watch's only copy of them.
 #[derive(Default)]
 pub struct EventBudget {
-    per_object: HashMap<Involved, Vec<(Option<Time>, ObjKey)>>,
-    owner_of: HashMap<ObjKey, Involved>,
+    per_object: HashMap<Involved, Vec<(Option<Time>, String)>>,
 }
 
 /// The object an event is about: namespace, kind, name.
@@ -386,16 +387,18 @@ pub enum Admit {
     Skip,
 }
 
+fn involved(ev: &EventInfo) -> Involved {
+    (ev.key.namespace.clone(), ev.involved_kind.clone(), ev.involved_name.clone())
+}
+
 impl EventBudget {
     pub fn clear(&mut self) {
         self.per_object.clear();
-        self.owner_of.clear();
     }
 
     pub fn admit(&mut self, ev: &EventInfo) -> Admit {
-        let object = (ev.key.namespace.clone(), ev.involved_kind.clone(), ev.involved_name.clone());
-        let kept = self.per_object.entry(object.clone()).or_default();
-        if let Some(slot) = kept.iter_mut().find(|(_, k)| *k == ev.key) {
+        let kept = self.per_object.entry(involved(ev)).or_default();
+        if let Some(slot) = kept.iter_mut().find(|(_, name)| *name == ev.key.name) {
             slot.0 = ev.last_seen;
             return Admit::Keep;
         }
@@ -407,18 +410,17 @@ impl EventBudget {
                 return Admit::Skip;
             }
             let (_, old) = kept.swap_remove(oldest);
-            self.owner_of.remove(&old);
-            Admit::KeepEvicting(old)
+            Admit::KeepEvicting(ObjKey::new(ev.key.namespace.clone(), old))
         };
-        kept.push((ev.last_seen, ev.key.clone()));
-        self.owner_of.insert(ev.key.clone(), object);
+        kept.push((ev.last_seen, ev.key.name.clone()));
         admit
     }
 
-    pub fn forget(&mut self, key: &ObjKey) {
-        let Some(object) = self.owner_of.remove(key) else { return };
+    /// A deleted event frees its slot.
+    pub fn forget(&mut self, ev: &EventInfo) {
+        let object = involved(ev);
         if let Some(kept) = self.per_object.get_mut(&object) {
-            kept.retain(|(_, k)| k != key);
+            kept.retain(|(_, name)| *name != ev.key.name);
             if kept.is_empty() {
                 self.per_object.remove(&object);
             }
@@ -484,7 +486,7 @@ mod tests {
         assert_eq!(b.admit(&ev("fresh", "p", 59)), Admit::KeepEvicting(ObjKey::new("ns", "e0")));
         // an update of a kept event is always kept, without eviction
         assert_eq!(b.admit(&ev("e1", "p", 58)), Admit::Keep);
-        b.forget(&ObjKey::new("ns", "e2"));
+        b.forget(&ev("e2", "p", 12));
         assert_eq!(b.admit(&ev("late", "p", 2)), Admit::Keep, "a forgotten event frees its slot");
     }
 
