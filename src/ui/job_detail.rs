@@ -287,7 +287,7 @@ fn conditions(job: &JobInfo, now: Time, theme: &Theme, width: u16) -> Vec<Line<'
         out.push(Line::styled(" none yet", theme.dim));
     }
     for c in &job.status.conditions {
-        let style = match (c.type_.as_str(), c.is_true()) {
+        let style = match (&*c.type_, c.is_true()) {
             (_, false) => theme.dim,
             ("Failed" | "FailureTarget", true) => theme.bad,
             ("Complete" | "SuccessCriteriaMet", true) => theme.ok,
@@ -353,10 +353,10 @@ fn notable_conditions(pod: &PodInfo) -> Vec<String> {
         ["PodScheduled", "Initialized", "ContainersReady", "Ready", "PodReadyToStartContainers"];
     pod.conditions
         .iter()
-        .filter(|c| c.is_true() && !EVERYDAY.contains(&c.type_.as_str()))
+        .filter(|c| c.is_true() && !EVERYDAY.contains(&&*c.type_))
         .map(|c| match &c.reason {
             Some(r) => format!("{} ({})", c.type_, format::sanitize(r)),
-            None => c.type_.clone(),
+            None => c.type_.to_string(),
         })
         .collect()
 }

@@ -126,7 +126,7 @@ pub fn key(p: &&PodInfo) -> ObjKey {
 /// Green when done well, cyan while running, red when failed or stuck, yellow
 /// while waiting.
 pub fn status_style(theme: &Theme, pod: &PodInfo) -> Style {
-    match pod.phase.as_str() {
+    match &*pod.phase {
         "Failed" => theme.bad,
         "Succeeded" => theme.ok,
         _ if pod.main_reason().is_some() => theme.bad,

@@ -38,7 +38,7 @@ pub async fn delete(
 
 /// A pod still doing (or about to do) work: not finished, not already going.
 pub(crate) fn is_active(pod: &PodInfo) -> bool {
-    !pod.deleting && !matches!(pod.phase.as_str(), "Succeeded" | "Failed")
+    !pod.deleting && !matches!(&*pod.phase, "Succeeded" | "Failed")
 }
 
 /// How many pods the Jobs have, and how many of them are active.

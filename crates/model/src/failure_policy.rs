@@ -170,7 +170,7 @@ fn operator_matches(req: &ExitCodeRule, code: i32) -> bool {
 fn match_pod_conditions(patterns: &[PodConditionPattern], pod: &PodInfo) -> Option<Cause> {
     pod.conditions.iter().find_map(|c| {
         let hit = patterns.iter().any(|p| p.type_ == c.type_ && pattern_status(p) == c.status);
-        hit.then(|| Cause::PodCondition { type_: c.type_.clone() })
+        hit.then(|| Cause::PodCondition { type_: c.type_.to_string() })
     })
 }
 

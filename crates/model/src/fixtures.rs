@@ -17,9 +17,9 @@ pub fn t0() -> Time {
 
 pub fn cond(type_: &str, status: &str, reason: &str, message: &str) -> Condition {
     Condition {
-        type_: type_.into(),
-        status: status.into(),
-        reason: Some(reason.into()).filter(|r: &String| !r.is_empty()),
+        type_: crate::word(type_),
+        status: crate::word(status),
+        reason: Some(crate::types::word(reason)).filter(|r| !r.is_empty()),
         message: Some(message.into()).filter(|m: &String| !m.is_empty()),
         last_transition: None,
     }
@@ -59,7 +59,7 @@ pub fn pod(namespace: &str, name: &str, phase: &str) -> PodInfo {
         uid: format!("uid-{name}"),
         job: None,
         completion_index: None,
-        phase: phase.into(),
+        phase: crate::types::word(phase),
         node: None,
         hostname: None,
         subdomain: None,

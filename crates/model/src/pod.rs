@@ -23,7 +23,7 @@ impl PodInfo {
     /// `ExitCode:3`); otherwise the phase; `Terminating` while a non-terminal
     /// pod is being deleted.
     pub fn status_text(&self) -> String {
-        let mut text = self.phase.clone();
+        let mut text = self.phase.to_string();
         let initializing = match self.init_status() {
             Some(init) => {
                 text = init;
@@ -156,7 +156,7 @@ impl PodInfo {
             _ => None,
         });
         let unschedulable = self.conditions.iter().find(|c| c.type_ == "PodScheduled" && c.status == "False");
-        waiting.chain(unschedulable.map(|c| c.reason.clone().unwrap_or_else(|| "Unschedulable".into()))).next()
+        waiting.chain(unschedulable.map(|c| c.reason.as_deref().unwrap_or("Unschedulable").to_string())).next()
     }
 
     /// A disruption (eviction, preemption, taint) or an unschedulable pod,
@@ -166,7 +166,7 @@ impl PodInfo {
         let unschedulable = self.conditions.iter().find(|c| c.type_ == "PodScheduled" && c.status == "False");
         disrupted
             .or(unschedulable)
-            .map(|c| c.reason.clone().filter(|r| !r.is_empty()).unwrap_or_else(|| c.type_.clone()))
+            .map(|c| c.reason.as_deref().filter(|r| !r.is_empty()).unwrap_or(&c.type_).to_string())
     }
 
     /// Succeeded or Failed: it will never run again.

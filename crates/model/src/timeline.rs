@@ -103,10 +103,10 @@ impl PodRun {
 fn outcome(pod: &PodInfo) -> Outcome {
     if let Some(c) = pod.conditions.iter().find(|c| c.type_ == "DisruptionTarget" && c.is_true()) {
         return Outcome::Disrupted {
-            why: c.reason.clone().filter(|r| !r.is_empty()).unwrap_or_else(|| c.type_.clone()),
+            why: c.reason.as_deref().filter(|r| !r.is_empty()).unwrap_or(&c.type_).to_string(),
         };
     }
-    match pod.phase.as_str() {
+    match &*pod.phase {
         "Succeeded" => Outcome::Succeeded,
         "Failed" => {
             let why = match pod.exit_code() {

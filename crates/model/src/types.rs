@@ -11,6 +11,65 @@ use serde::Serialize;
 
 pub type Time = DateTime<Utc>;
 
+/// A word the API repeats on every object (a condition's type and status, a
+/// phase, an event's kind, type and reason): the common ones are not copied
+/// for each of 10,000 pods and their events (see [`word`]).
+pub type Word = std::borrow::Cow<'static, str>;
+
+/// The words [`word`] shares instead of copying.
+const KNOWN_WORDS: &[&str] = &[
+    "True",
+    "False",
+    "Unknown",
+    "Pending",
+    "Running",
+    "Succeeded",
+    "Failed",
+    "Ready",
+    "ContainersReady",
+    "PodScheduled",
+    "Initialized",
+    "PodReadyToStartContainers",
+    "DisruptionTarget",
+    "Complete",
+    "Suspended",
+    "FailureTarget",
+    "SuccessCriteriaMet",
+    "Pod",
+    "Job",
+    "CronJob",
+    "Node",
+    "Normal",
+    "Warning",
+    "Scheduled",
+    "Pulling",
+    "Pulled",
+    "Created",
+    "Started",
+    "Killing",
+    "Completed",
+    "Error",
+    "Evicted",
+    "SuccessfulCreate",
+    "SuccessfulDelete",
+    "SawCompletedJob",
+    "BackoffLimitExceeded",
+    "PodFailurePolicy",
+    "DeadlineExceeded",
+    "FailedScheduling",
+    "BackOff",
+    "PodCompleted",
+    "ContainerCreating",
+];
+
+/// `text` as a [`Word`]: shared when it is a known one, else owned.
+pub fn word(text: impl AsRef<str> + Into<String>) -> Word {
+    match KNOWN_WORDS.iter().find(|w| **w == text.as_ref()) {
+        Some(known) => Word::Borrowed(known),
+        None => Word::Owned(text.into()),
+    }
+}
+
 /// Namespace and name: how every namespaced object is keyed in the state.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct ObjKey {
@@ -35,9 +94,9 @@ impl std::fmt::Display for ObjKey {
 #[serde(rename_all = "camelCase")]
 pub struct Condition {
     #[serde(rename = "type")]
-    pub type_: String,
-    pub status: String,
-    pub reason: Option<String>,
+    pub type_: Word,
+    pub status: Word,
+    pub reason: Option<Word>,
     pub message: Option<String>,
     #[serde(skip)]
     pub last_transition: Option<Time>,
@@ -175,7 +234,7 @@ pub struct PodInfo {
     /// The Job that owns it (controller owner reference of kind Job).
     pub job: Option<String>,
     pub completion_index: Option<u32>,
-    pub phase: String,
+    pub phase: Word,
     pub node: Option<String>,
     pub hostname: Option<String>,
     pub subdomain: Option<String>,
@@ -219,10 +278,10 @@ pub struct NodeInfo {
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventInfo {
     pub key: ObjKey,
-    pub involved_kind: String,
+    pub involved_kind: Word,
     pub involved_name: String,
-    pub type_: String,
-    pub reason: String,
+    pub type_: Word,
+    pub reason: Word,
     pub message: String,
     pub count: i32,
     pub last_seen: Option<Time>,
@@ -232,4 +291,17 @@ pub struct EventInfo {
 pub struct ServiceInfo {
     pub key: ObjKey,
     pub headless: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_words_are_shared_and_others_owned() {
+        assert!(matches!(word("Ready"), Word::Borrowed("Ready")));
+        assert!(matches!(word(String::from("True")), Word::Borrowed("True")));
+        assert_eq!(word("MyOwnCondition"), "MyOwnCondition");
+        assert!(matches!(word("MyOwnCondition"), Word::Owned(_)));
+    }
 }

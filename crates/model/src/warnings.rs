@@ -210,7 +210,7 @@ fn cronjob_event(event: &EventInfo, state: &State, now: Time) -> Option<Warning>
     }
     let key = ObjKey::new(event.key.namespace.clone(), event.involved_name.clone());
     state.cronjobs.get(&key)?;
-    let (severity, what) = match event.reason.as_str() {
+    let (severity, what) = match &*event.reason {
         "TooManyMissedTimes" => (Severity::Warn, "too many missed start times"),
         "MissSchedule" => (Severity::Warn, "missed a start past its deadline"),
         "JobAlreadyActive" => {
@@ -734,7 +734,7 @@ mod tests {
             involved_kind: "CronJob".into(),
             involved_name: cj.key.name.clone(),
             type_: "Warning".into(),
-            reason: reason.into(),
+            reason: crate::word(reason),
             message: message.into(),
             count,
             last_seen: Some(at),

@@ -249,10 +249,10 @@ pub fn nodes() -> Vec<NodeInfo> {
 pub fn events() -> Vec<EventInfo> {
     let ev = |ns: &str, name: &str, kind: &str, obj: &str, type_: &str, reason: &str, message: &str, secs| EventInfo {
         key: ObjKey::new(ns, name),
-        involved_kind: kind.into(),
+        involved_kind: model::word(kind),
         involved_name: obj.into(),
-        type_: type_.into(),
-        reason: reason.into(),
+        type_: model::word(type_),
+        reason: model::word(reason),
         message: message.into(),
         count: 1,
         last_seen: Some(at(secs)),

@@ -111,7 +111,9 @@ pub fn explain_not_ready(pod: &PodInfo, container: &str, previous: bool) -> Opti
     let where_ = format!("pod {}", pod.key);
     if pod.node.is_none() {
         let scheduled = pod.conditions.iter().find(|c| c.type_ == "PodScheduled");
-        let why = scheduled.filter(|c| !c.is_true()).and_then(|c| c.message.clone().or_else(|| c.reason.clone()));
+        let why = scheduled
+            .filter(|c| !c.is_true())
+            .and_then(|c| c.message.clone().or_else(|| c.reason.as_deref().map(str::to_string)));
         return Some(match why {
             Some(why) => {
                 Explanation::new(LogProblem::Unscheduled, format!("{where_} is not scheduled on a node: {why}"))

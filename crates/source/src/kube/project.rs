@@ -13,7 +13,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference,
 
 use model::{
     Condition, ContainerInfo, ContainerState, CronJobInfo, EnvVar, EventInfo, ExitCodeRule, FailureRule, JobInfo,
-    JobSpecInfo, JobStatusInfo, NodeInfo, ObjKey, Owner, PodConditionPattern, PodInfo, ServiceInfo, Time,
+    JobSpecInfo, JobStatusInfo, NodeInfo, ObjKey, Owner, PodConditionPattern, PodInfo, ServiceInfo, Time, word,
 };
 
 /// The annotation (and, since 1.28, label) the Job controller puts on the pods of
@@ -163,9 +163,9 @@ fn job_status(job: &Job) -> JobStatusInfo {
 
 fn job_condition(c: &JobCondition) -> Condition {
     Condition {
-        type_: c.type_.clone(),
-        status: c.status.clone(),
-        reason: c.reason.clone().filter(|s| !s.is_empty()),
+        type_: word(&c.type_),
+        status: word(&c.status),
+        reason: c.reason.as_ref().filter(|s| !s.is_empty()).map(word),
         message: c.message.clone().filter(|s| !s.is_empty()),
         last_transition: opt_time(c.last_transition_time.as_ref()).or(opt_time(c.last_probe_time.as_ref())),
     }
@@ -173,9 +173,9 @@ fn job_condition(c: &JobCondition) -> Condition {
 
 fn pod_condition(c: &PodCondition) -> Condition {
     Condition {
-        type_: c.type_.clone(),
-        status: c.status.clone(),
-        reason: c.reason.clone().filter(|s| !s.is_empty()),
+        type_: word(&c.type_),
+        status: word(&c.status),
+        reason: c.reason.as_ref().filter(|s| !s.is_empty()).map(word),
         message: c.message.clone().filter(|s| !s.is_empty()),
         last_transition: opt_time(c.last_transition_time.as_ref()),
     }
@@ -191,7 +191,7 @@ pub fn pod(pod: &Pod) -> PodInfo {
         uid: meta.uid.clone().unwrap_or_default(),
         job,
         completion_index: completion_index(meta),
-        phase: status.and_then(|s| s.phase.clone()).unwrap_or_else(|| "Pending".into()),
+        phase: status.and_then(|s| s.phase.as_ref()).map_or(word("Pending"), word),
         node: spec.and_then(|s| s.node_name.clone()),
         hostname: spec.and_then(|s| s.hostname.clone()),
         subdomain: spec.and_then(|s| s.subdomain.clone()),
@@ -348,10 +348,10 @@ pub fn event(ev: &Event) -> Option<EventInfo> {
         .or_else(|| opt_time(ev.metadata.creation_timestamp.as_ref()));
     Some(EventInfo {
         key: key_of(&ev.metadata),
-        involved_kind: kind.to_string(),
+        involved_kind: word(kind),
         involved_name: involved.name.clone().unwrap_or_default(),
-        type_: ev.type_.clone().unwrap_or_else(|| "Normal".into()),
-        reason: ev.reason.clone().unwrap_or_default(),
+        type_: ev.type_.as_ref().map_or(word("Normal"), word),
+        reason: ev.reason.as_ref().map_or(word(""), word),
         message: ev.message.clone().unwrap_or_default(),
         count: ev.series.as_ref().and_then(|s| s.count).or(ev.count).unwrap_or(1),
         last_seen,
@@ -531,7 +531,7 @@ mod tests {
         let events: Vec<Event> = all("Event");
         let kept: Vec<EventInfo> = events.iter().filter_map(event).collect();
         assert!(!kept.is_empty());
-        assert!(kept.iter().all(|e| EVENT_KINDS.contains(&e.involved_kind.as_str()) && e.last_seen.is_some()));
+        assert!(kept.iter().all(|e| EVENT_KINDS.contains(&&*e.involved_kind) && e.last_seen.is_some()));
         assert!(kept.iter().any(|e| e.involved_kind == "Job" && e.reason == "SuccessfulCreate"));
     }
 }

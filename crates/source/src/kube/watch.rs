@@ -376,7 +376,7 @@ pub struct EventBudget {
 }
 
 /// The object an event is about: namespace, kind, name.
-type Involved = (String, String, String);
+type Involved = (String, model::Word, String);
 
 #[derive(Debug, PartialEq)]
 pub enum Admit {
