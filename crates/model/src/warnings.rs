@@ -81,6 +81,20 @@ pub fn sort(list: &mut [Warning]) {
     });
 }
 
+/// Whether `update`, about to be folded into `state`, can change what [`all`]
+/// finds. Of the events, the warnings read only those about CronJobs; a busy
+/// cluster's pod events (a few a second at 10,000 pods, their expiry as many)
+/// would otherwise have the warnings derived again at every tick.
+pub fn read_by_warnings(update: &crate::Update, state: &State) -> bool {
+    use crate::{Kind, Object, Update};
+    let about_cronjob = |e: &EventInfo| e.involved_kind == "CronJob";
+    match update {
+        Update::Applied(_, Object::Event(e)) => about_cronjob(e),
+        Update::Deleted(id, key) if id.kind == Kind::Event => state.events.get(key).is_some_and(about_cronjob),
+        _ => true,
+    }
+}
+
 /// Every warning the console and `--once` show: the state's ([`job_warnings_with`])
 /// and the queues' (stuck work, and Jobs that could not be linked), sorted.
 pub fn all(state: &State, queues: &Queues, now: Time, limits: Limits) -> Vec<Warning> {
@@ -513,6 +527,28 @@ mod tests {
         let w = job_warnings_with(&s, minutes(16), Limits::default());
         let m = &w.iter().find(|w| w.message.starts_with("stalled")).unwrap().message;
         assert_eq!(m, "stalled: no pod has succeeded for 11m while 2 are active (threshold 10m)");
+    }
+
+    #[test]
+    fn only_events_about_cronjobs_are_read_by_the_warnings() {
+        use crate::{Kind, Object, Update};
+        let watch = WatchId { kind: Kind::Event, namespace: None };
+        let mut state = State::default();
+        let cj = cronjob("ns", "hello", "* * * * *");
+        let about_cronjob = cronjob_event_of(&cj, "MissSchedule", "missed", 1, t0());
+        let mut about_pod = about_cronjob.clone();
+        about_pod.key.name = "pod-event".into();
+        about_pod.involved_kind = crate::word("Pod");
+        for e in [&about_cronjob, &about_pod] {
+            state.apply(Update::Applied(watch.clone(), Object::Event((*e).clone())), t0());
+        }
+        assert!(read_by_warnings(&Update::Applied(watch.clone(), Object::Event(about_cronjob.clone())), &state));
+        assert!(!read_by_warnings(&Update::Applied(watch.clone(), Object::Event(about_pod.clone())), &state));
+        assert!(read_by_warnings(&Update::Deleted(watch.clone(), about_cronjob.key.clone()), &state));
+        assert!(!read_by_warnings(&Update::Deleted(watch.clone(), about_pod.key.clone()), &state));
+        assert!(read_by_warnings(&Update::ListStarted(watch), &state), "a relist may drop anything");
+        let job_watch = WatchId { kind: Kind::Job, namespace: None };
+        assert!(read_by_warnings(&Update::Applied(job_watch, Object::Job(job("ns", "j"))), &state));
     }
 
     #[test]

@@ -126,8 +126,8 @@ impl Handled {
 impl App {
     pub fn update(&mut self, msg: Msg) -> Handled {
         let keyed = matches!(msg, Msg::Key(_));
-        // Warnings follow the state and the queues, derived at the next tick.
-        if matches!(msg, Msg::Kube(_) | Msg::Queue(_) | Msg::QueueLinks(..)) {
+        // Warnings follow the state (see apply_kube) and the queues, derived at the next tick.
+        if matches!(msg, Msg::Queue(_) | Msg::QueueLinks(..)) {
             self.warnings.stale = true;
         }
         let mut handled = match msg {
@@ -175,6 +175,7 @@ impl App {
                 Update::Health(..) => None,
             };
             jobs_changed |= id.is_some_and(|id| id.kind == Kind::Job);
+            self.warnings.stale |= model::warnings::read_by_warnings(&update, &self.state);
             changed |= self.state.apply(update, self.now);
         }
         let effects = if jobs_changed { vec![Effect::RelinkQueues] } else { Vec::new() };
