@@ -23,3 +23,6 @@ pub mod wait;
 
 #[cfg(test)]
 mod test_support;
+// Crosses the console and the ui on purpose: it measures the fold and the frame together.
+#[cfg(test)]
+mod scale_bench;

@@ -144,8 +144,6 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
 #[cfg(test)]
 mod every_screen;
 #[cfg(test)]
-mod scale_bench;
-#[cfg(test)]
 mod snapshots;
 #[cfg(test)]
 mod status_bar_props;

@@ -3,7 +3,7 @@
 # brings up the sandbox's scale profile, runs batchtop (release build) and its
 # peers one after the other in a 120x40 pseudo-terminal (tests/e2e/bench_scale.rs),
 # counts the instructions of the fold and of one frame under callgrind
-# (src/ui/scale_bench.rs), records the figures in docs/benchmarks.md (between
+# (src/scale_bench.rs), records the figures in docs/benchmarks.md (between
 # the scale markers) and docs/bench/scale.json, and takes the profile down.
 #
 #   tests/bench/scale.sh [--jobs N] [--window SECONDS] [--rate R] [--peers k9s,kdash,kubetui] [--keep]
@@ -74,7 +74,7 @@ lib_tests=$(cargo test --lib --no-run --message-format=json 2>/dev/null |
   jq -r 'select(.executable != null and .target.kind == ["lib"]) | .executable' | tail -n1)
 instructions() { # TEST FUNCTION -> instructions executed inside FUNCTION
   valgrind --tool=callgrind --callgrind-out-file=/dev/null "--toggle-collect=*scale_bench*$2*" \
-    "$lib_tests" --ignored --exact "ui::scale_bench::$1" --test-threads=1 2>&1 |
+    "$lib_tests" --ignored --exact "scale_bench::$1" --test-threads=1 2>&1 |
     awk '/Collected :/ {print $NF}'
 }
 fold=$(instructions fold_the_scale_list fold_list)
@@ -94,7 +94,7 @@ took=$((SECONDS - t_all))
   echo
   cat "$out"
   echo
-  echo "Instructions (callgrind, unoptimised test build, \`src/ui/scale_bench.rs\`): folding the initial lists of 2,000 Jobs,"
+  echo "Instructions (callgrind, unoptimised test build, \`src/scale_bench.rs\`): folding the initial lists of 2,000 Jobs,"
   echo "10,000 pods and 200 CronJobs into the state: $fold; drawing one 120x40 Jobs frame of that state at a tick (only the"
   echo "time moved): $frame; the frame after one Job changed: $changed; deriving the warnings of that state: $warnings."
   echo
