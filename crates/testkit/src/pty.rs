@@ -117,7 +117,7 @@ impl Launch {
         // Only the child holds the terminal side now, so its exit ends our reads.
         drop(pty.slave);
         let reader = pty.master.try_clone_reader().expect("PTY reader");
-        let writer = pty.master.take_writer().expect("PTY writer");
+        let writer: Input = Arc::new(Mutex::new(pty.master.take_writer().expect("PTY writer")));
         let shared = Arc::new(Shared {
             output: Mutex::new(Output {
                 parser: vt100::Parser::new(nonzero(self.rows), nonzero(self.cols), 0),
@@ -129,7 +129,8 @@ impl Launch {
         });
         let thread = {
             let shared = Arc::clone(&shared);
-            std::thread::spawn(move || read_into(reader, &shared))
+            let answers = Arc::clone(&writer);
+            std::thread::spawn(move || read_into(reader, &shared, &answers))
         };
         Console { child, master: pty.master, writer, shared, reader: Some(thread), exit: None }
     }
@@ -158,8 +159,20 @@ struct Output {
     closed: bool,
 }
 
-fn read_into(mut reader: Box<dyn Read + Send>, shared: &Shared) {
+/// The program's terminal input, shared by the keys a test presses and the
+/// answers the terminal gives to the program's queries.
+type Input = Arc<Mutex<Box<dyn Write + Send>>>;
+
+/// The cursor position query (DSR 6). A real terminal answers it, and programs
+/// that ask (crossterm's `cursor::position`, which kdash calls at start) wait for
+/// the answer and fail without it; `vt100` only emulates the screen, so the
+/// reader answers for it.
+const CURSOR_QUERY: &[u8] = b"\x1b[6n";
+
+fn read_into(mut reader: Box<dyn Read + Send>, shared: &Shared, answers: &Input) {
     let mut buf = [0u8; 16 * 1024];
+    // The start of a query cut off at the end of the previous read.
+    let mut carry: Vec<u8> = Vec::new();
     loop {
         let n = reader.read(&mut buf).unwrap_or(0);
         let mut out = shared.output.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -168,7 +181,20 @@ fn read_into(mut reader: Box<dyn Read + Send>, shared: &Shared) {
             shared.changed.notify_all();
             return;
         }
-        out.parser.process(&buf[..n]);
+        let mut chunk = std::mem::take(&mut carry);
+        chunk.extend_from_slice(&buf[..n]);
+        carry = chunk.split_off(chunk.len() - query_prefix_at_end(&chunk));
+        // The screen is emulated up to each query before it is answered, so the
+        // answer is where the cursor was when the program asked.
+        for piece in after_each_query(&chunk) {
+            out.parser.process(piece);
+            if piece.ends_with(CURSOR_QUERY) {
+                let (row, col) = out.parser.screen().cursor_position();
+                let mut input = answers.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                let _ = write!(input, "\x1b[{};{}R", row + 1, col + 1);
+                let _ = input.flush();
+            }
+        }
         out.bytes += n as u64;
         out.raw.extend_from_slice(&buf[..n]);
         if out.raw.len() > RAW_TAIL {
@@ -177,6 +203,24 @@ fn read_into(mut reader: Box<dyn Read + Send>, shared: &Shared) {
         }
         shared.changed.notify_all();
     }
+}
+
+/// `bytes` cut after each cursor query (the last piece ends with none).
+fn after_each_query(bytes: &[u8]) -> Vec<&[u8]> {
+    let mut pieces = Vec::new();
+    let mut rest = bytes;
+    while let Some(at) = rest.windows(CURSOR_QUERY.len()).position(|w| w == CURSOR_QUERY) {
+        let (piece, tail) = rest.split_at(at + CURSOR_QUERY.len());
+        pieces.push(piece);
+        rest = tail;
+    }
+    pieces.push(rest);
+    pieces
+}
+
+/// How many bytes at the end of `bytes` begin a cursor query (kept for the next read).
+fn query_prefix_at_end(bytes: &[u8]) -> usize {
+    (1..CURSOR_QUERY.len()).rev().find(|&n| bytes.ends_with(&CURSOR_QUERY[..n])).unwrap_or(0)
 }
 
 /// A key as a terminal sends it.
@@ -316,7 +360,7 @@ impl Screen<'_> {
 pub struct Console {
     child: Box<dyn Child + Send + Sync>,
     master: Box<dyn MasterPty + Send>,
-    writer: Box<dyn Write + Send>,
+    writer: Input,
     shared: Arc<Shared>,
     reader: Option<JoinHandle<()>>,
     exit: Option<ExitStatus>,
@@ -424,8 +468,9 @@ impl Console {
     /// Writes raw bytes to the program's terminal input.
     pub fn write(&mut self, bytes: &[u8]) {
         // A program that already exited closes its side: nothing to write to.
-        let _ = self.writer.write_all(bytes);
-        let _ = self.writer.flush();
+        let mut input = self.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _ = input.write_all(bytes);
+        let _ = input.flush();
     }
 
     /// Resizes the terminal (the program gets SIGWINCH) and the emulated screen.
@@ -509,5 +554,34 @@ impl Drop for Console {
         // Not joined: a grandchild holding the terminal open would block the
         // join; the reader ends by itself when the last holder exits.
         drop(self.reader.take());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_are_cut_after_each_cursor_query() {
+        let pieces = after_each_query(b"ab\x1b[6ncd\x1b[6n");
+        assert_eq!(pieces, [&b"ab\x1b[6n"[..], b"cd\x1b[6n", b""]);
+        assert_eq!(after_each_query(b"plain"), [&b"plain"[..]]);
+    }
+
+    #[test]
+    fn a_query_cut_by_a_read_is_kept_whole_for_the_next() {
+        assert_eq!(query_prefix_at_end(b"ab\x1b[6"), 3);
+        assert_eq!(query_prefix_at_end(b"ab\x1b"), 1);
+        assert_eq!(query_prefix_at_end(b"ab\x1b[6n"), 0, "a whole query is answered now");
+        assert_eq!(query_prefix_at_end(b"ab["), 0);
+    }
+
+    /// A program that asks where the cursor is gets the answer a terminal gives.
+    #[test]
+    fn the_terminal_answers_where_the_cursor_is() {
+        let script = r#"stty raw -echo; printf '\033[3;5H\033[6n'; answer=$(dd bs=1 count=6 2>/dev/null | od -An -c | tr -d ' '); stty sane; printf '\033[10;1Hgot:%s.' "$answer"; sleep 5"#;
+        let c = Launch::new("sh").args(["-c", script]).size(40, 12).spawn();
+        let text = c.wait_for_within("got:", Duration::from_secs(10));
+        assert!(text.contains(r"got:033[3;5R."), "{text}");
     }
 }
