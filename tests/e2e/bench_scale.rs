@@ -5,7 +5,9 @@
 //! For each console: launch to the Jobs view showing every scale Job (read from the
 //! screen's own count), resident memory settled and at peak, CPU over a window idle
 //! and a window under `sandbox scale churn`, and the bytes written to the terminal
-//! under churn; for batchtop also a pod's status change to the screen showing it.
+//! under churn, and the API requests its user made in each window (the sandbox's audit
+//! log: each console runs as a user of its own); for batchtop also a pod's status
+//! change to the screen showing it.
 //! `batchtop --once -o json` and `kubectl get jobs,pods -A -o json` (the floor) are
 //! timed with their peak memory. Nothing is asserted: the figures are recorded.
 //!
@@ -127,7 +129,49 @@ struct Figures {
     cpu_churn: f64,
     bytes_per_min_churn: f64,
     latency: Option<(Duration, Duration, usize)>,
+    /// Requests per minute its user made, from the API server's audit log, idle and under churn.
+    requests_idle: Option<Requests>,
+    requests_churn: Option<Requests>,
     note: String,
+}
+
+/// What one user asked of the API server over a window, per minute.
+#[derive(Clone, Copy)]
+struct Requests {
+    per_min: f64,
+    /// Of them, watches opened (each counted once, when it opens).
+    watches_per_min: f64,
+}
+
+type Stamp = chrono::DateTime<chrono::Utc>;
+
+/// The user each console runs as (its own client certificate, `sandbox` lib/pki.sh),
+/// so the audit log tells its requests apart: `bench-<tool>`.
+fn bench_kubeconfig(tool: &str) -> Option<PathBuf> {
+    let dir = std::env::var_os("BATCHTOP_SANDBOX_BENCH_KUBECONFIGS")?;
+    Some(Path::new(&dir).join(format!("{tool}.kubeconfig"))).filter(|p| p.exists())
+}
+
+/// The requests `bench-<tool>` made between `from` and `to`, read from the
+/// sandbox's audit log (one line per request, written when it is received).
+fn requests_of(tool: &str, from: Stamp, to: Stamp) -> Option<Requests> {
+    let log = std::env::var_os("BATCHTOP_SANDBOX_AUDIT_LOG")?;
+    let text = std::fs::read_to_string(log).ok()?;
+    let user = format!("bench-{tool}");
+    let (mut all, mut watches) = (0u64, 0u64);
+    for line in text.lines() {
+        let Ok(event) = serde_json::from_str::<Value>(line) else { continue };
+        if event["user"]["username"] != user.as_str() {
+            continue;
+        }
+        let at = event["requestReceivedTimestamp"].as_str().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
+        if at.is_some_and(|t| t >= from && t < to) {
+            all += 1;
+            watches += u64::from(event["verb"] == "watch");
+        }
+    }
+    let minutes = (to - from).as_seconds_f64() / 60.0;
+    Some(Requests { per_min: all as f64 / minutes, watches_per_min: watches as f64 / minutes })
 }
 
 fn measure(tool: Tool, sizes: &Sizes, window: Duration, rate: u64, latency_pod: Option<(&str, &str)>) -> Figures {
@@ -145,6 +189,7 @@ fn measure(tool: Tool, sizes: &Sizes, window: Duration, rate: u64, latency_pod: 
         });
     }));
     if shown.is_err() {
+        eprintln!("bench: {} did not show {want}; its screen:\n{}", tool.name, c.text());
         figures.note = format!(
             "did not show {want} within {LAUNCH_LIMIT:?}: {}",
             c.text().lines().take(3).collect::<Vec<_>>().join(" / ")
@@ -155,10 +200,14 @@ fn measure(tool: Tool, sizes: &Sizes, window: Duration, rate: u64, latency_pod: 
     // Settling: the watches' relists and the first redraws are over.
     std::thread::sleep(Duration::from_secs(10));
     figures.rss_settled_kib = rss_kib(c.pid()).0;
+    let idle_from = chrono::Utc::now();
     figures.cpu_idle = cpu_and_bytes(&c, window).0;
+    let churn_from = chrono::Utc::now();
+    figures.requests_idle = requests_of(tool.name, idle_from, churn_from);
     let mut churn = start_churn(rate, window);
     let (cpu, bytes) = cpu_and_bytes(&c, window);
     let _ = churn.wait();
+    figures.requests_churn = requests_of(tool.name, churn_from, chrono::Utc::now());
     figures.cpu_churn = cpu;
     figures.bytes_per_min_churn = bytes as f64 * 60.0 / window.as_secs_f64();
     if let Some((ns, pod)) = latency_pod {
@@ -204,10 +253,15 @@ fn status_latency(c: &mut Console, ns: &str, pod: &str) -> (Duration, Duration, 
     (percentile(&samples, 0.5), percentile(&samples, 0.99), samples.len())
 }
 
-/// Wall time and peak memory of a command whose output is thrown away (GNU time).
-fn timed(program: &str, args: &[&str]) -> (Duration, u64, i32) {
+/// Wall time and peak memory of a command whose output is thrown away (GNU time),
+/// run as `tool`'s own user.
+fn timed(tool: &str, program: &str, args: &[&str]) -> (Duration, u64, i32) {
     let started = Instant::now();
-    let out = Command::new("/usr/bin/time")
+    let mut command = Command::new("/usr/bin/time");
+    if let Some(kubeconfig) = bench_kubeconfig(tool) {
+        command.env("KUBECONFIG", kubeconfig);
+    }
+    let out = command
         .args(["-f", "%M"])
         .arg(program)
         .args(args)
@@ -228,7 +282,12 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-fn in_scratch(launch: Launch, dir: &Path) -> Launch {
+/// `launch` confined to `dir`, as `tool`'s own user.
+fn in_scratch(launch: Launch, tool: &str, dir: &Path) -> Launch {
+    let launch = match bench_kubeconfig(tool) {
+        Some(kubeconfig) => launch.env("KUBECONFIG", kubeconfig),
+        None => launch,
+    };
     launch
         .size(120, 40)
         .env("HOME", dir)
@@ -242,7 +301,7 @@ fn in_scratch(launch: Launch, dir: &Path) -> Launch {
 fn tools(batchtop: &str) -> Vec<Tool> {
     let mut tools = vec![Tool {
         name: "batchtop",
-        launch: in_scratch(Launch::new(batchtop).arg("-A"), &scratch("batchtop")),
+        launch: in_scratch(Launch::new(batchtop).arg("-A"), "batchtop", &scratch("batchtop")),
         count_after: " Jobs [",
         counts: "",
         pods: false,
@@ -252,7 +311,7 @@ fn tools(batchtop: &str) -> Vec<Tool> {
         let dir = scratch("k9s");
         tools.push(Tool {
             name: "k9s",
-            launch: in_scratch(Launch::new(k9s).args(["-A", "-c", "jobs", "--readonly", "--logoless"]), &dir)
+            launch: in_scratch(Launch::new(k9s).args(["-A", "-c", "jobs", "--readonly", "--logoless"]), "k9s", &dir)
                 .env("K9S_CONFIG_DIR", dir.join("k9s")),
             count_after: "jobs(all)[",
             counts: "",
@@ -263,7 +322,7 @@ fn tools(batchtop: &str) -> Vec<Tool> {
     if let Ok(kdash) = std::env::var("BATCHTOP_BENCH_KDASH") {
         tools.push(Tool {
             name: "kdash",
-            launch: in_scratch(Launch::new(kdash), &scratch("kdash")),
+            launch: in_scratch(Launch::new(kdash), "kdash", &scratch("kdash")),
             count_after: "Jobs (ns: all) [",
             counts: "",
             pods: false,
@@ -274,7 +333,7 @@ fn tools(batchtop: &str) -> Vec<Tool> {
     if let Ok(kubetui) = std::env::var("BATCHTOP_BENCH_KUBETUI") {
         tools.push(Tool {
             name: "kubetui",
-            launch: in_scratch(Launch::new(kubetui).arg("-A"), &scratch("kubetui")),
+            launch: in_scratch(Launch::new(kubetui).arg("-A"), "kubetui", &scratch("kubetui")),
             count_after: "Pod [",
             counts: "no Jobs view: its Pod list (all namespaces) is what is timed",
             pods: true,
@@ -286,6 +345,10 @@ fn tools(batchtop: &str) -> Vec<Tool> {
 
 fn mib(kib: u64) -> String {
     format!("{:.0} MB", kib as f64 * 1024.0 / 1e6)
+}
+
+fn per_min(r: Option<Requests>) -> f64 {
+    r.map_or(0.0, |r| r.per_min)
 }
 
 fn ratio(ours: f64, theirs: f64) -> String {
@@ -346,6 +409,11 @@ fn table(
         &|f| f.latency.map_or_else(|| "-".into(), |(p50, p99, n)| format!("p50 {}, p99 {} ({n})", ms(p50), ms(p99))),
         "-",
     ));
+    let requests = |r: Option<Requests>| {
+        r.map_or_else(|| "-".into(), |r| format!("{:.1} ({:.1} watches opened)", r.per_min, r.watches_per_min))
+    };
+    md.push_str(&row("API requests per minute idle", &|f| requests(f.requests_idle), "-"));
+    md.push_str(&row("API requests per minute under churn", &|f| requests(f.requests_churn), "-"));
     md.push_str(&row("note", &|f| if f.note.is_empty() { "-".into() } else { f.note.clone() }, "-"));
     md.push_str(&format!(
         "\n`batchtop --once -o json -A`: {:.2} s, peak {} (exit {}); `kubectl get jobs,pods -A -o json`: {:.2} s, peak {}.\n",
@@ -356,19 +424,20 @@ fn table(
         mib(floor.1)
     ));
     if let Some((_, ours)) = results.first() {
-        md.push_str("\nRatios (peer ÷ batchtop; above 1 batchtop is ahead):\n\n| peer | launch | memory settled | CPU idle | CPU churn | bytes/min |\n| --- | --- | --- | --- | --- | --- |\n");
+        md.push_str("\nRatios (peer ÷ batchtop; above 1 batchtop is ahead):\n\n| peer | launch | memory settled | CPU idle | CPU churn | bytes/min | API requests/min idle |\n| --- | --- | --- | --- | --- | --- | --- |\n");
         for (name, f) in &results[1..] {
             md.push_str(&format!(
-                "| {name} | {} | {} | {} | {} | {} |\n",
+                "| {name} | {} | {} | {} | {} | {} | {} |\n",
                 ratio(ours.launch.map_or(0.0, |d| d.as_secs_f64()), f.launch.map_or(0.0, |d| d.as_secs_f64())),
                 ratio(ours.rss_settled_kib as f64, f.rss_settled_kib as f64),
                 ratio(ours.cpu_idle, f.cpu_idle),
                 ratio(ours.cpu_churn, f.cpu_churn),
                 ratio(ours.bytes_per_min_churn, f.bytes_per_min_churn),
+                ratio(per_min(ours.requests_idle), per_min(f.requests_idle)),
             ));
         }
         md.push_str(&format!(
-            "| kubectl (floor) | {} | - | - | - | - |\n`--once` ÷ kubectl: {:.2}× the time.\n",
+            "| kubectl (floor) | {} | - | - | - | - | - |\n`--once` ÷ kubectl: {:.2}× the time.\n",
             ratio(ours.launch.map_or(0.0, |d| d.as_secs_f64()), floor.0.as_secs_f64()),
             once.0.as_secs_f64() / floor.0.as_secs_f64()
         ));
@@ -386,6 +455,10 @@ fn table(
                 "bytes_per_min_churn": f.bytes_per_min_churn,
                 "latency_p50_ms": f.latency.map(|l| l.0.as_secs_f64() * 1000.0),
                 "latency_p99_ms": f.latency.map(|l| l.1.as_secs_f64() * 1000.0),
+                "api_requests_per_min_idle": f.requests_idle.map(|r| r.per_min),
+                "api_watches_per_min_idle": f.requests_idle.map(|r| r.watches_per_min),
+                "api_requests_per_min_churn": f.requests_churn.map(|r| r.per_min),
+                "api_watches_per_min_churn": f.requests_churn.map(|r| r.watches_per_min),
                 "note": f.note,
             })
         })
@@ -418,9 +491,9 @@ fn scale_side_by_side() {
     });
     drop(rt);
 
-    let once = timed(&batchtop, &["--once", "-o", "json", "-A"]);
+    let once = timed("batchtop", &batchtop, &["--once", "-o", "json", "-A"]);
     let kubectl = std::env::var("SANDBOX_KUBECTL").unwrap_or_else(|_| "kubectl".into());
-    let floor = timed(&kubectl, &["get", "jobs,pods", "-A", "-o", "json"]);
+    let floor = timed("kubectl", &kubectl, &["get", "jobs,pods", "-A", "-o", "json"]);
 
     let mut results = Vec::new();
     for tool in tools(&batchtop) {

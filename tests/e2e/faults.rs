@@ -256,6 +256,30 @@ impl Drop for BringBack {
         if !(self.0)() || !api_server_answers() {
             let _ = Command::new(repo_root().join("tests/sandbox/sandbox")).arg("up").output();
         }
+        await_lists_served();
+    }
+}
+
+/// The lists every console starts with, as its watches ask for them (from the
+/// API server's watch cache). After etcd or the API server comes back the
+/// cache fills again; until it has, such a list waits, and the next test's
+/// first list would time out (CI saw a `--once` give up on its pods after the
+/// etcd restart test). So a test that restarted either ends only once they
+/// are served.
+const FIRST_LISTS: &[&str] = &["/api/v1/pods", "/apis/batch/v1/jobs", "/apis/batch/v1/cronjobs", "/api/v1/events"];
+
+fn await_lists_served() {
+    let served = || {
+        FIRST_LISTS.iter().all(|path| {
+            Command::new(repo_root().join("tests/sandbox/sandbox"))
+                .args(["kubectl", "get", "--raw", &format!("{path}?resourceVersion=0&limit=1"), "--request-timeout=3s"])
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !served() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(500));
     }
 }
 

@@ -42,6 +42,18 @@ gen_pki() {
   date -u +%FT%TZ >"$PKI/.complete"
 }
 
+# The consoles the scale bench compares each get a user of their own, so the
+# API server's audit log tells their requests apart (tests/bench/scale.sh).
+# Issued apart from gen_pki so a sandbox set up before them gets them too.
+BENCH_USERS=(batchtop k9s kdash kubetui kubectl)
+gen_bench_pki() {
+  local tool
+  for tool in "${BENCH_USERS[@]}"; do
+    [[ -s $PKI/bench-$tool.crt ]] || pki_issue "bench-$tool" "/O=system:masters/CN=bench-$tool"
+  done
+  chmod 600 "$PKI"/*.key
+}
+
 b64() { base64 -w0 <"$1"; }
 
 # write_kubeconfig FILE USER... ; each USER is name:certname[:namespace]
