@@ -207,3 +207,93 @@ pub async fn run(
     }
     report.exit_code()
 }
+
+#[cfg(test)]
+mod tests {
+    //! No password reaches `--once`'s output (issue 10): whatever the watch,
+    //! broker and management errors hold, the JSON, the text tables (with and
+    //! without colour) and the stderr lines carry no piece of it.
+
+    use model::queue::QueueUpdate;
+    use model::scope::Namespaces;
+    use proptest::prelude::*;
+    use testkit::sample;
+
+    use super::*;
+
+    /// Starts every password: a cut-off piece of one still shows it.
+    const MARKER: &str = "Zq9";
+
+    /// The sample state with every watch unhealthy in `password`'s name (the
+    /// first failed, the rest retrying after they listed), and the sample
+    /// queues with a source whose display, poll error and management error
+    /// carry it, each through the model's `apply` as the sources send them.
+    fn hostile(password: &str, polled: bool) -> (State, Queues) {
+        let mut state = sample::state();
+        let now = sample::now();
+        let error =
+            format!("error sending request for url (https://admin:{password}@127.0.0.1:6443/apis/batch/v1/jobs)");
+        let ids: Vec<WatchId> = state.watches.keys().cloned().collect();
+        for (i, id) in ids.into_iter().enumerate() {
+            let health = if i == 0 {
+                WatchHealth::Failed { error: error.clone() }
+            } else {
+                WatchHealth::Retrying { error: error.clone() }
+            };
+            state.apply(model::Update::Health(id, health), now);
+        }
+        let mut queues = sample::queues(&state.jobs);
+        let source = "rabbitmq".to_string();
+        let url = format!("amqp://guest:{password}@rabbitmq-service:5672/%2f");
+        queues.apply(QueueUpdate::Started {
+            source: source.clone(),
+            kind: model::queue::BrokerKind::RabbitMq,
+            display: url.clone(),
+            queues: vec!["job1".into()],
+        });
+        let update = if polled {
+            let readings =
+                queues.by_key.values().filter(|q| q.key.source == source).map(|q| q.reading.clone()).collect();
+            QueueUpdate::Polled {
+                source,
+                at: now,
+                readings,
+                management_error: Some(format!("management API http://guest:{password}@127.0.0.1:15672: refused")),
+            }
+        } else {
+            QueueUpdate::Failed { source, at: now, error: format!("connecting to {url}: connection refused") }
+        };
+        queues.apply(update);
+        (state, queues)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn no_password_reaches_the_report_or_its_stderr_lines(tail in "[ -~]{0,16}", polled in any::<bool>()) {
+            let password = format!("{MARKER}{tail}");
+            let (state, queues) = hostile(&password, polled);
+            let scope = Scope {
+                namespaces: Namespaces::All,
+                selector: None,
+                kinds: Scope::ONCE_KINDS.to_vec(),
+                events_of: Scope::ONCE_EVENTS_OF,
+            };
+            let mut report = Report::build(&state, "sandbox", &scope, sample::now(), model::warnings::Limits::default());
+            report.add_queues(&queues, &state);
+            let json = serde_json::to_string_pretty(&report).expect("the report encodes");
+            prop_assert!(!json.contains(MARKER), "JSON:\n{json}");
+            // The errors are reported, masked (a management API's error only shows in the console's detail).
+            prop_assert!(json.contains("admin:***@"), "the watch errors:\n{json}");
+            prop_assert!(polled || json.contains("guest:***@"), "the broker's error:\n{json}");
+            for colour in [false, true] {
+                let text = report::text::render(&report, colour);
+                prop_assert!(!text.contains(MARKER), "text (colour {colour}):\n{text}");
+            }
+            let stderr = stale_lines(&state).join("\n");
+            prop_assert!(stderr.contains("stale: "), "{stderr}");
+            prop_assert!(!stderr.contains(MARKER), "stderr:\n{stderr}");
+        }
+    }
+}

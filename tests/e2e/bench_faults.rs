@@ -123,15 +123,17 @@ fn faults_recover_every_time() {
     }
 }
 
-/// The brokers' scenarios (`queues::broker_fault_rows`): the line to Redis and
+/// The brokers' scenarios (`queues::broker_faults`): the line to Redis and
 /// to RabbitMQ closed, reset and black-holed, and each broker restarted, each
 /// `BATCHTOP_BENCH_LOOPS` times under one console.
 #[test]
 #[ignore = "benchmark: run with tests/bench/faults.sh"]
 fn broker_faults_recover_every_time() {
     let n = loops("BATCHTOP_BENCH_LOOPS", 10);
-    let report =
-        crate::queues::broker_fault_rows(n, |what, results| row(what, "queue row reconnecting after", results));
+    let report: String = crate::queues::broker_faults(n, true)
+        .iter()
+        .map(|(what, results)| row(what, "queue row reconnecting after", results))
+        .collect();
     println!("{report}");
     if let Ok(path) = std::env::var("BATCHTOP_BENCH_OUT") {
         std::fs::write(&path, &report).expect("write the benchmark report");
