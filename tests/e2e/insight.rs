@@ -83,7 +83,9 @@ async fn the_eta_of_a_fixed_job_converges_on_its_end() {
         .collect();
     let table = judged
         .iter()
-        .map(|(done, eta, left, rel)| format!("{done} done: ETA {eta:.0} s, took {left:.1} s ({:.0} % off)", rel * 100.0))
+        .map(|(done, eta, left, rel)| {
+            format!("{done} done: ETA {eta:.0} s, took {left:.1} s ({:.0} % off)", rel * 100.0)
+        })
         .collect::<Vec<_>>()
         .join("\n");
     eprintln!("ETA readings:\n{table}");
@@ -192,12 +194,54 @@ fn timelines_show_failed_pods_with_their_exit_codes_and_one_lane_per_index() {
     assert!(screen.contains('█'), "succeeded runs are drawn with █:\n{screen}");
 }
 
-/// A CronJob suspended over one of its every-minute runs and resumed after
-/// that run's starting deadline (15 s) shows the run it missed until its
-/// next run. (While suspended nothing is missed: not running is what
-/// suspending asks for.)
+/// An Indexed Job whose pods all fail (exit 3) and may retry each index once
+/// (`backoffLimitPerIndex: 1`): at 80x24 its timeline keeps both runs of an
+/// index on that index's lane, which ends in the exit code and the run count.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_cronjob_resumed_after_a_missed_run_shows_the_missed_run() {
+async fn an_indexed_job_retried_per_index_keeps_each_index_runs_on_its_lane() {
+    let ns = TestNamespace::create("insight-retry").await;
+    create_job(
+        &ns,
+        json!({
+            "metadata": {"name": "retried"},
+            "spec": {
+                "completions": 3, "parallelism": 3, "completionMode": "Indexed", "backoffLimitPerIndex": 1,
+                "template": {
+                    "metadata": {
+                        "labels": {"pod-container-running-failed.stage.kwok.x-k8s.io": "true"},
+                        "annotations": {
+                            "pod-container-running-failed.stage.kwok.x-k8s.io/container-name": "main",
+                            "pod-container-running-failed.stage.kwok.x-k8s.io/exit-code": "3",
+                            "pod-container-running-failed.stage.kwok.x-k8s.io/delay": "1s"
+                        }
+                    },
+                    "spec": {"restartPolicy": "Never", "containers": [{"name": "main", "image": "busybox"}]}
+                }
+            }
+        }),
+    )
+    .await;
+    let mut c = console(&["-n", ns.name.as_str()]).size(80, 24).spawn();
+    open_job(&mut c, "retried");
+    let lanes = ["#0", "#1", "#2"];
+    let screen = c.wait_until("every index's lane with its two failed runs", DEADLINE, |s| {
+        let text = s.text();
+        let retried = |lane: &str| text.lines().any(|l| l.contains(&format!(" {lane} ")) && l.contains("exit 3 ×2"));
+        lanes.iter().all(|lane| retried(lane)).then_some(text)
+    });
+    for lane in lanes {
+        let drawn: Vec<&str> = screen.lines().filter(|l| l.contains(&format!(" {lane} ")) && l.contains('✗')).collect();
+        assert_eq!(drawn.len(), 1, "index {lane}'s runs on one lane, drawn with ✗:\n{screen}");
+    }
+    c.key(Key::Char('q'));
+}
+
+/// A CronJob suspended over two of its every-minute runs and resumed after
+/// their starting deadline (15 s) shows both runs it missed until its next
+/// run. (While suspended nothing is missed: not running is what suspending
+/// asks for.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cronjob_resumed_after_missed_runs_shows_them() {
     use chrono::Timelike;
     use k8s_openapi::api::batch::v1::CronJob;
     use kube::api::{Patch, PatchParams};
@@ -217,15 +261,17 @@ async fn a_cronjob_resumed_after_a_missed_run_shows_the_missed_run() {
     .unwrap();
     let created = chrono::Utc::now();
     cronjobs.create(&PostParams::default(), &cronjob).await.expect("create the CronJob");
-    // Resume 20-35 s into a minute after the creation's: the run of that
-    // minute is past its deadline, and the next one is 25 s or more away.
+    // Resume 20-35 s into the second minute after the creation's: the runs
+    // of both minutes are past their deadline, and the next one is 25 s or
+    // more away.
+    let minute = |t: chrono::DateTime<chrono::Utc>| t.timestamp().div_euclid(60);
     let start = Instant::now();
     loop {
         let now = chrono::Utc::now();
-        if now.minute() != created.minute() && (20..35).contains(&now.second()) {
+        if minute(now) - minute(created) >= 2 && (20..35).contains(&now.second()) {
             break;
         }
-        assert!(start.elapsed() < Duration::from_secs(120), "no resume window");
+        assert!(start.elapsed() < Duration::from_secs(180), "no resume window");
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     let resume = Patch::Merge(json!({"spec": {"suspend": false}}));
@@ -238,7 +284,7 @@ async fn a_cronjob_resumed_after_a_missed_run_shows_the_missed_run() {
     };
     let args = ["-n", ns.name.as_str()];
     let (code, report, _) = once_json(&args);
-    assert!(says(&report, "missed schedule: 1 run(s) did not start"), "the missed run at once: {report:#}");
+    assert!(says(&report, "missed schedule: 2 run(s) did not start"), "the missed runs at once: {report:#}");
     assert_eq!(code, 0, "warnings do not fail --once: {report:#}");
 }
 
