@@ -1,9 +1,10 @@
 //! Faults between batchtop and the API server, through the real console in a
 //! PTY: an API server restart, a watch that gets 410 Gone (etcd compacted),
 //! an etcd restart, a cut and a black hole on the line (the test kit's fault
-//! proxy), and an exec auth plugin whose noise must never reach the screen
-//! (it goes to the log file). `tests/bench/faults.sh` runs all but the last
-//! ten times each. The tests that stop a part of the sandbox hold
+//! proxy), `batchtop logs -f` through a cut line, and an exec auth plugin
+//! whose noise must never reach the screen (it goes to the log file).
+//! `tests/bench/faults.sh` runs the console's restart, 410 and line
+//! scenarios ten times each. The tests that stop a part of the sandbox hold
 //! [`experiment`].
 
 use std::io::Write;
@@ -569,4 +570,69 @@ fn exec_plugin_output_never_reaches_the_screen() {
     c.press(&[Key::Esc]);
     drop(c);
     assert_logged(&log, exec_plugin_runs() - before);
+}
+
+/// The lines of a child's pipe, as they come, over a channel.
+fn lines_of(pipe: impl std::io::Read + Send + 'static) -> std::sync::mpsc::Receiver<String> {
+    use std::io::BufRead;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(pipe).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// `batchtop logs -f` on the logs scenario's ticker (5 lines a second)
+/// through the fault proxy: a closed and then a reset line each say
+/// "reconnecting" on stderr, and the stream goes on from the last line shown:
+/// every tick in order, none twice, none lost. (A black hole is not tried: a
+/// silent log stream is what a quiet container looks like too.)
+#[test]
+fn logs_follow_rides_out_a_cut_line_without_losing_or_repeating_a_line() {
+    let pod = crate::logs::running_pod_of("ticker");
+    let proxy = Proxy::start(api_server());
+    let kubeconfig = kubeconfig_through(&proxy);
+    let target = format!("pod/{pod}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_batchtop"))
+        .args(["logs", "-f", target.as_str(), "-n", "logs", "--tail", "1", "--kubeconfig"])
+        .arg(&kubeconfig)
+        .env("XDG_STATE_HOME", crate::support::state_home())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("running batchtop logs");
+    let stdout = lines_of(child.stdout.take().unwrap());
+    let stderr = lines_of(child.stderr.take().unwrap());
+    let mut last: Option<u64> = None;
+    // Reads ticks until `more` past the last one; each must follow the one before.
+    let mut ticks_until = |more: u64, when: &str| {
+        let target = last.map_or(0, |l| l + more);
+        let start = Instant::now();
+        while last.is_none_or(|l| l < target) {
+            let left = DEADLINE.saturating_sub(start.elapsed());
+            let line = stdout.recv_timeout(left).unwrap_or_else(|_| panic!("{when}: no tick after {last:?}"));
+            let n: u64 = line.strip_prefix("tick ").and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("{line:?}"));
+            if let Some(l) = last {
+                assert_eq!(n, l + 1, "{when}: ticks in order, none lost or repeated");
+            }
+            last = Some(n);
+        }
+    };
+    ticks_until(5, "before the faults");
+    for fault in [Fault::Close, Fault::Reset] {
+        while stderr.try_recv().is_ok() {}
+        proxy.inject(fault);
+        let said = stderr.recv_timeout(NOTICED_WITHIN).unwrap_or_else(|_| panic!("{fault:?}: nothing on stderr"));
+        assert!(said.contains("reconnecting"), "{fault:?}: {said}");
+        std::thread::sleep(Duration::from_secs(1));
+        proxy.heal();
+        ticks_until(10, &format!("after {fault:?}"));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
 }

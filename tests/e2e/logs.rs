@@ -74,7 +74,7 @@ fn pods_of_job(namespace: &str, job: &str) -> Vec<(String, String)> {
 }
 
 /// The running pod of one of the logs scenario's Jobs.
-fn running_pod_of(job: &str) -> String {
+pub fn running_pod_of(job: &str) -> String {
     let start = Instant::now();
     loop {
         if let Some((name, _)) = pods_of_job(LOGS_NS, job).into_iter().find(|(_, phase)| phase == "Running") {

@@ -9,7 +9,7 @@ use testkit::pty::Launch;
 use testkit::sandbox::DEADLINE;
 
 /// Where the binaries started by the tests keep their state (the log file).
-fn state_home() -> PathBuf {
+pub fn state_home() -> PathBuf {
     std::env::temp_dir().join("batchtop-e2e-state")
 }
 
