@@ -36,6 +36,11 @@ pub fn sample_app() -> App {
 /// The console on the objects captured from the sandbox, at the capture time.
 pub fn sandbox_app() -> App {
     let (state, now) = capture::sandbox_state();
+    captured_app(state, now)
+}
+
+/// The console on a captured state, connected, at the capture time `now`.
+pub fn captured_app(state: model::State, now: model::Time) -> App {
     let target = Target { context: "sandbox".into(), namespaces: Namespaces::All, selector: None };
     let mut app = App::new(target, contexts(), now);
     app.state = state;

@@ -302,6 +302,14 @@ fn sandbox_job_config_issue() {
     );
 }
 
+/// An Indexed Job retried per index (its own capture: the seed has none):
+/// each index's two failed runs on its lane, ending in the exit code.
+#[test]
+fn sandbox_job_retried_per_index() {
+    let (state, now) = testkit::capture::retried_state();
+    snap!("sandbox_job_retried", open(crate::test_support::captured_app(state, now), job_detail("retried", "retried")));
+}
+
 #[test]
 fn sandbox_job_indexed() {
     snap!("sandbox_job_indexed", open(sandbox_app(), job_detail("indexed", "indexed-job")));

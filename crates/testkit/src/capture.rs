@@ -91,15 +91,27 @@ pub fn load_state(path: &Path) -> Result<(State, Time)> {
     Ok((state_from(&capture, now), now))
 }
 
+/// A capture in `crates/testkit/fixtures/`.
+pub fn fixture_path(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name)
+}
+
 /// The sandbox capture the snapshot tests use.
 pub fn sandbox_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sandbox.json")
+    fixture_path("sandbox.json")
 }
 
 /// [`load_state`] of the sandbox capture; panics saying how to make it.
 pub fn sandbox_state() -> (State, Time) {
     load_state(&sandbox_path())
         .expect("crates/testkit/fixtures/sandbox.json (make it with crates/testkit/fixtures/capture.sh)")
+}
+
+/// [`load_state`] of the capture of an Indexed Job retried per index (the
+/// seed has none); panics saying how to make it.
+pub fn retried_state() -> (State, Time) {
+    load_state(&fixture_path("retried.json"))
+        .expect("crates/testkit/fixtures/retried.json (make it with crates/testkit/fixtures/capture-retried.sh)")
 }
 
 #[cfg(test)]
