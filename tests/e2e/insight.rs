@@ -22,6 +22,22 @@ async fn create_job(ns: &TestNamespace, job: serde_json::Value) {
     Api::<Job>::namespaced(client, &ns.name).create(&PostParams::default(), &job).await.expect("create Job");
 }
 
+/// A pod template whose one container fails with `exit` a second after it
+/// starts (the sandbox's kwok stage for failed containers).
+fn failing_pod_template(container: &str, image: &str, exit: i32) -> serde_json::Value {
+    json!({
+        "metadata": {
+            "labels": {"pod-container-running-failed.stage.kwok.x-k8s.io": "true"},
+            "annotations": {
+                "pod-container-running-failed.stage.kwok.x-k8s.io/container-name": container,
+                "pod-container-running-failed.stage.kwok.x-k8s.io/exit-code": exit.to_string(),
+                "pod-container-running-failed.stage.kwok.x-k8s.io/delay": "1s"
+            }
+        },
+        "spec": {"restartPolicy": "Never", "containers": [{"name": container, "image": image}]}
+    })
+}
+
 fn sleeper(name: &str, completions: i32, run: &str, extra: &serde_json::Value) -> serde_json::Value {
     let mut job = json!({
         "metadata": {"name": name},
@@ -206,17 +222,7 @@ async fn an_indexed_job_retried_per_index_keeps_each_index_runs_on_its_lane() {
             "metadata": {"name": "retried"},
             "spec": {
                 "completions": 3, "parallelism": 3, "completionMode": "Indexed", "backoffLimitPerIndex": 1,
-                "template": {
-                    "metadata": {
-                        "labels": {"pod-container-running-failed.stage.kwok.x-k8s.io": "true"},
-                        "annotations": {
-                            "pod-container-running-failed.stage.kwok.x-k8s.io/container-name": "main",
-                            "pod-container-running-failed.stage.kwok.x-k8s.io/exit-code": "3",
-                            "pod-container-running-failed.stage.kwok.x-k8s.io/delay": "1s"
-                        }
-                    },
-                    "spec": {"restartPolicy": "Never", "containers": [{"name": "main", "image": "busybox"}]}
-                }
+                "template": failing_pod_template("main", "busybox", 3)
             }
         }),
     )
@@ -300,17 +306,9 @@ async fn hello_with_a_failing_job_template_shows_a_failing_streak() {
     let cronjobs: Api<CronJob> = Api::namespaced(client, &ns.name);
     let cronjob: CronJob = serde_json::from_value(json!({
         "metadata": {"name": "hello"},
-        "spec": {"schedule": "* * * * *", "jobTemplate": {"spec": {"backoffLimit": 0, "template": {
-            "metadata": {
-                "labels": {"pod-container-running-failed.stage.kwok.x-k8s.io": "true"},
-                "annotations": {
-                    "pod-container-running-failed.stage.kwok.x-k8s.io/container-name": "hello",
-                    "pod-container-running-failed.stage.kwok.x-k8s.io/exit-code": "3",
-                    "pod-container-running-failed.stage.kwok.x-k8s.io/delay": "1s"
-                }
-            },
-            "spec": {"restartPolicy": "Never", "containers": [{"name": "hello", "image": "busybox:1.28"}]}
-        }}}}
+        "spec": {"schedule": "* * * * *", "jobTemplate": {"spec": {
+            "backoffLimit": 0, "template": failing_pod_template("hello", "busybox:1.28", 3)
+        }}}
     }))
     .unwrap();
     cronjobs.create(&PostParams::default(), &cronjob).await.expect("create the CronJob");
