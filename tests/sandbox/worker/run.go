@@ -45,6 +45,12 @@ type sim struct {
 	workMin time.Duration
 	workMax time.Duration
 
+	// The framework workers' programs (frameworks.go).
+	python   string // the venv's python (celery, rq)
+	node     string
+	nodePath string // node_modules with bullmq
+	fwDir    string // tests/sandbox/frameworks
+
 	mu   sync.Mutex
 	runs map[types.UID]*podRun
 }
@@ -62,6 +68,10 @@ func runCmd(ctx context.Context, args []string) error {
 	workMS := fs.String("work-ms", "1000-2000", "time one work item takes, min-max milliseconds")
 	healthAddr := fs.String("health-addr", "", "address for /healthz")
 	brokenKubelet := fs.String("broken-kubelet-addr", "", "address of a fake kubelet endpoint whose TLS handshakes always fail (serving CSR pending)")
+	python := fs.String("python", "", "python of the venv with celery and rq (framework workers)")
+	node := fs.String("node", "node", "node binary (bullmq workers)")
+	nodePath := fs.String("node-path", "", "node_modules directory with bullmq")
+	fwDir := fs.String("frameworks-dir", "", "directory of the framework workers' code (tests/sandbox/frameworks)")
 	_ = fs.Parse(args)
 	if *kubeconfig == "" || *logDir == "" {
 		return errors.New("--kubeconfig and --log-dir are required")
@@ -100,6 +110,7 @@ func runCmd(ctx context.Context, args []string) error {
 	s := &sim{
 		client: client, dyn: dyn, pods: podInformer.Lister(),
 		logDir: *logDir, hosts: hosts, workMin: wmin, workMax: wmax,
+		python: *python, node: *node, nodePath: *nodePath, fwDir: *fwDir,
 		runs: map[types.UID]*podRun{},
 	}
 	_, err = podInformer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
@@ -136,10 +147,21 @@ func runCmd(ctx context.Context, args []string) error {
 	}
 	<-ctx.Done()
 	s.mu.Lock()
+	var runs []*podRun
 	for _, r := range s.runs {
 		r.cancel()
+		runs = append(runs, r)
 	}
 	s.mu.Unlock()
+	// Framework workers are child processes: wait until they are killed and reaped.
+	deadline := time.After(10 * time.Second)
+	for _, r := range runs {
+		select {
+		case <-r.done:
+		case <-deadline:
+			return nil
+		}
+	}
 	return nil
 }
 
@@ -205,6 +227,16 @@ func (s *sim) play(ctx context.Context, p *corev1.Pod) {
 		err = s.redisWQ(ctx, p, lw)
 	case workerRedisStream:
 		err = s.redisStream(ctx, p, lw)
+	case workerCelery:
+		err = s.celeryWorker(ctx, p, lw)
+	case workerRQ:
+		err = s.rqWorker(ctx, p, lw)
+	case workerBullMQ:
+		err = s.bullmqWorker(ctx, p, lw)
+	case workerSidekiq:
+		err = s.sidekiqWorker(ctx, p, lw)
+	case workerAMQPReject:
+		err = s.amqpReject(ctx, p, lw)
 	case "":
 		err = s.script(ctx, p, lw)
 		return
@@ -218,6 +250,12 @@ func (s *sim) play(ctx context.Context, p *corev1.Pod) {
 	}
 	if ctx.Err() != nil {
 		log.Printf("%s: stopped (pod terminated or deleted)", key)
+		return
+	}
+	var ee exitError
+	if errors.As(err, &ee) {
+		log.Printf("%s: worker exited %d", key, ee.code)
+		s.finish(p, int32(ee.code), "Error")
 		return
 	}
 	if err != nil {
