@@ -34,7 +34,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: worker-sim run|amqp-publish|stream-add [flags]")
+		fmt.Fprintln(os.Stderr, "usage: worker-sim run|amqp-publish|stream-add|sidekiq-push|amqp-dlq-setup [flags]")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -47,6 +47,10 @@ func main() {
 		err = amqpPublishCmd(ctx, os.Args[2:])
 	case "stream-add":
 		err = streamAddCmd(ctx, os.Args[2:])
+	case "sidekiq-push":
+		err = sidekiqPushCmd(ctx, os.Args[2:])
+	case "amqp-dlq-setup":
+		err = amqpDLQSetupCmd(ctx, os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
