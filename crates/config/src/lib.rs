@@ -23,8 +23,9 @@ use std::time::Duration;
 use model::redact::mask_url;
 use model::settings::{
     Config, ConfigProblem, ContextSettings, DEFAULT_MAX_LEASES, Discovery, DiscoveryConnect, HostMap, Link, Management,
-    RabbitSource, RedisSource, StreamQueue, split_host_port, vhost_of,
+    RabbitSource, RedisQueue, RedisSource, split_host_port, vhost_of,
 };
+use model::tasks::Layout;
 use serde::Deserialize;
 use toml::Spanned;
 /// The environment variable naming the config file.
@@ -150,6 +151,8 @@ struct RawDiscovery {
     redis_port_env: Option<Vec<String>>,
     queue_env: Option<Vec<String>>,
     stream_env: Option<Vec<String>>,
+    /// Link Jobs from task frameworks' conventional variables (`CELERY_BROKER_URL`, ...).
+    frameworks: Option<bool>,
     rediswq: Option<bool>,
     connect: Option<RawConnect>,
     max_endpoints: Option<usize>,
@@ -192,15 +195,40 @@ struct RawRedisQueue {
     kind: RawRedisKind,
     /// Streams: how long a consumer holding pending entries may be idle.
     idle_after: Option<Spanned<String>>,
+    /// Celery: the visibility timeout its workers are configured with.
+    visibility_timeout: Option<Spanned<String>>,
+    /// Sidekiq: how long a process may be silent before its work counts as lost.
+    beat_after: Option<Spanned<String>>,
+    /// BullMQ: the key prefix (default "bull").
+    prefix: Option<Spanned<String>>,
 }
 
-/// `kind`: "list" (the default, as `lists` holds) or "stream".
+/// `kind`: "list" (the default, as `lists` holds), "stream", or a task
+/// framework ("celery", "rq", "bullmq", "sidekiq").
 #[derive(Deserialize, Default, PartialEq, Eq, Clone, Copy)]
 #[serde(rename_all = "lowercase")]
 enum RawRedisKind {
     #[default]
     List,
     Stream,
+    Celery,
+    Rq,
+    #[serde(rename = "bullmq")]
+    BullMq,
+    Sidekiq,
+}
+
+impl RawRedisKind {
+    fn name(self) -> &'static str {
+        match self {
+            RawRedisKind::List => "list",
+            RawRedisKind::Stream => "stream",
+            RawRedisKind::Celery => "celery",
+            RawRedisKind::Rq => "rq",
+            RawRedisKind::BullMq => "bullmq",
+            RawRedisKind::Sidekiq => "sidekiq",
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -427,7 +455,7 @@ impl Validator<'_> {
         };
         let name = r.name.unwrap_or_else(|| format!("redis@{}", host_port_of(&parsed)));
         let mut lists = r.lists;
-        let mut streams = Vec::new();
+        let mut queues = Vec::new();
         for (j, q) in r.queues.into_iter().enumerate() {
             let q = q.into_inner();
             let field = f(&format!("queues[{j}]"));
@@ -435,22 +463,10 @@ impl Validator<'_> {
                 self.problem(q.name.span(), format!("{field}.name"), "must not be empty");
                 continue;
             }
-            match q.kind {
-                RawRedisKind::List => {
-                    if let Some(idle) = q.idle_after {
-                        self.problem(
-                            idle.span(),
-                            format!("{field}.idle_after"),
-                            "only streams have consumers to be idle",
-                        );
-                    }
-                    lists.push(q.name.into_inner());
-                }
-                RawRedisKind::Stream => {
-                    let idle_after =
-                        self.duration(q.idle_after, &format!("{field}.idle_after"), model::stream::DEFAULT_IDLE_AFTER);
-                    streams.push(StreamQueue { name: q.name.into_inner(), idle_after });
-                }
+            let layout = self.redis_layout(&q, &field);
+            match layout {
+                Layout::List => lists.push(q.name.into_inner()),
+                layout => queues.push(RedisQueue { name: q.name.into_inner(), layout }),
             }
         }
         Some(RedisSource {
@@ -461,9 +477,65 @@ impl Validator<'_> {
             scan: r.scan.filter(|s| !s.is_empty()),
             rediswq: r.rediswq,
             max_leases,
-            streams,
+            queues,
             line,
         })
+    }
+
+    /// The layout a `[[redis.queues]]` entry asks for, its thresholds checked;
+    /// a threshold that does not belong to the kind is a problem.
+    fn redis_layout(&mut self, q: &RawRedisQueue, field: &str) -> Layout {
+        let own: &[(&str, &Option<Spanned<String>>)] = &[
+            ("idle_after", &q.idle_after),
+            ("visibility_timeout", &q.visibility_timeout),
+            ("beat_after", &q.beat_after),
+            ("prefix", &q.prefix),
+        ];
+        let belongs = |key: &str| match q.kind {
+            RawRedisKind::Stream => key == "idle_after",
+            RawRedisKind::Celery => key == "visibility_timeout",
+            RawRedisKind::Sidekiq => key == "beat_after",
+            RawRedisKind::BullMq => key == "prefix",
+            RawRedisKind::List | RawRedisKind::Rq => false,
+        };
+        for (key, value) in own {
+            if let (Some(v), false) = (value, belongs(key)) {
+                self.problem(
+                    v.span(),
+                    format!("{field}.{key}"),
+                    format!("does not apply to kind \"{}\"", q.kind.name()),
+                );
+            }
+        }
+        let threshold = |me: &mut Self, v: &Option<Spanned<String>>, key: &str, default| {
+            me.duration(v.clone(), &format!("{field}.{key}"), default)
+        };
+        match q.kind {
+            RawRedisKind::List => Layout::List,
+            RawRedisKind::Stream => Layout::Stream {
+                idle_after: threshold(self, &q.idle_after, "idle_after", model::stream::DEFAULT_IDLE_AFTER),
+            },
+            RawRedisKind::Celery => Layout::Celery {
+                visibility_timeout: threshold(
+                    self,
+                    &q.visibility_timeout,
+                    "visibility_timeout",
+                    model::tasks::CELERY_VISIBILITY_TIMEOUT,
+                ),
+            },
+            RawRedisKind::Rq => Layout::Rq,
+            RawRedisKind::BullMq => Layout::BullMq {
+                prefix: q
+                    .prefix
+                    .as_ref()
+                    .map(|p| p.get_ref().clone())
+                    .filter(|p| !p.is_empty())
+                    .unwrap_or_else(|| model::tasks::BULLMQ_PREFIX.to_string()),
+            },
+            RawRedisKind::Sidekiq => Layout::Sidekiq {
+                beat_after: threshold(self, &q.beat_after, "beat_after", model::tasks::SIDEKIQ_BEAT_AFTER),
+            },
+        }
     }
 
     fn rabbit(&mut self, i: usize, raw: Spanned<RawRabbit>) -> Option<RabbitSource> {
@@ -546,6 +618,7 @@ fn discovery(raw: Option<RawDiscovery>) -> Discovery {
         redis_port_env: r.redis_port_env.unwrap_or(d.redis_port_env),
         queue_env: r.queue_env.unwrap_or(d.queue_env),
         stream_env: r.stream_env.unwrap_or(d.stream_env),
+        frameworks: if r.frameworks.unwrap_or(true) { d.frameworks } else { Vec::new() },
         rediswq: r.rediswq.unwrap_or(d.rediswq),
         connect: match r.connect {
             None => d.connect,
@@ -639,10 +712,10 @@ mod tests {
         let r = &c.redis[0];
         assert_eq!(r.lists, ["a", "b", "c"]);
         assert_eq!(
-            r.streams,
+            r.queues,
             [
-                StreamQueue { name: "tasks".into(), idle_after: Duration::from_secs(30) },
-                StreamQueue { name: "events".into(), idle_after: model::stream::DEFAULT_IDLE_AFTER },
+                RedisQueue { name: "tasks".into(), layout: Layout::Stream { idle_after: Duration::from_secs(30) } },
+                RedisQueue { name: "events".into(), layout: Layout::stream() },
             ]
         );
         assert_eq!(problems.len(), 1, "{problems:?}");

@@ -27,6 +27,7 @@ pub mod settings;
 mod state;
 pub mod store;
 pub mod stream;
+pub mod tasks;
 pub mod text;
 pub mod timeline;
 pub mod types;

@@ -23,7 +23,8 @@ use serde::Serialize;
 
 use crate::redact::mask_url;
 use crate::settings::{Config, DEFAULT_MAX_LEASES, Discovery, DiscoveryConnect, HostMap, Management, vhost_of};
-use crate::stream::{DEFAULT_IDLE_AFTER, StreamReading};
+use crate::stream::StreamReading;
+use crate::tasks::{Layout, TaskQueueReading};
 use crate::types::{EnvVar, JobInfo, ObjKey, Time};
 
 /// Consecutive failed polls after which a source is shown unreachable rather
@@ -35,6 +36,8 @@ pub const WARN_AFTER_POLLS: u32 = 2;
 /// "Queue empty but pods still running" waits longer: the last workers need a
 /// moment to notice the empty queue and exit.
 pub const EMPTY_WARN_AFTER_POLLS: u32 = 3;
+/// A dead set that grew stays a warning this long after its last growth.
+pub const DEAD_GROWTH_HOLD: Duration = Duration::from_secs(600);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -105,6 +108,8 @@ pub struct QueueReading {
     pub leases: Option<LeaseReading>,
     /// A Redis Stream's groups and consumers; `None` for lists and RabbitMQ queues.
     pub stream: Option<StreamReading>,
+    /// A task framework's states, workers and lost tasks; `None` for other queues.
+    pub tasks: Option<TaskQueueReading>,
 }
 
 impl QueueReading {
@@ -123,6 +128,18 @@ impl QueueReading {
         }
     }
 
+    /// A task framework's reading: `ready` waiting, `in_flight` taken and not
+    /// finished, the live workers as consumers.
+    pub fn of_tasks(name: impl Into<String>, ready: u64, in_flight: u64, tasks: TaskQueueReading) -> Self {
+        Self {
+            ready: Some(ready),
+            in_flight: Some(in_flight),
+            consumers: tasks.live_workers(),
+            tasks: Some(tasks),
+            ..Self::with_status(name, QueueStatus::Ok)
+        }
+    }
+
     pub fn with_status(name: impl Into<String>, status: QueueStatus) -> Self {
         Self {
             name: name.into(),
@@ -133,6 +150,7 @@ impl QueueReading {
             broker: None,
             leases: None,
             stream: None,
+            tasks: None,
         }
     }
 }
@@ -258,6 +276,8 @@ pub struct QueueState {
     /// Items whose lease key was missing in this poll and the previous one (by
     /// hash): nobody will ever finish them.
     orphans: BTreeSet<String>,
+    /// Task frameworks: when the dead set (or failed registry) last grew.
+    dead_grew: Option<Time>,
 }
 
 impl QueueState {
@@ -271,6 +291,7 @@ impl QueueState {
             last_poll: None,
             unleased: BTreeSet::new(),
             orphans: BTreeSet::new(),
+            dead_grew: None,
         }
     }
 
@@ -303,11 +324,24 @@ impl QueueState {
         self.reading.stream.as_ref().map_or(0, StreamReading::abandoned_entries)
     }
 
+    /// Task frameworks: tasks nobody will finish (all of them, not only those listed).
+    pub fn lost(&self) -> u64 {
+        self.reading.tasks.as_ref().map_or(0, |t| t.lost_total)
+    }
+
+    /// Task frameworks: the dead set grew within [`DEAD_GROWTH_HOLD`] of the last poll.
+    pub fn dead_growing(&self) -> bool {
+        match (self.dead_grew, self.last_poll) {
+            (Some(grew), Some(last)) => (last - grew).to_std().is_ok_and(|d| d <= DEAD_GROWTH_HOLD),
+            _ => false,
+        }
+    }
+
     /// The health the console's HEALTH column and `--once` show: the source's
     /// and the queue's state ([`queue_health`]), and whether it is stuck.
     pub fn health(&self, source: Option<&SourceState>) -> Health {
         let (state, error) = queue_health(self, source);
-        Health { state, orphaned: self.orphaned(), abandoned: self.abandoned(), error }
+        Health { state, orphaned: self.orphaned(), abandoned: self.abandoned(), lost: self.lost(), error }
     }
 
     /// rediswq: the leases checked in the last poll, each with its holder, its
@@ -348,6 +382,12 @@ impl QueueState {
             r.leases.iter().flat_map(|l| &l.items).filter(|i| i.owner.is_none()).map(|i| i.hash.clone()).collect();
         self.orphans = unleased.intersection(&self.unleased).cloned().collect();
         self.unleased = unleased;
+        let dead = |r: &QueueReading| r.tasks.as_ref().and_then(|t| t.dead);
+        if let (Some(before), Some(now)) = (dead(&self.reading), dead(&r))
+            && now > before
+        {
+            self.dead_grew = Some(at);
+        }
         self.reading = r;
         if let (QueueStatus::Ok, Some(ready)) = (&self.reading.status, self.reading.ready) {
             if self.history.len() >= capacity.max(1) {
@@ -603,9 +643,9 @@ pub struct RedisSpec {
     pub rediswq: bool,
     /// At most this many processing items get their lease checked per poll.
     pub max_leases: usize,
-    /// The queues that are Redis Streams (read with XINFO and XPENDING, not
-    /// LLEN), each with how long a consumer holding pending entries may be idle.
-    pub streams: BTreeMap<String, Duration>,
+    /// The queues that are not plain lists: Redis Streams (read with XINFO and
+    /// XPENDING) and task frameworks' queues, each with its layout.
+    pub layouts: BTreeMap<String, Layout>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -668,8 +708,10 @@ pub struct EnvQueueRef {
     /// Broker URL from the env (credentials included), not host-mapped.
     pub url: String,
     pub queue: String,
-    /// The queue is a Redis Stream (named by a stream variable or a KEDA `redis-streams` trigger).
-    pub stream: bool,
+    /// How the queue is laid out: a stream (named by a stream variable or a KEDA
+    /// `redis-streams` trigger), a task framework's queue (named by its
+    /// conventional variables), or a list.
+    pub layout: Layout,
     /// Where the URL came from (`BROKER_URL`, `REDIS_HOST`, `KEDA trigger host`),
     /// for warnings about it: they name it, never its value.
     pub variable: String,
@@ -678,7 +720,9 @@ pub struct EnvQueueRef {
 /// The queues a Job's pod template env names, per the discovery rules: a URL
 /// variable (amqp/redis scheme) with a queue variable in the same container,
 /// or a Redis host variable with a queue variable. A stream variable
-/// (`STREAM`, ...) beside a Redis URL or host names a Redis Stream.
+/// (`STREAM`, ...) beside a Redis URL or host names a Redis Stream; a task
+/// framework's conventional variables (`CELERY_BROKER_URL`, `RQ_REDIS_URL`,
+/// `BULLMQ_QUEUE`, `SIDEKIQ_QUEUE`, ...) name its queue.
 pub fn env_queue_refs(job: &JobInfo, rules: &crate::settings::Discovery) -> Vec<EnvQueueRef> {
     queue_refs_in_env(&job.spec.env, rules)
 }
@@ -691,34 +735,101 @@ pub fn queue_refs_in_env(env: &[EnvVar], rules: &crate::settings::Discovery) -> 
     let mut containers: Vec<&str> = env.iter().map(|e| e.container.as_str()).collect();
     containers.dedup();
     let mut out = Vec::new();
+    let mut push = |r: EnvQueueRef| {
+        if !out.contains(&r) {
+            out.push(r);
+        }
+    };
     for c in containers {
-        let get = |names: &[String]| {
-            names.iter().find_map(|n| env.iter().find(|e| e.container == c && e.name == *n && !e.value.is_empty()))
-        };
-        let url = rules.url_env.iter().find_map(|n| {
-            env.iter()
-                .filter(|e| e.container == c && e.name == *n)
-                .find_map(|e| broker_kind(&e.value).map(|k| (k, e.value.clone(), e.name.clone())))
-        });
-        let broker = url.or_else(|| {
-            let host = get(&rules.redis_host_env)?;
-            let port = get(&rules.redis_port_env).and_then(|p| p.value.parse::<u16>().ok()).unwrap_or(6379);
-            Some((BrokerKind::Redis, format!("redis://{}:{port}", host.value), host.name.clone()))
-        });
-        let Some((kind, url, variable)) = broker else { continue };
-        for (names, stream) in [(&rules.queue_env, false), (&rules.stream_env, true)] {
-            let Some(queue) = get(names) else { continue };
-            if stream && kind != BrokerKind::Redis {
-                continue;
+        let vars = ContainerEnv { env, container: c };
+        let generic = vars.broker_url(&rules.url_env).or_else(|| vars.redis_host(rules));
+        if let Some((kind, url, variable)) = &generic {
+            for (names, layout) in [(&rules.queue_env, Layout::List), (&rules.stream_env, Layout::stream())] {
+                let Some(queue) = vars.get(names) else { continue };
+                if layout != Layout::List && *kind != BrokerKind::Redis {
+                    continue;
+                }
+                push(EnvQueueRef {
+                    kind: *kind,
+                    url: url.clone(),
+                    queue: queue.value.clone(),
+                    layout,
+                    variable: variable.clone(),
+                });
             }
-            let r =
-                EnvQueueRef { kind, url: url.clone(), queue: queue.value.clone(), stream, variable: variable.clone() };
-            if !out.contains(&r) {
-                out.push(r);
+        }
+        for f in &rules.frameworks {
+            for r in vars.framework_refs(f, generic.as_ref()) {
+                push(r);
             }
         }
     }
     out
+}
+
+/// The env of one container, for the discovery rules.
+struct ContainerEnv<'a> {
+    env: &'a [EnvVar],
+    container: &'a str,
+}
+
+impl<'a> ContainerEnv<'a> {
+    /// The first of `names` set (non-empty) in this container.
+    fn get(&self, names: &[String]) -> Option<&'a EnvVar> {
+        names.iter().find_map(|n| {
+            self.env.iter().find(|e| e.container == self.container && e.name == *n && !e.value.is_empty())
+        })
+    }
+
+    /// The first of `names` holding an amqp or redis URL: kind, URL, variable.
+    fn broker_url(&self, names: &[String]) -> Option<(BrokerKind, String, String)> {
+        names.iter().find_map(|n| {
+            self.env
+                .iter()
+                .filter(|e| e.container == self.container && e.name == *n)
+                .find_map(|e| broker_kind(&e.value).map(|k| (k, e.value.clone(), e.name.clone())))
+        })
+    }
+
+    /// A Redis host variable (and its port variable) as a URL.
+    fn redis_host(&self, rules: &Discovery) -> Option<(BrokerKind, String, String)> {
+        let host = self.get(&rules.redis_host_env)?;
+        let port = self.get(&rules.redis_port_env).and_then(|p| p.value.parse::<u16>().ok()).unwrap_or(6379);
+        Some((BrokerKind::Redis, format!("redis://{}:{port}", host.value), host.name.clone()))
+    }
+
+    /// A framework's queues: its own broker variable (with its default queue
+    /// when no queue variable is set), or a generic Redis URL or host beside
+    /// its queue variable. A comma-separated queue variable names several.
+    fn framework_refs(
+        &self,
+        f: &crate::settings::FrameworkEnv,
+        generic: Option<&(BrokerKind, String, String)>,
+    ) -> Vec<EnvQueueRef> {
+        let own = self.broker_url(&f.url_env);
+        let queue_var = self.get(&f.queue_env);
+        let queues: Vec<String> = match (queue_var, &own, &f.default_queue) {
+            (Some(v), _, _) => v.value.split(',').map(str::trim).filter(|q| !q.is_empty()).map(String::from).collect(),
+            (None, Some(_), Some(default)) => vec![default.clone()],
+            _ => return Vec::new(),
+        };
+        let Some((kind, url, variable)) = own.or_else(|| generic.filter(|g| g.0 == BrokerKind::Redis).cloned()) else {
+            return Vec::new();
+        };
+        // A framework on RabbitMQ (Celery with an amqp URL) keeps its queue
+        // as a plain RabbitMQ queue: the broker counts it.
+        let layout = if kind == BrokerKind::Redis { f.framework.default_layout() } else { Layout::List };
+        queues
+            .into_iter()
+            .map(|queue| EnvQueueRef {
+                kind,
+                url: url.clone(),
+                queue,
+                layout: layout.clone(),
+                variable: variable.clone(),
+            })
+            .collect()
+    }
 }
 
 /// A key of a Secret an env var of a Job refers to.
@@ -749,11 +860,7 @@ pub fn secrets_wanted<'a>(config: &Config, jobs: impl IntoIterator<Item = &'a Jo
         return BTreeSet::new();
     }
     let d = &config.discovery;
-    let linking = |name: &str| {
-        [&d.url_env, &d.redis_host_env, &d.redis_port_env, &d.queue_env, &d.stream_env]
-            .iter()
-            .any(|names| names.iter().any(|n| n == name))
-    };
+    let linking = |name: &str| d.linking_vars().any(|n| n == name);
     jobs.into_iter()
         .filter(|j| link_is_trusted(config, j))
         .flat_map(|j| {
@@ -775,18 +882,14 @@ fn link_is_trusted(config: &Config, job: &JobInfo) -> bool {
     let d = &config.discovery;
     let configured_queue = |q: &str| {
         config.rabbitmq.iter().any(|r| r.queues.iter().any(|x| x == q))
-            || config.redis.iter().any(|r| r.lists.iter().chain(r.streams.iter().map(|s| &s.name)).any(|x| x == q))
+            || config.redis.iter().any(|r| r.queue_names().any(|x| x == q))
     };
     d.connect == DiscoveryConnect::Any
         || config.links.iter().any(|l| l.matches(&job.key.namespace, &job.key.name))
         || queue_refs_in_env(&job.spec.env, d)
             .iter()
             .any(|r| may_contact(d, &config.hosts, &r.url) || is_configured_endpoint(config, r))
-        || job
-            .spec
-            .env
-            .iter()
-            .any(|e| (d.queue_env.contains(&e.name) || d.stream_env.contains(&e.name)) && configured_queue(&e.value))
+        || job.spec.env.iter().any(|e| d.queue_vars().any(|n| *n == e.name) && configured_queue(&e.value))
 }
 
 fn is_configured_endpoint(config: &Config, r: &EnvQueueRef) -> bool {
@@ -852,7 +955,7 @@ pub fn keda_queue_refs(sj: &ScaledJobInfo, job_env: &[EnvVar]) -> Vec<EnvQueueRe
                     kind: BrokerKind::RabbitMq,
                     url,
                     queue,
-                    stream: false,
+                    layout: Layout::List,
                     variable: "KEDA trigger host".into(),
                 }
             }
@@ -870,7 +973,8 @@ pub fn keda_queue_refs(sj: &ScaledJobInfo, job_env: &[EnvVar]) -> Vec<EnvQueueRe
                 });
                 let Some(address) = address else { continue };
                 let url = if address.contains("://") { address } else { format!("redis://{address}") };
-                EnvQueueRef { kind: BrokerKind::Redis, url, queue, stream, variable: "KEDA trigger address".into() }
+                let layout = if stream { Layout::stream() } else { Layout::List };
+                EnvQueueRef { kind: BrokerKind::Redis, url, queue, layout, variable: "KEDA trigger address".into() }
             }
             _ => continue,
         };
@@ -953,13 +1057,13 @@ pub fn plan_full<'a>(
                 name: r.name.clone(),
                 display: mask_url(&r.url),
                 url: url.to_string(),
-                queues: r.lists.iter().chain(r.streams.iter().map(|s| &s.name)).cloned().collect(),
+                queues: r.queue_names().cloned().collect(),
                 broker: BrokerSpec::Redis(RedisSpec {
                     db: ep.scope.parse().unwrap_or(0),
                     scan: r.scan.clone(),
                     rediswq: r.rediswq,
                     max_leases: r.max_leases,
-                    streams: r.streams.iter().map(|s| (s.name.clone(), s.idle_after)).collect(),
+                    layouts: r.queues.iter().map(|q| (q.name.clone(), q.layout.clone())).collect(),
                 }),
             };
             sources.push((ep, spec));
@@ -1020,8 +1124,9 @@ pub fn plan_full<'a>(
             };
             let spec = &mut sources[idx].1;
             spec.queues.insert(r.queue.clone());
-            if let (true, BrokerSpec::Redis(redis)) = (r.stream, &mut spec.broker) {
-                redis.streams.entry(r.queue.clone()).or_insert(DEFAULT_IDLE_AFTER);
+            // A configured layout (and its thresholds) wins over the one the env implies.
+            if let (false, BrokerSpec::Redis(redis)) = (r.layout == Layout::List, &mut spec.broker) {
+                redis.layouts.entry(r.queue.clone()).or_insert_with(|| r.layout.clone());
             }
             links.entry(QueueKey::new(&spec.name, &r.queue)).or_default().insert(job.key.clone());
         }
@@ -1063,7 +1168,7 @@ fn discovered_spec(r: &EnvQueueRef, url: &url::Url, config: &Config) -> SourceSp
             scan: None,
             rediswq: config.discovery.rediswq,
             max_leases: DEFAULT_MAX_LEASES,
-            streams: BTreeMap::new(),
+            layouts: BTreeMap::new(),
         }),
         BrokerKind::RabbitMq => {
             BrokerSpec::RabbitMq(RabbitSpec { vhost: vhost_of(url), queue_regex: None, management: None })
@@ -1107,21 +1212,28 @@ pub enum WarningKind {
     AbandonedPending,
     /// A Redis Stream group with entries to deliver and no live consumer.
     LagWithoutConsumers,
+    /// A task framework's tasks that nobody will finish (a dead worker's
+    /// unacked, started, active or busy tasks).
+    LostTasks,
+    /// A task framework's dead set (failed registry) grew lately.
+    DeadGrowing,
 }
 
 impl WarningKind {
-    pub const ALL: [WarningKind; 6] = [
+    pub const ALL: [WarningKind; 8] = [
         WarningKind::CompletionsBelowItems,
         WarningKind::CompletionsAboveItems,
         WarningKind::EmptyButRunning,
         WarningKind::OrphanedLease,
         WarningKind::AbandonedPending,
         WarningKind::LagWithoutConsumers,
+        WarningKind::LostTasks,
+        WarningKind::DeadGrowing,
     ];
 
     /// Work that can never be finished by the workers themselves: an error, not a warning.
     pub fn is_lost_work(self) -> bool {
-        matches!(self, WarningKind::OrphanedLease | WarningKind::AbandonedPending)
+        matches!(self, WarningKind::OrphanedLease | WarningKind::AbandonedPending | WarningKind::LostTasks)
     }
 }
 
@@ -1148,6 +1260,7 @@ impl QueueWarning {
             self.kind,
             WarningKind::OrphanedLease
                 | WarningKind::AbandonedPending
+                | WarningKind::LostTasks
                 | WarningKind::CompletionsAboveItems
                 | WarningKind::EmptyButRunning
         )
@@ -1176,6 +1289,9 @@ fn instant_warnings(q: &QueueState, jobs: &[&JobInfo]) -> Vec<QueueWarning> {
     }
     if let Some(stream) = &q.reading.stream {
         out.extend(stream_warnings(q, stream, &job_keys));
+    }
+    if let Some(tasks) = &q.reading.tasks {
+        out.extend(task_warnings(q, tasks, &job_keys));
     }
     if q.reading.status != QueueStatus::Ok {
         return out;
@@ -1278,11 +1394,64 @@ fn stream_warnings(q: &QueueState, s: &StreamReading, jobs: &[ObjKey]) -> Vec<Qu
     out
 }
 
+/// A task framework's lost tasks (the first three named, with their worker
+/// and age) and a dead set that grew lately.
+fn task_warnings(q: &QueueState, t: &TaskQueueReading, jobs: &[ObjKey]) -> Vec<QueueWarning> {
+    let mut out = Vec::new();
+    if t.lost_total > 0 {
+        let names: Vec<String> = t
+            .lost
+            .iter()
+            .take(3)
+            .map(|l| {
+                let worker = l.worker.as_ref().map(|w| format!(" of {w:?}")).unwrap_or_default();
+                let age = l
+                    .age_ms
+                    .map(|ms| format!(" ({} ago)", crate::text::duration(chrono::Duration::milliseconds(ms as i64))))
+                    .unwrap_or_default();
+                format!("{:?}{worker}{age}", l.id)
+            })
+            .collect();
+        let more = if t.lost_total > 3 { format!(" and {} more", t.lost_total - 3) } else { String::new() };
+        out.push(QueueWarning {
+            kind: WarningKind::LostTasks,
+            queue: q.key.clone(),
+            jobs: jobs.to_vec(),
+            message: format!(
+                "stuck: {} {} {} {}{more} {}",
+                t.lost_total,
+                t.framework.label(),
+                if t.lost_total == 1 { "task" } else { "tasks" },
+                names.join(", "),
+                t.lost_reason(),
+            ),
+        });
+    }
+    if let (true, Some(dead)) = (q.dead_growing(), t.dead) {
+        let what = match t.framework {
+            crate::tasks::Framework::Sidekiq => "dead set",
+            crate::tasks::Framework::Rq => "failed registry",
+            _ => "failed set",
+        };
+        out.push(QueueWarning {
+            kind: WarningKind::DeadGrowing,
+            queue: q.key.clone(),
+            jobs: jobs.to_vec(),
+            message: format!("the {} {what} is growing: {dead} task(s) that will not be retried", t.framework.label()),
+        });
+    }
+    out
+}
+
 fn hold_needed(kind: WarningKind) -> u32 {
     match kind {
         // Orphans are already confirmed across two polls; an idle consumer's
-        // idle time is itself a duration held.
-        WarningKind::OrphanedLease | WarningKind::AbandonedPending => 1,
+        // idle time, an unacked message's age, an expired worker key or lock
+        // is itself a duration held; the dead set's growth is history.
+        WarningKind::OrphanedLease
+        | WarningKind::AbandonedPending
+        | WarningKind::LostTasks
+        | WarningKind::DeadGrowing => 1,
         WarningKind::EmptyButRunning => EMPTY_WARN_AFTER_POLLS,
         _ => WARN_AFTER_POLLS,
     }
@@ -1375,6 +1544,10 @@ pub struct QueueSummary {
     pub abandoned: u64,
     /// Redis Streams: the length, groups and consumers read; `None` for other queues.
     pub stream: Option<StreamReading>,
+    /// Task frameworks: tasks nobody will finish.
+    pub lost: u64,
+    /// Task frameworks: the framework, tasks by state, workers, lost tasks; `None` for other queues.
+    pub tasks: Option<TaskQueueReading>,
     pub linked_jobs: Vec<String>,
     /// JSON `health` (ok | stuck | pending | not found | error | connecting |
     /// reconnecting | unreachable) and `error` (credentials masked).
@@ -1418,6 +1591,8 @@ impl Queues {
             leases: q.lease_summaries(),
             abandoned: q.abandoned(),
             stream: q.reading.stream.clone(),
+            lost: q.lost(),
+            tasks: q.reading.tasks.clone(),
             linked_jobs: self.linked_jobs(&q.key).map(std::string::ToString::to_string).collect(),
             health: q.health(self.source_of(&q.key)),
         }
@@ -1493,6 +1668,8 @@ pub struct Health {
     pub orphaned: usize,
     /// Stream entries pending for idle consumers ([`QueueState::abandoned`]).
     pub abandoned: u64,
+    /// Task frameworks' tasks nobody will finish ([`QueueState::lost`]).
+    pub lost: u64,
     /// The error behind `state`, credentials masked.
     pub error: Option<String>,
 }
@@ -1513,7 +1690,7 @@ impl Health {
     /// A readable queue holding confirmed orphaned leases, or stream entries
     /// pending for a gone consumer: work its Jobs will never finish.
     pub fn is_stuck(&self) -> bool {
-        self.state == QueueHealth::Ok && (self.orphaned > 0 || self.abandoned > 0)
+        self.state == QueueHealth::Ok && (self.orphaned > 0 || self.abandoned > 0 || self.lost > 0)
     }
 
     /// The one word of JSON `health`: `stuck`, or the state's word.
@@ -1532,7 +1709,8 @@ impl Health {
         match &self.error {
             Some(e) => format!(": {e}"),
             None if self.orphaned > 0 && self.is_stuck() => format!(": {} orphaned", self.orphaned),
-            None if self.is_stuck() => format!(": {} abandoned", self.abandoned),
+            None if self.abandoned > 0 && self.is_stuck() => format!(": {} abandoned", self.abandoned),
+            None if self.is_stuck() => format!(": {} lost", self.lost),
             None => String::new(),
         }
     }
@@ -1637,7 +1815,7 @@ mod tests {
                 scan: Some("*:processing".into()),
                 rediswq: true,
                 max_leases: 100,
-                streams: vec![],
+                queues: vec![],
                 line: 1,
             }],
             rabbitmq: vec![RabbitSource {
@@ -1822,7 +2000,7 @@ mod tests {
                 kind: BrokerKind::RabbitMq,
                 url: "amqp://h".into(),
                 queue: "q".into(),
-                stream: false,
+                layout: Layout::List,
                 variable: "MY_AMQP".into()
             }]
         );
@@ -1841,7 +2019,7 @@ mod tests {
         let redis = p.sources.iter().find(|s| s.name == "redis").unwrap();
         assert!(redis.queues.contains("tasks"));
         assert!(
-            matches!(&redis.broker, BrokerSpec::Redis(r) if r.streams.get("tasks") == Some(&DEFAULT_IDLE_AFTER)),
+            matches!(&redis.broker, BrokerSpec::Redis(r) if r.layouts.get("tasks") == Some(&Layout::stream())),
             "read as a stream with the default threshold: {:?}",
             redis.broker
         );
@@ -1849,13 +2027,14 @@ mod tests {
         assert!(env_queue_refs(&j, &Discovery::default()).is_empty());
         // A configured stream keeps its own threshold when a Job's env names it too.
         let mut config = sandbox_config();
+        let idle_after = Duration::from_secs(9);
         config.redis[0]
-            .streams
-            .push(crate::settings::StreamQueue { name: "tasks".into(), idle_after: Duration::from_secs(9) });
+            .queues
+            .push(crate::settings::RedisQueue { name: "tasks".into(), layout: Layout::Stream { idle_after } });
         let j = job("ns", "w", &[("REDIS_URL", "redis://redis:6379"), ("REDIS_STREAM", "tasks")], None);
         let p = plan(&config, [&j]);
         let redis = p.sources.iter().find(|s| s.name == "redis").unwrap();
-        assert!(matches!(&redis.broker, BrokerSpec::Redis(r) if r.streams["tasks"] == Duration::from_secs(9)));
+        assert!(matches!(&redis.broker, BrokerSpec::Redis(r) if r.layouts["tasks"] == Layout::Stream { idle_after }));
         assert!(p.links[&QueueKey::new("redis", "tasks")].contains(&j.key));
     }
 
@@ -1875,13 +2054,13 @@ mod tests {
         j.labels.insert(KEDA_JOB_LABEL.into(), "sj".into());
         let refs = keda_queue_refs(&sj, &j.spec.env);
         assert_eq!(
-            refs.iter().map(|r| (r.url.as_str(), r.queue.as_str(), r.stream)).collect::<Vec<_>>(),
-            [("redis://redis:6379", "orders", true)]
+            refs.iter().map(|r| (r.url.as_str(), r.queue.as_str(), r.layout.clone())).collect::<Vec<_>>(),
+            [("redis://redis:6379", "orders", Layout::stream())]
         );
         let p = plan_with_keda(&sandbox_config(), [&j], &[(sj.key.clone(), sj)].into());
         assert!(p.links[&QueueKey::new("redis", "orders")].contains(&j.key));
         let redis = p.sources.iter().find(|s| s.name == "redis").unwrap();
-        assert!(matches!(&redis.broker, BrokerSpec::Redis(r) if r.streams.contains_key("orders")));
+        assert!(matches!(&redis.broker, BrokerSpec::Redis(r) if r.layouts.contains_key("orders")));
     }
 
     fn stream_poll(qs: &mut Queues, at: i64, lag: u64, consumers: Vec<crate::stream::ConsumerReading>) {
@@ -1945,6 +2124,84 @@ mod tests {
         assert_eq!(w.iter().map(|w| w.kind).collect::<Vec<_>>(), [WarningKind::LagWithoutConsumers]);
         assert_eq!(w[0].message, "group \"workers\": 3 stream entries not yet delivered and no consumer");
         assert!(!w[0].is_stuck());
+    }
+
+    #[test]
+    fn task_frameworks_link_from_their_conventional_variables() {
+        use crate::tasks::Framework;
+        let layouts = |env: &[(&str, &str)]| {
+            env_queue_refs(&job("ns", "w", env, None), &Discovery::default())
+                .into_iter()
+                .map(|r| (r.kind, r.queue, r.layout.label()))
+                .collect::<Vec<_>>()
+        };
+        // Celery's own URL with no queue variable: its default queue.
+        assert_eq!(
+            layouts(&[("CELERY_BROKER_URL", "redis://redis:6379/0")]),
+            [(BrokerKind::Redis, "celery".to_string(), "celery")]
+        );
+        assert_eq!(
+            layouts(&[("RQ_REDIS_URL", "redis://redis"), ("RQ_QUEUES", "high, low")]),
+            [(BrokerKind::Redis, "high".to_string(), "rq"), (BrokerKind::Redis, "low".to_string(), "rq")]
+        );
+        // BullMQ and Sidekiq name a queue beside a generic Redis host or URL.
+        assert_eq!(
+            layouts(&[("REDIS_HOST", "redis"), ("BULLMQ_QUEUE", "mail")]),
+            [(BrokerKind::Redis, "mail".to_string(), "bullmq")]
+        );
+        assert_eq!(
+            layouts(&[("REDIS_URL", "redis://redis"), ("SIDEKIQ_QUEUE", "default")]),
+            [(BrokerKind::Redis, "default".to_string(), "sidekiq")]
+        );
+        // Celery on RabbitMQ is a RabbitMQ queue; a bare generic URL names nothing.
+        assert_eq!(
+            layouts(&[("CELERY_BROKER_URL", "amqp://guest:guest@rabbitmq-service"), ("CELERY_QUEUE", "q")]),
+            [(BrokerKind::RabbitMq, "q".to_string(), "list")]
+        );
+        assert!(layouts(&[("REDIS_URL", "redis://redis")]).is_empty());
+        let j = job("ns", "w", &[("RQ_REDIS_URL", "redis://redis:6379"), ("RQ_QUEUE", "jobs")], None);
+        let p = plan(&sandbox_config(), [&j]);
+        assert!(p.links[&QueueKey::new("redis", "jobs")].contains(&j.key));
+        let redis = p.sources.iter().find(|s| s.name == "redis").unwrap();
+        assert!(matches!(&redis.broker, BrokerSpec::Redis(r) if r.layouts["jobs"].framework() == Some(Framework::Rq)));
+    }
+
+    #[test]
+    fn lost_tasks_are_stuck_at_once_and_a_growing_dead_set_warns() {
+        use crate::tasks::{Framework, LostTask};
+        let mut qs = Queues::default();
+        started(&mut qs, "r");
+        let jobs = crate::Store::default();
+        let poll = |qs: &mut Queues, at: i64, dead: u64, lost: Vec<LostTask>| {
+            let mut tasks = TaskQueueReading::new(Framework::Sidekiq).count("enqueued", 3).with_lost(lost);
+            tasks.dead = Some(dead);
+            tasks.threshold = Some(Duration::from_secs(30));
+            let r = QueueReading::of_tasks("default", 3, 1, tasks);
+            qs.apply(QueueUpdate::Polled { source: "r".into(), at: t(at), readings: vec![r], management_error: None });
+            qs.note_poll("r", &jobs);
+        };
+        poll(&mut qs, 0, 2, vec![]);
+        assert!(qs.warnings(&jobs).is_empty(), "a dead set seen once has not grown");
+        let lost = LostTask { id: "j1".into(), worker: Some("host:1:abc".into()), age_ms: Some(45_000) };
+        poll(&mut qs, 2, 3, vec![lost]);
+        let w = qs.warnings(&jobs);
+        assert_eq!(w.iter().map(|w| w.kind).collect::<Vec<_>>(), [WarningKind::LostTasks, WarningKind::DeadGrowing]);
+        assert_eq!(
+            w[0].message,
+            "stuck: 1 sidekiq task \"j1\" of \"host:1:abc\" (45s ago) busy in a process silent for over 30s: nobody will finish it"
+        );
+        assert_eq!(as_warnings(&w)[0].severity, crate::warnings::Severity::Error);
+        let s = qs.summaries().remove(0);
+        assert_eq!((s.health.text(), s.lost), ("stuck: 1 lost".into(), 1));
+        let json = serde_json::to_value(&s).unwrap();
+        assert_eq!(json["tasks"]["framework"], "sidekiq");
+        assert_eq!(json["tasks"]["lost"][0]["id"], "j1");
+        assert_eq!(json["tasks"]["thresholdSeconds"], 30.0);
+        // Growth is remembered for a while, then forgotten.
+        poll(&mut qs, 4, 3, vec![]);
+        assert_eq!(qs.warnings(&jobs).iter().map(|w| w.kind).collect::<Vec<_>>(), [WarningKind::DeadGrowing]);
+        poll(&mut qs, 2 + DEAD_GROWTH_HOLD.as_secs() as i64 + 2, 3, vec![]);
+        assert!(qs.warnings(&jobs).is_empty());
     }
 
     fn reading(name: &str, ready: u64, in_flight: Option<u64>) -> QueueReading {
@@ -2123,7 +2380,7 @@ mod tests {
 
     #[test]
     fn tones_sort_worst_first() {
-        let h = |state, orphaned| Health { state, orphaned, abandoned: 0, error: None };
+        let h = |state, orphaned| Health { state, orphaned, abandoned: 0, lost: 0, error: None };
         let mut all =
             [h(QueueHealth::Ok, 0), h(QueueHealth::Pending, 0), h(QueueHealth::Reconnecting, 0), h(QueueHealth::Ok, 2)];
         all.sort_by_key(Health::tone);

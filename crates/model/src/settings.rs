@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::redact::mask_url;
+use crate::tasks::{Framework, Layout};
 
 /// Default queue poll interval: queues have no watch API, so they are polled.
 pub const DEFAULT_REFRESH: Duration = Duration::from_secs(2);
@@ -146,12 +147,78 @@ pub struct Discovery {
     pub queue_env: Vec<String>,
     /// Variables holding the name of a Redis Stream (with a Redis URL or host variable).
     pub stream_env: Vec<String>,
+    /// Each task framework's conventional variables.
+    pub frameworks: Vec<FrameworkEnv>,
     /// Treat discovered Redis lists as rediswq queues (check `<q>:processing` and leases).
     pub rediswq: bool,
     /// Which discovered endpoints batchtop connects to.
     pub connect: DiscoveryConnect,
     /// At most this many discovered endpoints (not configured sources) are polled.
     pub max_endpoints: usize,
+}
+
+impl Discovery {
+    /// Every variable that names a queue.
+    pub fn queue_vars(&self) -> impl Iterator<Item = &String> {
+        self.queue_env.iter().chain(&self.stream_env).chain(self.frameworks.iter().flat_map(|f| &f.queue_env))
+    }
+
+    /// Every variable linking looks at: broker URLs, Redis hosts and ports, queue names.
+    pub fn linking_vars(&self) -> impl Iterator<Item = &String> {
+        self.url_env
+            .iter()
+            .chain(&self.redis_host_env)
+            .chain(&self.redis_port_env)
+            .chain(self.frameworks.iter().flat_map(|f| &f.url_env))
+            .chain(self.queue_vars())
+    }
+}
+
+/// A task framework's conventional variables: the broker URL its workers
+/// read and the queue they work.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameworkEnv {
+    pub framework: Framework,
+    /// Variables holding the broker URL (the framework's own).
+    pub url_env: Vec<String>,
+    /// Variables holding the queue name (comma-separated for several).
+    pub queue_env: Vec<String>,
+    /// The framework's default queue, linked when its own URL variable is set
+    /// without a queue variable.
+    pub default_queue: Option<String>,
+}
+
+impl FrameworkEnv {
+    /// The variables each framework's documentation and usual deployments use.
+    pub fn defaults() -> Vec<Self> {
+        let v = |xs: &[&str]| xs.iter().map(std::string::ToString::to_string).collect();
+        vec![
+            FrameworkEnv {
+                framework: Framework::Celery,
+                url_env: v(&["CELERY_BROKER_URL"]),
+                queue_env: v(&["CELERY_QUEUE", "CELERY_QUEUES", "CELERY_DEFAULT_QUEUE", "CELERY_TASK_DEFAULT_QUEUE"]),
+                default_queue: Some("celery".into()),
+            },
+            FrameworkEnv {
+                framework: Framework::Rq,
+                url_env: v(&["RQ_REDIS_URL"]),
+                queue_env: v(&["RQ_QUEUE", "RQ_QUEUES"]),
+                default_queue: Some("default".into()),
+            },
+            FrameworkEnv {
+                framework: Framework::BullMq,
+                url_env: v(&["BULLMQ_REDIS_URL", "BULL_REDIS_URL"]),
+                queue_env: v(&["BULLMQ_QUEUE", "BULL_QUEUE"]),
+                default_queue: None,
+            },
+            FrameworkEnv {
+                framework: Framework::Sidekiq,
+                url_env: v(&["SIDEKIQ_REDIS_URL"]),
+                queue_env: v(&["SIDEKIQ_QUEUE", "SIDEKIQ_QUEUES"]),
+                default_queue: Some("default".into()),
+            },
+        ]
+    }
 }
 
 /// Default cap on the discovered endpoints polled.
@@ -177,6 +244,7 @@ impl Default for Discovery {
             redis_port_env: v(&["REDIS_PORT", "REDIS_SERVICE_PORT"]),
             queue_env: v(&["QUEUE", "QUEUE_NAME", "REDIS_QUEUE", "LIST"]),
             stream_env: v(&["STREAM", "STREAM_NAME", "REDIS_STREAM"]),
+            frameworks: FrameworkEnv::defaults(),
             rediswq: true,
             connect: DiscoveryConnect::Mapped,
             max_endpoints: DEFAULT_MAX_DISCOVERED_ENDPOINTS,
@@ -199,19 +267,26 @@ pub struct RedisSource {
     pub rediswq: bool,
     /// At most this many processing items get their lease checked per poll.
     pub max_leases: usize,
-    /// Redis Streams to watch, with their consumer groups.
-    pub streams: Vec<StreamQueue>,
+    /// Queues that are not plain lists (streams, task frameworks' queues), each with its layout.
+    pub queues: Vec<RedisQueue>,
     /// Line in the config file, for messages about it.
     pub line: usize,
 }
 
-/// A configured Redis Stream (`[[redis.queues]]` with `kind = "stream"`).
+impl RedisSource {
+    /// Every configured queue: lists, streams, frameworks' queues.
+    pub fn queue_names(&self) -> impl Iterator<Item = &String> {
+        self.lists.iter().chain(self.queues.iter().map(|q| &q.name))
+    }
+}
+
+/// A configured Redis queue of a kind of its own (`[[redis.queues]]` with
+/// `kind = "stream"`, `"celery"`, ...).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StreamQueue {
-    /// The stream's key.
+pub struct RedisQueue {
+    /// The queue's name (the stream's key; the framework's queue name).
     pub name: String,
-    /// A consumer idle this long while holding pending entries holds them for nobody.
-    pub idle_after: Duration,
+    pub layout: Layout,
 }
 
 /// A configured RabbitMQ broker and the queues to watch on it.

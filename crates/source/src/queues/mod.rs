@@ -12,6 +12,7 @@ pub mod poll;
 pub mod rabbitmq;
 pub mod redis;
 pub mod streams;
+pub mod tasks;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;

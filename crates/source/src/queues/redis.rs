@@ -5,8 +5,10 @@
 //!   `<q>:leased_by_session:<sha224 hex of the item>`, pipelined;
 //! - `SCAN ... MATCH <pattern> COUNT 500` for discovery, a few steps per poll,
 //!   resuming where the last poll stopped;
-//! - Redis Streams (the queues `RedisSpec::streams` names): `XINFO` and the
-//!   `XPENDING` summary, in [`super::streams`].
+//! - Redis Streams (the queues `RedisSpec::layouts` names streams): `XINFO`
+//!   and the `XPENDING` summary, in [`super::streams`];
+//! - task frameworks' queues (Celery, RQ, BullMQ, Sidekiq): their own keys,
+//!   in [`super::tasks`].
 //!
 //! Never KEYS, never a blocking command, nothing that writes. A list that does
 //! not exist is an empty queue (that is how rediswq sees it), not "not found".
@@ -26,6 +28,7 @@ use super::poll::{CONNECT_TIMEOUT, PollResult, Poller};
 use model::queue::{Lease, LeaseReading, QueueReading, QueueStatus, RedisSpec, SourceSpec};
 use model::redact::mask_url;
 use model::sanitize::strip_line;
+use model::tasks::Layout;
 
 /// SCAN calls per poll; the cursor carries over to the next poll.
 const SCAN_STEPS_PER_POLL: usize = 4;
@@ -60,6 +63,9 @@ pub(super) fn shown(bytes: &[u8]) -> String {
         None => s,
     }
 }
+
+/// Queues with their layouts.
+type Named = Vec<(String, Layout)>;
 
 pub struct RedisPoller {
     /// The URL to connect to (credentials included: never shown).
@@ -148,13 +154,20 @@ impl RedisPoller {
     async fn read(&mut self, queues: &BTreeSet<String>) -> PollResult {
         let mut conn = self.connection().await?;
         self.discover(&mut conn).await?;
-        let (streams, names): (Vec<String>, Vec<String>) = queues
+        let (laid_out, names): (Vec<String>, Vec<String>) = queues
             .iter()
             .chain(self.discovered.iter().chain(self.scan_seen.iter()))
             .cloned()
             .collect::<BTreeSet<_>>()
             .into_iter()
-            .partition(|q| self.spec.streams.contains_key(q));
+            .partition(|q| self.spec.layouts.contains_key(q));
+        let (streams, frameworks): (Named, Named) = laid_out
+            .into_iter()
+            .map(|q| {
+                let layout = self.spec.layouts[&q].clone();
+                (q, layout)
+            })
+            .partition(|(_, l)| matches!(l, Layout::Stream { .. }));
         let mut pipe = redis::pipe();
         pipe.ignore_errors();
         for q in &names {
@@ -203,9 +216,16 @@ impl RedisPoller {
             readings.push(r);
         }
         self.read_leases(&mut conn, &mut readings, leases_wanted).await?;
-        let streams: Vec<(String, Duration)> =
-            streams.into_iter().map(|s| (s.clone(), self.spec.streams[&s])).collect();
+        let streams: Vec<(String, Duration)> = streams
+            .into_iter()
+            .filter_map(|(s, l)| match l {
+                Layout::Stream { idle_after } => Some((s, idle_after)),
+                _ => None,
+            })
+            .collect();
         readings.extend(super::streams::read(&mut conn, &streams).await.map_err(|e| self.describe_text(&e))?);
+        let tasks = super::tasks::read(&mut conn, &frameworks, self.spec.max_leases, self.spec.db);
+        readings.extend(tasks.await.map_err(|e| self.describe_text(&e))?);
         readings.sort_by(|a, b| a.name.cmp(&b.name));
         Ok((readings, None))
     }
