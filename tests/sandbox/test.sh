@@ -74,6 +74,8 @@ after_down() {
   # Any process still running one of the sandbox's binaries or configs.
   local left
   left=$(ps -eo pid=,stat=,args= | awk '$2 !~ /^Z/' | grep -F "$RUN/" | grep -vE "grep|test.sh|make" || true)
+  # The framework workers (celery, rq, bullmq) the worker simulator started.
+  left+=$(ps -eo pid=,stat=,args= | awk '$2 !~ /^Z/' | grep -E "$SANDBOX_DIR/frameworks|celery -A sb_celery|rq worker --burst" | grep -vE "grep|test.sh|make" || true)
   if [[ -z $left ]]; then pass "after down: no sandbox process left"; else failed "after down: no sandbox process left" "$left"; fi
   ports=$(sandbox_ports)
   left=""
@@ -271,6 +273,47 @@ wqs_logs() {
   [[ $(grep -c '^Working on ' <<<"$out") == 30 ]] && grep -q '^Stream drained, exiting' <<<"$out" || { echo "$out"; return 1; }
 }
 check "job-wq-stream workers logged 30 entries and exited on a drained group" eventually 20 wqs_logs
+
+# Issue 14's framework scenarios: real Celery, RQ and BullMQ workers, the
+# Sidekiq layout, RabbitMQ dead-lettering.
+check "job-wq-celery Complete" kc wait -n wq-celery --for=condition=complete job/job-wq-celery --timeout=240s
+celery_drained() {
+  echo "celery-tasks=$(rcli LLEN celery-tasks) unacked=$(rcli HLEN unacked)"
+  [[ $(rcli LLEN celery-tasks) == 0 && -z $(rcli HVALS unacked | grep -F '"celery-tasks"]') ]]
+}
+check "wq-celery: celery-tasks empty, nothing of it unacked" eventually 20 celery_drained
+check "job-wq-rq Complete" kc wait -n wq-rq --for=condition=complete job/job-wq-rq --timeout=240s
+rq_drained() {
+  echo "queue=$(rcli LLEN rq:queue:rq-tasks) wip=$(rcli ZCARD rq:wip:rq-tasks) finished=$(rcli ZCARD rq:finished:rq-tasks) failed=$(rcli ZCARD rq:failed:rq-tasks) scheduled=$(rcli ZCARD rq:scheduled:rq-tasks) deferred=$(rcli ZCARD rq:deferred:rq-tasks)"
+  [[ $(rcli LLEN rq:queue:rq-tasks) == 0 && $(rcli ZCARD rq:wip:rq-tasks) == 0 && $(rcli ZCARD rq:finished:rq-tasks) == 28 &&
+    $(rcli ZCARD rq:failed:rq-tasks) == 2 && $(rcli ZCARD rq:scheduled:rq-tasks) == 1 && $(rcli ZCARD rq:deferred:rq-tasks) == 1 ]]
+}
+check "wq-rq: 28 finished, 2 failed, 1 scheduled, 1 deferred, queue and wip empty" eventually 20 rq_drained
+check "job-wq-bullmq Complete" kc wait -n wq-bullmq --for=condition=complete job/job-wq-bullmq --timeout=240s
+bullmq_drained() {
+  local b=bull:bull-tasks
+  echo "wait=$(rcli LLEN $b:wait) active=$(rcli LLEN $b:active) completed=$(rcli ZCARD $b:completed) failed=$(rcli ZCARD $b:failed) delayed=$(rcli ZCARD $b:delayed)"
+  [[ $(rcli LLEN $b:wait) == 0 && $(rcli LLEN $b:active) == 0 && $(rcli ZCARD $b:completed) == 29 &&
+    $(rcli ZCARD $b:failed) == 1 && $(rcli ZCARD $b:delayed) == 1 ]]
+}
+check "wq-bullmq: 29 completed, 1 failed, 1 delayed, nothing waiting or active" eventually 20 bullmq_drained
+check "job-wq-sidekiq Complete" kc wait -n wq-sidekiq --for=condition=complete job/job-wq-sidekiq --timeout=240s
+sidekiq_state() {
+  local dead; dead=$(rcli ZRANGE dead 0 -1 | grep -c '"queue":"sidekiq-tasks"')
+  echo "queue=$(rcli LLEN queue:sidekiq-tasks) retry=$(rcli ZCARD retry) dead(sidekiq-tasks)=$dead processes=$(rcli SMEMBERS processes | grep -c '^job-wq-sidekiq-')"
+  [[ $(rcli LLEN queue:sidekiq-tasks) == 0 && $dead == 3 && $(rcli SISMEMBER queues sidekiq-tasks) == 1 ]]
+}
+check "wq-sidekiq: queue empty, jobs 5, 17 and 23 in the dead set" eventually 20 sidekiq_state
+check "job-wq-dlq Complete" kc wait -n wq-dlq --for=condition=complete job/job-wq-dlq --timeout=240s
+dlq_state() {
+  local q d s
+  q=$(mgmt /api/queues/%2f/dlq-tasks | jq -c '{type, messages, limit: .arguments["x-delivery-limit"]}')
+  d=$(mgmt /api/queues/%2f/dlq-tasks.dead | jq -c '{type, messages}')
+  s=$(mgmt /api/queues/%2f/dlq-events | jq -c '{type, messages}')
+  echo "dlq-tasks $q dlq-tasks.dead $d dlq-events $s"
+  [[ $q == '{"type":"quorum","messages":0,"limit":2}' && $d == '{"type":"quorum","messages":3}' && $s == '{"type":"stream","messages":5}' ]]
+}
+check "wq-dlq: dlq-tasks empty, 3 poison messages dead-lettered, stream dlq-events of 5" eventually 30 dlq_state
 
 orphan_state() {
   local proc lease

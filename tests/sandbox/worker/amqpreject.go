@@ -159,6 +159,15 @@ func amqpDLQSetupCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	dlx, dead := *queue+".dlx", *queue+".dead"
+	// Start over (a reload): a stream cannot be purged, so delete all three.
+	for _, q := range []string{*queue, dead, *stream} {
+		if q == "" {
+			continue
+		}
+		if _, err := ch.QueueDelete(q, false, false, false); err != nil {
+			return fmt.Errorf("deleting %s: %w", q, err)
+		}
+	}
 	if err := ch.ExchangeDeclare(dlx, "fanout", true, false, false, false, nil); err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -26,10 +27,12 @@ import (
 // node_modules lib/frameworks.sh installs) as a child process per pod, with
 // the pod's env (service hosts translated to the sandbox's loopback ports).
 //
-// Every child runs in a process group of its own (the worker's pool children
-// and RQ's work horse with it) with SIGKILL as its parent-death signal. A
-// deleted pod, a pod that turned terminal, and the simulator's own shutdown
-// SIGKILL the whole group: the framework's way to lose work mid-task.
+// Every child runs in a process group of its own (with the worker's pool
+// children) with SIGKILL as its parent-death signal. A deleted pod, a pod
+// that turned terminal, and the simulator's own shutdown SIGKILL the whole
+// group and every descendant of the worker (RQ's work horse makes a group of
+// its own), as a container's processes die with it: the framework's way to
+// lose work mid-task.
 const (
 	workerCelery = "celery"
 	workerRQ     = "rq"
@@ -100,8 +103,58 @@ func copyLines(r io.Reader, f func(string)) {
 	_, _ = io.Copy(io.Discard, r)
 }
 
+// kill signals the worker's process group and every descendant of the
+// worker, whatever its group: RQ's work horse calls setpgrp(), and a
+// container's processes all die with it.
 func (c *child) kill(sig syscall.Signal) {
-	_ = syscall.Kill(-c.cmd.Process.Pid, sig)
+	pid := c.cmd.Process.Pid
+	desc := descendants(pid)
+	_ = syscall.Kill(-pid, sig)
+	for _, d := range desc {
+		_ = syscall.Kill(d, sig)
+	}
+}
+
+// descendants lists the processes below pid, from /proc's parent links.
+func descendants(pid int) []int {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	kids := map[int][]int{}
+	for _, e := range ents {
+		n, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...: comm may hold spaces and parentheses.
+		rest := string(b)
+		if i := strings.LastIndexByte(rest, ')'); i >= 0 {
+			rest = rest[i+1:]
+		}
+		f := strings.Fields(rest)
+		if len(f) < 2 {
+			continue
+		}
+		if pp, err := strconv.Atoi(f[1]); err == nil {
+			kids[pp] = append(kids[pp], n)
+		}
+	}
+	var out []int
+	queue := []int{pid}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		for _, k := range kids[p] {
+			out = append(out, k)
+			queue = append(queue, k)
+		}
+	}
+	return out
 }
 
 // terminate asks the worker to stop (SIGTERM to the group) and SIGKILLs it

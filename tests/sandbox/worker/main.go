@@ -3,6 +3,8 @@
 //	worker-sim run --kubeconfig K --log-dir D --host-map rabbitmq-service:5672=127.0.0.1:16672,...
 //	worker-sim amqp-publish --url U --queue Q MSG...   (declares Q durable, publishes MSGs persistently)
 //	worker-sim stream-add --url U --stream S --count N  (XADDs N entries task=task-<n> to stream S)
+//	worker-sim sidekiq-push --url U --queue Q --count N [--fail ..] [--retry R] [--no-retry ..]  (Sidekiq jobs)
+//	worker-sim amqp-dlq-setup --url U --queue Q --delivery-limit L --count N --poison .. --stream S  (wq-dlq)
 //
 // In `run` mode it watches every pod and, once a pod runs on a fake node:
 //   - writes CRI-format log files for its containers and a kwok `Logs` object
@@ -19,6 +21,12 @@
 //     consumer group GROUP (default workers) of the Redis Stream STREAM named
 //     by the pod's env (REDIS_HOST, REDIS_PORT), as consumer <pod name>:
 //     XREADGROUP one entry, work, XACK, until the group's lag is 0;
+//   - for pods labelled celery, rq or bullmq, runs the framework's real
+//     worker (frameworks.go) as a child process per pod, SIGKILLed with its
+//     descendants when the pod is deleted;
+//   - for pods labelled sidekiq, plays a Sidekiq process in Sidekiq's Redis
+//     layout (sidekiq.go); for amqp-reject, a consumer that rejects poison
+//     messages with requeue (amqpreject.go);
 //   - for other pods, emulates the few shell idioms of the seed manifests
 //     (echo, date, sleep, exit, rev, bash arrays, the ping loop) to produce
 //     their output.
