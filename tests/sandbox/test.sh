@@ -307,9 +307,9 @@ check "wq-sidekiq: queue empty, jobs 5, 17 and 23 in the dead set" eventually 20
 check "job-wq-dlq Complete" kc wait -n wq-dlq --for=condition=complete job/job-wq-dlq --timeout=240s
 dlq_state() {
   local q d s
-  q=$(mgmt /api/queues/%2f/dlq-tasks | jq -c '{type, messages, limit: .arguments["x-delivery-limit"]}')
-  d=$(mgmt /api/queues/%2f/dlq-tasks.dead | jq -c '{type, messages}')
-  s=$(mgmt /api/queues/%2f/dlq-events | jq -c '{type, messages}')
+  q=$(mgmt /queues/%2f/dlq-tasks | jq -c '{type, messages, limit: .arguments["x-delivery-limit"]}')
+  d=$(mgmt /queues/%2f/dlq-tasks.dead | jq -c '{type, messages}')
+  s=$(mgmt /queues/%2f/dlq-events | jq -c '{type, messages}')
   echo "dlq-tasks $q dlq-tasks.dead $d dlq-events $s"
   [[ $q == '{"type":"quorum","messages":0,"limit":2}' && $d == '{"type":"quorum","messages":3}' && $s == '{"type":"stream","messages":5}' ]]
 }
