@@ -6,6 +6,7 @@
 
 use model::queue::{Health, QueueKey, QueueState, QueueWarning, Queues, SourceHealth, Tone};
 use model::stream::StreamReading;
+use model::tasks::{Framework, TaskQueueReading};
 use model::text as format;
 use model::{JobInfo, Kind, ObjKey, Time};
 use ratatui::Frame;
@@ -87,9 +88,10 @@ impl Screen for QueueDetailScreen {
 /// The queue, its source and its health are what one reads this screen for:
 /// the sparkline and the rate in are decoration, dropped before they are cut.
 /// The minimums keep a cut name readable: narrower, columns go instead.
-const COLUMNS: [Column; 11] = [
+const COLUMNS: [Column; 12] = [
     Column::flex("SOURCE", 8, 24, 2).whole(),
     Column::flex("QUEUE", 16, 40, 0).whole(),
+    Column::fixed("KIND", 7, 3),
     Column::fixed("READY", 6, 0),
     Column::fixed("FLIGHT", 6, 0),
     Column::fixed("CONS", 4, 3),
@@ -183,19 +185,21 @@ fn queue_text(queues: &Queues, q: &QueueState, col: usize) -> String {
     match col {
         0 => format::sanitize(&q.key.source),
         1 => format::sanitize(&q.key.name),
-        2 => count(q.reading.ready),
-        3 => count(q.reading.in_flight),
-        4 => count(q.reading.consumers),
-        5 => q.rates(window).map_or_else(|| "-".into(), |r| format::rate(r.rate_in)),
-        6 => q.rates(window).map_or_else(|| "-".into(), |r| format::rate(r.rate_out)),
-        7 => q.eta(window).map_or_else(|| "-".into(), eta_text),
+        2 => q.kind_label().to_string(),
+        3 => count(q.reading.ready),
+        FLIGHT_COL => count(q.reading.in_flight),
+        5 => count(q.reading.consumers),
+        6 => q.rates(window).map_or_else(|| "-".into(), |r| format::rate(r.rate_in)),
+        7 => q.rates(window).map_or_else(|| "-".into(), |r| format::rate(r.rate_out)),
+        8 => q.eta(window).map_or_else(|| "-".into(), eta_text),
         _ => jobs_text(queues, q),
     }
 }
 
-/// Column indexes of the sparkline and the health.
-const HISTORY_COL: usize = 8;
-const HEALTH_COL: usize = 10;
+/// Column indexes of in flight, the sparkline and the health.
+const FLIGHT_COL: usize = 4;
+const HISTORY_COL: usize = 9;
+const HEALTH_COL: usize = 11;
 
 /// What column `col` of a queue needs: names whole, the health word whole,
 /// the sparkline whatever it is given.
@@ -215,8 +219,9 @@ fn queue_cell(theme: &Theme, queues: &Queues, q: &QueueState, col: usize, width:
     match col {
         0 => cell(format::fit_middle(&queue_text(queues, q, col), w), theme.dim),
         1 => cell(format::fit_middle(&queue_text(queues, q, col), w), theme.text),
-        3 => {
-            cell(queue_text(queues, q, col), if q.orphaned() > 0 || q.abandoned() > 0 { theme.bad } else { theme.text })
+        FLIGHT_COL => {
+            let stuck = q.orphaned() > 0 || q.abandoned() > 0 || q.lost() > 0;
+            cell(queue_text(queues, q, col), if stuck { theme.bad } else { theme.text })
         }
         HISTORY_COL => cell(sparkline(&history(q), w), theme.busy),
         HEALTH_COL => {
@@ -317,9 +322,8 @@ pub fn detail_lines(app: &App, theme: &Theme, q: &QueueState, width: u16) -> Vec
         Span::styled(format::fit(&health, width.saturating_sub(8) as usize), style),
     ]));
     if let Some(s) = source {
-        let kind = if q.reading.stream.is_some() { "redis stream" } else { s.kind.label() };
-        let mut pairs =
-            vec![("source", s.name.clone()), ("kind", kind.to_string()), ("url", format::sanitize(&s.display))];
+        let kind = format!("{} {}", s.kind.label(), q.kind_label());
+        let mut pairs = vec![("source", s.name.clone()), ("kind", kind), ("url", format::sanitize(&s.display))];
         if let Some(t) = s.last_ok {
             pairs.push(("polled", format!("{} ago", format::age(Some(t), app.now))));
         }
@@ -371,6 +375,10 @@ pub fn detail_lines(app: &App, theme: &Theme, q: &QueueState, width: u16) -> Vec
     if let Some(s) = &q.reading.stream {
         out.push(Line::raw(""));
         out.extend(stream_section(s, theme, width));
+    }
+    if let Some(t) = &q.reading.tasks {
+        out.push(Line::raw(""));
+        out.extend(tasks_section(t, theme, width));
     }
     out.push(Line::raw(""));
     out.extend(linked_jobs_section(app, theme, &q.key, width));
@@ -473,6 +481,77 @@ fn stream_section(s: &StreamReading, theme: &Theme, width: u16) -> Vec<Line<'sta
         if more > 0 {
             out.push(Line::styled(format!("   and {more} more consumer(s), not inspected"), theme.dim));
         }
+    }
+    out
+}
+
+/// A task framework's queue: its tasks by state, its workers (heartbeat,
+/// busy, which went silent) and the tasks nobody will finish.
+fn tasks_section(t: &TaskQueueReading, theme: &Theme, width: u16) -> Vec<Line<'static>> {
+    let w = width as usize;
+    // Worker names as wide as the longest, up to half the line: the rest of a line is short.
+    let names =
+        t.workers.iter().flatten().map(|wk| wk.name.as_str()).chain(t.lost.iter().filter_map(|l| l.worker.as_deref()));
+    let name_w = names.map(|n| n.chars().count()).max().unwrap_or(0).clamp(8, (w / 2).max(8));
+    let threshold = match (t.framework, t.threshold) {
+        (Framework::Celery, Some(d)) => format!(", visibility timeout {}", idle_text(d.as_millis() as u64)),
+        (Framework::Sidekiq, Some(d)) => format!(", silent after {}", idle_text(d.as_millis() as u64)),
+        _ => String::new(),
+    };
+    let mut out = vec![heading(theme, &format!("{} TASKS{threshold}", t.framework.label().to_uppercase()))];
+    let states: Vec<(&str, String)> = t.states.iter().map(|s| (s.state, s.count.to_string())).collect();
+    out.extend(wrapped_kv(theme, &states, w));
+    if let Some(workers) = &t.workers {
+        let total = t.workers_total.unwrap_or(workers.len() as u64);
+        out.push(Line::raw(""));
+        out.push(heading(theme, &format!("WORKERS ({total})")));
+        if workers.is_empty() {
+            out.push(Line::styled(" none registered", theme.dim));
+        }
+        for wk in workers {
+            let beat = wk.beat_age_ms.map_or_else(|| "no heartbeat".into(), |ms| format!("beat {} ago", idle_text(ms)));
+            let busy = wk.busy.map(|b| format!(" · busy {b}")).unwrap_or_default();
+            let state = wk.state.as_deref().map(|s| format!(" · {s}")).unwrap_or_default();
+            let text = format!(" {:<name_w$} {beat}{busy}{state}", format::fit_middle(&wk.name, name_w));
+            out.push(Line::styled(format::fit(&text, w), if wk.gone { theme.bad } else { theme.text }));
+        }
+        let more = total.saturating_sub(workers.len() as u64);
+        if more > 0 {
+            out.push(Line::styled(format!(" and {more} more, not inspected"), theme.dim));
+        }
+    }
+    out.push(Line::raw(""));
+    out.push(heading(theme, &format!("LOST TASKS ({})", t.lost_total)));
+    if t.lost.is_empty() {
+        out.push(Line::styled(" none", theme.dim));
+    }
+    for l in &t.lost {
+        let worker =
+            l.worker.as_ref().map(|w| format!(" · worker {}", format::fit_middle(w, name_w))).unwrap_or_default();
+        let age = l.age_ms.map(|ms| format!(" · {} ago", idle_text(ms))).unwrap_or_default();
+        out.push(Line::styled(format::fit(&format!(" {}{worker}{age}", format::fit(&l.id, 36)), w), theme.bad));
+    }
+    if t.lost_total > t.lost.len() as u64 {
+        out.push(Line::styled(format!(" and {} more", t.lost_total - t.lost.len() as u64), theme.bad));
+    }
+    out
+}
+
+/// `kv` lines, as many pairs on each as fit in `width` (at least one).
+fn wrapped_kv(theme: &Theme, pairs: &[(&str, String)], width: usize) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    let (mut start, mut used) = (0, 1);
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        let len = k.chars().count() + 1 + v.chars().count() + if i > start { 3 } else { 0 };
+        if i > start && used + len > width {
+            out.push(kv(theme, &pairs[start..i]));
+            (start, used) = (i, 1 + len - 3);
+        } else {
+            used += len;
+        }
+    }
+    if start < pairs.len() {
+        out.push(kv(theme, &pairs[start..]));
     }
     out
 }
@@ -651,6 +730,28 @@ mod tests {
     #[test]
     fn queue_detail_of_a_stream_lists_its_groups_and_consumers() {
         snap!("queue_stream", with_stream(Route::QueueDetail(QueueKey::new("redis", "tasks"))));
+    }
+
+    /// The sample plus a stream and one queue of each task framework.
+    fn with_every_kind(route: Route) -> App {
+        let mut app = with_stream(route);
+        testkit::sample::add_tasks(&mut app.queues);
+        app
+    }
+
+    #[test]
+    fn queues_screen_with_every_kind() {
+        snap!("queues_every_kind", with_every_kind(Route::Queues));
+    }
+
+    #[test]
+    fn queue_detail_of_celery_names_the_task_past_its_visibility_timeout() {
+        snap!("queue_celery", with_every_kind(Route::QueueDetail(QueueKey::new("redis", "celery-tasks"))));
+    }
+
+    #[test]
+    fn queue_detail_of_sidekiq_lists_its_processes_and_the_silent_ones_work() {
+        snap!("queue_sidekiq", with_every_kind(Route::QueueDetail(QueueKey::new("redis", "sidekiq-tasks"))));
     }
 
     #[test]

@@ -699,6 +699,9 @@ mod tests {
         let (c, problems) = parse(text, Path::new("example.toml"), &env);
         assert_eq!(problems, vec![]);
         assert!(!c.redis.is_empty() && !c.rabbitmq.is_empty() && !c.links.is_empty());
+        // Every kind of Redis queue has its commented example.
+        let kinds: Vec<&str> = c.redis[0].queues.iter().map(|q| q.layout.label()).collect();
+        assert_eq!(kinds, ["stream", "celery", "rq", "bullmq", "sidekiq"]);
     }
 
     #[test]

@@ -324,6 +324,21 @@ impl QueueState {
         self.reading.stream.as_ref().map_or(0, StreamReading::abandoned_entries)
     }
 
+    /// What kind of queue it is, as its last reading shows: `stream`, a task
+    /// framework (`celery`, `rq`, `bullmq`, `sidekiq`), `rediswq` (a list
+    /// with a processing list), `list`, or `queue` (RabbitMQ).
+    pub fn kind_label(&self) -> &'static str {
+        if let Some(t) = &self.reading.tasks {
+            return t.framework.label();
+        }
+        match (self.kind, &self.reading.stream, &self.reading.leases) {
+            (_, Some(_), _) => "stream",
+            (BrokerKind::Redis, None, Some(_)) => "rediswq",
+            (BrokerKind::Redis, None, None) => "list",
+            (BrokerKind::RabbitMq, ..) => "queue",
+        }
+    }
+
     /// Task frameworks: tasks nobody will finish (all of them, not only those listed).
     pub fn lost(&self) -> u64 {
         self.reading.tasks.as_ref().map_or(0, |t| t.lost_total)
@@ -1530,6 +1545,8 @@ pub fn as_warnings(ws: &[QueueWarning]) -> Vec<super::warnings::Warning> {
 pub struct QueueSummary {
     pub source: String,
     pub kind: BrokerKind,
+    /// What kind of queue ([`QueueState::kind_label`]).
+    pub layout: &'static str,
     pub name: String,
     pub ready: Option<u64>,
     pub in_flight: Option<u64>,
@@ -1580,6 +1597,7 @@ impl Queues {
         QueueSummary {
             source: q.key.source.clone(),
             kind: q.kind,
+            layout: q.kind_label(),
             name: q.key.name.clone(),
             ready: q.reading.ready,
             in_flight: q.reading.in_flight,

@@ -421,3 +421,77 @@ pub fn add_stream(queues: &mut Queues) {
     queues.apply(QueueUpdate::Polled { source: "redis".into(), at: now(), readings, management_error: None });
     queues.instant_warnings = true;
 }
+
+/// On top of [`queues`]: one queue of each task framework on source `redis`,
+/// as the sandbox's framework scenarios leave them mid-run: Celery
+/// `celery-tasks` with one task unacked past its visibility timeout (its
+/// worker was killed), RQ `rq-tasks` with two workers working, BullMQ
+/// `bull-tasks` with a stalled job (its lock expired), and Sidekiq
+/// `sidekiq-tasks` with a growing dead set and a process that stopped
+/// beating holding one job. Shown as soon as they hold (`instant_warnings`).
+pub fn add_tasks(queues: &mut Queues) {
+    use model::tasks::{Framework, LostTask, TaskQueueReading, WorkerReading};
+    let lost = |id: &str, worker: Option<&str>, age_ms| LostTask {
+        id: id.into(),
+        worker: worker.map(str::to_string),
+        age_ms: Some(age_ms),
+    };
+    let worker = |name: &str, state: Option<&str>, busy, beat_ms, gone| WorkerReading {
+        name: name.into(),
+        state: state.map(str::to_string),
+        busy,
+        beat_age_ms: beat_ms,
+        gone,
+    };
+    let mut celery = TaskQueueReading::new(Framework::Celery)
+        .count("ready", 18)
+        .count("unacked", 2)
+        .count("unacked (all queues)", 2)
+        .count("workers (app)", 1)
+        .with_lost(vec![lost("5f0c2a9e-7d41-4b8e-a1c3-9e2f6d8b7a10", None, 41_000)]);
+    celery.threshold = Some(std::time::Duration::from_secs(15));
+    let mut rq = TaskQueueReading::new(Framework::Rq)
+        .count("queued", 11)
+        .count("started", 2)
+        .count("failed", 0)
+        .count("deferred", 0)
+        .count("scheduled", 0)
+        .count("finished", 17)
+        .with_workers(vec![
+            worker("job-wq-rq-5d8kq.1", Some("busy"), None, Some(2_000), false),
+            worker("job-wq-rq-x7c2m.1", Some("busy"), None, Some(4_000), false),
+        ]);
+    let mut bullmq = TaskQueueReading::new(Framework::BullMq)
+        .count("waiting", 7)
+        .count("prioritized", 0)
+        .count("active", 2)
+        .count("delayed", 0)
+        .count("waiting-children", 0)
+        .count("failed", 1)
+        .count("completed", 30)
+        .with_lost(vec![lost("23", None, 12_000)]);
+    let mut sidekiq = TaskQueueReading::new(Framework::Sidekiq)
+        .count("enqueued", 5)
+        .count("busy", 2)
+        .count("retry (all queues)", 1)
+        .count("scheduled (all queues)", 0)
+        .count("dead (all queues)", 3)
+        .with_workers(vec![
+            worker("job-wq-sidekiq-9tq4v:1:4f2a9c1e", Some("quiet"), Some(1), Some(3_000), false),
+            worker("job-wq-sidekiq-k2r8d:1:0b7e5d3a", None, Some(1), Some(47_000), true),
+        ])
+        .with_lost(vec![lost("b41c9e07d2a35f68", Some("job-wq-sidekiq-k2r8d:1:0b7e5d3a"), 52_000)]);
+    sidekiq.threshold = Some(model::tasks::SIDEKIQ_BEAT_AFTER);
+    (rq.dead, bullmq.dead, sidekiq.dead) = (Some(0), Some(1), Some(3));
+    let mut readings: Vec<QueueReading> =
+        queues.by_key.values().filter(|q| q.key.source == "redis").map(|q| q.reading.clone()).collect();
+    readings.extend([
+        // Celery registers no worker by name: the reader counts the app's pidbox listeners.
+        QueueReading { consumers: Some(1), ..QueueReading::of_tasks("celery-tasks", 18, 2, celery) },
+        QueueReading::of_tasks("rq-tasks", 11, 2, rq),
+        QueueReading::of_tasks("bull-tasks", 7, 2, bullmq),
+        QueueReading::of_tasks("sidekiq-tasks", 5, 2, sidekiq),
+    ]);
+    queues.apply(QueueUpdate::Polled { source: "redis".into(), at: now(), readings, management_error: None });
+    queues.instant_warnings = true;
+}
