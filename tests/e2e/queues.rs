@@ -159,9 +159,14 @@ fn row_of(s: &Screen, name: &str) -> Option<String> {
     (0..rows).map(|r| s.row(r)).find(|line| line.split_whitespace().any(|w| w == name))
 }
 
+/// The READY cell of a list row (SOURCE QUEUE KIND READY ...).
+fn ready_cell(row: &str) -> Option<&str> {
+    row.split_whitespace().nth(3)
+}
+
 /// Queue `name` reads `ready` items and its source is ok.
 fn reads(s: &Screen, name: &str, ready: &str) -> bool {
-    row_of(s, name).is_some_and(|r| r.split_whitespace().nth(2) == Some(ready) && r.trim_end().ends_with("ok"))
+    row_of(s, name).is_some_and(|r| ready_cell(&r) == Some(ready) && r.trim_end().ends_with("ok"))
 }
 
 /// The row of queue `name` while its source is reconnecting (or down).
@@ -859,7 +864,7 @@ async fn queues_are_discovered_by_regex_and_scan() {
          [[redis]]\nname = \"redis\"\nurl_env = \"BATCHTOP_REDIS_URL\"\nscan = \"{prefix}*:processing\"\n"
     );
     let mut q = QueueScreen::start(&text, &["default"]);
-    let ready = |s: &Screen, name: &str| row_of(s, name).and_then(|r| r.split_whitespace().nth(2).map(str::to_string));
+    let ready = |s: &Screen, name: &str| row_of(s, name).and_then(|r| ready_cell(&r).map(str::to_string));
     q.c.wait_until("both regex queues and the scanned list", SCREEN_DEADLINE, |s| {
         (ready(s, &qa)? == "1" && ready(s, &qb)? == "2" && ready(s, &list)? == "3").then_some(())
     });
@@ -1321,4 +1326,271 @@ async fn a_stream_worker_killed_mid_task_is_stuck_within_two_polls() {
     drop(q);
     drop_namespace(&conn, &ns).await;
     let _: () = redis::cmd("DEL").arg(&stream).query_async(&mut r).await.unwrap();
+}
+
+// ---- Task frameworks: Celery, RQ, BullMQ, Sidekiq ----------------------------------
+
+/// A task framework as these tests drive it: the worker simulator runs its
+/// real workers (Sidekiq: its documented layout, from Go) for pods labelled
+/// `kind`, the sandbox's producer sends its tasks with the framework's own
+/// client (`sandbox produce`), and batchtop links the Job from the env the
+/// framework's workers conventionally carry.
+struct Framework {
+    kind: &'static str,
+    /// The `[[redis.queues]]` fields beyond name and kind (the thresholds the sandbox's workers use).
+    fields: &'static str,
+    /// How long after its worker died a task is lost at the latest: Celery's
+    /// visibility timeout (15 s in the sandbox), RQ's started-registry deadline
+    /// and worker key TTL while a job runs (90 s), BullMQ's lock (10 s), the
+    /// Sidekiq silence this config allows (15 s).
+    lost_after: Duration,
+}
+
+const CELERY: Framework =
+    Framework { kind: "celery", fields: "visibility_timeout = \"15s\"\n", lost_after: Duration::from_secs(15) };
+const RQ: Framework = Framework { kind: "rq", fields: "", lost_after: Duration::from_secs(90) };
+const BULLMQ: Framework = Framework { kind: "bullmq", fields: "", lost_after: Duration::from_secs(10) };
+const SIDEKIQ: Framework =
+    Framework { kind: "sidekiq", fields: "beat_after = \"15s\"\n", lost_after: Duration::from_secs(15) };
+
+/// A config text with `queue` added to its `[[redis]]` source as a queue of `kind`.
+fn with_redis_queue(base: &str, queue: &str, kind: &str, fields: &str) -> String {
+    let table = format!("[[redis.queues]]\nname = {queue:?}\nkind = {kind:?}\n{fields}");
+    let at = base.find("rediswq = true\n").expect("the [[redis]] table") + "rediswq = true\n".len();
+    format!("{}{table}{}", &base[..at], &base[at..])
+}
+
+/// The env a framework's workers carry, naming the broker (as the cluster
+/// knows it: `redis:6379`, mapped to the sandbox) and the queue.
+fn framework_env(kind: &str, queue: &str) -> serde_json::Value {
+    let url = "redis://redis:6379/0";
+    let pairs: Vec<(&str, &str)> = match kind {
+        "celery" => vec![("CELERY_BROKER_URL", url), ("CELERY_QUEUE", queue)],
+        "rq" => vec![("RQ_REDIS_URL", url), ("RQ_QUEUE", queue)],
+        // Stalled jobs are checked for once a minute (BullMQ: 30 s), so one
+        // stays stalled long enough to be seen before a worker moves it back.
+        "bullmq" => vec![
+            ("REDIS_HOST", "redis"),
+            ("REDIS_PORT", "6379"),
+            ("BULLMQ_QUEUE", queue),
+            ("BULLMQ_STALLED_INTERVAL_MS", "60000"),
+        ],
+        "sidekiq" => vec![("REDIS_URL", url), ("SIDEKIQ_QUEUE", queue)],
+        other => panic!("no framework {other}"),
+    };
+    pairs.into_iter().map(|(name, value)| serde_json::json!({"name": name, "value": value})).collect()
+}
+
+/// A Job of three workers of `fw` on `queue`.
+fn framework_job(name: &str, fw: &Framework, queue: &str) -> serde_json::Value {
+    serde_json::json!({
+        "metadata": {"name": name},
+        "spec": {
+            "parallelism": 3,
+            "template": {
+                "metadata": {"labels": {"sandbox.batchtop.dev/worker": fw.kind}},
+                "spec": {
+                    "containers": [{
+                        "name": "c",
+                        "image": format!("gcr.io/myproject/{}-worker", fw.kind),
+                        "env": framework_env(fw.kind, queue)
+                    }],
+                    "restartPolicy": "OnFailure"
+                }
+            }
+        }
+    })
+}
+
+/// The keys a framework shares between its queues (only this test's workers use them meanwhile).
+fn shared_keys(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "celery" => &["unacked", "unacked_index"],
+        "rq" => &["rq:workers", "rq:queues"],
+        "sidekiq" => &["processes", "queues", "retry", "dead", "schedule"],
+        _ => &[],
+    }
+}
+
+/// Every Redis key a framework keeps for `queue` (its name is in each).
+async fn framework_keys(r: &mut redis::aio::MultiplexedConnection, queue: &str) -> Vec<String> {
+    let mut keys = Vec::new();
+    let mut cursor = 0u64;
+    loop {
+        let (next, found): (u64, Vec<String>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg(format!("*{queue}*"))
+            .arg("COUNT")
+            .arg(1000)
+            .query_async(r)
+            .await
+            .unwrap();
+        keys.extend(found);
+        cursor = next;
+        if cursor == 0 {
+            return keys;
+        }
+    }
+}
+
+/// Redis: key → (TYPE, DUMP bytes, PTTL) of every key in `keys`, read with read commands only.
+async fn dumps(r: &mut redis::aio::MultiplexedConnection, keys: &[String]) -> BTreeMap<String, (String, Vec<u8>, i64)> {
+    let mut out = BTreeMap::new();
+    for k in keys {
+        let t: String = redis::cmd("TYPE").arg(k).query_async(r).await.unwrap();
+        let d: Option<Vec<u8>> = redis::cmd("DUMP").arg(k).query_async(r).await.unwrap();
+        let p: i64 = redis::cmd("PTTL").arg(k).query_async(r).await.unwrap();
+        if let Some(d) = d {
+            out.insert(k.clone(), (t, d, p));
+        }
+    }
+    out
+}
+
+/// Running pods of Job `job`, oldest first.
+async fn running_pods(conn: &Cluster, ns: &str, job: &str) -> Vec<String> {
+    use k8s_openapi::api::core::v1::Pod;
+    let pods: Api<Pod> = Api::namespaced(conn.client.clone(), ns);
+    let list = pods.list(&kube::api::ListParams::default().labels(&format!("job-name={job}"))).await.unwrap();
+    let mut running: Vec<(Option<k8s_openapi::apimachinery::pkg::apis::meta::v1::Time>, String)> = list
+        .items
+        .into_iter()
+        .filter(|p| {
+            p.metadata.deletion_timestamp.is_none()
+                && p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running")
+        })
+        .map(|p| (p.status.and_then(|s| s.start_time), p.metadata.name.unwrap_or_default()))
+        .collect();
+    running.sort_by(|a, b| a.0.as_ref().map(|t| t.0).cmp(&b.0.as_ref().map(|t| t.0)));
+    running.into_iter().map(|(_, name)| name).collect()
+}
+
+/// One framework end to end: a real producer sends 40 tasks, a Job of three
+/// real workers linked from its env works them; the queue reads part-way down
+/// while the Job runs; two workers killed mid-task (their pods deleted: the
+/// framework's own way to lose work) make the queue stuck no later than two
+/// polls after the framework's expiry could have passed, in the console (row,
+/// detail, warning) and in `--once` (an error on the Job); then the queue
+/// reads 0 ready as the Job completes. Last, the contents the framework left
+/// are byte for byte the same after an hour's worth of polls (1,800 at the
+/// default 2 s refresh) compressed into a 10 ms loop.
+async fn framework_end_to_end(fw: &Framework) {
+    let _brokers = brokers_lock(false);
+    let b = brokers();
+    let ns = unique(&format!("{}-e2e", fw.kind));
+    let queue = unique(&format!("{}-tasks", fw.kind));
+    let job = format!("job-wq-{}", fw.kind);
+    let refresh = Duration::from_millis(500);
+    let mut r = redis_conn(&b).await;
+    let conn = admin().await;
+    namespace(&conn, &ns).await;
+    sandbox(&["produce", fw.kind, &queue, "40"]);
+    let config = with_redis_queue(&test_config(&b, "", &[], &[], &[]), &queue, fw.kind, fw.fields);
+    let mut q = QueueScreen::start(&config, &[&ns]);
+    q.open("redis", &queue);
+    q.until_shown(&[&format!("kind redis {}", fw.kind), "ready 40 · in flight 0"]);
+    create_job(&conn, &ns, framework_job(&job, fw, &queue)).await;
+
+    // Part-way: the workers took some, the Job runs, and it is linked from its env.
+    q.c.wait_until("the queue part-way down, the Job running", DEADLINE, |s| {
+        let text = s.text();
+        let running = text.lines().any(|l| l.contains(&job) && l.contains("Running"));
+        (running && (1..=34).contains(&ready_in(&text)?)).then_some(())
+    });
+    // Two workers, each busy with a task, killed at once.
+    let mut victims = running_pods(&conn, &ns, &job).await;
+    victims.truncate(2);
+    assert!(!victims.is_empty(), "no running worker to kill");
+    let pods: Api<k8s_openapi::api::core::v1::Pod> = Api::namespaced(conn.client.clone(), &ns);
+    for v in &victims {
+        pods.delete(v, &DeleteParams { grace_period_seconds: Some(0), ..DeleteParams::default() }).await.unwrap();
+    }
+    let killed = std::time::Instant::now();
+    let row = q.c.wait_until("the queue stuck", DEADLINE, |s| {
+        let text = s.text();
+        text.lines().find(|l| l.contains("LOST TASKS (") && !l.contains("LOST TASKS (0)")).map(str::to_string)
+    });
+    let seen = killed.elapsed();
+    eprintln!("{}: killed {victims:?}; lost tasks shown {seen:?} after the kill: {row}", fw.kind);
+    // Two polls after the latest time the framework's expiry could pass, and a second for the harness.
+    assert!(seen <= fw.lost_after + refresh * 2 + Duration::from_secs(1), "{seen:?}: {row}");
+    let detail = q.until_shown(&["WARNINGS", "! stuck", &format!("{} {}", fw.kind, "task")]);
+    assert!(detail.contains(&format!("{} TASKS", fw.kind.to_uppercase())), "{detail}");
+
+    // --once: the same, on the Job, as an error, and the queue stuck with its lost tasks.
+    let file = ConfigFile::new(&config);
+    let path = file.0.to_string_lossy().to_string();
+    let (_, report) = once_until(&["--config", &path, "-n", &ns], "the lost task on the Job", |r| {
+        r["warnings"].as_array().is_some_and(|ws| {
+            ws.iter().any(|w| {
+                w["object"] == format!("Job {ns}/{job}")
+                    && w["severity"] == "error"
+                    && w["message"].as_str().is_some_and(|m| m.contains("stuck") && m.contains(fw.kind))
+            })
+        })
+    });
+    let reading = report["queues"].as_array().unwrap().iter().find(|x| x["name"] == queue.as_str()).expect("the queue");
+    assert_eq!((&reading["health"], &reading["layout"]), (&"stuck".into(), &fw.kind.into()), "{reading:#}");
+    assert!(reading["lost"].as_u64().is_some_and(|n| n >= 1), "{reading:#}");
+    assert_eq!(reading["tasks"]["framework"], fw.kind, "{reading:#}");
+    assert_eq!(reading["linkedJobs"], serde_json::json!([format!("{ns}/{job}")]), "{reading:#}");
+
+    // The rest is done: nothing waits and the Job completes.
+    q.c.wait_until("the queue drained and the Job complete", Duration::from_secs(240), |s| {
+        let text = s.text();
+        let done = text.lines().any(|l| l.contains(&job) && l.contains("Complete"));
+        (done && ready_in(&text)? == 0).then_some(())
+    });
+    drop(q);
+
+    // Read-only: what the framework left, before and after 20 s of 10 ms polls.
+    let shared = shared_keys(fw.kind).iter().map(|k| (*k).to_string());
+    let keys: Vec<String> = framework_keys(&mut r, &queue).await.into_iter().chain(shared.clone()).collect();
+    let before = dumps(&mut r, &keys).await;
+    let started = std::time::Instant::now();
+    let fast = config.replace("refresh = \"500ms\"", "refresh = \"10ms\"");
+    let mut q = QueueScreen::start(&fast, &[&ns]);
+    q.open("redis", &queue);
+    std::thread::sleep(Duration::from_secs(20));
+    q.until_shown(&[&format!("kind redis {}", fw.kind), "ready 0"]);
+    drop(q);
+    let keys: Vec<String> = framework_keys(&mut r, &queue).await.into_iter().chain(shared).collect();
+    let after = dumps(&mut r, &keys).await;
+    let elapsed = started.elapsed().as_millis() as i64;
+    for (key, (kind, dump, pttl)) in &before {
+        match after.get(key) {
+            Some((k, d, _)) => assert!(k == kind && d == dump, "{key} changed"),
+            // Only a key with an expiry may go, and only once it ran out.
+            None => assert!(*pttl >= 0 && *pttl <= elapsed, "{key} went (PTTL was {pttl} ms)"),
+        }
+    }
+    let new: Vec<&String> = after.keys().filter(|k| !before.contains_key(*k)).collect();
+    assert!(new.is_empty(), "keys appeared: {new:?}");
+
+    drop_namespace(&conn, &ns).await;
+    let keys = framework_keys(&mut r, &queue).await;
+    if !keys.is_empty() {
+        let _: () = redis::cmd("DEL").arg(&keys).query_async(&mut r).await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn celery_drains_with_its_job_and_a_killed_worker_leaves_a_task_unacked_past_its_visibility_timeout() {
+    framework_end_to_end(&CELERY).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rq_drains_with_its_job_and_a_killed_worker_leaves_a_started_job_nobody_finishes() {
+    framework_end_to_end(&RQ).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bullmq_drains_with_its_job_and_a_killed_worker_leaves_a_stalled_job() {
+    framework_end_to_end(&BULLMQ).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sidekiq_drains_with_its_job_and_a_killed_process_leaves_its_work_behind() {
+    framework_end_to_end(&SIDEKIQ).await;
 }

@@ -22,11 +22,12 @@ def main():
     ap.add_argument("--count", type=int, default=30)
     ap.add_argument("--fail", default="")
     ap.add_argument("--extras", action="store_true")
+    ap.add_argument("--id-prefix", default="task-", help="job ids are PREFIX<n> (RQ job ids are global)")
     a = ap.parse_args()
     fail = {int(x) for x in a.fail.split(",") if x}
     q = Queue(a.queue, connection=Redis.from_url(a.url))
     for n in range(1, a.count + 1):
-        q.enqueue("sb_rq.work", n, fail=n in fail, job_id=f"task-{n}", description=f"task-{n}")
+        q.enqueue("sb_rq.work", n, fail=n in fail, job_id=f"{a.id_prefix}{n}", description=f"task-{n}")
     if a.extras:
         later = q.enqueue_in(timedelta(hours=1), "sb_rq.work", 0, job_id="task-later")
         q.enqueue("sb_rq.work", -1, job_id="task-after-later", depends_on=later)
