@@ -316,9 +316,10 @@ fn queues_at_80_columns_show_names_and_health_words_whole() {
     });
     testkit::sample::add_stream(&mut app.queues);
     testkit::sample::add_tasks(&mut app.queues);
+    testkit::sample::add_rabbit_kinds(&mut app.queues);
     let text = render_text(&mut app, 80, 24);
     let queues: Vec<_> = app.queues.by_key.values().collect();
-    assert!(queues.len() >= 10, "every kind: {text}");
+    assert!(queues.len() >= 13, "every kind: {text}");
     for q in queues {
         let word = q.health(app.queues.source_of(&q.key)).short_word();
         let row = text

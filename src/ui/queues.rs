@@ -358,6 +358,7 @@ pub fn detail_lines(app: &App, theme: &Theme, q: &QueueState, width: u16) -> Vec
             out.push(kv(theme, &pairs));
         }
     }
+    out.extend(dead_letter_lines(queues, q, theme, width));
     out.push(Line::styled(format!(" rates and ETA over the last {}s of samples", window.as_secs()), theme.dim));
     out.push(Line::raw(""));
     out.extend(history_section(q, theme, width));
@@ -535,6 +536,31 @@ fn tasks_section(t: &TaskQueueReading, theme: &Theme, width: u16) -> Vec<Line<'s
         out.push(Line::styled(format!(" and {} more", t.lost_total - t.lost.len() as u64), theme.bad));
     }
     out
+}
+
+/// RabbitMQ: the delivery limit, redeliveries and where dead letters go;
+/// for a dead-letter queue, whose dead letters it holds.
+fn dead_letter_lines(queues: &Queues, q: &QueueState, theme: &Theme, width: u16) -> Vec<Line<'static>> {
+    let mut pairs = Vec::new();
+    if let Some(r) = &q.reading.rabbit {
+        if let Some(l) = r.delivery_limit {
+            pairs.push(("delivery limit", l.to_string()));
+        }
+        if let Some(n) = r.redelivered {
+            pairs.push(("redelivered", n.to_string()));
+        }
+        if !r.dead_letter_queues.is_empty() {
+            let into: Vec<String> = r.dead_letter_queues.iter().map(|d| format::sanitize(d)).collect();
+            pairs.push(("dead letters", format!("→ {} ({})", into.join(", "), count(r.dead_lettered))));
+        } else if let Some(x) = &r.dead_letter_exchange {
+            pairs.push(("dead letters", format!("→ exchange {:?}", format::sanitize(x))));
+        }
+    }
+    let of: Vec<String> = queues.dead_letter_of(&q.key).map(|k| format::sanitize(&k.name)).collect();
+    if !of.is_empty() {
+        pairs.push(("dead-letter queue of", of.join(", ")));
+    }
+    wrapped_kv(theme, &pairs, width as usize)
 }
 
 /// `kv` lines, as many pairs on each as fit in `width` (at least one).
@@ -736,6 +762,7 @@ mod tests {
     fn with_every_kind(route: Route) -> App {
         let mut app = with_stream(route);
         testkit::sample::add_tasks(&mut app.queues);
+        testkit::sample::add_rabbit_kinds(&mut app.queues);
         app
     }
 
@@ -747,6 +774,19 @@ mod tests {
     #[test]
     fn queue_detail_of_celery_names_the_task_past_its_visibility_timeout() {
         snap!("queue_celery", with_every_kind(Route::QueueDetail(QueueKey::new("redis", "celery-tasks"))));
+    }
+
+    #[test]
+    fn queue_detail_of_a_quorum_queue_says_where_its_dead_letters_went() {
+        snap!("queue_quorum", with_every_kind(Route::QueueDetail(QueueKey::new("rabbitmq", "dlq-tasks"))));
+    }
+
+    #[test]
+    fn queue_detail_of_a_dead_letter_queue_names_its_source() {
+        let mut app = with_every_kind(Route::QueueDetail(QueueKey::new("rabbitmq", "dlq-tasks.dead")));
+        let text: String =
+            render(&mut app, 100, 30).buffer().content().iter().map(ratatui::buffer::Cell::symbol).collect();
+        assert!(text.contains("dead-letter queue of dlq-tasks"), "{text}");
     }
 
     #[test]

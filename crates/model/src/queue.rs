@@ -110,6 +110,8 @@ pub struct QueueReading {
     pub stream: Option<StreamReading>,
     /// A task framework's states, workers and lost tasks; `None` for other queues.
     pub tasks: Option<TaskQueueReading>,
+    /// RabbitMQ with the management API: the queue's type, delivery limit and dead-lettering.
+    pub rabbit: Option<RabbitQueueInfo>,
 }
 
 impl QueueReading {
@@ -151,6 +153,43 @@ impl QueueReading {
             leases: None,
             stream: None,
             tasks: None,
+            rabbit: None,
+        }
+    }
+}
+
+/// What RabbitMQ's management API says of a queue beyond its counts: its
+/// type, its delivery limit and where its rejected or expired messages go.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RabbitQueueInfo {
+    /// `classic`, `quorum` or `stream`.
+    #[serde(rename = "type")]
+    pub queue_type: String,
+    /// Deliveries after which a quorum queue dead-letters (or drops) a
+    /// message: `x-delivery-limit`, or the policy's `delivery-limit`.
+    pub delivery_limit: Option<u64>,
+    /// Messages delivered again (a consumer died or rejected them with requeue), as the broker counts them.
+    pub redelivered: Option<u64>,
+    /// `x-dead-letter-exchange` (or the policy's): `""` is the default exchange.
+    pub dead_letter_exchange: Option<String>,
+    /// The queues that exchange routes dead letters to (its bindings; at most [`MAX_DEAD_LETTER_QUEUES`]).
+    pub dead_letter_queues: Vec<String>,
+    /// Messages waiting in those queues, when they were read.
+    pub dead_lettered: Option<u64>,
+}
+
+/// Dead-letter queues named per source queue, at most.
+pub const MAX_DEAD_LETTER_QUEUES: usize = 4;
+
+impl RabbitQueueInfo {
+    /// The type as the KIND column says it.
+    pub fn kind_label(&self) -> &'static str {
+        match self.queue_type.as_str() {
+            "quorum" => "quorum",
+            "stream" => "stream",
+            "classic" => "classic",
+            _ => "queue",
         }
     }
 }
@@ -326,10 +365,14 @@ impl QueueState {
 
     /// What kind of queue it is, as its last reading shows: `stream`, a task
     /// framework (`celery`, `rq`, `bullmq`, `sidekiq`), `rediswq` (a list
-    /// with a processing list), `list`, or `queue` (RabbitMQ).
+    /// with a processing list), `list`, a RabbitMQ queue's type (`classic`,
+    /// `quorum`, `stream`) or `queue` (RabbitMQ without the management API).
     pub fn kind_label(&self) -> &'static str {
         if let Some(t) = &self.reading.tasks {
             return t.framework.label();
+        }
+        if let Some(r) = &self.reading.rabbit {
+            return r.kind_label();
         }
         match (self.kind, &self.reading.stream, &self.reading.leases) {
             (_, Some(_), _) => "stream",
@@ -604,6 +647,17 @@ impl Queues {
     /// The queues a Job works, in key order.
     pub fn queues_of_job<'a>(&'a self, job: &'a ObjKey) -> impl Iterator<Item = &'a QueueKey> + 'a {
         self.links.iter().filter(move |(_, jobs)| jobs.contains(job)).map(|(q, _)| q)
+    }
+
+    /// The queues of the same source that dead-letter into `queue`.
+    pub fn dead_letter_of<'a>(&'a self, queue: &'a QueueKey) -> impl Iterator<Item = &'a QueueKey> + 'a {
+        self.by_key
+            .values()
+            .filter(move |q| {
+                q.key.source == queue.source
+                    && q.reading.rabbit.as_ref().is_some_and(|r| r.dead_letter_queues.contains(&queue.name))
+            })
+            .map(|q| &q.key)
     }
 
     pub fn source_of(&self, queue: &QueueKey) -> Option<&SourceState> {
@@ -1232,10 +1286,12 @@ pub enum WarningKind {
     LostTasks,
     /// A task framework's dead set (failed registry) grew lately.
     DeadGrowing,
+    /// RabbitMQ: messages wait in the queue's dead-letter queue (they failed for good).
+    DeadLettered,
 }
 
 impl WarningKind {
-    pub const ALL: [WarningKind; 8] = [
+    pub const ALL: [WarningKind; 9] = [
         WarningKind::CompletionsBelowItems,
         WarningKind::CompletionsAboveItems,
         WarningKind::EmptyButRunning,
@@ -1244,6 +1300,7 @@ impl WarningKind {
         WarningKind::LagWithoutConsumers,
         WarningKind::LostTasks,
         WarningKind::DeadGrowing,
+        WarningKind::DeadLettered,
     ];
 
     /// Work that can never be finished by the workers themselves: an error, not a warning.
@@ -1307,6 +1364,9 @@ fn instant_warnings(q: &QueueState, jobs: &[&JobInfo]) -> Vec<QueueWarning> {
     }
     if let Some(tasks) = &q.reading.tasks {
         out.extend(task_warnings(q, tasks, &job_keys));
+    }
+    if let Some(rabbit) = &q.reading.rabbit {
+        out.extend(dead_letter_warning(q, rabbit, &job_keys));
     }
     if q.reading.status != QueueStatus::Ok {
         return out;
@@ -1458,6 +1518,23 @@ fn task_warnings(q: &QueueState, t: &TaskQueueReading, jobs: &[ObjKey]) -> Vec<Q
     out
 }
 
+/// Messages waiting in a queue's dead-letter queue: work that failed for good
+/// (rejected, expired, or over the delivery limit), said on the source queue
+/// and its Jobs, where the operator looks.
+fn dead_letter_warning(q: &QueueState, r: &RabbitQueueInfo, jobs: &[ObjKey]) -> Option<QueueWarning> {
+    let n = r.dead_lettered.filter(|n| *n > 0)?;
+    let limit = r.delivery_limit.map(|l| format!(" (delivery limit {l})")).unwrap_or_default();
+    Some(QueueWarning {
+        kind: WarningKind::DeadLettered,
+        queue: q.key.clone(),
+        jobs: jobs.to_vec(),
+        message: format!(
+            "{n} message(s) dead-lettered into {}{limit}: they failed and will not be retried",
+            r.dead_letter_queues.join(", ")
+        ),
+    })
+}
+
 fn hold_needed(kind: WarningKind) -> u32 {
     match kind {
         // Orphans are already confirmed across two polls; an idle consumer's
@@ -1466,7 +1543,8 @@ fn hold_needed(kind: WarningKind) -> u32 {
         WarningKind::OrphanedLease
         | WarningKind::AbandonedPending
         | WarningKind::LostTasks
-        | WarningKind::DeadGrowing => 1,
+        | WarningKind::DeadGrowing
+        | WarningKind::DeadLettered => 1,
         WarningKind::EmptyButRunning => EMPTY_WARN_AFTER_POLLS,
         _ => WARN_AFTER_POLLS,
     }
@@ -1565,6 +1643,10 @@ pub struct QueueSummary {
     pub lost: u64,
     /// Task frameworks: the framework, tasks by state, workers, lost tasks; `None` for other queues.
     pub tasks: Option<TaskQueueReading>,
+    /// RabbitMQ with the management API: type, delivery limit, redeliveries, dead-lettering; `None` otherwise.
+    pub rabbitmq: Option<RabbitQueueInfo>,
+    /// The queues whose dead letters this one receives (on the same source).
+    pub dead_letter_of: Vec<String>,
     pub linked_jobs: Vec<String>,
     /// JSON `health` (ok | stuck | pending | not found | error | connecting |
     /// reconnecting | unreachable) and `error` (credentials masked).
@@ -1611,6 +1693,8 @@ impl Queues {
             stream: q.reading.stream.clone(),
             lost: q.lost(),
             tasks: q.reading.tasks.clone(),
+            rabbitmq: q.reading.rabbit.clone(),
+            dead_letter_of: self.dead_letter_of(&q.key).map(|k| k.name.clone()).collect(),
             linked_jobs: self.linked_jobs(&q.key).map(std::string::ToString::to_string).collect(),
             health: q.health(self.source_of(&q.key)),
         }
@@ -2182,6 +2266,54 @@ mod tests {
         assert!(p.links[&QueueKey::new("redis", "jobs")].contains(&j.key));
         let redis = p.sources.iter().find(|s| s.name == "redis").unwrap();
         assert!(matches!(&redis.broker, BrokerSpec::Redis(r) if r.layouts["jobs"].framework() == Some(Framework::Rq)));
+    }
+
+    #[test]
+    fn messages_in_a_dead_letter_queue_warn_on_the_source_queue_which_the_dead_letter_queue_names() {
+        let mut qs = Queues::default();
+        started(&mut qs, "mq");
+        let jobs = crate::Store::default();
+        let info = |queue_type: &str| RabbitQueueInfo { queue_type: queue_type.into(), ..RabbitQueueInfo::default() };
+        let poll = |qs: &mut Queues, dead: u64| {
+            let tasks = RabbitQueueInfo {
+                delivery_limit: Some(2),
+                dead_letter_exchange: Some("tasks.dlx".into()),
+                dead_letter_queues: vec!["tasks.dead".into()],
+                dead_lettered: Some(dead),
+                ..info("quorum")
+            };
+            let readings = vec![
+                QueueReading {
+                    ready: Some(0),
+                    rabbit: Some(tasks),
+                    ..QueueReading::with_status("tasks", QueueStatus::Ok)
+                },
+                QueueReading {
+                    ready: Some(dead),
+                    rabbit: Some(info("quorum")),
+                    ..QueueReading::with_status("tasks.dead", QueueStatus::Ok)
+                },
+            ];
+            qs.apply(QueueUpdate::Polled { source: "mq".into(), at: t(0), readings, management_error: None });
+            qs.note_poll("mq", &jobs);
+        };
+        poll(&mut qs, 0);
+        assert!(qs.warnings(&jobs).is_empty(), "an empty dead-letter queue is no news");
+        poll(&mut qs, 3);
+        let w = qs.warnings(&jobs);
+        assert_eq!(
+            w.iter().map(|w| (w.kind, w.queue.name.as_str())).collect::<Vec<_>>(),
+            [(WarningKind::DeadLettered, "tasks")]
+        );
+        assert_eq!(
+            w[0].message,
+            "3 message(s) dead-lettered into tasks.dead (delivery limit 2): they failed and will not be retried"
+        );
+        assert_eq!(as_warnings(&w)[0].severity, crate::warnings::Severity::Warn);
+        let dead = QueueKey::new("mq", "tasks.dead");
+        assert_eq!(qs.dead_letter_of(&dead).map(|k| k.name.as_str()).collect::<Vec<_>>(), ["tasks"]);
+        let s = qs.summary(&qs.by_key[&dead]);
+        assert_eq!((s.layout, s.dead_letter_of), ("quorum", vec!["tasks".to_string()]));
     }
 
     #[test]

@@ -495,3 +495,39 @@ pub fn add_tasks(queues: &mut Queues) {
     queues.apply(QueueUpdate::Polled { source: "redis".into(), at: now(), readings, management_error: None });
     queues.instant_warnings = true;
 }
+
+/// On top of [`queues`]: RabbitMQ's other kinds on source `rabbitmq`, as the
+/// sandbox's wq-dlq scenario leaves them: quorum queue `dlq-tasks` (delivery
+/// limit 2, linked to job-wq-dlq) whose poison messages went to its
+/// dead-letter queue `dlq-tasks.dead` (3 messages), and stream `dlq-events`.
+pub fn add_rabbit_kinds(queues: &mut Queues) {
+    use model::queue::RabbitQueueInfo;
+    let info = |queue_type: &str| RabbitQueueInfo { queue_type: queue_type.into(), ..RabbitQueueInfo::default() };
+    let reading = |name: &str, ready, info| QueueReading {
+        ready: Some(ready),
+        in_flight: Some(0),
+        consumers: Some(0),
+        rabbit: Some(info),
+        ..QueueReading::with_status(name, QueueStatus::Ok)
+    };
+    let tasks = RabbitQueueInfo {
+        delivery_limit: Some(2),
+        redelivered: Some(6),
+        dead_letter_exchange: Some("dlq-tasks.dlx".into()),
+        dead_letter_queues: vec!["dlq-tasks.dead".into()],
+        dead_lettered: Some(3),
+        ..info("quorum")
+    };
+    let mut readings: Vec<QueueReading> =
+        queues.by_key.values().filter(|q| q.key.source == "rabbitmq").map(|q| q.reading.clone()).collect();
+    readings.extend([
+        reading("dlq-tasks", 0, tasks),
+        reading("dlq-tasks.dead", 3, info("quorum")),
+        reading("dlq-events", 5, info("stream")),
+    ]);
+    let mut links = queues.links.clone();
+    links.insert(QueueKey::new("rabbitmq", "dlq-tasks"), [ObjKey::new("wq-dlq", "job-wq-dlq")].into());
+    queues.set_links(links);
+    queues.apply(QueueUpdate::Polled { source: "rabbitmq".into(), at: now(), readings, management_error: None });
+    queues.instant_warnings = true;
+}

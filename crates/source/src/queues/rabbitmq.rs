@@ -14,6 +14,12 @@
 //! are sampled by the broker every 5 s by default, so they lag the AMQP figures.
 //! If only the management API fails, the AMQP figures are still shown and the
 //! source says why the rest is missing.
+//!
+//! The same answer gives each queue's type (classic, quorum, stream), its
+//! delivery limit and its dead-letter exchange (from its arguments, else its
+//! policy). The queues that exchange routes to (one GET of its bindings per
+//! poll, at most [`MAX_DLX_PER_POLL`] exchanges) are read as well, and how many
+//! messages wait in them is told on the source queue: its dead letters.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -23,7 +29,9 @@ use lapin::options::QueueDeclareOptions;
 use lapin::types::FieldTable;
 use lapin::{Connection, ConnectionProperties, ErrorKind};
 
-use model::queue::{BrokerStats, QueueReading, QueueStatus, RabbitSpec, SourceSpec};
+use model::queue::{
+    BrokerStats, MAX_DEAD_LETTER_QUEUES, QueueReading, QueueStatus, RabbitQueueInfo, RabbitSpec, SourceSpec,
+};
 use model::redact::mask_url;
 use model::settings::Management;
 
@@ -39,7 +47,9 @@ const CONNECTION_NAME: &str = "batchtop (read-only queue monitor)";
 /// The fields batchtop reads from the management API, nothing more.
 const COLUMNS: &str = "name,messages_ready,messages_unacknowledged,consumers,consumer_utilisation,idle_since,\
 message_stats.publish_details.rate,message_stats.ack_details.rate,message_stats.deliver_no_ack_details.rate,\
-message_stats.get_no_ack_details.rate";
+message_stats.get_no_ack_details.rate,message_stats.redeliver,type,arguments,effective_policy_definition";
+/// Dead-letter exchanges whose bindings are read per poll, at most.
+const MAX_DLX_PER_POLL: usize = 8;
 
 pub struct RabbitPoller {
     /// The AMQP URL to connect to (credentials included: never shown).
@@ -98,23 +108,25 @@ impl RabbitPoller {
         }
     }
 
-    async fn management(&mut self, m: &Management) -> Result<BTreeMap<String, ManagementQueue>, String> {
-        let http = if let Some(h) = &self.http {
-            h.clone()
-        } else {
-            let h = reqwest::Client::builder()
-                .connect_timeout(CONNECT_TIMEOUT)
-                .timeout(Duration::from_secs(4))
-                .build()
-                .map_err(|e| e.to_string())?;
-            self.http = Some(h.clone());
-            h
-        };
-        let vhost = percent_encoding::utf8_percent_encode(&self.spec.vhost, percent_encoding::NON_ALPHANUMERIC);
-        let url = format!("{}/api/queues/{vhost}", m.url);
+    fn http(&mut self) -> Result<reqwest::Client, String> {
+        if let Some(h) = &self.http {
+            return Ok(h.clone());
+        }
+        let h = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(Duration::from_secs(4))
+            .build()
+            .map_err(|e| e.to_string())?;
+        self.http = Some(h.clone());
+        Ok(h)
+    }
+
+    /// One GET of the management API under `/api/`, as JSON.
+    async fn get_json(&mut self, m: &Management, path: &str, columns: &str) -> Result<serde_json::Value, String> {
+        let http = self.http()?;
         let resp = http
-            .get(&url)
-            .query(&[("columns", COLUMNS), ("disable_stats", "false")])
+            .get(format!("{}/api/{path}", m.url))
+            .query(&[("columns", columns), ("disable_stats", "false")])
             .basic_auth(&m.username, Some(&m.password))
             .send()
             .await
@@ -123,9 +135,36 @@ impl RabbitPoller {
         if !status.is_success() {
             return Err(format!("management API {}: HTTP {status}", m.url));
         }
-        let body: serde_json::Value =
-            resp.json().await.map_err(|e| format!("management API {}: {}", m.url, without_url(&e)))?;
+        resp.json().await.map_err(|e| format!("management API {}: {}", m.url, without_url(&e)))
+    }
+
+    async fn management(&mut self, m: &Management) -> Result<BTreeMap<String, ManagementQueue>, String> {
+        let vhost = percent_encoding::utf8_percent_encode(&self.spec.vhost, percent_encoding::NON_ALPHANUMERIC);
+        let body = self.get_json(m, &format!("queues/{vhost}"), COLUMNS).await?;
         Ok(parse_management(&body))
+    }
+
+    /// The queue bindings (queue, routing key) of each dead-letter exchange
+    /// the queues `watched` name (not the default exchange: it routes by key).
+    async fn dead_letter_bindings(
+        &mut self,
+        m: &Management,
+        watched: &[&ManagementQueue],
+    ) -> BTreeMap<String, Vec<(String, String)>> {
+        let exchanges: BTreeSet<String> =
+            watched.iter().filter_map(|q| q.dead_letter.as_ref()).map(|d| d.exchange.clone()).collect();
+        let vhost =
+            percent_encoding::utf8_percent_encode(&self.spec.vhost, percent_encoding::NON_ALPHANUMERIC).to_string();
+        let mut out = BTreeMap::new();
+        for x in exchanges.into_iter().filter(|x| !x.is_empty()).take(MAX_DLX_PER_POLL) {
+            let name = percent_encoding::utf8_percent_encode(&x, percent_encoding::NON_ALPHANUMERIC);
+            let path = format!("exchanges/{vhost}/{name}/bindings/source");
+            // A failed look-up leaves the target unknown; the counts still show.
+            if let Ok(body) = self.get_json(m, &path, "destination,destination_type,routing_key").await {
+                out.insert(x, queue_bindings(&body));
+            }
+        }
+        out
     }
 
     async fn read(&mut self, queues: &BTreeSet<String>) -> PollResult {
@@ -140,6 +179,18 @@ impl RabbitPoller {
         if let (Some(re), Some(mgmt)) = (&self.regex, &mgmt) {
             names.extend(mgmt.keys().filter(|n| re.is_match(n)).cloned());
         }
+        // Where the watched queues' dead letters go: those queues are read too.
+        let mut targets: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        if let (Some(m), Some(mgmt)) = (self.spec.management.clone(), &mgmt) {
+            let watched: Vec<&ManagementQueue> = names.iter().filter_map(|n| mgmt.get(n)).collect();
+            let bindings = self.dead_letter_bindings(&m, &watched).await;
+            for name in &names {
+                if let Some(dl) = mgmt.get(name).and_then(|q| q.dead_letter.as_ref()) {
+                    targets.insert(name.clone(), dl.queues(name, &bindings));
+                }
+            }
+        }
+        names.extend(targets.values().flatten().cloned());
         let conn = self.connection().await?;
         // A few probes at a time, each on its own channel: a poll of many
         // queues over a slow link stays well inside the poll timeout.
@@ -153,8 +204,15 @@ impl RabbitPoller {
             if let (QueueStatus::Ok, Some(m)) = (&r.status, mgmt.as_ref().and_then(|m| m.get(&r.name))) {
                 r.in_flight = m.unacked;
                 r.broker = Some(m.stats.clone());
+                r.rabbit = Some(m.info.clone());
             }
             readings.push(r);
+        }
+        let ready: BTreeMap<String, Option<u64>> = readings.iter().map(|r| (r.name.clone(), r.ready)).collect();
+        for r in &mut readings {
+            let (Some(info), Some(dlqs)) = (r.rabbit.as_mut(), targets.get(&r.name)) else { continue };
+            info.dead_letter_queues.clone_from(dlqs);
+            info.dead_lettered = dlqs.iter().map(|q| ready.get(q).copied().flatten()).sum();
         }
         Ok((readings, management_error))
     }
@@ -186,6 +244,61 @@ pub struct ManagementQueue {
     pub unacked: Option<u64>,
     pub consumers: Option<u64>,
     pub stats: BrokerStats,
+    /// Type, delivery limit, redeliveries (the dead-letter queues are filled in by the poll).
+    pub info: RabbitQueueInfo,
+    pub dead_letter: Option<DeadLetter>,
+}
+
+/// A queue's dead-letter exchange and routing key, from its arguments or its policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadLetter {
+    pub exchange: String,
+    pub routing_key: Option<String>,
+}
+
+impl DeadLetter {
+    /// The queues dead letters of `queue` reach: through the default exchange
+    /// the one the routing key names; otherwise the queues bound to the
+    /// exchange, with the dead-letter routing key (or the queue's own name,
+    /// the message's original key) where a binding has a key, as a direct
+    /// exchange routes; a fanout's bindings have none.
+    pub fn queues(&self, queue: &str, bindings: &BTreeMap<String, Vec<(String, String)>>) -> Vec<String> {
+        let key = self.routing_key.as_deref().unwrap_or(queue);
+        if self.exchange.is_empty() {
+            return vec![key.to_string()];
+        }
+        let mut out: Vec<String> = bindings
+            .get(&self.exchange)
+            .into_iter()
+            .flatten()
+            .filter(|(_, k)| k.is_empty() || k == key || k == "#")
+            .map(|(q, _)| q.clone())
+            .filter(|q| q != queue)
+            .collect();
+        out.sort();
+        out.dedup();
+        out.truncate(MAX_DEAD_LETTER_QUEUES);
+        out
+    }
+}
+
+/// The queue destinations of `GET /api/exchanges/<vhost>/<x>/bindings/source`, as (queue, routing key).
+pub fn queue_bindings(body: &serde_json::Value) -> Vec<(String, String)> {
+    body.as_array()
+        .into_iter()
+        .flatten()
+        .filter(|b| b.get("destination_type").and_then(|t| t.as_str()) == Some("queue"))
+        .filter_map(|b| {
+            let q = b.get("destination")?.as_str()?;
+            let k = b.get("routing_key").and_then(|k| k.as_str()).unwrap_or("");
+            Some((q.to_string(), k.to_string()))
+        })
+        .collect()
+}
+
+/// A queue's setting `name` from its arguments (`x-<name>`), else from its effective policy (`<name>`).
+fn setting<'a>(q: &'a serde_json::Value, name: &str) -> Option<&'a serde_json::Value> {
+    q.pointer(&format!("/arguments/x-{name}")).or_else(|| q.pointer(&format!("/effective_policy_definition/{name}")))
 }
 
 /// Parses `GET /api/queues/<vhost>?columns=...` (an array of queue objects).
@@ -204,6 +317,10 @@ pub fn parse_management(body: &serde_json::Value) -> BTreeMap<String, Management
             consumer_utilisation: q.get("consumer_utilisation").and_then(serde_json::Value::as_f64),
             idle_since: q.get("idle_since").and_then(|v| v.as_str()).map(str::to_string),
         };
+        let dead_letter = setting(q, "dead-letter-exchange").and_then(|x| x.as_str()).map(|x| DeadLetter {
+            exchange: x.to_string(),
+            routing_key: setting(q, "dead-letter-routing-key").and_then(|k| k.as_str()).map(str::to_string),
+        });
         out.insert(
             name.to_string(),
             ManagementQueue {
@@ -211,6 +328,15 @@ pub fn parse_management(body: &serde_json::Value) -> BTreeMap<String, Management
                 unacked: q.get("messages_unacknowledged").and_then(serde_json::Value::as_u64),
                 consumers: q.get("consumers").and_then(serde_json::Value::as_u64),
                 stats,
+                info: RabbitQueueInfo {
+                    queue_type: q.get("type").and_then(|t| t.as_str()).unwrap_or("classic").to_string(),
+                    delivery_limit: setting(q, "delivery-limit").and_then(serde_json::Value::as_u64),
+                    redelivered: q.pointer("/message_stats/redeliver").and_then(serde_json::Value::as_u64),
+                    dead_letter_exchange: dead_letter.as_ref().map(|d| d.exchange.clone()),
+                    dead_letter_queues: Vec::new(),
+                    dead_lettered: None,
+                },
+                dead_letter,
             },
         );
     }
@@ -220,6 +346,38 @@ pub fn parse_management(body: &serde_json::Value) -> BTreeMap<String, Management
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_quorum_queue_says_its_type_limit_redeliveries_and_where_its_dead_letters_go() {
+        let body = serde_json::json!([
+            {"name": "dlq-tasks", "type": "quorum", "messages_ready": 0,
+             "arguments": {"x-queue-type": "quorum", "x-delivery-limit": 2, "x-dead-letter-exchange": "dlq-tasks.dlx"},
+             "message_stats": {"redeliver": 6}},
+            {"name": "by-policy", "type": "classic", "arguments": {},
+             "effective_policy_definition": {"dead-letter-exchange": "", "dead-letter-routing-key": "parked"}},
+            {"name": "events", "type": "stream", "arguments": {"x-queue-type": "stream"}}
+        ]);
+        let m = parse_management(&body);
+        let q = &m["dlq-tasks"];
+        assert_eq!(
+            (q.info.queue_type.as_str(), q.info.delivery_limit, q.info.redelivered),
+            ("quorum", Some(2), Some(6))
+        );
+        let dl = q.dead_letter.as_ref().expect("a dead-letter exchange");
+        let bindings: BTreeMap<String, Vec<(String, String)>> = [(
+            "dlq-tasks.dlx".to_string(),
+            queue_bindings(&serde_json::json!([
+                {"destination": "dlq-tasks.dead", "destination_type": "queue", "routing_key": ""},
+                {"destination": "audit", "destination_type": "exchange", "routing_key": ""},
+                {"destination": "other.dead", "destination_type": "queue", "routing_key": "other"}
+            ])),
+        )]
+        .into();
+        assert_eq!(dl.queues("dlq-tasks", &bindings), ["dlq-tasks.dead"], "fanout binding kept, others' keys not");
+        let p = m["by-policy"].dead_letter.as_ref().expect("from the policy");
+        assert_eq!(p.queues("by-policy", &bindings), ["parked"], "the default exchange routes by key");
+        assert_eq!((m["events"].info.queue_type.as_str(), m["events"].dead_letter.is_none()), ("stream", true));
+    }
 
     #[test]
     fn management_answer_is_read_field_by_field() {
@@ -238,6 +396,7 @@ mod tests {
         assert_eq!(j.stats.out_rate, Some(0.4));
         assert_eq!(j.stats.publish_rate, Some(0.0));
         assert_eq!(j.stats.consumer_utilisation, Some(0.5));
+        assert_eq!(j.info.queue_type, "classic", "no type: an old broker's classic queue");
         let i = &m["idle"];
         assert_eq!(i.stats.out_rate, None, "no message_stats: no rates rather than made-up zeros");
         assert_eq!(i.stats.idle_since.as_deref(), Some("2026-01-01T10:00:00.000+00:00"));
