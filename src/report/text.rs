@@ -220,8 +220,8 @@ pub fn render(report: &Report, color: bool) -> String {
     out
 }
 
-const QUEUE_HEADER: [&str; 10] =
-    ["SOURCE", "QUEUE", "READY", "IN-FLIGHT", "CONSUMERS", "IN", "OUT", "ORPHANED", "JOBS", "HEALTH"];
+const QUEUE_HEADER: [&str; 11] =
+    ["SOURCE", "QUEUE", "KIND", "READY", "IN-FLIGHT", "CONSUMERS", "IN", "OUT", "ORPHANED", "JOBS", "HEALTH"];
 
 fn queue_row(q: &model::queue::QueueSummary) -> Vec<Cell> {
     let n = |v: Option<u64>| v.map_or_else(|| "-".into(), |v| v.to_string());
@@ -235,6 +235,7 @@ fn queue_row(q: &model::queue::QueueSummary) -> Vec<Cell> {
     vec![
         plain(&q.source),
         plain(&q.name),
+        plain(q.layout),
         plain(n(q.ready)),
         plain(n(q.in_flight)),
         plain(n(q.consumers)),

@@ -178,6 +178,9 @@ struct RawRedis {
     #[serde(default)]
     lists: Vec<String>,
     scan: Option<String>,
+    /// Task frameworks whose queues are found from their own registries and keys.
+    #[serde(default)]
+    discover: Vec<Spanned<String>>,
     #[serde(default = "yes")]
     rediswq: bool,
     max_leases: Option<Spanned<i64>>,
@@ -454,6 +457,16 @@ impl Validator<'_> {
             }
         };
         let name = r.name.unwrap_or_else(|| format!("redis@{}", host_port_of(&parsed)));
+        let mut discover = Vec::new();
+        for (j, kind) in r.discover.into_iter().enumerate() {
+            match model::tasks::Framework::parse(kind.get_ref()) {
+                Some(fw) if !discover.contains(&fw) => discover.push(fw),
+                Some(_) => {}
+                None => {
+                    self.problem(kind.span(), f(&format!("discover[{j}]")), "not one of celery, rq, bullmq, sidekiq");
+                }
+            }
+        }
         let mut lists = r.lists;
         let mut queues = Vec::new();
         for (j, q) in r.queues.into_iter().enumerate() {
@@ -475,6 +488,7 @@ impl Validator<'_> {
             db: r.db,
             lists,
             scan: r.scan.filter(|s| !s.is_empty()),
+            discover,
             rediswq: r.rediswq,
             max_leases,
             queues,
@@ -690,6 +704,13 @@ mod tests {
         assert_eq!((c.stall_after, problems.len()), (Some(Duration::from_secs(90)), 0));
         let (c, problems) = p("stall_after = \"soon\"\n");
         assert_eq!((c.stall_after, problems[0].field.as_str()), (None, "stall_after"));
+    }
+
+    #[test]
+    fn discover_names_frameworks_and_anything_else_is_a_problem() {
+        let (c, problems) = p("[[redis]]\nurl = \"redis://h\"\ndiscover = [\"rq\", \"sidekiq\", \"rq\", \"resque\"]\n");
+        assert_eq!(c.redis[0].discover, [model::tasks::Framework::Rq, model::tasks::Framework::Sidekiq]);
+        assert_eq!(problems.iter().map(|p| p.field.as_str()).collect::<Vec<_>>(), ["redis[0].discover[3]"]);
     }
 
     #[test]

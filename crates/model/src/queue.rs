@@ -708,6 +708,8 @@ pub struct RedisSpec {
     pub db: i64,
     /// A SCAN MATCH pattern that finds more lists.
     pub scan: Option<String>,
+    /// Task frameworks whose queues are found from their own keys.
+    pub discover: Vec<crate::tasks::Framework>,
     /// Check `<list>:processing` and the lease keys (rediswq protocol).
     pub rediswq: bool,
     /// At most this many processing items get their lease checked per poll.
@@ -1130,6 +1132,7 @@ pub fn plan_full<'a>(
                 broker: BrokerSpec::Redis(RedisSpec {
                     db: ep.scope.parse().unwrap_or(0),
                     scan: r.scan.clone(),
+                    discover: r.discover.clone(),
                     rediswq: r.rediswq,
                     max_leases: r.max_leases,
                     layouts: r.queues.iter().map(|q| (q.name.clone(), q.layout.clone())).collect(),
@@ -1235,6 +1238,7 @@ fn discovered_spec(r: &EnvQueueRef, url: &url::Url, config: &Config) -> SourceSp
         BrokerKind::Redis => BrokerSpec::Redis(RedisSpec {
             db: url.path().trim_start_matches('/').parse().unwrap_or(0),
             scan: None,
+            discover: Vec::new(),
             rediswq: config.discovery.rediswq,
             max_leases: DEFAULT_MAX_LEASES,
             layouts: BTreeMap::new(),
@@ -1915,6 +1919,7 @@ mod tests {
                 db: None,
                 lists: vec![],
                 scan: Some("*:processing".into()),
+                discover: vec![],
                 rediswq: true,
                 max_leases: 100,
                 queues: vec![],

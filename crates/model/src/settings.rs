@@ -263,6 +263,8 @@ pub struct RedisSource {
     pub lists: Vec<String>,
     /// A SCAN MATCH pattern for finding more lists (`*:processing` finds rediswq queues).
     pub scan: Option<String>,
+    /// Task frameworks whose queues are found from their own keys (`discover = ["rq", ...]`).
+    pub discover: Vec<crate::tasks::Framework>,
     /// Check `<list>:processing` and the lease keys (rediswq protocol).
     pub rediswq: bool,
     /// At most this many processing items get their lease checked per poll.

@@ -4,7 +4,9 @@
 //!   (N = `max_leases`), then `GET` and `PTTL` of each item's lease key
 //!   `<q>:leased_by_session:<sha224 hex of the item>`, pipelined;
 //! - `SCAN ... MATCH <pattern> COUNT 500` for discovery, a few steps per poll,
-//!   resuming where the last poll stopped;
+//!   resuming where the last poll stopped; task frameworks' queues (`discover`)
+//!   from their registries (`SRANDMEMBER rq:queues`, `SRANDMEMBER queues`:
+//!   Sidekiq) and their keys (`SCAN` for `bull:*:meta`, `_kombu.binding.*`);
 //! - Redis Streams (the queues `RedisSpec::layouts` names streams): `XINFO`
 //!   and the `XPENDING` summary, in [`super::streams`];
 //! - task frameworks' queues (Celery, RQ, BullMQ, Sidekiq): their own keys,
@@ -28,7 +30,7 @@ use super::poll::{CONNECT_TIMEOUT, PollResult, Poller};
 use model::queue::{Lease, LeaseReading, QueueReading, QueueStatus, RedisSpec, SourceSpec};
 use model::redact::mask_url;
 use model::sanitize::strip_line;
-use model::tasks::Layout;
+use model::tasks::{Framework, Layout};
 
 /// SCAN calls per poll; the cursor carries over to the next poll.
 const SCAN_STEPS_PER_POLL: usize = 4;
@@ -67,6 +69,59 @@ pub(super) fn shown(bytes: &[u8]) -> String {
 /// Queues with their layouts.
 type Named = Vec<(String, Layout)>;
 
+/// An incremental SCAN MATCH: a few steps per poll, the cursor carried over.
+struct Scan {
+    pattern: String,
+    cursor: u64,
+    /// Queues found in the cycle under way, and in the last full cycle.
+    seen: BTreeSet<String>,
+    found: BTreeSet<String>,
+}
+
+impl Scan {
+    fn new(pattern: impl Into<String>) -> Self {
+        Self { pattern: pattern.into(), cursor: 0, seen: BTreeSet::new(), found: BTreeSet::new() }
+    }
+
+    /// A few SCAN steps; `queue` names the queue a matching key stands for, if any.
+    async fn step(
+        &mut self,
+        conn: &mut ConnectionManager,
+        queue: impl Fn(&str) -> Option<String>,
+    ) -> Result<(), RedisError> {
+        for _ in 0..SCAN_STEPS_PER_POLL {
+            let (next, keys): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN")
+                .arg(self.cursor)
+                .arg("MATCH")
+                .arg(&self.pattern)
+                .arg("COUNT")
+                .arg(SCAN_COUNT)
+                .query_async(conn)
+                .await?;
+            for key in keys {
+                let Some(q) = String::from_utf8(key).ok().as_deref().and_then(&queue) else { continue };
+                if self.seen.len() < MAX_DISCOVERED {
+                    self.seen.insert(q);
+                }
+            }
+            self.cursor = next;
+            if next == 0 {
+                self.found = std::mem::take(&mut self.seen);
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// What the last full cycle and the one under way found.
+    fn queues(&self) -> impl Iterator<Item = &String> {
+        self.found.iter().chain(self.seen.iter())
+    }
+}
+
+/// kombu's own exchanges (worker control, events), not task queues.
+const KOMBU_INTERNAL: [&str; 3] = ["celery.pidbox", "reply.celery.pidbox", "celeryev"];
+
 pub struct RedisPoller {
     /// The URL to connect to (credentials included: never shown).
     url: String,
@@ -74,10 +129,12 @@ pub struct RedisPoller {
     display: String,
     spec: RedisSpec,
     conn: Option<ConnectionManager>,
-    /// SCAN progress: the cursor, the queues found in the cycle under way, those of the last full cycle.
-    scan_cursor: u64,
-    scan_seen: BTreeSet<String>,
-    discovered: BTreeSet<String>,
+    /// The `scan` pattern's progress.
+    scan: Option<Scan>,
+    /// Task frameworks' queues found by their keys (BullMQ, Celery).
+    framework_scans: Vec<(Framework, Scan)>,
+    /// Task frameworks' queues found in their registries (RQ, Sidekiq) at the last poll.
+    registered: Vec<(String, Layout)>,
 }
 
 impl RedisPoller {
@@ -85,11 +142,19 @@ impl RedisPoller {
         Self {
             url: source.url.clone(),
             display: source.display.clone(),
+            scan: spec.scan.clone().map(Scan::new),
+            framework_scans: spec
+                .discover
+                .iter()
+                .filter_map(|fw| match fw {
+                    Framework::BullMq => Some((*fw, Scan::new(format!("{}:*:meta", model::tasks::BULLMQ_PREFIX)))),
+                    Framework::Celery => Some((*fw, Scan::new("_kombu.binding.*"))),
+                    Framework::Rq | Framework::Sidekiq => None,
+                })
+                .collect(),
+            registered: Vec::new(),
             spec,
             conn: None,
-            scan_cursor: 0,
-            scan_seen: BTreeSet::new(),
-            discovered: BTreeSet::new(),
         }
     }
 
@@ -121,53 +186,67 @@ impl RedisPoller {
         mask_url(&format!("{}: {e}", self.display))
     }
 
-    /// Advances the SCAN cursor a few steps and returns the queues discovered so far.
+    /// Advances the SCAN cursors a few steps and reads the frameworks' registries of queues.
     async fn discover(&mut self, conn: &mut ConnectionManager) -> Result<(), String> {
-        let Some(pattern) = self.spec.scan.clone() else { return Ok(()) };
-        for _ in 0..SCAN_STEPS_PER_POLL {
-            let (next, keys): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN")
-                .arg(self.scan_cursor)
-                .arg("MATCH")
-                .arg(&pattern)
-                .arg("COUNT")
-                .arg(SCAN_COUNT)
+        let rediswq = self.spec.rediswq;
+        if let Some(scan) = &mut self.scan {
+            let list = |key: &str| {
+                let queue = if rediswq { key.strip_suffix(":processing").unwrap_or(key) } else { key };
+                (!queue.contains(":leased_by_session:")).then(|| queue.to_string())
+            };
+            scan.step(conn, list).await.map_err(|e| mask_url(&format!("{}: {e}", self.display)))?;
+        }
+        for (fw, scan) in &mut self.framework_scans {
+            let queue = |key: &str| match fw {
+                Framework::BullMq => {
+                    let prefix = format!("{}:", model::tasks::BULLMQ_PREFIX);
+                    key.strip_prefix(&prefix)?.strip_suffix(":meta").map(str::to_string)
+                }
+                _ => key.strip_prefix("_kombu.binding.").filter(|x| !KOMBU_INTERNAL.contains(x)).map(str::to_string),
+            };
+            scan.step(conn, queue).await.map_err(|e| mask_url(&format!("{}: {e}", self.display)))?;
+        }
+        self.registered.clear();
+        for (fw, registry, strip) in [(Framework::Rq, "rq:queues", "rq:queue:"), (Framework::Sidekiq, "queues", "")] {
+            if !self.spec.discover.contains(&fw) {
+                continue;
+            }
+            let names: Vec<String> = redis::cmd("SRANDMEMBER")
+                .arg(registry)
+                .arg(MAX_DISCOVERED)
                 .query_async(conn)
                 .await
                 .map_err(|e| self.describe(&e))?;
-            for key in keys {
-                let Ok(key) = String::from_utf8(key) else { continue };
-                let queue =
-                    if self.spec.rediswq { key.strip_suffix(":processing").unwrap_or(&key).to_string() } else { key };
-                if self.scan_seen.len() < MAX_DISCOVERED && !queue.contains(":leased_by_session:") {
-                    self.scan_seen.insert(queue);
-                }
-            }
-            self.scan_cursor = next;
-            if next == 0 {
-                self.discovered = std::mem::take(&mut self.scan_seen);
-                break;
-            }
+            let layout = fw.default_layout();
+            self.registered
+                .extend(names.iter().map(|n| (n.strip_prefix(strip).unwrap_or(n).to_string(), layout.clone())));
         }
         Ok(())
+    }
+
+    /// Task frameworks' queues their registries and keys show, with the framework's default layout.
+    fn discovered_frameworks(&self) -> impl Iterator<Item = (String, Layout)> + '_ {
+        let scanned =
+            self.framework_scans.iter().flat_map(|(fw, scan)| scan.queues().map(|q| (q.clone(), fw.default_layout())));
+        self.registered.iter().cloned().chain(scanned)
     }
 
     async fn read(&mut self, queues: &BTreeSet<String>) -> PollResult {
         let mut conn = self.connection().await?;
         self.discover(&mut conn).await?;
-        let (laid_out, names): (Vec<String>, Vec<String>) = queues
-            .iter()
-            .chain(self.discovered.iter().chain(self.scan_seen.iter()))
-            .cloned()
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .partition(|q| self.spec.layouts.contains_key(q));
-        let (streams, frameworks): (Named, Named) = laid_out
-            .into_iter()
-            .map(|q| {
-                let layout = self.spec.layouts[&q].clone();
-                (q, layout)
-            })
-            .partition(|(_, l)| matches!(l, Layout::Stream { .. }));
+        // Queues with a layout of their own: as configured (or as a Job's env
+        // implies), then those the frameworks' keys show.
+        let mut laid_out: std::collections::BTreeMap<String, Layout> =
+            queues.iter().filter_map(|q| Some((q.clone(), self.spec.layouts.get(q)?.clone()))).collect();
+        for (q, layout) in self.discovered_frameworks() {
+            laid_out.entry(q).or_insert(layout);
+        }
+        let lists = queues.iter().chain(self.scan.iter().flat_map(Scan::queues));
+        let names: Vec<String> =
+            lists.filter(|q| !laid_out.contains_key(*q)).cloned().collect::<BTreeSet<_>>().into_iter().collect();
+        let laid_out: Named = laid_out.into_iter().collect();
+        let (streams, frameworks): (Named, Named) =
+            laid_out.into_iter().partition(|(_, l)| matches!(l, Layout::Stream { .. }));
         let mut pipe = redis::pipe();
         pipe.ignore_errors();
         for q in &names {
