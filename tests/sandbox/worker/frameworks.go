@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	amqp "github.com/rabbitmq/amqp091-go"
 	"github.com/redis/go-redis/v9"
 	corev1 "k8s.io/api/core/v1"
 )
@@ -217,7 +218,7 @@ func (s *sim) needFrameworks(what string) error {
 	return nil
 }
 
-// celeryWorker runs `celery worker` for a pod: CELERY_BROKER_URL (redis://) and CELERY_QUEUE (default "celery") from its env, concurrency
+// celeryWorker runs `celery worker` for a pod: CELERY_BROKER_URL (redis://, or amqp:// for RabbitMQ) and CELERY_QUEUE (default "celery") from its env, concurrency
 // 1, hostname <pod>@sandbox, the app sb_celery (frameworks/sb_celery.py).
 // Celery has no burst mode: the pod completes once the queue is drained, as
 // the broker shows it (drainedCelery), after the worker was stopped.
@@ -232,10 +233,11 @@ func (s *sim) celeryWorker(ctx context.Context, p *corev1.Pod, lw *podLogs) erro
 	if queue == "" {
 		queue = "celery"
 	}
-	if !strings.HasPrefix(broker, "redis://") {
-		return fmt.Errorf("CELERY_BROKER_URL %q: only redis:// brokers are played", broker)
+	port := map[bool]string{true: "6379", false: "5672"}[strings.HasPrefix(broker, "redis://")]
+	if !strings.HasPrefix(broker, "redis://") && !strings.HasPrefix(broker, "amqp://") {
+		return fmt.Errorf("CELERY_BROKER_URL %q: only redis:// and amqp:// brokers are played", broker)
 	}
-	bu, err := s.translateURL(broker, "6379")
+	bu, err := s.translateURL(broker, port)
 	if err != nil {
 		return fmt.Errorf("CELERY_BROKER_URL: %w", err)
 	}
@@ -285,8 +287,28 @@ func (s *sim) celeryWorker(ctx context.Context, p *corev1.Pod, lw *podLogs) erro
 
 // celeryDrained reports whether a Celery queue is empty with nothing of it
 // unacked: for Redis, LLEN <queue> (and its priority lists) is 0 and no
-// entry of the `unacked` hash was routed to it.
+// entry of the `unacked` hash was routed to it; for RabbitMQ, a passive
+// declare counts no ready message (what this worker holds it finishes in
+// its warm shutdown; what a killed one held RabbitMQ puts back).
 func (s *sim) celeryDrained(brokerURL, queue string) func(context.Context) (bool, error) {
+	if strings.HasPrefix(brokerURL, "amqp://") {
+		return func(context.Context) (bool, error) {
+			conn, err := amqp.Dial(brokerURL)
+			if err != nil {
+				return false, err
+			}
+			defer conn.Close()
+			ch, err := conn.Channel()
+			if err != nil {
+				return false, err
+			}
+			q, err := ch.QueueDeclarePassive(queue, true, false, false, false, nil)
+			if err != nil {
+				return false, err
+			}
+			return q.Messages == 0, nil
+		}
+	}
 	opts, err := redis.ParseURL(brokerURL)
 	if err != nil {
 		return func(context.Context) (bool, error) { return false, err }
