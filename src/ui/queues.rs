@@ -219,10 +219,7 @@ fn queue_cell(theme: &Theme, queues: &Queues, q: &QueueState, col: usize, width:
     match col {
         0 => cell(format::fit_middle(&queue_text(queues, q, col), w), theme.dim),
         1 => cell(format::fit_middle(&queue_text(queues, q, col), w), theme.text),
-        FLIGHT_COL => {
-            let stuck = q.orphaned() > 0 || q.abandoned() > 0 || q.lost() > 0;
-            cell(queue_text(queues, q, col), if stuck { theme.bad } else { theme.text })
-        }
+        FLIGHT_COL => cell(queue_text(queues, q, col), if q.unfinishable() > 0 { theme.bad } else { theme.text }),
         HISTORY_COL => cell(sparkline(&history(q), w), theme.busy),
         HEALTH_COL => {
             let (h, style) = health_of(theme, q, queues);
@@ -565,15 +562,17 @@ fn dead_letter_lines(queues: &Queues, q: &QueueState, theme: &Theme, width: u16)
 
 /// `kv` lines, as many pairs on each as fit in `width` (at least one).
 fn wrapped_kv(theme: &Theme, pairs: &[(&str, String)], width: usize) -> Vec<Line<'static>> {
+    let separator = " · ".chars().count();
     let mut out = Vec::new();
+    // The line under way: its first pair and the cells it uses (a leading space).
     let (mut start, mut used) = (0, 1);
     for (i, (k, v)) in pairs.iter().enumerate() {
-        let len = k.chars().count() + 1 + v.chars().count() + if i > start { 3 } else { 0 };
-        if i > start && used + len > width {
+        let pair = k.chars().count() + 1 + v.chars().count();
+        if i > start && used + separator + pair > width {
             out.push(kv(theme, &pairs[start..i]));
-            (start, used) = (i, 1 + len - 3);
+            (start, used) = (i, 1 + pair);
         } else {
-            used += len;
+            used += if i > start { separator } else { 0 } + pair;
         }
     }
     if start < pairs.len() {

@@ -387,6 +387,12 @@ impl QueueState {
         self.reading.tasks.as_ref().map_or(0, |t| t.lost_total)
     }
 
+    /// Items its workers will never finish, of every kind: orphaned rediswq
+    /// items, abandoned stream entries, lost framework tasks (what makes it stuck).
+    pub fn unfinishable(&self) -> u64 {
+        self.orphaned() as u64 + self.abandoned() + self.lost()
+    }
+
     /// Task frameworks: the dead set grew within [`DEAD_GROWTH_HOLD`] of the last poll.
     pub fn dead_growing(&self) -> bool {
         match (self.dead_grew, self.last_poll) {

@@ -415,10 +415,16 @@ pub fn add_stream(queues: &mut Queues) {
         ],
         idle_after: std::time::Duration::from_secs(30),
     };
+    poll_adding(queues, "redis", vec![QueueReading::of_stream("tasks", stream)]);
+}
+
+/// One poll of `source` now: the queues it already has, read as before, and `added`;
+/// warnings shown as soon as they hold (`instant_warnings`).
+fn poll_adding(queues: &mut Queues, source: &str, added: Vec<QueueReading>) {
     let mut readings: Vec<QueueReading> =
-        queues.by_key.values().filter(|q| q.key.source == "redis").map(|q| q.reading.clone()).collect();
-    readings.push(QueueReading::of_stream("tasks", stream));
-    queues.apply(QueueUpdate::Polled { source: "redis".into(), at: now(), readings, management_error: None });
+        queues.by_key.values().filter(|q| q.key.source == source).map(|q| q.reading.clone()).collect();
+    readings.extend(added);
+    queues.apply(QueueUpdate::Polled { source: source.into(), at: now(), readings, management_error: None });
     queues.instant_warnings = true;
 }
 
@@ -483,17 +489,17 @@ pub fn add_tasks(queues: &mut Queues) {
         .with_lost(vec![lost("b41c9e07d2a35f68", Some("job-wq-sidekiq-k2r8d:1:0b7e5d3a"), 52_000)]);
     sidekiq.threshold = Some(model::tasks::SIDEKIQ_BEAT_AFTER);
     (rq.dead, bullmq.dead, sidekiq.dead) = (Some(0), Some(1), Some(3));
-    let mut readings: Vec<QueueReading> =
-        queues.by_key.values().filter(|q| q.key.source == "redis").map(|q| q.reading.clone()).collect();
-    readings.extend([
-        // Celery registers no worker by name: the reader counts the app's pidbox listeners.
-        QueueReading { consumers: Some(1), ..QueueReading::of_tasks("celery-tasks", 18, 2, celery) },
-        QueueReading::of_tasks("rq-tasks", 11, 2, rq),
-        QueueReading::of_tasks("bull-tasks", 7, 2, bullmq),
-        QueueReading::of_tasks("sidekiq-tasks", 5, 2, sidekiq),
-    ]);
-    queues.apply(QueueUpdate::Polled { source: "redis".into(), at: now(), readings, management_error: None });
-    queues.instant_warnings = true;
+    poll_adding(
+        queues,
+        "redis",
+        vec![
+            // Celery registers no worker by name: the reader counts the app's pidbox listeners.
+            QueueReading { consumers: Some(1), ..QueueReading::of_tasks("celery-tasks", 18, 2, celery) },
+            QueueReading::of_tasks("rq-tasks", 11, 2, rq),
+            QueueReading::of_tasks("bull-tasks", 7, 2, bullmq),
+            QueueReading::of_tasks("sidekiq-tasks", 5, 2, sidekiq),
+        ],
+    );
 }
 
 /// On top of [`queues`]: RabbitMQ's other kinds on source `rabbitmq`, as the
@@ -518,16 +524,13 @@ pub fn add_rabbit_kinds(queues: &mut Queues) {
         dead_lettered: Some(3),
         ..info("quorum")
     };
-    let mut readings: Vec<QueueReading> =
-        queues.by_key.values().filter(|q| q.key.source == "rabbitmq").map(|q| q.reading.clone()).collect();
-    readings.extend([
+    let added = vec![
         reading("dlq-tasks", 0, tasks),
         reading("dlq-tasks.dead", 3, info("quorum")),
         reading("dlq-events", 5, info("stream")),
-    ]);
+    ];
     let mut links = queues.links.clone();
     links.insert(QueueKey::new("rabbitmq", "dlq-tasks"), [ObjKey::new("wq-dlq", "job-wq-dlq")].into());
     queues.set_links(links);
-    queues.apply(QueueUpdate::Polled { source: "rabbitmq".into(), at: now(), readings, management_error: None });
-    queues.instant_warnings = true;
+    poll_adding(queues, "rabbitmq", added);
 }

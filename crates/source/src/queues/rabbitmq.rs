@@ -138,9 +138,13 @@ impl RabbitPoller {
         resp.json().await.map_err(|e| format!("management API {}: {}", m.url, without_url(&e)))
     }
 
+    /// The vhost as a path segment of the management API.
+    fn vhost_segment(&self) -> String {
+        percent_encoding::utf8_percent_encode(&self.spec.vhost, percent_encoding::NON_ALPHANUMERIC).to_string()
+    }
+
     async fn management(&mut self, m: &Management) -> Result<BTreeMap<String, ManagementQueue>, String> {
-        let vhost = percent_encoding::utf8_percent_encode(&self.spec.vhost, percent_encoding::NON_ALPHANUMERIC);
-        let body = self.get_json(m, &format!("queues/{vhost}"), COLUMNS).await?;
+        let body = self.get_json(m, &format!("queues/{}", self.vhost_segment()), COLUMNS).await?;
         Ok(parse_management(&body))
     }
 
@@ -153,8 +157,7 @@ impl RabbitPoller {
     ) -> BTreeMap<String, Vec<(String, String)>> {
         let exchanges: BTreeSet<String> =
             watched.iter().filter_map(|q| q.dead_letter.as_ref()).map(|d| d.exchange.clone()).collect();
-        let vhost =
-            percent_encoding::utf8_percent_encode(&self.spec.vhost, percent_encoding::NON_ALPHANUMERIC).to_string();
+        let vhost = self.vhost_segment();
         let mut out = BTreeMap::new();
         for x in exchanges.into_iter().filter(|x| !x.is_empty()).take(MAX_DLX_PER_POLL) {
             let name = percent_encoding::utf8_percent_encode(&x, percent_encoding::NON_ALPHANUMERIC);

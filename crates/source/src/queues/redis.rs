@@ -32,6 +32,8 @@ use model::redact::mask_url;
 use model::sanitize::strip_line;
 use model::tasks::{Framework, Layout};
 
+use super::tasks::{self, Registry};
+
 /// SCAN calls per poll; the cursor carries over to the next poll.
 const SCAN_STEPS_PER_POLL: usize = 4;
 const SCAN_COUNT: usize = 500;
@@ -119,9 +121,6 @@ impl Scan {
     }
 }
 
-/// kombu's own exchanges (worker control, events), not task queues.
-const KOMBU_INTERNAL: [&str; 3] = ["celery.pidbox", "reply.celery.pidbox", "celeryev"];
-
 pub struct RedisPoller {
     /// The URL to connect to (credentials included: never shown).
     url: String,
@@ -146,10 +145,9 @@ impl RedisPoller {
             framework_scans: spec
                 .discover
                 .iter()
-                .filter_map(|fw| match fw {
-                    Framework::BullMq => Some((*fw, Scan::new(format!("{}:*:meta", model::tasks::BULLMQ_PREFIX)))),
-                    Framework::Celery => Some((*fw, Scan::new("_kombu.binding.*"))),
-                    Framework::Rq | Framework::Sidekiq => None,
+                .filter_map(|fw| match tasks::registry(*fw) {
+                    Registry::Keys { pattern } => Some((*fw, Scan::new(pattern))),
+                    Registry::Set { .. } => None,
                 })
                 .collect(),
             registered: Vec::new(),
@@ -188,38 +186,26 @@ impl RedisPoller {
 
     /// Advances the SCAN cursors a few steps and reads the frameworks' registries of queues.
     async fn discover(&mut self, conn: &mut ConnectionManager) -> Result<(), String> {
+        let describe = |e: RedisError| mask_url(&format!("{}: {e}", self.display));
         let rediswq = self.spec.rediswq;
         if let Some(scan) = &mut self.scan {
             let list = |key: &str| {
                 let queue = if rediswq { key.strip_suffix(":processing").unwrap_or(key) } else { key };
                 (!queue.contains(":leased_by_session:")).then(|| queue.to_string())
             };
-            scan.step(conn, list).await.map_err(|e| mask_url(&format!("{}: {e}", self.display)))?;
+            scan.step(conn, list).await.map_err(describe)?;
         }
         for (fw, scan) in &mut self.framework_scans {
-            let queue = |key: &str| match fw {
-                Framework::BullMq => {
-                    let prefix = format!("{}:", model::tasks::BULLMQ_PREFIX);
-                    key.strip_prefix(&prefix)?.strip_suffix(":meta").map(str::to_string)
-                }
-                _ => key.strip_prefix("_kombu.binding.").filter(|x| !KOMBU_INTERNAL.contains(x)).map(str::to_string),
-            };
-            scan.step(conn, queue).await.map_err(|e| mask_url(&format!("{}: {e}", self.display)))?;
+            scan.step(conn, |key| tasks::queue_of_key(*fw, key)).await.map_err(describe)?;
         }
         self.registered.clear();
-        for (fw, registry, strip) in [(Framework::Rq, "rq:queues", "rq:queue:"), (Framework::Sidekiq, "queues", "")] {
-            if !self.spec.discover.contains(&fw) {
-                continue;
-            }
-            let names: Vec<String> = redis::cmd("SRANDMEMBER")
-                .arg(registry)
-                .arg(MAX_DISCOVERED)
-                .query_async(conn)
-                .await
-                .map_err(|e| self.describe(&e))?;
+        for fw in &self.spec.discover {
+            let Registry::Set { key, member_prefix } = tasks::registry(*fw) else { continue };
+            let names: Vec<String> =
+                redis::cmd("SRANDMEMBER").arg(key).arg(MAX_DISCOVERED).query_async(conn).await.map_err(describe)?;
             let layout = fw.default_layout();
-            self.registered
-                .extend(names.iter().map(|n| (n.strip_prefix(strip).unwrap_or(n).to_string(), layout.clone())));
+            let queues = names.iter().map(|n| n.strip_prefix(member_prefix).unwrap_or(n).to_string());
+            self.registered.extend(queues.map(|q| (q, layout.clone())));
         }
         Ok(())
     }

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use model::queue::{QueueReading, QueueStatus};
-use model::tasks::{Framework, Layout, LostTask, TaskQueueReading, WorkerReading, celery_overdue};
+use model::tasks::{BULLMQ_PREFIX, Framework, Layout, LostTask, TaskQueueReading, WorkerReading, celery_overdue};
 use redis::aio::ConnectionManager;
 use redis::{FromRedisValue, Value};
 
@@ -79,6 +79,38 @@ fn take<T: FromRedisValue>(values: &mut impl Iterator<Item = Value>, what: &str)
 fn server_ms(values: &mut impl Iterator<Item = Value>) -> Read<u64> {
     let (s, us): (u64, u64) = take(values, "TIME")?;
     Ok(s * 1000 + us / 1000)
+}
+
+// ---- where each framework lists its queues (`discover`) --------------------------
+
+/// Where a framework's queues can be found without being told their names.
+pub enum Registry {
+    /// A set of the queues (RQ's `rq:queues`, members `rq:queue:<q>`; Sidekiq's `queues`).
+    Set { key: &'static str, member_prefix: &'static str },
+    /// One key per queue, found by SCAN (BullMQ's `bull:<q>:meta`, kombu's `_kombu.binding.<q>`).
+    Keys { pattern: String },
+}
+
+/// kombu's own exchanges (worker control, events), not task queues.
+const KOMBU_INTERNAL: [&str; 3] = ["celery.pidbox", "reply.celery.pidbox", "celeryev"];
+
+pub fn registry(fw: Framework) -> Registry {
+    match fw {
+        Framework::Rq => Registry::Set { key: "rq:queues", member_prefix: "rq:queue:" },
+        Framework::Sidekiq => Registry::Set { key: "queues", member_prefix: "" },
+        Framework::BullMq => Registry::Keys { pattern: format!("{BULLMQ_PREFIX}:*:meta") },
+        Framework::Celery => Registry::Keys { pattern: "_kombu.binding.*".into() },
+    }
+}
+
+/// The queue a key that [`Registry::Keys`] found stands for, if it is one.
+pub fn queue_of_key(fw: Framework, key: &str) -> Option<String> {
+    let queue = match fw {
+        Framework::BullMq => key.strip_prefix(BULLMQ_PREFIX)?.strip_prefix(':')?.strip_suffix(":meta")?,
+        Framework::Celery => key.strip_prefix("_kombu.binding.").filter(|x| !KOMBU_INTERNAL.contains(x))?,
+        Framework::Rq | Framework::Sidekiq => return None,
+    };
+    Some(queue.to_string())
 }
 
 // ---- Celery ------------------------------------------------------------------
@@ -521,6 +553,14 @@ async fn sidekiq(conn: &mut ConnectionManager, queue: &str, beat_after: Duration
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keys_found_by_scan_name_their_queues_and_kombus_own_exchanges_are_left_out() {
+        assert_eq!(queue_of_key(Framework::BullMq, "bull:mail:meta").as_deref(), Some("mail"));
+        assert_eq!(queue_of_key(Framework::BullMq, "bull:mail:wait"), None);
+        assert_eq!(queue_of_key(Framework::Celery, "_kombu.binding.celery-tasks").as_deref(), Some("celery-tasks"));
+        assert_eq!(queue_of_key(Framework::Celery, "_kombu.binding.celery.pidbox"), None);
+    }
 
     #[test]
     fn celery_unacked_entries_name_their_queue_and_task() {
