@@ -261,25 +261,31 @@ impl Drop for BringBack {
     }
 }
 
-/// The lists every console starts with, as its watches ask for them (from the
-/// API server's watch cache). After etcd or the API server comes back the
-/// cache fills again; until it has, such a list waits, and the next test's
-/// first list would time out (CI saw a `--once` give up on its pods after the
-/// etcd restart test). So a test that restarted either ends only once they
-/// are served.
+/// The lists every console starts with, asked as its watches ask for them:
+/// a consistent read (no resourceVersion), which the API server serves from
+/// its watch cache only once the cache has caught up with etcd. After etcd or
+/// the API server comes back the cache fills again; until it has, such a list
+/// waits, and the next test's first list would time out (CI saw a `--once`
+/// give up on its pods after the etcd restart test, twice: the first check
+/// asked with resourceVersion=0, which the cache answers without catching
+/// up). So a test that restarted either ends only once they are served.
 const FIRST_LISTS: &[&str] = &["/api/v1/pods", "/apis/batch/v1/jobs", "/apis/batch/v1/cronjobs", "/api/v1/events"];
 
 fn await_lists_served() {
     let served = || {
         FIRST_LISTS.iter().all(|path| {
             Command::new(repo_root().join("tests/sandbox/sandbox"))
-                .args(["kubectl", "get", "--raw", &format!("{path}?resourceVersion=0&limit=1"), "--request-timeout=3s"])
+                .args(["kubectl", "get", "--raw", &format!("{path}?limit=500"), "--request-timeout=3s"])
                 .output()
                 .is_ok_and(|o| o.status.success())
         })
     };
     let deadline = Instant::now() + Duration::from_secs(60);
-    while !served() && Instant::now() < deadline {
+    while !served() {
+        if Instant::now() >= deadline {
+            eprintln!("the first lists were still not served 60 s after the restart");
+            return;
+        }
         std::thread::sleep(Duration::from_millis(500));
     }
 }
