@@ -2,7 +2,6 @@
 //! (the seed's `jobgroup=jobexample`) with their aggregated progress.
 //! `b` hides or shows it; `L` with the group's selector lists its Jobs.
 
-use model::groups;
 use model::job::Progress;
 use model::text as format;
 use ratatui::Frame;
@@ -16,7 +15,7 @@ use crate::console::state::App;
 
 /// One line per group: namespace, selector, bar, "3/3 complete · 0 failed · 0 running".
 pub fn panel_lines(app: &App, theme: &Theme, width: u16) -> Vec<Line<'static>> {
-    let groups = groups::job_groups(&app.state.jobs);
+    let groups = app.job_groups();
     let sel_width = groups.iter().map(|g| g.label.len()).max().unwrap_or(0).min(36);
     groups
         .iter()

@@ -160,8 +160,7 @@ impl State {
                 status.last_event = Some(now);
                 status.live_at = Some(now);
                 self.last_update = Some(now);
-                self.upsert(object, g);
-                true
+                self.upsert(object, g)
             }
             Update::Deleted(id, key) => {
                 let status = self.watch_mut(&id);
@@ -227,7 +226,8 @@ impl State {
         })
     }
 
-    fn upsert(&mut self, object: Object, g: u64) {
+    /// Keeps `object`; returns whether what is kept changed.
+    fn upsert(&mut self, object: Object, g: u64) -> bool {
         match object {
             Object::Job(j) => self.jobs.upsert(j.key.clone(), j, g),
             Object::Pod(p) => {
@@ -242,7 +242,7 @@ impl State {
                         .or_default()
                         .insert(p.key.name.clone());
                 }
-                self.pods.upsert(p.key.clone(), p, g);
+                self.pods.upsert(p.key.clone(), p, g)
             }
             Object::CronJob(c) => self.cronjobs.upsert(c.key.clone(), c, g),
             Object::Node(n) => self.nodes.upsert(ObjKey::new("", n.name.clone()), n, g),
@@ -359,5 +359,26 @@ mod health_tests {
         assert_eq!(state.watches[&id].live_at, Some(at(45)));
         state.apply(Update::Health(id.clone(), WatchHealth::Failed { error: "panicked".into() }), at(50));
         assert_eq!(state.watches[&id].stale_since, Some(at(45)));
+    }
+
+    /// A watch event that changes nothing batchtop keeps (a pod's
+    /// resourceVersion moved, a node's heartbeat) is no change: the console
+    /// neither derives nor draws for it; it still counts as a sign of life.
+    #[test]
+    fn an_event_that_changes_nothing_kept_is_no_change() {
+        use crate::fixtures;
+        let (jobs, pods) = (WatchId { kind: Kind::Job, namespace: None }, WatchId { kind: Kind::Pod, namespace: None });
+        let job = fixtures::job("ns", "j");
+        let pod = fixtures::job_pod(&job, "a", "Running", fixtures::running());
+        let mut state = State::default();
+        assert!(state.apply(Update::Applied(jobs.clone(), Object::Job(job.clone())), at(0)));
+        assert!(state.apply(Update::Applied(pods.clone(), Object::Pod(pod.clone())), at(0)));
+        assert!(!state.apply(Update::Applied(pods.clone(), Object::Pod(pod.clone())), at(3)));
+        assert_eq!(state.watches[&pods].live_at, Some(at(3)));
+        assert_eq!(state.pods_of_job(&job.key).count(), 1);
+        let mut done = pod;
+        done.phase = "Succeeded".into();
+        assert!(state.apply(Update::Applied(pods, Object::Pod(done)), at(4)));
+        assert!(!state.apply(Update::Applied(jobs, Object::Job(job)), at(5)));
     }
 }

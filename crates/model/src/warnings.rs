@@ -98,10 +98,16 @@ pub fn read_by_warnings(update: &crate::Update, state: &State) -> bool {
 /// Every warning the console and `--once` show: the state's ([`job_warnings_with`])
 /// and the queues' (stuck work, and Jobs that could not be linked), sorted.
 pub fn all(state: &State, queues: &Queues, now: Time, limits: Limits) -> Vec<Warning> {
-    let mut out = job_warnings_with(state, now, limits);
-    out.extend(of_queues(queues, state));
-    sort(&mut out);
-    out
+    with_queues(job_warnings_with(state, now, limits), queues, state)
+}
+
+/// The state's warnings (`of_state`, from [`job_warnings_with`]) and the
+/// queues', sorted: the console keeps the state's, the costly part, between
+/// queue polls.
+pub fn with_queues(mut of_state: Vec<Warning>, queues: &Queues, state: &State) -> Vec<Warning> {
+    of_state.extend(of_queues(queues, state));
+    sort(&mut of_state);
+    of_state
 }
 
 /// The queues' warnings, unsorted: stuck or lost work, and the link notes.

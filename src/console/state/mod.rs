@@ -13,6 +13,7 @@ mod view;
 
 use std::collections::BTreeSet;
 
+use model::groups::JobGroup;
 use model::logs::buffer::Limits;
 use model::queue::Queues;
 use model::scope::Namespaces;
@@ -70,6 +71,8 @@ pub struct App {
     pub popup: Option<Popup>,
     /// The label-group panel above the Jobs table.
     pub show_groups: bool,
+    /// The label groups that panel shows, derived when the Jobs change.
+    pub groups: Groups,
     pub flash: Option<Flash>,
     /// Namespaces seen so far (for the picker), across switches.
     pub known_namespaces: BTreeSet<String>,
@@ -89,24 +92,45 @@ pub struct App {
     pub show_timeline: bool,
 }
 
+/// The Jobs' label groups ([`App::refresh_groups`]).
+#[derive(Debug, Default)]
+pub struct Groups {
+    pub list: Vec<JobGroup>,
+    /// The Jobs store's revision they were derived at.
+    pub revision: Option<u64>,
+}
+
 /// Every warning (`model::warnings::all`) and the worst one per row, derived
 /// from the state and the queues: again at the next tick after either changes
 /// (not per watch event: a relist of 2,000 Jobs is one derivation), and every
 /// [`Warnings::REFRESH`] for the ones time alone raises (stalls, missed runs).
+/// The state's part is the costly one (every Job, pod and CronJob) and is kept
+/// apart, so a queue's poll (every few seconds, each source) derives only the
+/// queues' part again.
 #[derive(Debug, Default)]
 pub struct Warnings {
     pub list: Vec<Warning>,
     pub marks: Marks,
-    /// The state or the queues changed since `at`.
+    /// The state's warnings (`model::warnings::job_warnings_with`) as of `at`.
+    of_state: Vec<Warning>,
+    /// The state changed since `at`.
     pub stale: bool,
+    /// The queues changed since the list was made.
+    pub queues_stale: bool,
+    /// When the state's warnings were derived.
     pub at: Option<Time>,
 }
 
 impl Warnings {
     pub const REFRESH: chrono::Duration = chrono::Duration::seconds(10);
 
-    /// Whether the list should be derived again at `now`.
+    /// Whether the list should be made again at `now`.
     pub fn due(&self, now: Time) -> bool {
+        self.queues_stale || self.state_due(now)
+    }
+
+    /// Whether the state's part should be derived again at `now`.
+    fn state_due(&self, now: Time) -> bool {
         self.stale || self.at.is_none_or(|at| now - at >= Self::REFRESH)
     }
 
@@ -133,6 +157,7 @@ impl App {
             details: Vec::new(),
             popup: None,
             show_groups: true,
+            groups: Groups::default(),
             flash: None,
             known_namespaces,
             queues: Queues::default(),
@@ -146,11 +171,39 @@ impl App {
         }
     }
 
+    /// Derives the label groups again if the panel shows and the Jobs changed
+    /// since: grouping 2,000 Jobs is a frame's worth of work, and most frames
+    /// (the tick's, a pod's change) leave the Jobs as they were.
+    pub fn refresh_groups(&mut self) {
+        let revision = self.state.jobs.revision();
+        if self.show_groups && self.groups.revision != Some(revision) {
+            self.groups = Groups { list: model::groups::job_groups(&self.state.jobs), revision: Some(revision) };
+        }
+    }
+
+    /// The label groups of the Jobs as they stand: the derived ones while
+    /// they are current (a state built by hand, as tests do, is grouped here).
+    pub fn job_groups(&self) -> std::borrow::Cow<'_, [JobGroup]> {
+        if self.groups.revision == Some(self.state.jobs.revision()) {
+            std::borrow::Cow::Borrowed(&self.groups.list)
+        } else {
+            std::borrow::Cow::Owned(model::groups::job_groups(&self.state.jobs))
+        }
+    }
+
     /// Derives the warnings from the state and the queues as they stand now.
+    /// The state's part is derived again only when it is due.
     pub fn refresh_warnings(&mut self) {
-        let limits = model::warnings::Limits::of(&self.config);
-        let list = model::warnings::all(&self.state, &self.queues, self.now, limits);
-        self.warnings = Warnings { marks: Marks::of(&list), list, stale: false, at: Some(self.now) };
+        let w = &mut self.warnings;
+        if w.state_due(self.now) {
+            let limits = model::warnings::Limits::of(&self.config);
+            w.of_state = model::warnings::job_warnings_with(&self.state, self.now, limits);
+            (w.stale, w.at) = (false, Some(self.now));
+        }
+        let list = model::warnings::with_queues(w.of_state.clone(), &self.queues, &self.state);
+        w.marks = Marks::of(&list);
+        w.list = list;
+        w.queues_stale = false;
     }
 
     /// Uses `config` for queues (sources, links, refresh, rate window).

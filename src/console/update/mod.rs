@@ -128,7 +128,7 @@ impl App {
         let keyed = matches!(msg, Msg::Key(_));
         // Warnings follow the state (see apply_kube) and the queues, derived at the next tick.
         if matches!(msg, Msg::Queue(_) | Msg::QueueLinks(..)) {
-            self.warnings.stale = true;
+            self.warnings.queues_stale = true;
         }
         let mut handled = match msg {
             Msg::Key(key) => self.key(key),
@@ -152,6 +152,7 @@ impl App {
             }
         };
         logs::close_if_hidden(self);
+        self.refresh_groups();
         // Ask RBAC ahead about the keys of what is on screen now: only a key
         // moves the selection or the screen.
         if keyed {
@@ -174,9 +175,15 @@ impl App {
                 }
                 Update::Health(..) => None,
             };
-            jobs_changed |= id.is_some_and(|id| id.kind == Kind::Job);
-            self.warnings.stale |= model::warnings::read_by_warnings(&update, &self.state);
-            changed |= self.state.apply(update, self.now);
+            let about_jobs = id.is_some_and(|id| id.kind == Kind::Job);
+            // Asked before the fold: a deleted event is judged by what it was.
+            let read_by_warnings = model::warnings::read_by_warnings(&update, &self.state);
+            // An event that changed nothing kept (most of a busy cluster's) costs no derivation.
+            if self.state.apply(update, self.now) {
+                changed = true;
+                jobs_changed |= about_jobs;
+                self.warnings.stale |= read_by_warnings;
+            }
         }
         let effects = if jobs_changed { vec![Effect::RelinkQueues] } else { Vec::new() };
         Handled { redraw: changed, effects }
