@@ -95,7 +95,10 @@ pub fn rows<'a>(app: &'a App, view: &View) -> Vec<&'a CronJobInfo> {
     match SORTS.get(view.sort).copied() {
         Some("name") => rows.sort_by(|a, b| (&a.key.name, &a.key.namespace).cmp(&(&b.key.name, &b.key.namespace))),
         // Soonest first; suspended (no next run) last.
-        Some("next run") => rows.sort_by_key(|c| (next_run(c, now).is_none(), next_run(c, now), c.key.clone())),
+        Some("next run") => rows.sort_by_cached_key(|c| {
+            let next = next_run(c, now);
+            (next.is_none(), next, &c.key)
+        }),
         Some("last run") => rows.sort_by(|a, b| b.last_schedule.cmp(&a.last_schedule).then_with(|| a.key.cmp(&b.key))),
         _ => rows.sort_by(|a, b| a.key.cmp(&b.key)),
     }
@@ -190,8 +193,8 @@ fn cronjob_measure(cj: &CronJobInfo, col: Col, now: Time) -> Option<Measure> {
         Col::Name => Measure::text(&cj.key.name),
         Col::Schedule => Measure::text(&format::sanitize(&cj.schedule)),
         Col::Next => Measure::exact(&next_text(cj, now)),
-        Col::Last => Measure::text(&format::age(cj.last_schedule, now)),
-        Col::Age => Measure::text(&format::age(cj.created, now)),
+        Col::Last => Measure::age(cj.last_schedule, now),
+        Col::Age => Measure::age(cj.created, now),
         Col::Mark | Col::Words | Col::Suspend | Col::Active | Col::History => return None,
     })
 }

@@ -98,12 +98,17 @@ const BAR_WANTED: u16 = 10;
 
 /// The Jobs a screen lists, filtered and sorted as its view says.
 pub fn rows<'a>(app: &'a App, view: &View) -> Vec<&'a JobInfo> {
-    let mut rows: Vec<&JobInfo> = match &view.route {
-        Route::CronJobDetail(cronjob) => super::cronjob_detail::jobs_of(&app.state, cronjob),
-        _ => app.state.jobs.values().collect(),
+    let (mut rows, in_key_order): (Vec<&JobInfo>, bool) = match &view.route {
+        Route::CronJobDetail(cronjob) => (super::cronjob_detail::jobs_of(&app.state, cronjob), false),
+        _ => (app.state.jobs.values().collect(), true),
     };
-    rows.retain(|j| matches(j, view));
-    sort(&mut rows, view, app.now);
+    // Every frame lists every Job: what a plain list needs no work for gets none.
+    if !view.filter.is_empty() || view.labels.is_some() {
+        rows.retain(|j| matches(j, view));
+    }
+    if !(in_key_order && SORTS.get(view.sort) == Some(&"namespace") && !view.descending) {
+        sort(&mut rows, view, app.now);
+    }
     rows
 }
 
@@ -132,7 +137,7 @@ fn sort(rows: &mut [&JobInfo], view: &View, _now: Time) {
         Some("name") => rows.sort_by(|a, b| (&a.key.name, &a.key.namespace).cmp(&(&b.key.name, &b.key.namespace))),
         // Newest first: ascending age.
         Some("age") => rows.sort_by(|a, b| b.created.cmp(&a.created).then_with(|| a.key.cmp(&b.key))),
-        Some("status") => rows.sort_by_key(|j| (status_rank(j.phase()), j.key.clone())),
+        Some("status") => rows.sort_by_cached_key(|j| (status_rank(j.phase()), &j.key)),
         Some("progress") => rows.sort_by(|a, b| {
             let f = |j: &JobInfo| j.progress().fraction().unwrap_or(0.0);
             f(a).total_cmp(&f(b)).then_with(|| a.key.cmp(&b.key))
@@ -233,8 +238,8 @@ fn job_measure(now: Time, job: &JobInfo, col: Col) -> Option<Measure> {
         }
         Col::Active => Measure::text(&job.status.active.to_string()),
         Col::Status => Measure::word(job.status_text(), &status_text(job)),
-        Col::Elapsed => Measure::text(&job.elapsed(now).map_or_else(|| "-".into(), format::duration)),
-        Col::Age => Measure::text(&format::age(job.created, now)),
+        Col::Elapsed => job.elapsed(now).map_or_else(|| Measure::text("-"), Measure::duration),
+        Col::Age => Measure::age(job.created, now),
     })
 }
 

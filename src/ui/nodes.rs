@@ -130,7 +130,7 @@ fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, view: &View) 
             3 => Measure::text(&counts.get(n.name.as_str()).copied().unwrap_or(0).to_string()),
             4 => Measure::text(&n.taints.join(",")),
             5 => Measure::text(n.kubelet_version.as_deref().unwrap_or_default()),
-            _ => Measure::text(&format::age(n.created, now)),
+            _ => Measure::age(n.created, now),
         })
     };
     let table = ListTable {

@@ -108,8 +108,9 @@ pub fn rows<'a>(app: &'a App, view: &View) -> Vec<&'a PodInfo> {
     match SORTS.get(view.sort).copied() {
         Some("name") => rows.sort_by(|a, b| (&a.key.name, &a.key.namespace).cmp(&(&b.key.name, &b.key.namespace))),
         Some("age") => rows.sort_by(|a, b| b.created.cmp(&a.created).then_with(|| a.key.cmp(&b.key))),
-        Some("status") => rows.sort_by_key(|p| (p.status_text(), p.key.clone())),
-        Some("restarts") => rows.sort_by_key(|p| (std::cmp::Reverse(p.restarts()), p.key.clone())),
+        // Each pod's status words built once, not at every comparison.
+        Some("status") => rows.sort_by_cached_key(|p| (p.status_text(), &p.key)),
+        Some("restarts") => rows.sort_by_cached_key(|p| (std::cmp::Reverse(p.restarts()), &p.key)),
         Some("node") => rows.sort_by(|a, b| (&a.node, &a.key).cmp(&(&b.node, &b.key))),
         _ => rows.sort_by(|a, b| a.key.cmp(&b.key)),
     }
@@ -182,7 +183,7 @@ fn pod_measure(now: Time, pod: &PodInfo, col: Col) -> Option<Measure> {
         Col::Exit => Measure::text(&pod.exit_code().map_or_else(|| "-".into(), |c| c.to_string())),
         Col::Reason => Measure::text(&format::sanitize(&reason(pod).unwrap_or_else(|| "-".into()))),
         Col::Node => Measure::text(pod.node.as_deref().unwrap_or("-")),
-        Col::Age => Measure::text(&format::age(pod.created, now)),
+        Col::Age => Measure::age(pod.created, now),
     })
 }
 

@@ -301,23 +301,73 @@ impl JobInfo {
 /// A duration the way kubectl prints AGE and DURATION (`45s`, `3m12s`, `2h5m`,
 /// `3d4h`, `2y30d`), so numbers look familiar next to kubectl output.
 pub fn human_duration(d: Duration) -> String {
-    let secs = d.num_seconds().max(0);
-    let (mins, hours, days) = (secs / 60, secs / 3600, secs / 86_400);
-    match () {
-        () if secs < 120 => format!("{secs}s"),
-        () if mins < 10 => with_remainder(mins, "m", secs % 60, "s"),
-        () if mins < 180 => format!("{mins}m"),
-        () if hours < 8 => with_remainder(hours, "h", mins % 60, "m"),
-        () if hours < 48 => format!("{hours}h"),
-        () if hours < 24 * 8 => with_remainder(days, "d", hours % 24, "h"),
-        () if days < 365 * 2 => format!("{days}d"),
-        () if days < 365 * 8 => with_remainder(days / 365, "y", days % 365, "d"),
-        () => format!("{}y", days / 365),
+    HumanDuration::of(d).to_string()
+}
+
+/// A duration in the console's words ("45s", "3m12s", "2h", "3d4h"): a number
+/// and unit, and a remainder in the next unit down when that is not zero. Its
+/// width is known without writing it out (a column of 2,000 ages is measured
+/// every second).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HumanDuration {
+    major: (i64, &'static str),
+    minor: (i64, &'static str),
+}
+
+impl HumanDuration {
+    pub fn of(d: Duration) -> Self {
+        let secs = d.num_seconds().max(0);
+        let (mins, hours, days) = (secs / 60, secs / 3600, secs / 86_400);
+        let (major, minor) = match () {
+            () if secs < 120 => ((secs, "s"), (0, "")),
+            () if mins < 10 => ((mins, "m"), (secs % 60, "s")),
+            () if mins < 180 => ((mins, "m"), (0, "")),
+            () if hours < 8 => ((hours, "h"), (mins % 60, "m")),
+            () if hours < 48 => ((hours, "h"), (0, "")),
+            () if hours < 24 * 8 => ((days, "d"), (hours % 24, "h")),
+            () if days < 365 * 2 => ((days, "d"), (0, "")),
+            () if days < 365 * 8 => ((days / 365, "y"), (days % 365, "d")),
+            () => ((days / 365, "y"), (0, "")),
+        };
+        Self { major, minor }
+    }
+
+    /// The cells it takes ("3m12s": 5).
+    pub fn width(self) -> usize {
+        let part = |(n, unit): (i64, &str)| digits(n) + unit.len();
+        part(self.major) + if self.minor.0 == 0 { 0 } else { part(self.minor) }
     }
 }
 
-fn with_remainder(major: i64, major_unit: &str, minor: i64, minor_unit: &str) -> String {
-    if minor == 0 { format!("{major}{major_unit}") } else { format!("{major}{major_unit}{minor}{minor_unit}") }
+/// Decimal digits of a non-negative number.
+fn digits(n: i64) -> usize {
+    n.checked_ilog10().map_or(1, |d| d as usize + 1)
+}
+
+impl std::fmt::Display for HumanDuration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (major, unit) = self.major;
+        write!(f, "{major}{unit}")?;
+        match self.minor {
+            (0, _) => Ok(()),
+            (minor, unit) => write!(f, "{minor}{unit}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod duration_props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The width a column is measured by is the width of what it shows.
+        #[test]
+        fn the_width_is_what_is_written(secs in prop_oneof![0i64..100_000, 0i64..1_000_000_000, -10i64..0]) {
+            let d = HumanDuration::of(Duration::seconds(secs));
+            prop_assert_eq!(d.width(), d.to_string().len());
+        }
+    }
 }
 
 #[cfg(test)]

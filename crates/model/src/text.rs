@@ -6,7 +6,7 @@
 use unicode_width::UnicodeWidthChar;
 
 use crate::Time;
-use crate::job::{Progress, human_duration};
+use crate::job::{HumanDuration, Progress, human_duration};
 
 /// What one table cell's text needs: the cells it takes, and the cells it
 /// must not be cut below. Here rather than in the console's table code so a
@@ -33,6 +33,16 @@ impl Measure {
     /// A cell of `text` that must never be cut.
     pub fn exact(text: &str) -> Self {
         Self::word(text, text)
+    }
+
+    /// A cell of [`duration`]`(d)`, measured without writing it out.
+    pub fn duration(d: chrono::Duration) -> Self {
+        Self { content: u16::try_from(HumanDuration::of(d).width()).unwrap_or(u16::MAX), floor: 0 }
+    }
+
+    /// A cell of [`age`]`(t, now)`, measured without writing it out.
+    pub fn age(t: Option<Time>, now: Time) -> Self {
+        t.map_or_else(|| Self::text("-"), |t| Self::duration(now - t))
     }
 
     /// What two rows need together.

@@ -98,14 +98,14 @@ pub fn read_by_warnings(update: &crate::Update, state: &State) -> bool {
 /// Every warning the console and `--once` show: the state's ([`job_warnings_with`])
 /// and the queues' (stuck work, and Jobs that could not be linked), sorted.
 pub fn all(state: &State, queues: &Queues, now: Time, limits: Limits) -> Vec<Warning> {
-    with_queues(job_warnings_with(state, now, limits), queues, state)
+    merged(job_warnings_with(state, now, limits), &of_queues(queues, state))
 }
 
 /// The state's warnings (`of_state`, from [`job_warnings_with`]) and the
-/// queues', sorted: the console keeps the state's, the costly part, between
-/// queue polls.
-pub fn with_queues(mut of_state: Vec<Warning>, queues: &Queues, state: &State) -> Vec<Warning> {
-    of_state.extend(of_queues(queues, state));
+/// queues' ([`of_queues`]), sorted: the console keeps each part until it
+/// changes (the state's is the costly one).
+pub fn merged(mut of_state: Vec<Warning>, of_queues: &[Warning]) -> Vec<Warning> {
+    of_state.extend_from_slice(of_queues);
     sort(&mut of_state);
     of_state
 }

@@ -113,6 +113,8 @@ pub struct Warnings {
     pub marks: Marks,
     /// The state's warnings (`model::warnings::job_warnings_with`) as of `at`.
     of_state: Vec<Warning>,
+    /// The queues' warnings (`model::warnings::of_queues`) in `list`.
+    of_queues: Vec<Warning>,
     /// The state changed since `at`.
     pub stale: bool,
     /// The queues changed since the list was made.
@@ -192,18 +194,26 @@ impl App {
     }
 
     /// Derives the warnings from the state and the queues as they stand now.
-    /// The state's part is derived again only when it is due.
+    /// The state's part is derived again only when it is due; the list is
+    /// made again only when either part changed (most queue polls change
+    /// nothing the warnings say).
     pub fn refresh_warnings(&mut self) {
         let w = &mut self.warnings;
+        let mut changed = w.at.is_none();
         if w.state_due(self.now) {
             let limits = model::warnings::Limits::of(&self.config);
-            w.of_state = model::warnings::job_warnings_with(&self.state, self.now, limits);
-            (w.stale, w.at) = (false, Some(self.now));
+            let of_state = model::warnings::job_warnings_with(&self.state, self.now, limits);
+            changed |= of_state != w.of_state;
+            (w.of_state, w.stale, w.at) = (of_state, false, Some(self.now));
         }
-        let list = model::warnings::with_queues(w.of_state.clone(), &self.queues, &self.state);
-        w.marks = Marks::of(&list);
-        w.list = list;
+        let of_queues = model::warnings::of_queues(&self.queues, &self.state);
+        changed |= of_queues != w.of_queues;
         w.queues_stale = false;
+        if changed {
+            w.list = model::warnings::merged(w.of_state.clone(), &of_queues);
+            w.marks = Marks::of(&w.list);
+            w.of_queues = of_queues;
+        }
     }
 
     /// Uses `config` for queues (sources, links, refresh, rate window).
