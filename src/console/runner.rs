@@ -179,6 +179,8 @@ impl Runner {
 
     /// Draws a frame and keeps what it showed (the first visible row, the page size).
     fn draw(&mut self, term: &mut Tui) -> anyhow::Result<()> {
+        // Once per frame at most, not per update: under churn the Jobs change many times a frame.
+        self.app.refresh_groups();
         let mut shown = Shown::Nothing;
         term.draw(|frame| shown = ui::draw(frame, &self.app, &self.theme))?;
         self.app.update(Msg::Shown(shown));

@@ -76,11 +76,13 @@ struct Tool {
 }
 
 /// The number right after `prefix` anywhere on screen; of `N/M` (kubetui's
-/// selected/total), the total.
+/// selected/total), the total. Thousands separators are dropped: k9s writes
+/// `jobs(all)[2,047]` (the earlier runs read that as 2 and never saw k9s done).
 fn count_after(s: &Screen, prefix: &str) -> Option<usize> {
     let text = s.text();
     let at = text.find(prefix)? + prefix.len();
-    let numbers: String = text[at..].chars().take_while(|c| c.is_ascii_digit() || *c == '/').collect();
+    let numbers: String =
+        text[at..].chars().take_while(|c| c.is_ascii_digit() || *c == '/' || *c == ',').filter(|c| *c != ',').collect();
     numbers.rsplit('/').next()?.parse().ok()
 }
 

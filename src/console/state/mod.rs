@@ -174,8 +174,9 @@ impl App {
     }
 
     /// Derives the label groups again if the panel shows and the Jobs changed
-    /// since: grouping 2,000 Jobs is a frame's worth of work, and most frames
-    /// (the tick's, a pod's change) leave the Jobs as they were.
+    /// since (the runner asks before each frame): grouping 2,000 Jobs is a
+    /// frame's worth of work, and most frames (the tick's, a pod's change)
+    /// leave the Jobs as they were.
     pub fn refresh_groups(&mut self) {
         let revision = self.state.jobs.revision();
         if self.show_groups && self.groups.revision != Some(revision) {

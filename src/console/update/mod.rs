@@ -152,7 +152,6 @@ impl App {
             }
         };
         logs::close_if_hidden(self);
-        self.refresh_groups();
         // Ask RBAC ahead about the keys of what is on screen now: only a key
         // moves the selection or the screen.
         if keyed {
