@@ -7,6 +7,7 @@
 //! appear as soon as they arrive, and none go stale.
 
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 
 use crate::types::ObjKey;
 
@@ -34,14 +35,20 @@ impl<T> Store<T> {
     where
         T: PartialEq,
     {
-        match self.items.get_mut(&key) {
-            Some((kept, seen)) if *kept == value => {
-                *seen = generation;
+        // One look-up: the initial list of 10,000 pods inserts every one.
+        match self.items.entry(key) {
+            Entry::Occupied(mut kept) if kept.get().0 == value => {
+                kept.get_mut().1 = generation;
                 false
             }
-            _ => {
+            Entry::Occupied(mut kept) => {
                 self.revision += 1;
-                self.items.insert(key, (value, generation));
+                *kept.get_mut() = (value, generation);
+                true
+            }
+            Entry::Vacant(slot) => {
+                self.revision += 1;
+                slot.insert((value, generation));
                 true
             }
         }
