@@ -19,6 +19,15 @@ pub struct Store<T> {
     revision: u64,
 }
 
+/// Revisions come from one counter for the whole process, so two stores (the
+/// state before and after a context switch) never share a revision: what is
+/// kept by revision (a table's measures, the label groups) cannot be taken
+/// for the new objects.
+fn next_revision() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
 impl<T> Default for Store<T> {
     fn default() -> Self {
         Self { items: BTreeMap::new(), revision: 0 }
@@ -42,12 +51,12 @@ impl<T> Store<T> {
                 false
             }
             Entry::Occupied(mut kept) => {
-                self.revision += 1;
+                self.revision = next_revision();
                 *kept.get_mut() = (value, generation);
                 true
             }
             Entry::Vacant(slot) => {
-                self.revision += 1;
+                self.revision = next_revision();
                 slot.insert((value, generation));
                 true
             }
@@ -57,7 +66,7 @@ impl<T> Store<T> {
     pub fn remove(&mut self, key: &ObjKey) -> Option<T> {
         let removed = self.items.remove(key).map(|(v, _)| v);
         if removed.is_some() {
-            self.revision += 1;
+            self.revision = next_revision();
         }
         removed
     }
@@ -156,6 +165,14 @@ mod tests {
         assert_eq!(s.drop_older(None, 2), 0, "the relist of generation 2 saw it");
         assert!(s.upsert(ObjKey::new("a", "x"), 2, 2));
         assert!(s.revision() > r);
+    }
+
+    #[test]
+    fn two_stores_never_share_a_revision() {
+        let (mut a, mut b) = (Store::default(), Store::default());
+        a.upsert(ObjKey::new("a", "x"), 1, 1);
+        b.upsert(ObjKey::new("a", "y"), 2, 1);
+        assert_ne!(a.revision(), b.revision());
     }
 
     #[test]
