@@ -7,8 +7,16 @@
 //! cursor hide, even a frame that changed nothing (most frames: a pod that
 //! is not on screen changed). [`compact_frame`] rewrites one frame's bytes:
 //!
-//! - a move along the row the cursor is on becomes the shortest of
-//!   `ESC[nC` (forward n), `ESC[colG` (to column) and the original;
+//! - a move from a known position becomes the shortest of the original and
+//!   a relative one: `ESC[nA`/`ESC[nB` (up/down n rows, which never scroll)
+//!   followed, if the column differs, by `ESC[nC` (forward n) or
+//!   `ESC[colG` (to column); most changed cells are a few rows below the
+//!   last one (an age ticking on each row of a table);
+//! - a colour among the 16 (`ESC[38;5;Nm`, N < 16) is sent in its classic
+//!   form (`ESC[3Nm`, `ESC[9Nm`), 5 bytes instead of 11: the same palette
+//!   entry on every terminal. A foreground of the first 8 under bold keeps
+//!   its long form: terminals that show bold as bright (xterm's `boldColors`,
+//!   PuTTY) brighten the classic codes 30-37 only;
 //! - the four resets become `ESC[0m`, which resets the same;
 //! - a cursor hide while the cursor is hidden is dropped;
 //! - a frame left with nothing but its reset is dropped (the previous
@@ -35,17 +43,27 @@ pub struct CursorTrack {
     hidden: bool,
     /// Row and column (1-based) where the next character lands, while known.
     at: Option<(u32, u32)>,
+    /// The terminal's width, when known: a character written in the last
+    /// column leaves the cursor there (pending wrap), not one past it, so the
+    /// position is forgotten then; without the width no move goes back.
+    width: Option<u32>,
 }
 
 impl CursorTrack {
     /// The terminal as setup leaves it: cursor hidden, position unknown.
     pub fn hidden() -> Self {
-        Self { hidden: true, at: None }
+        Self { hidden: true, at: None, width: None }
+    }
+
+    /// The terminal's width now (it may have been resized since the last frame).
+    pub fn set_width(&mut self, width: u16) {
+        self.width = Some(u32::from(width));
     }
 }
 
-/// The colours the terminal has (as SGR parameters; `None`: the default), the
-/// ones the frame asked for last, and the attributes that make a blank visible.
+/// The colours the terminal has (as the SGR parameters sent; `None`: the
+/// default), the ones the frame asked for last (as it asked), and the
+/// attributes that make a blank visible or change how a colour is sent.
 #[derive(Debug, Default)]
 struct Colours {
     term_fg: Option<String>,
@@ -54,27 +72,54 @@ struct Colours {
     want_bg: Option<String>,
     /// Reverse, underline or strike-through is on: a blank shows its foreground.
     blank_shows_fg: u8,
+    /// Bold is on: a foreground of the first 8 colours keeps its 256-colour form.
+    bold: bool,
+}
+
+/// Which colour an SGR colour sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layer {
+    Foreground,
+    Background,
+}
+
+/// `spec` (an SGR colour's parameters as asked) as it is sent: one of the 16
+/// in its classic form, unless a bold foreground of the first 8 (see the module).
+fn as_sent(spec: &str, layer: Layer, bold: bool) -> String {
+    let index = spec.strip_prefix("38;5;").or_else(|| spec.strip_prefix("48;5;")).and_then(|n| n.parse::<u8>().ok());
+    let base = match layer {
+        Layer::Foreground => 30,
+        Layer::Background => 40,
+    };
+    match index {
+        Some(n @ 0..=7) if !(bold && layer == Layer::Foreground) => (base + n).to_string(),
+        Some(n @ 8..=15) => (base + 60 + n - 8).to_string(),
+        _ => spec.to_string(),
+    }
 }
 
 impl Colours {
     /// Sends the colour changes the next character needs (only the background for a blank that shows no foreground).
     fn apply(&mut self, blank: bool, out: &mut Vec<u8>) {
-        let mut parts: Vec<&str> = Vec::new();
-        let fg_due = !(blank && self.blank_shows_fg == 0) && self.want_fg != self.term_fg;
-        if fg_due {
-            parts.push(self.want_fg.as_deref().unwrap_or("39"));
-        }
-        if self.want_bg != self.term_bg {
-            parts.push(self.want_bg.as_deref().unwrap_or("49"));
-        }
-        if parts.is_empty() {
+        let fg = self.want_fg.as_deref().map(|spec| as_sent(spec, Layer::Foreground, self.bold));
+        let bg = self.want_bg.as_deref().map(|spec| as_sent(spec, Layer::Background, self.bold));
+        let fg_due = !(blank && self.blank_shows_fg == 0) && fg != self.term_fg;
+        let bg_due = bg != self.term_bg;
+        if !fg_due && !bg_due {
             return;
+        }
+        let mut parts: Vec<&str> = Vec::new();
+        if fg_due {
+            parts.push(fg.as_deref().unwrap_or("39"));
+        }
+        if bg_due {
+            parts.push(bg.as_deref().unwrap_or("49"));
         }
         out.extend_from_slice(format!("\x1b[{}m", parts.join(";")).as_bytes());
         if fg_due {
-            self.term_fg.clone_from(&self.want_fg);
+            self.term_fg = fg;
         }
-        self.term_bg.clone_from(&self.want_bg);
+        self.term_bg = bg;
     }
 
     /// Takes in an SGR's parameters: colours are remembered, anything else is sent (after the colours it may depend on).
@@ -100,6 +145,14 @@ impl Colours {
                     // A full reset: the terminal is at the defaults, and so is what is wanted.
                     *self = Self::default();
                     others.push("0");
+                }
+                1 => {
+                    self.bold = true;
+                    others.push(t);
+                }
+                22 => {
+                    self.bold = false;
+                    others.push(t);
                 }
                 4 | 7 | 9 => {
                     self.blank_shows_fg |= attribute_bit(t);
@@ -150,8 +203,8 @@ pub fn compact_frame(frame: &[u8], cursor: &mut CursorTrack, out: &mut Vec<u8>) 
                 colours.apply(byte == b' ', out);
             }
             out.push(byte);
-            cursor.at = match cursor.at {
-                Some((row, col)) if (0x20..0x7f).contains(&byte) => Some((row, col + 1)),
+            cursor.at = match (cursor.at, cursor.width) {
+                (Some((row, col)), Some(width)) if (0x20..0x7f).contains(&byte) && col < width => Some((row, col + 1)),
                 _ => None,
             };
             i += 1;
@@ -204,25 +257,49 @@ fn cursor_position(seq: &[u8]) -> Option<(u32, u32)> {
     Some((row.parse().ok()?, col.parse().ok()?))
 }
 
-/// The shortest sequence that takes the cursor from `at` to `row`/`col`.
+/// The shortest sequence that takes the cursor from `at` to `row`/`col`:
+/// the original, or a move up or down (if the row differs) then along the row
+/// (if the column differs). `at` is only ever a position the cursor really has
+/// (see [`CursorTrack::width`]), so every relative move is exact.
 fn shortest_move(at: Option<(u32, u32)>, row: u32, col: u32, absolute: &[u8]) -> Vec<u8> {
-    let Some((_, from_col)) = at.filter(|(r, _)| *r == row) else { return absolute.to_vec() };
-    if from_col == col {
-        return Vec::new();
+    let Some((from_row, from_col)) = at else { return absolute.to_vec() };
+    let mut relative = match row.cmp(&from_row) {
+        std::cmp::Ordering::Equal => Vec::new(),
+        std::cmp::Ordering::Greater => counted(row - from_row, b'B'),
+        std::cmp::Ordering::Less => counted(from_row - row, b'A'),
+    };
+    if col != from_col {
+        let along = [
+            format!("\x1b[{col}G").into_bytes(),
+            if col > from_col { counted(col - from_col, b'C') } else { counted(from_col - col, b'D') },
+        ];
+        relative.extend(along.into_iter().min_by_key(Vec::len).unwrap_or_default());
     }
-    let mut best = format!("\x1b[{col}G").into_bytes();
-    if col > from_col {
-        let forward = format!("\x1b[{}C", col - from_col).into_bytes();
-        if forward.len() < best.len() {
-            best = forward;
-        }
+    if relative.len() < absolute.len() { relative } else { absolute.to_vec() }
+}
+
+/// A relative move of `n` (left out when 1): `A` up, `B` down (neither
+/// scrolls), `C` forward, `D` back (neither wraps).
+fn counted(n: u32, direction: u8) -> Vec<u8> {
+    let mut seq = b"\x1b[".to_vec();
+    if n > 1 {
+        seq.extend_from_slice(n.to_string().as_bytes());
     }
-    if best.len() < absolute.len() { best } else { absolute.to_vec() }
+    seq.push(direction);
+    seq
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The terminal of the examples: 200 columns.
+    fn track() -> CursorTrack {
+        let mut cursor = CursorTrack::hidden();
+        cursor.set_width(200);
+        cursor
+    }
 
     fn compact(frame: &[u8], cursor: &mut CursorTrack) -> Vec<u8> {
         let mut out = Vec::new();
@@ -232,46 +309,178 @@ mod tests {
 
     #[test]
     fn a_frame_that_changes_nothing_is_not_sent() {
-        let mut cursor = CursorTrack::hidden();
+        let mut cursor = track();
         assert_eq!(compact(b"\x1b[?25l\x1b[39m\x1b[49m\x1b[59m\x1b[0m", &mut cursor), b"");
     }
 
     #[test]
-    fn moves_along_a_row_are_relative_and_the_resets_one() {
-        let mut cursor = CursorTrack::hidden();
+    fn moves_are_relative_and_the_resets_one() {
+        let mut cursor = track();
         let frame = b"\x1b[?25l\x1b[24;111H\x1b[38;5;6;49m6\x1b[24;119H\x1b[38;5;8;49m8\x1b[25;111Hx\x1b[25;112Hy\x1b[39m\x1b[49m\x1b[59m\x1b[0m";
-        let want = b"\x1b[24;111H\x1b[38;5;6m6\x1b[7C\x1b[38;5;8m8\x1b[25;111Hxy\x1b[0m";
+        let want = b"\x1b[24;111H\x1b[36m6\x1b[7C\x1b[90m8\x1b[B\x1b[9Dxy\x1b[0m";
         assert_eq!(String::from_utf8_lossy(&compact(frame, &mut cursor)), String::from_utf8_lossy(want));
     }
 
     #[test]
     fn a_move_back_goes_to_the_column_and_a_wide_character_forgets_it() {
-        let mut cursor = CursorTrack::hidden();
+        let mut cursor = track();
         let frame = "\x1b[3;50Habc\x1b[3;10Hd\x1b[3;12H█\x1b[3;14He".as_bytes();
-        let want = "\x1b[3;50Habc\x1b[10Gd\x1b[1C█\x1b[3;14He".as_bytes();
+        let want = "\x1b[3;50Habc\x1b[10Gd\x1b[C█\x1b[3;14He".as_bytes();
         assert_eq!(String::from_utf8_lossy(&compact(frame, &mut cursor)), String::from_utf8_lossy(want));
     }
 
     #[test]
     fn a_blank_between_cells_of_one_colour_keeps_the_colour() {
-        let mut cursor = CursorTrack::hidden();
+        let mut cursor = track();
         let frame = b"\x1b[1;1H\x1b[38;5;8;49m5s\x1b[39;49m \x1b[38;5;8;49m2m\x1b[39;49m x";
-        let want = b"\x1b[1;1H\x1b[38;5;8m5s 2m \x1b[39mx";
+        let want = b"\x1b[1;1H\x1b[90m5s 2m \x1b[39mx";
         assert_eq!(String::from_utf8_lossy(&compact(frame, &mut cursor)), String::from_utf8_lossy(want));
     }
 
     #[test]
     fn a_reversed_blank_and_a_background_still_get_their_colours() {
-        let mut cursor = CursorTrack::hidden();
+        let mut cursor = track();
         let frame = b"\x1b[1;1H\x1b[7m\x1b[38;5;8;49ma\x1b[39;49m \x1b[27m\x1b[38;5;0;48;5;7m \x1b[0mz";
-        let want = b"\x1b[1;1H\x1b[7m\x1b[38;5;8ma\x1b[39m \x1b[27m\x1b[48;5;7m \x1b[0mz";
+        let want = b"\x1b[1;1H\x1b[7m\x1b[90ma\x1b[39m \x1b[27m\x1b[47m \x1b[0mz";
+        assert_eq!(String::from_utf8_lossy(&compact(frame, &mut cursor)), String::from_utf8_lossy(want));
+    }
+
+    #[test]
+    fn a_move_a_few_rows_down_is_relative() {
+        let mut cursor = track();
+        // An age ticking on two rows: AGE at column 112, ELAPSED at 104.
+        let frame = b"\x1b[30;104H5\x1b[30;112H7\x1b[31;104H4\x1b[33;113H9\x1b[32;1Hz";
+        let want = b"\x1b[30;104H5\x1b[7C7\x1b[B\x1b[9D4\x1b[2B\x1b[8C9\x1b[32;1Hz";
+        assert_eq!(String::from_utf8_lossy(&compact(frame, &mut cursor)), String::from_utf8_lossy(want));
+    }
+
+    #[test]
+    fn the_16_colours_go_in_their_classic_form_but_a_bold_one_of_the_first_8() {
+        let mut cursor = track();
+        let frame = b"\x1b[1;1H\x1b[38;5;1;48;5;12ma\x1b[1mb\x1b[22mc\x1b[38;5;9;1md\x1b[38;5;196me";
+        // Bold on: red is sent again in its long form (not brightened); off: short again.
+        let want = b"\x1b[1;1H\x1b[31;104ma\x1b[1m\x1b[38;5;1mb\x1b[22m\x1b[31mc\x1b[1m\x1b[91md\x1b[38;5;196me";
         assert_eq!(String::from_utf8_lossy(&compact(frame, &mut cursor)), String::from_utf8_lossy(want));
     }
 
     #[test]
     fn the_cursor_shown_then_hidden_is_kept() {
-        let mut cursor = CursorTrack::hidden();
+        let mut cursor = track();
         assert_eq!(compact(b"\x1b[5;5H\x1b[?25h", &mut cursor), b"\x1b[5;5H\x1b[?25h");
         assert_eq!(compact(b"\x1b[?25l\x1b[39m\x1b[49m\x1b[59m\x1b[0m", &mut cursor), b"\x1b[?25l\x1b[0m");
+    }
+
+    /// The screen as a terminal shows it: each cell's text, colours and attributes.
+    fn cells(screen: &vt100::Screen) -> Vec<String> {
+        let (rows, cols) = screen.size();
+        let mut cells = Vec::new();
+        for r in 0..rows.get() {
+            for c in 0..cols.get() {
+                let cell = screen.cell(r, c).expect("a cell on screen");
+                // A blank shows no foreground unless reversed or underlined (the module's rule).
+                let blank = cell.contents().trim().is_empty() && !cell.inverse() && !cell.underline();
+                cells.push(format!(
+                    "{r},{c}:{:?} {:?} {:?} b{} i{} u{}",
+                    cell.contents(),
+                    if blank { vt100::Color::Default } else { cell.fgcolor() },
+                    cell.bgcolor(),
+                    cell.bold(),
+                    cell.inverse(),
+                    cell.underline()
+                ));
+            }
+        }
+        cells
+    }
+
+    /// One piece of a frame as ratatui writes it.
+    #[derive(Debug, Clone)]
+    enum Piece {
+        /// An absolute move and the text written there (kept inside the row).
+        Text(u16, u16, String),
+        Sgr(&'static str),
+        ShowCursor,
+        HideCursor,
+    }
+
+    const ROWS: u16 = 8;
+    const COLS: u16 = 20;
+
+    fn piece() -> impl Strategy<Value = Piece> {
+        let sgr = prop::sample::select(vec![
+            "38;5;1",
+            "38;5;6",
+            "38;5;8",
+            "38;5;15",
+            "38;5;196",
+            "48;5;0",
+            "48;5;7",
+            "48;5;12",
+            "48;5;200",
+            "38;2;10;20;30",
+            "39",
+            "49",
+            "39;49",
+            "1",
+            "22",
+            "7",
+            "27",
+            "4",
+            "24",
+            "0",
+            "",
+            "38;5;1;48;5;9;1",
+        ]);
+        prop_oneof![
+            4 => (1..=ROWS, 1..=COLS, "[a-z █é]{0,8}").prop_map(|(r, c, t)| {
+                let room = usize::from(COLS - c + 1);
+                Piece::Text(r, c, t.chars().take(room).collect())
+            }),
+            3 => sgr.prop_map(Piece::Sgr),
+            1 => Just(Piece::ShowCursor),
+            1 => Just(Piece::HideCursor),
+        ]
+    }
+
+    fn frame_bytes(pieces: &[Piece]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for piece in pieces {
+            match piece {
+                Piece::Text(r, c, t) => out.extend_from_slice(format!("\x1b[{r};{c}H{t}").as_bytes()),
+                Piece::Sgr(p) => out.extend_from_slice(format!("\x1b[{p}m").as_bytes()),
+                Piece::ShowCursor => out.extend_from_slice(SHOW_CURSOR),
+                Piece::HideCursor => out.extend_from_slice(HIDE_CURSOR),
+            }
+        }
+        // As ratatui ends every frame.
+        out.extend_from_slice(FRAME_RESETS);
+        out
+    }
+
+    proptest! {
+        /// Whatever the frames, the terminal shows the same screen (text, colours,
+        /// attributes, cursor) after the compacted bytes as after the original ones.
+        #[test]
+        fn the_compacted_frames_show_the_same_screen(
+            frames in prop::collection::vec(prop::collection::vec(piece(), 0..24), 1..6)
+        ) {
+            let size = |n: u16| std::num::NonZeroU16::new(n).expect("a size above 0");
+            let mut original = vt100::Parser::new(size(ROWS), size(COLS), 0);
+            let mut compacted = vt100::Parser::new(size(ROWS), size(COLS), 0);
+            let mut cursor = CursorTrack::hidden();
+            cursor.set_width(COLS);
+            original.process(HIDE_CURSOR);
+            compacted.process(HIDE_CURSOR);
+            for pieces in &frames {
+                let bytes = frame_bytes(pieces);
+                original.process(&bytes);
+                compacted.process(&compact(&bytes, &mut cursor));
+                prop_assert_eq!(cells(original.screen()), cells(compacted.screen()));
+                prop_assert_eq!(original.screen().hide_cursor(), compacted.screen().hide_cursor());
+                if !original.screen().hide_cursor() {
+                    prop_assert_eq!(original.screen().cursor_position(), compacted.screen().cursor_position());
+                }
+            }
+        }
     }
 }

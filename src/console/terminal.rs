@@ -43,6 +43,11 @@ impl Write for TerminalOut {
     /// A frame ends with a flush: it is compacted and sent whole.
     fn flush(&mut self) -> io::Result<()> {
         self.compacted.clear();
+        // The width tells where a character leaves the cursor (see CursorTrack);
+        // asked per frame, since the terminal may have been resized.
+        if let Ok((width, _)) = terminal::size() {
+            self.cursor.set_width(width);
+        }
         compact_frame(&self.frame, &mut self.cursor, &mut self.compacted);
         self.frame.clear();
         if let Some(classic) = &mut self.classic {

@@ -44,7 +44,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         "{} jobs {} pods │ {} ",
         app.state.jobs.len(),
         app.state.pods.len(),
-        app.state.last_update.map_or("no data".into(), |t| format!("upd {} ago", format::duration(app.now - t)))
+        app.state.last_update.map_or("no data".into(), |t| format!("upd {} ago", freshness(app.now - t)))
     );
     let right_width = right.chars().count();
     let left_width: usize = left.iter().map(ratatui::prelude::Span::width).sum();
@@ -61,6 +61,20 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         let r = Rect { x: area.x + area.width - right_width as u16, width: right_width as u16, ..area };
         frame.render_widget(Paragraph::new(Span::styled(right, bar)), r);
     }
+}
+
+/// How long ago the last update came, in steps of 10 s for the first ten
+/// minutes (then in minutes, as every duration). A busy cluster sends updates
+/// every second: "0s"/"1s" flipping on every frame tells the operator nothing
+/// the watch health beside it does not, and costs a redraw and bytes on the
+/// wire each time (issue 15); a quiet one does not need the count by the second.
+fn freshness(since: chrono::Duration) -> String {
+    let stepped = if since < chrono::Duration::minutes(10) {
+        chrono::Duration::seconds(since.num_seconds() / 10 * 10)
+    } else {
+        since
+    };
+    format::duration(stepped)
 }
 
 /// Cuts spans to `width` cells, marking the cut with "…".
@@ -155,5 +169,20 @@ pub fn watch_name(id: &WatchId) -> String {
         (Some(ns), _) => format!("{}@{ns}", id.kind.plural()),
         (None, Kind::Node) => "nodes".into(),
         (None, kind) => kind.plural().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::freshness;
+    use chrono::Duration;
+
+    #[test]
+    fn the_last_update_is_told_in_steps_of_ten_seconds_then_in_minutes() {
+        let said = |s: i64| freshness(Duration::seconds(s));
+        assert_eq!([said(0), said(1), said(9)], ["0s", "0s", "0s"]);
+        assert_eq!([said(10), said(59), said(61)], ["10s", "50s", "60s"]);
+        assert_eq!(said(185), format!("{}", model::text::duration(Duration::seconds(180))));
+        assert_eq!(said(11 * 60 + 7), model::text::duration(Duration::seconds(11 * 60 + 7)));
     }
 }
