@@ -34,9 +34,10 @@ pub struct Column {
     /// status ("Failed" of "Failed PodFailurePolicy"; the rest grows from
     /// spare width). `max` until measured.
     pub keep: u16,
-    /// Its cells change with the clock alone (ages, elapsed times): measured
-    /// again every frame, while the other columns' measures are kept until
-    /// the rows change (`ui::list::ListTable::measure_key`).
+    /// Its cells change with the clock alone (ages, elapsed times): never
+    /// measured, as wide as declared, so the layout does not move with the
+    /// clock (the other columns' measures are kept until the rows change,
+    /// `ui::list::ListTable::measure_key`).
     pub ticks: bool,
 }
 

@@ -82,8 +82,11 @@ pub fn render<T>(frame: &mut Frame, area: Rect, view: &View, theme: &Theme, tabl
 
 /// Each column's measure over every row the screen lists, not just this page,
 /// so widths do not jump while scrolling; an empty table by its titles. The
-/// last frame's while they are of the same rows and columns, but for the
-/// columns that tick.
+/// last frame's while they are of the same rows and columns. A column that
+/// ticks is not measured: it keeps the width it declares, so the clock alone
+/// never moves the columns (an age going from "2m0s" to "2m10s" widened the
+/// column and redrew every row, about once a minute), and no frame measures
+/// the age of every row.
 fn measures<T>(view: &View, table: &ListTable<'_, T>) -> Vec<Option<Measure>> {
     if table.items.is_empty() {
         return vec![Some(Measure::default()); table.columns.len()];
@@ -94,8 +97,9 @@ fn measures<T>(view: &View, table: &ListTable<'_, T>) -> Vec<Option<Measure>> {
         .filter(|last| table.measure_key == Some(last.key) && last.columns.len() == table.columns.len());
     (0..table.columns.len())
         .map(|col| match last {
-            Some(last) if !table.columns[col].ticks => last.columns[col],
-            _ => columns::measure_rows(table.items, col, table.measure),
+            _ if table.columns[col].ticks => None,
+            Some(last) => last.columns[col],
+            None => columns::measure_rows(table.items, col, table.measure),
         })
         .collect()
 }
