@@ -54,22 +54,38 @@ pub fn is_system_label(key: &str) -> bool {
 
 /// Groups of Jobs sharing a user label, sorted by label. A label on a single
 /// Job is not a group (that also drops per-Job unique labels such as a run id).
+///
+/// Under churn the Jobs change many times a second and this runs again each
+/// time at 2,000 Jobs: Jobs are gathered under the label's borrowed key and
+/// value (the `key=value` text is written once per group, not once per Job)
+/// with their phase worked out once (not once per group they are in).
 pub fn job_groups(jobs: &Store<JobInfo>) -> Vec<JobGroup> {
-    let mut members: BTreeMap<String, Vec<&JobInfo>> = BTreeMap::new();
+    let mut members: BTreeMap<(&str, &str), Vec<(&JobInfo, JobPhase)>> = BTreeMap::new();
     for job in jobs.values() {
-        for (key, value) in job.labels.iter().filter(|(k, _)| !is_system_label(k)) {
-            members.entry(format!("{key}={value}")).or_default().push(job);
+        let mut labels = job.labels.iter().filter(|(k, _)| !is_system_label(k)).peekable();
+        if labels.peek().is_none() {
+            continue;
+        }
+        let phase = job.phase();
+        for (key, value) in labels {
+            members.entry((key, value)).or_default().push((job, phase));
         }
     }
-    members.into_iter().filter(|(_, js)| js.len() >= 2).map(|(label, js)| group(label, &js)).collect()
+    let mut groups: Vec<JobGroup> = members
+        .into_iter()
+        .filter(|(_, js)| js.len() >= 2)
+        .map(|((key, value), js)| group(format!("{key}={value}"), &js))
+        .collect();
+    // By the label's text (`a-b=1` before `a=1`), as the groups have always been listed.
+    groups.sort_by(|a, b| a.label.cmp(&b.label));
+    groups
 }
 
-fn group(label: String, jobs: &[&JobInfo]) -> JobGroup {
-    let phases: Vec<JobPhase> = jobs.iter().map(|j| j.phase()).collect();
-    let count = |p: JobPhase| phases.iter().filter(|&&q| q == p).count();
+fn group(label: String, jobs: &[(&JobInfo, JobPhase)]) -> JobGroup {
+    let count = |p: JobPhase| jobs.iter().filter(|(_, q)| *q == p).count();
     JobGroup {
         label,
-        jobs: jobs.iter().map(|j| j.key.clone()).collect(),
+        jobs: jobs.iter().map(|(j, _)| j.key.clone()).collect(),
         total: jobs.len(),
         succeeded: count(JobPhase::Complete),
         failed: count(JobPhase::Failed),
@@ -130,6 +146,22 @@ mod tests {
         );
         assert_eq!(groups[0].progress_label(), "3/3");
         assert_eq!(groups[0].fraction(), 1.0);
+    }
+
+    #[test]
+    fn groups_are_listed_by_their_label_text_and_a_job_counts_in_each_of_its_groups() {
+        let jobs = store(vec![
+            labelled("ns", "a", &[("a", "1"), ("a-b", "1")]),
+            complete(labelled("ns", "b", &[("a", "1"), ("a-b", "1")])),
+            labelled("ns", "c", &[("a", "2")]),
+        ]);
+        let groups = job_groups(&jobs);
+        // `-` sorts before `=`: "a-b=1" comes first, as a label selector reads.
+        let labels: Vec<&str> = groups.iter().map(|g| g.label.as_str()).collect();
+        assert_eq!(labels, ["a-b=1", "a=1"]);
+        for g in &groups {
+            assert_eq!((g.total, g.succeeded), (2, 1), "{}", g.label);
+        }
     }
 
     #[test]
