@@ -58,6 +58,8 @@ pub struct RabbitPoller {
     display: String,
     spec: RabbitSpec,
     conn: Option<Connection>,
+    /// Channels opened on `conn` so far (see [`Self::read`]).
+    channels_opened: u32,
     http: Option<reqwest::Client>,
     regex: Option<regex::Regex>,
 }
@@ -65,13 +67,21 @@ pub struct RabbitPoller {
 impl RabbitPoller {
     pub fn new(source: &SourceSpec, spec: RabbitSpec) -> Self {
         let regex = spec.queue_regex.as_deref().and_then(|r| regex::Regex::new(r).ok());
-        Self { url: source.url.clone(), display: source.display.clone(), spec, conn: None, http: None, regex }
+        Self {
+            url: source.url.clone(),
+            display: source.display.clone(),
+            spec,
+            conn: None,
+            channels_opened: 0,
+            http: None,
+            regex,
+        }
     }
 
     async fn connection(&mut self) -> Result<&Connection, String> {
         let alive = self.conn.as_ref().is_some_and(|c| c.status().connected());
         if !alive {
-            self.conn = None;
+            self.close_connection();
             let props = ConnectionProperties::default().with_connection_name(CONNECTION_NAME.into());
             let conn = match tokio::time::timeout(CONNECT_TIMEOUT, Connection::connect(&self.url, props)).await {
                 Ok(Ok(c)) => c,
@@ -79,8 +89,24 @@ impl RabbitPoller {
                 Err(_) => return Err(format!("connecting to {}: timed out", self.display)),
             };
             self.conn = Some(conn);
+            self.channels_opened = 0;
         }
         Ok(self.conn.as_ref().expect("just connected"))
+    }
+
+    /// Closes the connection, if any, without waiting for the broker's answer.
+    /// Dropping a lapin `Connection` does not close it: its I/O thread, its
+    /// socket and its buffers (8 MB) lived on, and the broker listed one more
+    /// batchtop connection after every failed poll (a console left polling
+    /// for an hour held seven).
+    fn close_connection(&mut self) {
+        let Some(conn) = self.conn.take() else { return };
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                // A broker that does not answer: lapin's heartbeat ends the I/O loop.
+                let _ = tokio::time::timeout(CONNECT_TIMEOUT, conn.close(200, "batchtop: reconnecting".into())).await;
+            });
+        }
     }
 
     /// Passive declare on a throwaway channel. `Err` only for connection-level trouble.
@@ -194,7 +220,19 @@ impl RabbitPoller {
             }
         }
         names.extend(targets.values().flatten().cloned());
-        let conn = self.connection().await?;
+        // A connection is used for as many channels as it may have open at
+        // once (its channel_max, 2,047 by default), then replaced: lapin then
+        // hands out the ids again from the lowest free one, and an open on an
+        // id whose channel the broker had closed with a 404 (a missing queue)
+        // failed with that 404, failing the whole poll, every ~10 minutes.
+        let per_poll = u32::try_from(names.len()).unwrap_or(u32::MAX);
+        let channel_max = self.conn.as_ref().map_or(u32::MAX, |c| u32::from(c.configuration().channel_max()));
+        if self.channels_opened.saturating_add(per_poll) >= channel_max {
+            self.close_connection();
+        }
+        self.connection().await?;
+        self.channels_opened = self.channels_opened.saturating_add(per_poll);
+        let conn = self.conn.as_ref().expect("just connected");
         // A few probes at a time, each on its own channel: a poll of many
         // queues over a slow link stays well inside the poll timeout.
         let probes: Vec<ProbeFuture<'_>> =
@@ -221,13 +259,20 @@ impl RabbitPoller {
     }
 }
 
+/// A poller that goes (its source left the plan, the console ends) closes its connection too.
+impl Drop for RabbitPoller {
+    fn drop(&mut self) {
+        self.close_connection();
+    }
+}
+
 impl Poller for RabbitPoller {
     async fn poll(&mut self, queues: &BTreeSet<String>) -> PollResult {
         self.read(queues).await
     }
 
     fn reset(&mut self) {
-        self.conn = None;
+        self.close_connection();
     }
 }
 
