@@ -83,18 +83,25 @@ enum Layer {
     Background,
 }
 
+/// The classic codes of the 16: foregrounds 30-37 and 90-97, backgrounds 40-47 and 100-107.
+const CLASSIC: [[&str; 16]; 2] = [
+    ["30", "31", "32", "33", "34", "35", "36", "37", "90", "91", "92", "93", "94", "95", "96", "97"],
+    ["40", "41", "42", "43", "44", "45", "46", "47", "100", "101", "102", "103", "104", "105", "106", "107"],
+];
+
 /// `spec` (an SGR colour's parameters as asked) as it is sent: one of the 16
 /// in its classic form, unless a bold foreground of the first 8 (see the module).
-fn as_sent(spec: &str, layer: Layer, bold: bool) -> String {
-    let index = spec.strip_prefix("38;5;").or_else(|| spec.strip_prefix("48;5;")).and_then(|n| n.parse::<u8>().ok());
-    let base = match layer {
-        Layer::Foreground => 30,
-        Layer::Background => 40,
+/// Borrowed either way: it is asked for every character drawn.
+fn as_sent(spec: &str, layer: Layer, bold: bool) -> &str {
+    let index = spec.strip_prefix("38;5;").or_else(|| spec.strip_prefix("48;5;")).and_then(|n| n.parse::<usize>().ok());
+    let row = match layer {
+        Layer::Foreground => 0,
+        Layer::Background => 1,
     };
     match index {
-        Some(n @ 0..=7) if !(bold && layer == Layer::Foreground) => (base + n).to_string(),
-        Some(n @ 8..=15) => (base + 60 + n - 8).to_string(),
-        _ => spec.to_string(),
+        Some(n @ 0..=7) if !(bold && layer == Layer::Foreground) => CLASSIC[row][n],
+        Some(n @ 8..=15) => CLASSIC[row][n],
+        _ => spec,
     }
 }
 
@@ -103,23 +110,25 @@ impl Colours {
     fn apply(&mut self, blank: bool, out: &mut Vec<u8>) {
         let fg = self.want_fg.as_deref().map(|spec| as_sent(spec, Layer::Foreground, self.bold));
         let bg = self.want_bg.as_deref().map(|spec| as_sent(spec, Layer::Background, self.bold));
-        let fg_due = !(blank && self.blank_shows_fg == 0) && fg != self.term_fg;
-        let bg_due = bg != self.term_bg;
+        let fg_due = !(blank && self.blank_shows_fg == 0) && fg != self.term_fg.as_deref();
+        let bg_due = bg != self.term_bg.as_deref();
         if !fg_due && !bg_due {
             return;
         }
         let mut parts: Vec<&str> = Vec::new();
         if fg_due {
-            parts.push(fg.as_deref().unwrap_or("39"));
+            parts.push(fg.unwrap_or("39"));
         }
         if bg_due {
-            parts.push(bg.as_deref().unwrap_or("49"));
+            parts.push(bg.unwrap_or("49"));
         }
         out.extend_from_slice(format!("\x1b[{}m", parts.join(";")).as_bytes());
         if fg_due {
-            self.term_fg = fg;
+            self.term_fg = fg.map(str::to_string);
         }
-        self.term_bg = bg;
+        if bg_due {
+            self.term_bg = bg.map(str::to_string);
+        }
     }
 
     /// Takes in an SGR's parameters: colours are remembered, anything else is sent (after the colours it may depend on).
